@@ -1,0 +1,608 @@
+//! The CPU backend: plain Rust, the definition of every op's meaning and the oracle for every test.
+//!
+//! It compiles a `Program` the same way the GPU backend does (static nodes once, then a fixed list
+//! of ops per entry) so the two count dispatches alike and replay the same sequence of numbers.
+
+use super::error::{invalid, Result};
+use super::graph::{Node, Tensor};
+use super::op::{BinaryOp, Dist, LeafKind, Op, ReduceOp, SoftmaxKind, UnaryOp};
+use super::plan::Plan;
+use super::program::{Counters, MetricWindow, OptimizerKind, Program};
+use super::rng;
+use super::shape::{Shape, MAX_RANK};
+
+pub struct CpuExec {
+    program: Program,
+    plan: Plan,
+    nodes: Vec<Node>,
+    values: Vec<Vec<f32>>,
+    /// Optimizer moments per entry, per parameter: `moments[entry][k]` holds `kind.moments()` slabs.
+    moments: Vec<Vec<Vec<f32>>>,
+    metric_sums: Vec<Vec<f64>>,
+    metric_steps: Vec<u64>,
+    counters: Counters,
+    seed: u32,
+}
+
+impl CpuExec {
+    pub fn new(program: &Program) -> Result<CpuExec> {
+        let plan = Plan::new(program)?;
+        let nodes = program.graph.with_nodes(|n| n.to_vec());
+        let mut values: Vec<Vec<f32>> = nodes
+            .iter()
+            .map(|n| match &n.init {
+                Some(data) => data.as_ref().clone(),
+                None => Vec::new(),
+            })
+            .collect();
+        let seed = program.graph.seed();
+        for &id in &plan.prologue {
+            let out = eval(&nodes, &values, id, seed)?;
+            values[id] = out;
+        }
+        let moments = program
+            .entries
+            .iter()
+            .map(|e| match &e.update {
+                Some(u) => u
+                    .params
+                    .iter()
+                    .map(|p| vec![0.0; p.shape().numel() * u.kind.moments()])
+                    .collect(),
+                None => Vec::new(),
+            })
+            .collect();
+        let metric_sums = program
+            .entries
+            .iter()
+            .map(|e| vec![0.0; e.metrics.len() * program.graph.runs()])
+            .collect();
+        Ok(CpuExec {
+            metric_steps: vec![0; program.entries.len()],
+            program: program.clone(),
+            plan,
+            nodes,
+            values,
+            moments,
+            metric_sums,
+            counters: Counters::default(),
+            seed,
+        })
+    }
+
+    pub fn counters(&self) -> Counters {
+        self.counters
+    }
+
+    pub fn program(&self) -> &Program {
+        &self.program
+    }
+
+    /// Runs entry `entry` `steps` times.
+    pub fn run(&mut self, entry: usize, steps: u32) -> Result<()> {
+        if entry >= self.program.entries.len() {
+            return Err(invalid("run", format!("no entry {entry}")));
+        }
+        for _ in 0..steps {
+            self.step(entry)?;
+        }
+        Ok(())
+    }
+
+    fn step(&mut self, entry: usize) -> Result<()> {
+        let runs = self.program.graph.runs();
+        for &id in &self.plan.entries[entry].ops {
+            let out = eval(&self.nodes, &self.values, id, self.seed)?;
+            self.values[id] = out;
+            self.counters.dispatches += 1;
+        }
+        let e = &self.program.entries[entry];
+        // Metrics: per-run sums, read as means.
+        if !e.metrics.is_empty() {
+            let sums = &mut self.metric_sums[entry];
+            for (m, (_, t)) in e.metrics.iter().enumerate() {
+                let v = &self.values[t.id];
+                for r in 0..runs {
+                    sums[m * runs + r] += v[if v.len() == 1 { 0 } else { r }] as f64;
+                }
+            }
+            self.metric_steps[entry] += 1;
+            self.counters.dispatches += e.metrics.len() as u64;
+        }
+        if let Some(u) = &e.update {
+            let t = self.values[self.program.step.id][0] + 1.0;
+            let lr = self.values[u.lr.id].clone();
+            for (k, (p, g)) in u.params.iter().zip(&u.grads).enumerate() {
+                let grad = std::mem::take(&mut self.values[g.id]);
+                let theta = &mut self.values[p.id];
+                let per_run = p.shape().per_run();
+                optimizer_step(
+                    &u.kind,
+                    theta,
+                    &grad,
+                    &mut self.moments[entry][k],
+                    &lr,
+                    per_run,
+                    t,
+                );
+                self.values[g.id] = grad;
+            }
+            self.counters.dispatches += 1;
+        }
+        // Assignments: every value read before any state is written.
+        let fresh: Vec<Vec<f32>> = e
+            .assigns
+            .iter()
+            .map(|(_, v)| self.values[v.id].clone())
+            .collect();
+        for ((state, _), v) in e.assigns.iter().zip(fresh) {
+            self.values[state.id] = v;
+            self.counters.dispatches += 1;
+        }
+        if e.advances_step {
+            self.values[self.program.step.id][0] += 1.0;
+            self.counters.dispatches += 1;
+        }
+        self.counters.steps += 1;
+        Ok(())
+    }
+
+    /// The current values of `t` (a leaf, or a node an entry computed), row-major.
+    pub fn read(&self, t: &Tensor) -> Result<Vec<f32>> {
+        match self.values.get(t.id) {
+            Some(v) if !v.is_empty() => Ok(v.clone()),
+            _ => Err(invalid(
+                "read",
+                format!("node {} has not been computed by any entry yet", t.id),
+            )),
+        }
+    }
+
+    /// Overwrites a leaf's values (new data, a merged model, a reset).
+    pub fn write(&mut self, t: &Tensor, data: &[f32]) -> Result<()> {
+        let node = &self.nodes[t.id];
+        if !matches!(node.op, Op::Leaf(_)) || data.len() != node.shape.numel() {
+            return Err(invalid(
+                "write",
+                format!("node {} is not a leaf of {} values", t.id, data.len()),
+            ));
+        }
+        self.values[t.id] = data.to_vec();
+        self.counters.upload_bytes += 4 * data.len() as u64;
+        // Static nodes may depend on it: recompute them.
+        for &id in &self.plan.prologue {
+            let out = eval(&self.nodes, &self.values, id, self.seed)?;
+            self.values[id] = out;
+        }
+        Ok(())
+    }
+
+    /// Means of each metric over the steps since the last call; `None` if no step ran.
+    pub fn take_metrics(&mut self, entry: usize) -> Option<MetricWindow> {
+        let steps = self.metric_steps[entry];
+        if steps == 0 {
+            return None;
+        }
+        let e = &self.program.entries[entry];
+        let runs = self.program.graph.runs();
+        let sums = &mut self.metric_sums[entry];
+        let values = (0..e.metrics.len())
+            .map(|m| {
+                (0..runs)
+                    .map(|r| (sums[m * runs + r] / steps as f64) as f32)
+                    .collect()
+            })
+            .collect();
+        sums.iter_mut().for_each(|s| *s = 0.0);
+        self.metric_steps[entry] = 0;
+        self.counters.readbacks += 1;
+        Some(MetricWindow {
+            step: self.values[self.program.step.id][0] as u64,
+            steps,
+            names: e.metrics.iter().map(|(n, _)| n.clone()).collect(),
+            values,
+        })
+    }
+}
+
+/// One optimizer step on one parameter tensor, in place. `t` is the 1-based step number.
+pub fn optimizer_step(
+    kind: &OptimizerKind,
+    theta: &mut [f32],
+    grad: &[f32],
+    moments: &mut [f32],
+    lr: &[f32],
+    per_run: usize,
+    t: f32,
+) {
+    let n = theta.len();
+    for i in 0..n {
+        let r = i / per_run;
+        let lr = lr[if lr.len() == 1 {
+            0
+        } else {
+            r.min(lr.len() - 1)
+        }];
+        match *kind {
+            OptimizerKind::Sgd {
+                momentum,
+                weight_decay,
+            } => {
+                let g = grad[i] + weight_decay * theta[i];
+                let v = momentum * moments[i] + g;
+                moments[i] = v;
+                theta[i] -= lr * v;
+            }
+            OptimizerKind::Adam {
+                beta1,
+                beta2,
+                eps,
+                weight_decay,
+                decoupled,
+            } => {
+                let mut g = grad[i];
+                if decoupled {
+                    theta[i] -= lr * weight_decay * theta[i];
+                } else {
+                    g += weight_decay * theta[i];
+                }
+                let m = beta1 * moments[i] + (1.0 - beta1) * g;
+                let v = beta2 * moments[n + i] + (1.0 - beta2) * g * g;
+                moments[i] = m;
+                moments[n + i] = v;
+                let m_hat = m / (1.0 - beta1.powf(t));
+                let v_hat = v / (1.0 - beta2.powf(t));
+                theta[i] -= lr * m_hat / (v_hat.sqrt() + eps);
+            }
+        }
+    }
+}
+
+pub fn unary(op: UnaryOp, x: f32) -> f32 {
+    match op {
+        UnaryOp::Identity | UnaryOp::Detach => x,
+        UnaryOp::Neg => -x,
+        UnaryOp::Exp => x.exp(),
+        UnaryOp::Log => x.ln(),
+        UnaryOp::Tanh => x.tanh(),
+        UnaryOp::Relu => x.max(0.0),
+        // NOTE: written as 1/(1+e^-x) for x ≥ 0 and e^x/(1+e^x) below, so neither form overflows.
+        UnaryOp::Sigmoid => {
+            if x >= 0.0 {
+                1.0 / (1.0 + (-x).exp())
+            } else {
+                let e = x.exp();
+                e / (1.0 + e)
+            }
+        }
+        UnaryOp::Sqrt => x.sqrt(),
+        UnaryOp::Abs => x.abs(),
+        UnaryOp::Square => x * x,
+        UnaryOp::Sign => {
+            if x > 0.0 {
+                1.0
+            } else if x < 0.0 {
+                -1.0
+            } else {
+                0.0
+            }
+        }
+        UnaryOp::Floor => x.floor(),
+        UnaryOp::Sin => x.sin(),
+        UnaryOp::Cos => x.cos(),
+        UnaryOp::Recip => 1.0 / x,
+        UnaryOp::Step => (x > 0.0) as u8 as f32,
+    }
+}
+
+pub fn binary(op: BinaryOp, a: f32, b: f32) -> f32 {
+    match op {
+        BinaryOp::Add => a + b,
+        BinaryOp::Sub => a - b,
+        BinaryOp::Mul => a * b,
+        BinaryOp::Div => a / b,
+        // NOTE: max/min propagate NaN (f32::max would drop it and hide a diverged run).
+        BinaryOp::Max => {
+            if a.is_nan() || b.is_nan() {
+                f32::NAN
+            } else if a >= b {
+                a
+            } else {
+                b
+            }
+        }
+        BinaryOp::Min => {
+            if a.is_nan() || b.is_nan() {
+                f32::NAN
+            } else if a <= b {
+                a
+            } else {
+                b
+            }
+        }
+        BinaryOp::Pow => a.powf(b),
+        BinaryOp::Lt => (a < b) as u8 as f32,
+        BinaryOp::Le => (a <= b) as u8 as f32,
+        BinaryOp::Gt => (a > b) as u8 as f32,
+        BinaryOp::Ge => (a >= b) as u8 as f32,
+        BinaryOp::Eq => (a == b) as u8 as f32,
+    }
+}
+
+/// Calls `f(out_index, [offset into each operand])` for every element of `out`, with broadcasting.
+fn for_each_broadcast<const N: usize>(
+    out: &Shape,
+    operands: [&Shape; N],
+    mut f: impl FnMut(usize, [usize; N]),
+) {
+    let dims = out.padded(MAX_RANK);
+    let strides: [[u32; MAX_RANK]; N] = operands.map(|s| s.broadcast_strides(out));
+    let mut i = 0;
+    for a in 0..dims[0] {
+        for b in 0..dims[1] {
+            for c in 0..dims[2] {
+                for d in 0..dims[3] {
+                    let coords = [a, b, c, d];
+                    let offs =
+                        strides.map(|s| (0..MAX_RANK).map(|k| coords[k] * s[k] as usize).sum());
+                    f(i, offs);
+                    i += 1;
+                }
+            }
+        }
+    }
+}
+
+/// Evaluates node `id` from the current values of its inputs.
+pub fn eval(nodes: &[Node], values: &[Vec<f32>], id: usize, seed: u32) -> Result<Vec<f32>> {
+    let node = &nodes[id];
+    let shape = &node.shape;
+    let input = |k: usize| -> &[f32] { &values[node.inputs[k]] };
+    let in_shape = |k: usize| -> &Shape { &nodes[node.inputs[k]].shape };
+    let mut out = vec![0.0f32; shape.numel()];
+    match &node.op {
+        Op::Leaf(_) => return Ok(values[id].clone()),
+        Op::Fill(v) => out.iter_mut().for_each(|o| *o = *v),
+        Op::Random { dist, stream } => {
+            let counter = input(0)[0] as u32;
+            let per_run = shape.per_run();
+            for r in 0..shape.runs() {
+                let s = rng::run_seed(seed, r);
+                for j in 0..per_run {
+                    out[r * per_run + j] = match *dist {
+                        Dist::Uniform { low, high } => {
+                            low + (high - low) * rng::uniform(s, *stream, counter, j as u32)
+                        }
+                        Dist::Normal { mean, std } => {
+                            mean + std * rng::normal(s, *stream, counter, j as u32)
+                        }
+                    };
+                }
+            }
+        }
+        Op::Unary(u) => {
+            let x = input(0);
+            if in_shape(0) == shape {
+                for (o, &v) in out.iter_mut().zip(x) {
+                    *o = unary(*u, v);
+                }
+            } else {
+                for_each_broadcast(shape, [in_shape(0)], |i, [a]| out[i] = unary(*u, x[a]));
+            }
+        }
+        Op::Clamp { min, max } => {
+            for (o, &v) in out.iter_mut().zip(input(0)) {
+                // NOTE: NaN stays NaN so divergence is still seen.
+                *o = if v < *min {
+                    *min
+                } else if v > *max {
+                    *max
+                } else {
+                    v
+                };
+            }
+        }
+        Op::Binary(b) => {
+            let (x, y) = (input(0), input(1));
+            let (sx, sy) = (in_shape(0), in_shape(1));
+            if sx == shape && sy == shape {
+                for ((o, &p), &q) in out.iter_mut().zip(x).zip(y) {
+                    *o = binary(*b, p, q);
+                }
+            } else if sy.numel() == 1 {
+                let q = y[0];
+                for_each_broadcast(shape, [sx], |i, [a]| out[i] = binary(*b, x[a], q));
+            } else {
+                for_each_broadcast(shape, [sx, sy], |i, [a, c]| out[i] = binary(*b, x[a], y[c]));
+            }
+        }
+        Op::Select => {
+            let (c, x, y) = (input(0), input(1), input(2));
+            for_each_broadcast(
+                shape,
+                [in_shape(0), in_shape(1), in_shape(2)],
+                |i, [p, q, s]| {
+                    out[i] = if c[p] != 0.0 { x[q] } else { y[s] };
+                },
+            );
+        }
+        Op::MatMul {
+            transpose_a,
+            transpose_b,
+        } => {
+            matmul(
+                input(0),
+                in_shape(0),
+                *transpose_a,
+                input(1),
+                in_shape(1),
+                *transpose_b,
+                &mut out,
+                shape,
+            );
+        }
+        Op::Reduce { op, axis } => {
+            let x = input(0);
+            let dims = in_shape(0).dims();
+            let outer: usize = dims[..*axis].iter().product();
+            let len = dims[*axis];
+            let inner: usize = dims[axis + 1..].iter().product();
+            for o in 0..outer {
+                for i in 0..inner {
+                    let mut acc = match op {
+                        ReduceOp::Sum => 0.0f32,
+                        ReduceOp::Max => f32::NEG_INFINITY,
+                    };
+                    for k in 0..len {
+                        let v = x[(o * len + k) * inner + i];
+                        acc = match op {
+                            ReduceOp::Sum => acc + v,
+                            ReduceOp::Max => binary(BinaryOp::Max, acc, v),
+                        };
+                    }
+                    out[o * inner + i] = acc;
+                }
+            }
+        }
+        Op::Softmax(kind) => {
+            let x = input(0);
+            let n = in_shape(0).last();
+            for (row, xr) in x.chunks(n).enumerate() {
+                let max = xr
+                    .iter()
+                    .fold(f32::NEG_INFINITY, |m, &v| binary(BinaryOp::Max, m, v));
+                let sum: f32 = xr.iter().map(|&v| (v - max).exp()).sum();
+                match kind {
+                    SoftmaxKind::Softmax => {
+                        for k in 0..n {
+                            out[row * n + k] = (xr[k] - max).exp() / sum;
+                        }
+                    }
+                    SoftmaxKind::LogSoftmax => {
+                        let lse = max + sum.ln();
+                        for k in 0..n {
+                            out[row * n + k] = xr[k] - lse;
+                        }
+                    }
+                    SoftmaxKind::LogSumExp => out[row] = max + sum.ln(),
+                }
+            }
+        }
+        Op::GatherRows => {
+            let (src, idx) = (input(0), input(1));
+            let (ss, is) = (in_shape(0), in_shape(1));
+            let (n, d) = (ss.0[1], ss.0[2]);
+            let b = is.0[1];
+            for r in 0..shape.runs() {
+                let rs = if ss.runs() == 1 { 0 } else { r };
+                let ri = if is.runs() == 1 { 0 } else { r };
+                for k in 0..b {
+                    // NOTE: indices are clamped into range, as the GPU's robust access would.
+                    let row = (idx[ri * b + k].max(0.0) as usize).min(n - 1);
+                    let from = (rs * n + row) * d;
+                    let to = (r * b + k) * d;
+                    out[to..to + d].copy_from_slice(&src[from..from + d]);
+                }
+            }
+        }
+        Op::ScatterAddRows { rows } => {
+            let (src, idx) = (input(0), input(1));
+            let (ss, is) = (in_shape(0), in_shape(1));
+            let (b, d) = (ss.0[1], ss.0[2]);
+            for r in 0..shape.runs() {
+                let ri = if is.runs() == 1 { 0 } else { r };
+                for k in 0..b {
+                    let row = idx[ri * b + k];
+                    // Indices outside [0, rows) are dropped.
+                    if row < 0.0 || row as usize >= *rows {
+                        continue;
+                    }
+                    let to = (r * rows + row as usize) * d;
+                    let from = (r * b + k) * d;
+                    for j in 0..d {
+                        out[to + j] += src[from + j];
+                    }
+                }
+            }
+        }
+        Op::Concat => {
+            let (x, y) = (input(0), input(1));
+            let (la, lb) = (in_shape(0).last(), in_shape(1).last());
+            for (row, o) in out.chunks_mut(la + lb).enumerate() {
+                o[..la].copy_from_slice(&x[row * la..(row + 1) * la]);
+                o[la..].copy_from_slice(&y[row * lb..(row + 1) * lb]);
+            }
+        }
+        Op::Slice { start, len } => {
+            let x = input(0);
+            let n = in_shape(0).last();
+            for (row, o) in out.chunks_mut(*len).enumerate() {
+                o.copy_from_slice(&x[row * n + start..row * n + start + len]);
+            }
+        }
+        Op::Transpose => {
+            let x = input(0);
+            let d = in_shape(0).dims();
+            let (rows, cols) = (d[d.len() - 2], d[d.len() - 1]);
+            for (b, o) in out.chunks_mut(rows * cols).enumerate() {
+                let xb = &x[b * rows * cols..(b + 1) * rows * cols];
+                for i in 0..rows {
+                    for j in 0..cols {
+                        o[j * rows + i] = xb[i * cols + j];
+                    }
+                }
+            }
+        }
+        Op::Reshape => out.copy_from_slice(input(0)),
+    }
+    Ok(out)
+}
+
+/// Batched product with optional transposes; a run axis of 1 broadcasts.
+#[allow(clippy::too_many_arguments)]
+fn matmul(
+    a: &[f32],
+    sa: &Shape,
+    ta: bool,
+    b: &[f32],
+    sb: &Shape,
+    tb: bool,
+    out: &mut [f32],
+    so: &Shape,
+) {
+    let (m, n) = (so.0[1], so.0[2]);
+    let k = if ta { sa.0[1] } else { sa.0[2] };
+    for r in 0..so.runs() {
+        let a = &a[if sa.runs() == 1 { 0 } else { r * m * k }..][..m * k];
+        let b = &b[if sb.runs() == 1 { 0 } else { r * k * n }..][..k * n];
+        let o = &mut out[r * m * n..(r + 1) * m * n];
+        for i in 0..m {
+            let orow = &mut o[i * n..(i + 1) * n];
+            if tb {
+                // B is [n, k]: each output is a dot product of two contiguous rows when A is not transposed.
+                for (j, oj) in orow.iter_mut().enumerate() {
+                    let brow = &b[j * k..(j + 1) * k];
+                    let mut acc = 0.0;
+                    for p in 0..k {
+                        let aip = if ta { a[p * m + i] } else { a[i * k + p] };
+                        acc += aip * brow[p];
+                    }
+                    *oj = acc;
+                }
+            } else {
+                for p in 0..k {
+                    let aip = if ta { a[p * m + i] } else { a[i * k + p] };
+                    let brow = &b[p * n..(p + 1) * n];
+                    for (oj, &bj) in orow.iter_mut().zip(brow) {
+                        *oj += aip * bj;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Is `node` a leaf of the given kind?
+pub fn is_leaf(node: &Node, kind: LeafKind) -> bool {
+    node.op == Op::Leaf(kind)
+}
