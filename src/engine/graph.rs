@@ -268,7 +268,7 @@ impl Graph {
         high: f32,
         counter: Option<&Tensor>,
     ) -> Result<Tensor> {
-        if !(low < high) {
+        if low.is_nan() || high.is_nan() || low >= high {
             return Err(invalid(
                 "random_uniform",
                 format!("low {low} must be below high {high}"),

@@ -8,6 +8,7 @@ pub mod autodiff;
 pub mod conformance;
 pub mod cpu;
 pub mod error;
+pub mod gpu;
 pub mod graph;
 pub mod nn;
 pub mod op;

@@ -70,7 +70,7 @@ impl OptimizerKind {
                 if !(0.0..1.0).contains(&momentum) {
                     return Err(bad("momentum", momentum, "[0, 1)"));
                 }
-                if !(weight_decay >= 0.0) {
+                if weight_decay.is_nan() || weight_decay < 0.0 {
                     return Err(bad("weight decay", weight_decay, "[0, ∞)"));
                 }
             }
@@ -87,10 +87,10 @@ impl OptimizerKind {
                 if !(0.0..1.0).contains(&beta2) {
                     return Err(bad("beta2", beta2, "[0, 1)"));
                 }
-                if !(eps > 0.0) {
+                if eps.is_nan() || eps <= 0.0 {
                     return Err(bad("eps", eps, "(0, ∞)"));
                 }
-                if !(weight_decay >= 0.0) {
+                if weight_decay.is_nan() || weight_decay < 0.0 {
                     return Err(bad("weight decay", weight_decay, "[0, ∞)"));
                 }
             }

@@ -1,0 +1,159 @@
+// Elementwise maps with broadcasting: unary (incl. expand and copies), clamp, binary, select,
+// concat, fill, metric accumulation. Operand k of output element with coordinates (r, i, j, l)
+// is read at offs[k] + dot(coords, stride_k); a stride of 0 broadcasts that axis.
+
+struct Params {
+    dims: vec4<u32>,      // output shape, padded to 4 axes, run axis first
+    a_stride: vec4<u32>,
+    b_stride: vec4<u32>,
+    c_stride: vec4<u32>,
+    offs: vec4<u32>,      // out, a, b, c offsets in elements
+    misc: vec4<u32>,      // n elements, op code, concat: len of a's last axis, len of b's
+    fp: vec4<f32>,        // clamp min, clamp max / fill value / bump amount
+}
+
+@group(0) @binding(0) var<storage, read> p: Params;
+@group(0) @binding(1) var<storage, read> a: array<f32>;
+@group(0) @binding(2) var<storage, read> b: array<f32>;
+@group(0) @binding(3) var<storage, read> c: array<f32>;
+@group(0) @binding(4) var<storage, read_write> out: array<f32>;
+
+fn coords(i: u32) -> vec4<u32> {
+    let d = p.dims;
+    var rest = i;
+    let l = rest % d.w;
+    rest = rest / d.w;
+    let j = rest % d.z;
+    rest = rest / d.z;
+    let k = rest % d.y;
+    rest = rest / d.y;
+    return vec4<u32>(rest, k, j, l);
+}
+
+fn sigmoid(x: f32) -> f32 {
+    if (x >= 0.0) {
+        return 1.0 / (1.0 + exp(-x));
+    }
+    let e = exp(x);
+    return e / (1.0 + e);
+}
+
+fn unary(op: u32, x: f32) -> f32 {
+    switch op {
+        case 0u, 16u: { return x; }                                  // identity, detach
+        case 1u: { return -x; }
+        case 2u: { return exp(x); }
+        case 3u: { return log(x); }
+        // NOTE: clamped first: some drivers compute tanh as a ratio of exponentials that overflows.
+        case 4u: { if (is_nan(x)) { return x; } return tanh(clamp(x, -15.0, 15.0)); }
+        case 5u: { if (is_nan(x)) { return x; } return select(0.0, x, x > 0.0); }
+        case 6u: { if (is_nan(x)) { return x; } return sigmoid(x); }
+        case 7u: { return sqrt(x); }
+        case 8u: { return abs(x); }
+        case 9u: { return x * x; }
+        case 10u: { if (is_nan(x)) { return x; } return select(select(0.0, -1.0, x < 0.0), 1.0, x > 0.0); }
+        case 11u: { return floor(x); }
+        case 12u: { return sin(x); }
+        case 13u: { return cos(x); }
+        case 14u: { return 1.0 / x; }
+        case 15u: { return select(0.0, 1.0, x > 0.0); }
+        default: { return x; }
+    }
+}
+
+fn binary(op: u32, x: f32, y: f32) -> f32 {
+    switch op {
+        case 0u: { return x + y; }
+        case 1u: { return x - y; }
+        case 2u: { return x * y; }
+        case 3u: { return x / y; }
+        // NOTE: max/min propagate NaN so a diverged run stays visible.
+        case 4u: { if (is_nan(x) || is_nan(y)) { return bitcast<f32>(0x7fc00000u); } return select(y, x, x >= y); }
+        case 5u: { if (is_nan(x) || is_nan(y)) { return bitcast<f32>(0x7fc00000u); } return select(y, x, x <= y); }
+        case 6u: { return pow(x, y); }
+        case 7u: { return select(0.0, 1.0, x < y); }
+        case 8u: { return select(0.0, 1.0, x <= y); }
+        case 9u: { return select(0.0, 1.0, x > y); }
+        case 10u: { return select(0.0, 1.0, x >= y); }
+        case 11u: { return select(0.0, 1.0, x == y); }
+        default: { return x; }
+    }
+}
+
+@compute @workgroup_size(64)
+fn unary_f32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+    let i = linear_index(gid, groups);
+    if (i >= p.misc.x) { return; }
+    let x = a[p.offs.y + dot(coords(i), p.a_stride)];
+    out[p.offs.x + i] = unary(p.misc.y, x);
+}
+
+@compute @workgroup_size(64)
+fn clamp_f32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+    let i = linear_index(gid, groups);
+    if (i >= p.misc.x) { return; }
+    let x = a[p.offs.y + dot(coords(i), p.a_stride)];
+    var y = x;
+    if (x < p.fp.x) { y = p.fp.x; }
+    if (x > p.fp.y) { y = p.fp.y; }
+    out[p.offs.x + i] = y;
+}
+
+@compute @workgroup_size(64)
+fn binary_f32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+    let i = linear_index(gid, groups);
+    if (i >= p.misc.x) { return; }
+    let co = coords(i);
+    let x = a[p.offs.y + dot(co, p.a_stride)];
+    let y = b[p.offs.z + dot(co, p.b_stride)];
+    out[p.offs.x + i] = binary(p.misc.y, x, y);
+}
+
+@compute @workgroup_size(64)
+fn select_f32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+    let i = linear_index(gid, groups);
+    if (i >= p.misc.x) { return; }
+    let co = coords(i);
+    let cond = c[p.offs.w + dot(co, p.c_stride)];
+    let x = a[p.offs.y + dot(co, p.a_stride)];
+    let y = b[p.offs.z + dot(co, p.b_stride)];
+    out[p.offs.x + i] = select(y, x, cond != 0.0);
+}
+
+@compute @workgroup_size(64)
+fn concat_f32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+    let i = linear_index(gid, groups);
+    if (i >= p.misc.x) { return; }
+    let la = p.misc.z;
+    let lb = p.misc.w;
+    let row = i / (la + lb);
+    let col = i % (la + lb);
+    if (col < la) {
+        out[p.offs.x + i] = a[p.offs.y + row * la + col];
+    } else {
+        out[p.offs.x + i] = b[p.offs.z + row * lb + col - la];
+    }
+}
+
+@compute @workgroup_size(64)
+fn fill_f32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+    let i = linear_index(gid, groups);
+    if (i >= p.misc.x) { return; }
+    out[p.offs.x + i] = p.fp.y;
+}
+
+// out[i] += a[broadcast i]: per-run metric sums, read back every N steps.
+@compute @workgroup_size(64)
+fn accumulate_f32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+    let i = linear_index(gid, groups);
+    if (i >= p.misc.x) { return; }
+    out[p.offs.x + i] = out[p.offs.x + i] + a[p.offs.y + dot(coords(i), p.a_stride)];
+}
+
+// out[i] += fp.y: the step counter.
+@compute @workgroup_size(64)
+fn bump_f32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+    let i = linear_index(gid, groups);
+    if (i >= p.misc.x) { return; }
+    out[p.offs.x + i] = out[p.offs.x + i] + p.fp.y;
+}

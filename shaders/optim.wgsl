@@ -1,0 +1,75 @@
+// Fused optimizer steps: one dispatch updates every parameter of a run group. Parameters,
+// gradients and moments live in three arenas with the same layout; a segment table maps an
+// element to its parameter and run, and so to that run's learning rate.
+
+struct Params {
+    total: u32,          // elements updated by this optimizer (the gradient arena's size)
+    segments: u32,
+    lr_off: u32,         // learning rates in the leaves arena
+    lr_len: u32,         // 1 (shared) or R
+    step_off: u32,       // the step counter in the leaves arena
+    kind: u32,           // 0 sgd, 1 adam
+    decoupled: u32,      // AdamW
+    first: u32,          // this dispatch covers gradient-arena elements [first, first + count)
+    count: u32,
+    _pad0: u32,
+    _pad1: u32,
+    _pad2: u32,
+    hyper: vec4<f32>,    // sgd: momentum, weight decay; adam: beta1, beta2, eps, weight decay
+    seg: array<vec4<u32>, 64>,  // gradient-arena start, elements per run, runs, parameter-arena start
+}
+
+@group(0) @binding(0) var<storage, read> p: Params;
+@group(0) @binding(1) var<storage, read_write> theta: array<f32>;
+@group(0) @binding(2) var<storage, read> grads: array<f32>;
+@group(0) @binding(3) var<storage, read_write> moments: array<f32>;
+@group(0) @binding(4) var<storage, read> leaves: array<f32>;
+
+// The segment holding gradient-arena element u: (its run, its index in the parameter arena).
+fn locate(u: u32) -> vec2<u32> {
+    var found = vec2<u32>(0u, u);
+    for (var s = 0u; s < p.segments; s = s + 1u) {
+        let seg = p.seg[s];
+        if (u >= seg.x && u < seg.x + seg.y * seg.z) {
+            found = vec2<u32>((u - seg.x) / seg.y, seg.w + (u - seg.x));
+        }
+    }
+    return found;
+}
+
+@compute @workgroup_size(64)
+fn optimizer_step(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+    let local = linear_index(gid, groups);
+    if (local >= p.count) { return; }
+    let u = p.first + local;
+    let loc = locate(u);
+    var lr = leaves[p.lr_off];
+    if (p.lr_len > 1u) { lr = leaves[p.lr_off + min(loc.x, p.lr_len - 1u)]; }
+    let i = loc.y;
+    let g0 = grads[u];
+    if (p.kind == 0u) {
+        let g = g0 + p.hyper.y * theta[i];
+        let v = p.hyper.x * moments[u] + g;
+        moments[u] = v;
+        theta[i] = theta[i] - lr * v;
+        return;
+    }
+    let beta1 = p.hyper.x;
+    let beta2 = p.hyper.y;
+    let eps = p.hyper.z;
+    let wd = p.hyper.w;
+    var g = g0;
+    if (p.decoupled != 0u) {
+        theta[i] = theta[i] - lr * wd * theta[i];
+    } else {
+        g = g + wd * theta[i];
+    }
+    let t = leaves[p.step_off] + 1.0;
+    let m = beta1 * moments[u] + (1.0 - beta1) * g;
+    let v = beta2 * moments[p.total + u] + (1.0 - beta2) * g * g;
+    moments[u] = m;
+    moments[p.total + u] = v;
+    let m_hat = m / (1.0 - pow(beta1, t));
+    let v_hat = v / (1.0 - pow(beta2, t));
+    theta[i] = theta[i] - lr * m_hat / (sqrt(v_hat) + eps);
+}

@@ -1,0 +1,55 @@
+// The counter-based generator of src/engine/rng.rs, line for line: CPU and GPU draw the same bits.
+
+struct Params {
+    n: u32,
+    per_run: u32,
+    seed: u32,
+    stream: u32,
+    dist: u32,          // 0 uniform [p0, p1), 1 normal (mean p0, std p1)
+    counter_off: u32,
+    out_off: u32,
+    _pad0: u32,
+    p0: f32,
+    p1: f32,
+    _pad1: f32,
+    _pad2: f32,
+}
+
+@group(0) @binding(0) var<storage, read> p: Params;
+@group(0) @binding(1) var<storage, read> counter: array<f32>;
+@group(0) @binding(4) var<storage, read_write> out: array<f32>;
+
+fn pcg_hash(v: u32) -> u32 {
+    let state = v * 747796405u + 2891336453u;
+    let word = ((state >> ((state >> 28u) + 4u)) ^ state) * 277803737u;
+    return (word >> 22u) ^ word;
+}
+
+fn bits(seed: u32, stream: u32, count: u32, index: u32) -> u32 {
+    var h = pcg_hash(seed);
+    h = pcg_hash(h ^ stream);
+    h = pcg_hash(h ^ count);
+    return pcg_hash(h ^ index);
+}
+
+fn uniform01(seed: u32, stream: u32, count: u32, index: u32) -> f32 {
+    return f32(bits(seed, stream, count, index) >> 8u) * (1.0 / 16777216.0);
+}
+
+@compute @workgroup_size(64)
+fn random_f32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+    let i = linear_index(gid, groups);
+    if (i >= p.n) { return; }
+    let run = i / p.per_run;
+    let j = i % p.per_run;
+    let seed = p.seed + run;
+    let count = u32(counter[p.counter_off]);
+    if (p.dist == 0u) {
+        out[p.out_off + i] = p.p0 + (p.p1 - p.p0) * uniform01(seed, p.stream, count, j);
+    } else {
+        let u1 = uniform01(seed, p.stream, count, j * 2u);
+        let u2 = uniform01(seed, p.stream, count, j * 2u + 1u);
+        let radius = sqrt(-2.0 * log(1.0 - u1));
+        out[p.out_off + i] = p.p0 + p.p1 * radius * cos(6.2831855 * u2);
+    }
+}

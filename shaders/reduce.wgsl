@@ -1,0 +1,38 @@
+// Reductions along one axis of a tensor seen as [outer, len, inner]; one invocation per output.
+
+struct Params {
+    outer: u32,
+    len: u32,
+    inner: u32,
+    op: u32,        // 0 sum, 1 max
+    in_off: u32,
+    out_off: u32,
+    _pad0: u32,
+    _pad1: u32,
+}
+
+@group(0) @binding(0) var<storage, read> p: Params;
+@group(0) @binding(1) var<storage, read> a: array<f32>;
+@group(0) @binding(4) var<storage, read_write> out: array<f32>;
+
+@compute @workgroup_size(64)
+fn reduce_f32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+    let i = linear_index(gid, groups);
+    if (i >= p.outer * p.inner) { return; }
+    let o = i / p.inner;
+    let j = i % p.inner;
+    let base = p.in_off + o * p.len * p.inner + j;
+    var acc = 0.0;
+    if (p.op == 1u) { acc = bitcast<f32>(0xff800000u); }   // -inf
+    for (var k = 0u; k < p.len; k = k + 1u) {
+        let v = a[base + k * p.inner];
+        if (p.op == 0u) {
+            acc = acc + v;
+        } else if (is_nan(v) || is_nan(acc)) {
+            acc = bitcast<f32>(0x7fc00000u);
+        } else {
+            acc = max(acc, v);
+        }
+    }
+    out[p.out_off + i] = acc;
+}
