@@ -12,3 +12,8 @@ fn linear_index(gid: vec3<u32>, groups: vec3<u32>) -> u32 {
 fn is_nan(x: f32) -> bool {
     return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u;
 }
+
+// NaN and -inf made at run time: Tint (Chromium's WGSL compiler) rejects them as constant
+// expressions ("value nan cannot be represented as 'f32'").
+fn f32_nan() -> f32 { var bits = 0x7fc00000u; return bitcast<f32>(bits); }
+fn f32_neg_inf() -> f32 { var bits = 0xff800000u; return bitcast<f32>(bits); }

@@ -68,8 +68,8 @@ fn binary(op: u32, x: f32, y: f32) -> f32 {
         case 2u: { return x * y; }
         case 3u: { return x / y; }
         // NOTE: max/min propagate NaN so a diverged run stays visible.
-        case 4u: { if (is_nan(x) || is_nan(y)) { return bitcast<f32>(0x7fc00000u); } return select(y, x, x >= y); }
-        case 5u: { if (is_nan(x) || is_nan(y)) { return bitcast<f32>(0x7fc00000u); } return select(y, x, x <= y); }
+        case 4u: { if (is_nan(x) || is_nan(y)) { return f32_nan(); } return select(y, x, x >= y); }
+        case 5u: { if (is_nan(x) || is_nan(y)) { return f32_nan(); } return select(y, x, x <= y); }
         case 6u: { return pow(x, y); }
         case 7u: { return select(0.0, 1.0, x < y); }
         case 8u: { return select(0.0, 1.0, x <= y); }

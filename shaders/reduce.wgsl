@@ -23,13 +23,13 @@ fn reduce_f32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgr
     let j = i % p.inner;
     let base = p.in_off + o * p.len * p.inner + j;
     var acc = 0.0;
-    if (p.op == 1u) { acc = bitcast<f32>(0xff800000u); }   // -inf
+    if (p.op == 1u) { acc = f32_neg_inf(); }   // -inf
     for (var k = 0u; k < p.len; k = k + 1u) {
         let v = a[base + k * p.inner];
         if (p.op == 0u) {
             acc = acc + v;
         } else if (is_nan(v) || is_nan(acc)) {
-            acc = bitcast<f32>(0x7fc00000u);
+            acc = f32_nan();
         } else {
             acc = max(acc, v);
         }

@@ -21,14 +21,14 @@ fn softmax_f32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workg
     let row = linear_index(gid, groups);
     if (row >= p.rows) { return; }
     let base = p.in_off + row * p.n;
-    var m = bitcast<f32>(0xff800000u);
+    var m = f32_neg_inf();
     var nan = false;
     for (var k = 0u; k < p.n; k = k + 1u) {
         let v = a[base + k];
         nan = nan || is_nan(v);
         m = max(m, v);
     }
-    if (nan) { m = bitcast<f32>(0x7fc00000u); }
+    if (nan) { m = f32_nan(); }
     var s = 0.0;
     for (var k = 0u; k < p.n; k = k + 1u) {
         s = s + exp(a[base + k] - m);

@@ -1,1 +1,6 @@
+//! methodlab: run the key experiments of machine-learning papers on your own GPU, in the browser
+//! or headless. `engine` is the tensor/autodiff core with its CPU and WebGPU backends.
+
+pub mod bench;
+pub mod data;
 pub mod engine;

@@ -286,3 +286,17 @@ fn rng_streams_are_reproducible_and_independent_of_run_count() {
     let mean: f32 = four.iter().sum::<f32>() / 400.0;
     assert!((mean - 0.5).abs() < 0.05, "uniform mean {mean}");
 }
+
+#[test]
+fn fast_tanh_matches_libm() {
+    let mut worst = 0.0f32;
+    for i in -200_000..=200_000 {
+        let x = i as f32 * 1e-4;
+        let (a, b) = (methodlab::engine::cpu::tanh(x), x.tanh());
+        worst = worst.max((a - b).abs() / b.abs().max(f32::MIN_POSITIVE));
+    }
+    assert!(worst < 2e-6, "worst relative error {worst:e}");
+    assert_eq!(methodlab::engine::cpu::tanh(100.0), 1.0);
+    assert_eq!(methodlab::engine::cpu::tanh(-100.0), -1.0);
+    assert!(methodlab::engine::cpu::tanh(f32::NAN).is_nan());
+}

@@ -36,10 +36,11 @@ fn every_op_matches_the_cpu() {
             let want = cpu.read(t).unwrap();
             let got = pollster::block_on(gpu.read(t)).unwrap();
             let err = max_rel_err(&got, &want);
-            if err > 1e-4 {
+            if err > case.tolerance {
                 failures.push(format!(
-                    "{} {what}: relative error {err:e}\n  gpu {:?}\n  cpu {:?}",
+                    "{} {what}: relative error {err:e} (tolerance {:e})\n  gpu {:?}\n  cpu {:?}",
                     case.name,
+                    case.tolerance,
                     &got[..got.len().min(8)],
                     &want[..want.len().min(8)]
                 ));

@@ -1,1 +1,304 @@
+//! The native command-line runner: benchmarks now; running share links headless comes with the
+//! experiment module. Native only: for wasm32 (cargo builds every binary for integration tests)
+//! it compiles to an empty `main`.
+#![cfg_attr(target_arch = "wasm32", allow(unused))]
+
+#[cfg(target_arch = "wasm32")]
 fn main() {}
+
+#[cfg(not(target_arch = "wasm32"))]
+mod cli {
+
+    use methodlab::bench::{time_steps, Figure, Workload};
+    use methodlab::engine::gpu::{GpuContext, GpuExec};
+    use methodlab::engine::{CpuExec, Result};
+    use std::process::ExitCode;
+    use std::time::Instant;
+
+    const USAGE: &str = "usage:
+  methodlab bench [--backend cpu|gpu|both] [--runs 1,4,16,64] [--workload all|mlp2|mlp64|playground]
+                  [--seconds S] [--format text|json]
+      Trains each workload for about S seconds (default 1) per backend and run count and prints
+      steps/s, dispatches per step, bytes uploaded per step and readbacks per 1000 steps.";
+
+    struct BenchArgs {
+        cpu: bool,
+        gpu: bool,
+        runs: Vec<usize>,
+        workloads: Vec<Workload>,
+        seconds: f64,
+        json: bool,
+    }
+
+    fn parse_bench(args: &[String]) -> std::result::Result<BenchArgs, String> {
+        let mut out = BenchArgs {
+            cpu: true,
+            gpu: true,
+            runs: vec![1, 4, 16, 64],
+            workloads: Workload::ALL.to_vec(),
+            seconds: 1.0,
+            json: false,
+        };
+        let mut it = args.iter();
+        while let Some(flag) = it.next() {
+            let mut value = || {
+                it.next()
+                    .cloned()
+                    .ok_or_else(|| format!("{flag} needs a value"))
+            };
+            match flag.as_str() {
+                "--backend" => match value()?.as_str() {
+                    "cpu" => (out.cpu, out.gpu) = (true, false),
+                    "gpu" => (out.cpu, out.gpu) = (false, true),
+                    "both" => (out.cpu, out.gpu) = (true, true),
+                    v => return Err(format!("--backend {v}: expected cpu, gpu or both")),
+                },
+                "--runs" => {
+                    let v = value()?;
+                    out.runs = v
+                    .split(',')
+                    .map(|r| match r.trim().parse::<usize>() {
+                        Ok(n) if (1..=1024).contains(&n) => Ok(n),
+                        _ => Err(format!("--runs {v}: expected a comma-separated list of integers in 1..=1024")),
+                    })
+                    .collect::<std::result::Result<_, _>>()?;
+                }
+                "--workload" => {
+                    let v = value()?;
+                    out.workloads = match v.as_str() {
+                        "all" => Workload::ALL.to_vec(),
+                        "mlp2" => vec![Workload::Mlp2x64],
+                        "mlp64" => vec![Workload::Mlp64x256],
+                        "playground" => vec![Workload::Playground],
+                        _ => {
+                            return Err(format!(
+                                "--workload {v}: expected all, mlp2, mlp64 or playground"
+                            ))
+                        }
+                    };
+                }
+                "--seconds" => {
+                    let v = value()?;
+                    out.seconds = match v.parse::<f64>() {
+                        Ok(s) if (0.01..=600.0).contains(&s) => s,
+                        _ => {
+                            return Err(format!("--seconds {v}: expected a number in [0.01, 600]"))
+                        }
+                    };
+                }
+                "--format" => match value()?.as_str() {
+                    "json" => out.json = true,
+                    "text" => out.json = false,
+                    v => return Err(format!("--format {v}: expected text or json")),
+                },
+                _ => return Err(format!("unknown option {flag}")),
+            }
+        }
+        Ok(out)
+    }
+
+    fn bench_cpu(
+        w: Workload,
+        runs: usize,
+        seconds: f64,
+        clock: &dyn Fn() -> f64,
+    ) -> Result<Figure> {
+        let program = w.program(runs, 1)?;
+        let mut exec = CpuExec::new(&program)?;
+        let before = std::cell::Cell::new(exec.counters());
+        let mut first = true;
+        let (steps, elapsed) = time_steps(seconds, clock, &mut |n| {
+            exec.run(0, n)?;
+            if first {
+                before.set(exec.counters());
+                first = false;
+            }
+            Ok(())
+        })?;
+        // One read at the end: the CPU backend's metrics are ready at once, so read as rarely as the
+        // GPU's default (every 100 steps or more).
+        if let Some(w) = exec.take_metrics(0) {
+            last_loss_set(&w.values[0]);
+        }
+        let after = exec.counters();
+        Ok(figure("cpu", w, runs, steps, elapsed, before.get(), after))
+    }
+
+    thread_local! {
+        static LAST_LOSS: std::cell::Cell<f32> = const { std::cell::Cell::new(f32::NAN) };
+    }
+    fn last_loss_set(values: &[f32]) {
+        let mean = values.iter().sum::<f32>() / values.len().max(1) as f32;
+        LAST_LOSS.with(|c| c.set(mean));
+    }
+
+    fn figure(
+        backend: &str,
+        w: Workload,
+        runs: usize,
+        steps: u64,
+        elapsed: f64,
+        before: methodlab::engine::Counters,
+        after: methodlab::engine::Counters,
+    ) -> Figure {
+        let measured = (after.steps - before.steps).max(1) as f64;
+        Figure {
+            backend: backend.into(),
+            workload: w.name().into(),
+            runs,
+            steps_per_s: steps as f64 / elapsed,
+            dispatches_per_step: (after.dispatches - before.dispatches) as f64 / measured,
+            upload_bytes_per_step: (after.upload_bytes - before.upload_bytes) as f64 / measured,
+            readbacks_per_1000: 1000.0 * (after.readbacks - before.readbacks) as f64 / measured,
+            last_loss: LAST_LOSS.with(|c| c.get()),
+        }
+    }
+
+    fn bench_gpu(
+        ctx: &GpuContext,
+        w: Workload,
+        runs: usize,
+        seconds: f64,
+        clock: &dyn Fn() -> f64,
+    ) -> Result<Figure> {
+        let program = w.program(runs, 1)?;
+        let mut exec = pollster::block_on(GpuExec::new(ctx, &program))?;
+        let before = std::cell::Cell::new(exec.counters());
+        let mut first = true;
+        let (steps, elapsed) = time_steps(seconds, clock, &mut |n| {
+            exec.run(0, n)?;
+            exec.wait_idle()?;
+            if first {
+                before.set(exec.counters());
+                first = false;
+            }
+            Ok(())
+        })?;
+        let after = exec.counters();
+        // Outside the timing: the loss of the last window, to show the step really trains.
+        exec.flush_metrics(0)?;
+        if let Some(w) = exec.wait_metrics(0)?.last() {
+            last_loss_set(&w.values[0]);
+        }
+        Ok(figure(
+            &format!("gpu: {}", ctx.adapter),
+            w,
+            runs,
+            steps,
+            elapsed,
+            before.get(),
+            after,
+        ))
+    }
+
+    fn bench(args: &[String]) -> ExitCode {
+        let a = match parse_bench(args) {
+            Ok(a) => a,
+            Err(e) => {
+                eprintln!("methodlab bench: {e}\n{USAGE}");
+                return ExitCode::from(2);
+            }
+        };
+        let start = Instant::now();
+        let clock = move || start.elapsed().as_secs_f64();
+        let gpu = if a.gpu {
+            match pollster::block_on(GpuContext::new()) {
+                Ok(ctx) => Some(ctx),
+                Err(e) => {
+                    eprintln!(
+                        "methodlab bench: GPU backend unavailable ({e}); measuring the CPU only"
+                    );
+                    None
+                }
+            }
+        } else {
+            None
+        };
+        let mut figures = Vec::new();
+        if !a.json {
+            println!(
+                "{:<44} {:<38} {:>5} {:>10} {:>11} {:>11} {:>11} {:>9}",
+                "backend",
+                "workload",
+                "runs",
+                "steps/s",
+                "dispatch/st",
+                "upload B/st",
+                "readbk/1k",
+                "loss"
+            );
+        }
+        for &w in &a.workloads {
+            for &runs in &a.runs {
+                let mut results = Vec::new();
+                if a.cpu {
+                    LAST_LOSS.with(|c| c.set(f32::NAN));
+                    results.push(bench_cpu(w, runs, a.seconds, &clock));
+                }
+                if let Some(ctx) = &gpu {
+                    LAST_LOSS.with(|c| c.set(f32::NAN));
+                    results.push(bench_gpu(ctx, w, runs, a.seconds, &clock));
+                }
+                for r in results {
+                    match r {
+                        Ok(f) => {
+                            if !a.json {
+                                println!(
+                                "{:<44} {:<38} {:>5} {:>10.1} {:>11.1} {:>11.1} {:>11.2} {:>9.4}",
+                                truncate(&f.backend, 44),
+                                f.workload,
+                                f.runs,
+                                f.steps_per_s,
+                                f.dispatches_per_step,
+                                f.upload_bytes_per_step,
+                                f.readbacks_per_1000,
+                                f.last_loss
+                            );
+                            }
+                            figures.push(f);
+                        }
+                        Err(e) => {
+                            eprintln!("methodlab bench: {} with {runs} runs failed: {e}", w.name());
+                            return ExitCode::FAILURE;
+                        }
+                    }
+                }
+            }
+        }
+        if a.json {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&figures).expect("figures serialize")
+            );
+        }
+        ExitCode::SUCCESS
+    }
+
+    fn truncate(s: &str, n: usize) -> String {
+        s.chars().take(n).collect()
+    }
+
+    pub fn main() -> ExitCode {
+        let args: Vec<String> = std::env::args().skip(1).collect();
+        match args.first().map(String::as_str) {
+            Some("bench") => bench(&args[1..]),
+            Some("--help" | "-h" | "help") => {
+                println!("{USAGE}");
+                ExitCode::SUCCESS
+            }
+            Some(other) => {
+                eprintln!("methodlab: unknown command {other}\n{USAGE}");
+                ExitCode::from(2)
+            }
+            None => {
+                eprintln!("{USAGE}");
+                ExitCode::from(2)
+            }
+        }
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn main() -> std::process::ExitCode {
+    cli::main()
+}

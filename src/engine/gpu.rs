@@ -1243,6 +1243,12 @@ impl GpuExec {
         self.ctx.check()
     }
 
+    /// Blocks until the device has finished everything submitted (native; a no-op in the browser).
+    pub fn wait_idle(&self) -> Result<()> {
+        let _ = self.ctx.device.poll(wgpu::PollType::wait_indefinitely());
+        self.ctx.check()
+    }
+
     /// Starts a readback of the metric sums now, whatever the window's length (end of a phase).
     pub fn flush_metrics(&mut self, entry: usize) -> Result<()> {
         let saved = self.readback_every;

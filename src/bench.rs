@@ -1,0 +1,123 @@
+//! Engine benchmark workloads, shared by `methodlab bench` and the page-level benchmark. They
+//! print figures (steps per second, dispatches and bytes uploaded per step, readbacks per 1000
+//! steps); nothing here asserts on speed.
+
+use crate::data;
+use crate::engine::{nn, Entry, Graph, OptimizerKind, Program, Result};
+
+/// A training step to measure.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Workload {
+    /// 2→64→64→2 relu MLP, cross-entropy, Adam, batch 128 sampled from 1,000 two-spiral points.
+    Mlp2x64,
+    /// 64→256→256→10 relu MLP, cross-entropy, Adam, batch 256 sampled from 4,096 clustered points.
+    Mlp64x256,
+    /// TensorFlow Playground's default-sized net: 2→64→64→1 tanh, MSE on ±1 labels, plain SGD,
+    /// batch 32 over 250 two-spiral points (the comparison with Playground and TF.js).
+    Playground,
+}
+
+impl Workload {
+    pub const ALL: [Workload; 3] = [Workload::Mlp2x64, Workload::Mlp64x256, Workload::Playground];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Workload::Mlp2x64 => "mlp 2-64-64-2 b128",
+            Workload::Mlp64x256 => "mlp 64-256-256-10 b256",
+            Workload::Playground => "playground 2-64-64-1 tanh mse sgd b32",
+        }
+    }
+
+    /// The program: entry 0 is one training step with a `loss` metric.
+    pub fn program(self, runs: usize, seed: u32) -> Result<Program> {
+        let g = Graph::new(runs, seed);
+        let step = g.step_counter()?;
+        let (points, sizes, batch, act) = match self {
+            Workload::Mlp2x64 => (
+                data::two_spirals(1000, 0.05, seed),
+                vec![2, 64, 64, 2],
+                128,
+                nn::Activation::Relu,
+            ),
+            Workload::Mlp64x256 => (
+                data::gaussian_clusters(4096, 64, 10, seed),
+                vec![64, 256, 256, 10],
+                256,
+                nn::Activation::Relu,
+            ),
+            Workload::Playground => (
+                data::two_spirals(250, 0.05, seed),
+                vec![2, 64, 64, 1],
+                32,
+                nn::Activation::Tanh,
+            ),
+        };
+        let x = g.input("x", &[1, points.n, points.dims], points.x)?;
+        let idx = g.random_index(&[runs, batch], points.n, Some(&step))?;
+        let xb = x.gather_rows(&idx)?;
+        let mlp = nn::Mlp::new(&g, "mlp", &sizes, act)?;
+        let out = mlp.forward(&xb)?;
+        let (loss, kind, lr) = if self == Workload::Playground {
+            // Labels as ±1 targets, regression like the Playground's classification mode.
+            let y = g.input(
+                "y",
+                &[1, points.n, 1],
+                points.y.iter().map(|c| 2.0 * c - 1.0).collect(),
+            )?;
+            (
+                nn::mse(&out, &y.gather_rows(&idx)?)?,
+                OptimizerKind::sgd(0.0),
+                0.03,
+            )
+        } else {
+            let y = g.input("y", &[1, points.n, 1], points.y)?;
+            let yb = y.gather_rows(&idx)?.reshape(&[runs, batch])?;
+            (nn::cross_entropy(&out, &yb)?, OptimizerKind::adam(), 0.003)
+        };
+        let lr = g.per_run("lr", &[lr])?;
+        let train =
+            Entry::new("train")
+                .metric("loss", &loss)
+                .minimize(&loss, &mlp.params(), kind, &lr)?;
+        Program::new(&g, vec![train])
+    }
+}
+
+/// One row of benchmark output.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Figure {
+    pub backend: String,
+    pub workload: String,
+    pub runs: usize,
+    pub steps_per_s: f64,
+    pub dispatches_per_step: f64,
+    pub upload_bytes_per_step: f64,
+    pub readbacks_per_1000: f64,
+    /// Mean loss over the last readback window, per run averaged: shows the step really trains.
+    pub last_loss: f32,
+}
+
+/// Runs `step(n)` with growing n until `budget_s` seconds have passed (at least one step after a
+/// warm-up step), and returns (steps, seconds). `now` is a clock in seconds.
+pub fn time_steps(
+    budget_s: f64,
+    now: &dyn Fn() -> f64,
+    step: &mut dyn FnMut(u32) -> Result<()>,
+) -> Result<(u64, f64)> {
+    step(1)?;
+    let start = now();
+    let mut done = 0u64;
+    let mut n = 1u32;
+    loop {
+        step(n)?;
+        done += n as u64;
+        let elapsed = now() - start;
+        if elapsed >= budget_s {
+            return Ok((done, elapsed));
+        }
+        // Aim the next batch at the remaining time, at most doubling.
+        let per_step = elapsed / done as f64;
+        let want = ((budget_s - elapsed) / per_step.max(1e-9)).ceil() as u64;
+        n = want.clamp(1, 2 * n as u64).min(100_000) as u32;
+    }
+}
