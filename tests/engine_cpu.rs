@@ -300,3 +300,38 @@ fn fast_tanh_matches_libm() {
     assert_eq!(methodlab::engine::cpu::tanh(-100.0), -1.0);
     assert!(methodlab::engine::cpu::tanh(f32::NAN).is_nan());
 }
+
+#[test]
+fn a_diverging_run_is_flagged_and_the_others_go_on() {
+    // Gradient descent on θ²/2 with lr 1e3 overshoots by ~1000× a step: infinite, then NaN.
+    let g = Graph::new(3, 0);
+    let theta = g.param("theta", &[3, 1], vec![1.0, 1.0, 1.0]).unwrap();
+    let lr = g.per_run("lr", &[0.1, 1e3, 0.5]).unwrap();
+    let loss = theta
+        .square()
+        .unwrap()
+        .mul_scalar(0.5)
+        .unwrap()
+        .sum_per_run()
+        .unwrap();
+    let e = Entry::new("t")
+        .metric("loss", &loss)
+        .minimize(
+            &loss,
+            std::slice::from_ref(&theta),
+            OptimizerKind::sgd(0.0),
+            &lr,
+        )
+        .unwrap();
+    let mut exec = CpuExec::new(&Program::new(&g, vec![e]).unwrap()).unwrap();
+    exec.run(0, 50).unwrap();
+    let w = exec.take_metrics(0).unwrap();
+    assert_eq!(w.diverged(), vec![false, true, false], "{:?}", w.values);
+    exec.run(0, 10).unwrap();
+    let w = exec.take_metrics(0).unwrap();
+    assert!(
+        w.values[0][0] < 1e-3 && w.values[0][2] < 1e-3,
+        "healthy runs kept training: {:?}",
+        w.values
+    );
+}

@@ -232,3 +232,52 @@ fn dispatches_per_step_do_not_grow_with_runs() {
         .collect();
     assert!(counts.windows(2).all(|w| w[0] == w[1]), "{counts:?}");
 }
+
+#[test]
+fn divergence_is_flagged_per_run_on_the_gpu() {
+    let Some(ctx) = context() else { return };
+    let g = Graph::new(3, 0);
+    let theta = g.param("theta", &[3, 1], vec![1.0, 1.0, 1.0]).unwrap();
+    let lr = g.per_run("lr", &[0.1, 1e3, 0.5]).unwrap();
+    let loss = theta
+        .square()
+        .unwrap()
+        .mul_scalar(0.5)
+        .unwrap()
+        .sum_per_run()
+        .unwrap();
+    let e = Entry::new("t")
+        .metric("loss", &loss)
+        .minimize(
+            &loss,
+            std::slice::from_ref(&theta),
+            OptimizerKind::sgd(0.0),
+            &lr,
+        )
+        .unwrap();
+    let mut gpu =
+        pollster::block_on(GpuExec::new(&ctx, &Program::new(&g, vec![e]).unwrap())).unwrap();
+    gpu.run(0, 50).unwrap();
+    gpu.flush_metrics(0).unwrap();
+    let w = gpu.wait_metrics(0).unwrap().pop().unwrap();
+    assert_eq!(w.diverged(), vec![false, true, false], "{:?}", w.values);
+}
+
+#[test]
+fn a_lost_device_is_an_error_not_a_panic() {
+    // Its own device: destroying it must not disturb the other tests' devices.
+    let Some(ctx) = context() else { return };
+    let (_g, p, _) = spirals(1);
+    let mut gpu = pollster::block_on(GpuExec::new(&ctx, &p)).unwrap();
+    gpu.run(0, 2).unwrap();
+    ctx.device.destroy();
+    let _ = ctx.device.poll(wgpu::PollType::wait_indefinitely());
+    let err = gpu.run(0, 2).and_then(|_| gpu.wait_idle()).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            methodlab::engine::EngineError::DeviceLost(_) | methodlab::engine::EngineError::Gpu(_)
+        ),
+        "{err}"
+    );
+}

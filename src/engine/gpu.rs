@@ -1249,6 +1249,23 @@ impl GpuExec {
         self.ctx.check()
     }
 
+    /// Resolves when the device has finished everything submitted so far: the browser's way to
+    /// wait (natively it also polls, so it resolves at once).
+    pub async fn finish(&self) -> Result<()> {
+        let state = Arc::new(Mutex::new((None, None::<Waker>)));
+        let sink = state.clone();
+        self.ctx.queue.on_submitted_work_done(move || {
+            let mut s = sink.lock().unwrap();
+            s.0 = Some(());
+            if let Some(w) = s.1.take() {
+                w.wake();
+            }
+        });
+        let _ = self.ctx.device.poll(wgpu::PollType::wait_indefinitely());
+        Oneshot { state }.await;
+        self.ctx.check()
+    }
+
     /// Starts a readback of the metric sums now, whatever the window's length (end of a phase).
     pub fn flush_metrics(&mut self, entry: usize) -> Result<()> {
         let saved = self.readback_every;

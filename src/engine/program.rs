@@ -301,3 +301,14 @@ pub struct MetricWindow {
     pub names: Vec<String>,
     pub values: Vec<Vec<f32>>,
 }
+
+impl MetricWindow {
+    /// Per run: did any metric turn NaN or infinite in this window? (A NaN anywhere in a window's
+    /// steps poisons its sum, so no diverged step is missed between readbacks.)
+    pub fn diverged(&self) -> Vec<bool> {
+        let runs = self.values.first().map_or(0, Vec::len);
+        (0..runs)
+            .map(|r| self.values.iter().any(|m| !m[r].is_finite()))
+            .collect()
+    }
+}
