@@ -3,7 +3,7 @@
 //! steps); nothing here asserts on speed.
 
 use crate::data;
-use crate::engine::{nn, Entry, Graph, OptimizerKind, Program, Result};
+use crate::engine::{nn, Counters, Entry, Graph, OptimizerKind, Program, Result};
 
 /// A training step to measure.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -95,6 +95,38 @@ pub struct Figure {
     pub readbacks_per_1000: f64,
     /// Mean loss over the last readback window, per run averaged: shows the step really trains.
     pub last_loss: f32,
+}
+
+/// What a timed run saw: steps and seconds, the backend's counters around the timed part, and
+/// the mean loss of the last metric window.
+#[derive(Clone, Copy, Debug)]
+pub struct Measurement {
+    pub steps: u64,
+    pub seconds: f64,
+    pub before: Counters,
+    pub after: Counters,
+    pub last_loss: f32,
+}
+
+impl Figure {
+    pub fn new(backend: &str, workload: Workload, runs: usize, m: Measurement) -> Figure {
+        let measured = (m.after.steps - m.before.steps).max(1) as f64;
+        Figure {
+            backend: backend.into(),
+            workload: workload.name().into(),
+            runs,
+            steps_per_s: m.steps as f64 / m.seconds,
+            dispatches_per_step: (m.after.dispatches - m.before.dispatches) as f64 / measured,
+            upload_bytes_per_step: (m.after.upload_bytes - m.before.upload_bytes) as f64 / measured,
+            readbacks_per_1000: 1000.0 * (m.after.readbacks - m.before.readbacks) as f64 / measured,
+            last_loss: m.last_loss,
+        }
+    }
+}
+
+/// Mean over runs of one metric's window values.
+pub fn mean(values: &[f32]) -> f32 {
+    values.iter().sum::<f32>() / values.len().max(1) as f32
 }
 
 /// Runs `step(n)` with growing n until `budget_s` seconds have passed (at least one step after a

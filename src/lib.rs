@@ -4,3 +4,5 @@
 pub mod bench;
 pub mod data;
 pub mod engine;
+#[cfg(feature = "web")]
+pub mod ui;

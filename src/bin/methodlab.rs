@@ -9,7 +9,7 @@ fn main() {}
 #[cfg(not(target_arch = "wasm32"))]
 mod cli {
 
-    use methodlab::bench::{time_steps, Figure, Workload};
+    use methodlab::bench::{mean, time_steps, Figure, Measurement, Workload};
     use methodlab::engine::gpu::{GpuContext, GpuExec};
     use methodlab::engine::{CpuExec, Result};
     use std::process::ExitCode;
@@ -103,55 +103,32 @@ mod cli {
         seconds: f64,
         clock: &dyn Fn() -> f64,
     ) -> Result<Figure> {
-        let program = w.program(runs, 1)?;
-        let mut exec = CpuExec::new(&program)?;
-        let before = std::cell::Cell::new(exec.counters());
-        let mut first = true;
+        let mut exec = CpuExec::new(&w.program(runs, 1)?)?;
+        let mut before = None;
         let (steps, elapsed) = time_steps(seconds, clock, &mut |n| {
             exec.run(0, n)?;
-            if first {
-                before.set(exec.counters());
-                first = false;
-            }
+            before.get_or_insert(exec.counters());
             Ok(())
         })?;
-        // One read at the end: the CPU backend's metrics are ready at once, so read as rarely as the
-        // GPU's default (every 100 steps or more).
-        if let Some(w) = exec.take_metrics(0) {
-            last_loss_set(&w.values[0]);
-        }
         let after = exec.counters();
-        Ok(figure("cpu", w, runs, steps, elapsed, before.get(), after))
-    }
-
-    thread_local! {
-        static LAST_LOSS: std::cell::Cell<f32> = const { std::cell::Cell::new(f32::NAN) };
-    }
-    fn last_loss_set(values: &[f32]) {
-        let mean = values.iter().sum::<f32>() / values.len().max(1) as f32;
-        LAST_LOSS.with(|c| c.set(mean));
-    }
-
-    fn figure(
-        backend: &str,
-        w: Workload,
-        runs: usize,
-        steps: u64,
-        elapsed: f64,
-        before: methodlab::engine::Counters,
-        after: methodlab::engine::Counters,
-    ) -> Figure {
-        let measured = (after.steps - before.steps).max(1) as f64;
-        Figure {
-            backend: backend.into(),
-            workload: w.name().into(),
+        // One read at the end: the CPU backend's metrics are ready at once, so read as rarely as
+        // the GPU's default (every 100 steps or more).
+        let last_loss = exec
+            .take_metrics(0)
+            .map_or(f32::NAN, |m| mean(&m.values[0]));
+        let before = before.unwrap_or(after);
+        Ok(Figure::new(
+            "cpu",
+            w,
             runs,
-            steps_per_s: steps as f64 / elapsed,
-            dispatches_per_step: (after.dispatches - before.dispatches) as f64 / measured,
-            upload_bytes_per_step: (after.upload_bytes - before.upload_bytes) as f64 / measured,
-            readbacks_per_1000: 1000.0 * (after.readbacks - before.readbacks) as f64 / measured,
-            last_loss: LAST_LOSS.with(|c| c.get()),
-        }
+            Measurement {
+                steps,
+                seconds: elapsed,
+                before,
+                after,
+                last_loss,
+            },
+        ))
     }
 
     fn bench_gpu(
@@ -161,34 +138,30 @@ mod cli {
         seconds: f64,
         clock: &dyn Fn() -> f64,
     ) -> Result<Figure> {
-        let program = w.program(runs, 1)?;
-        let mut exec = pollster::block_on(GpuExec::new(ctx, &program))?;
-        let before = std::cell::Cell::new(exec.counters());
-        let mut first = true;
+        let mut exec = pollster::block_on(GpuExec::new(ctx, &w.program(runs, 1)?))?;
+        let mut before = None;
         let (steps, elapsed) = time_steps(seconds, clock, &mut |n| {
             exec.run(0, n)?;
             exec.wait_idle()?;
-            if first {
-                before.set(exec.counters());
-                first = false;
-            }
+            before.get_or_insert(exec.counters());
             Ok(())
         })?;
         let after = exec.counters();
         // Outside the timing: the loss of the last window, to show the step really trains.
         exec.flush_metrics(0)?;
-        if let Some(w) = exec.wait_metrics(0)?.last() {
-            last_loss_set(&w.values[0]);
-        }
-        Ok(figure(
-            &format!("gpu: {}", ctx.adapter),
-            w,
-            runs,
+        let last_loss = exec
+            .wait_metrics(0)?
+            .last()
+            .map_or(f32::NAN, |m| mean(&m.values[0]));
+        let before = before.unwrap_or(after);
+        let m = Measurement {
             steps,
-            elapsed,
-            before.get(),
+            seconds: elapsed,
+            before,
             after,
-        ))
+            last_loss,
+        };
+        Ok(Figure::new(&format!("gpu: {}", ctx.adapter), w, runs, m))
     }
 
     fn bench(args: &[String]) -> ExitCode {
@@ -232,11 +205,9 @@ mod cli {
             for &runs in &a.runs {
                 let mut results = Vec::new();
                 if a.cpu {
-                    LAST_LOSS.with(|c| c.set(f32::NAN));
                     results.push(bench_cpu(w, runs, a.seconds, &clock));
                 }
                 if let Some(ctx) = &gpu {
-                    LAST_LOSS.with(|c| c.set(f32::NAN));
                     results.push(bench_gpu(ctx, w, runs, a.seconds, &clock));
                 }
                 for r in results {

@@ -1,0 +1,194 @@
+//! The page-level engine benchmark: the bench workloads trained in this browser on the CPU
+//! backend (wasm) and on WebGPU, with the same figures as `methodlab bench`. Opening
+//! `#/bench?auto` runs it at once and prints the figures as JSON into `#bench-json`.
+
+use super::browser::{fragment, now_ms, yield_now};
+use super::{BackendStatus, SharedGpu};
+use crate::bench::{mean, Figure, Measurement, Workload};
+use crate::engine::gpu::GpuExec;
+use crate::engine::{CpuExec, EngineError};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+/// Seconds each (backend, workload, runs) cell trains for.
+const BUDGET_S: f64 = 2.0;
+const RUNS: [usize; 2] = [1, 16];
+
+/// Trains on the CPU backend in batches of ~50 ms, yielding between them so the page paints.
+async fn bench_cpu(w: Workload, runs: usize) -> Result<Figure, EngineError> {
+    let mut exec = CpuExec::new(&w.program(runs, 1)?)?;
+    exec.run(0, 1)?;
+    let before = exec.counters();
+    let start = now_ms();
+    let mut steps = 0u64;
+    let mut batch = 1u32;
+    while now_ms() - start < BUDGET_S * 1000.0 {
+        let t0 = now_ms();
+        exec.run(0, batch)?;
+        steps += batch as u64;
+        if now_ms() - t0 < 50.0 {
+            batch = (batch * 2).min(100_000);
+        }
+        yield_now().await;
+    }
+    let seconds = (now_ms() - start) / 1000.0;
+    let loss = exec
+        .take_metrics(0)
+        .map(|m| mean(&m.values[0]))
+        .unwrap_or(f32::NAN);
+    let m = Measurement {
+        steps,
+        seconds,
+        before,
+        after: exec.counters(),
+        last_loss: loss,
+    };
+    Ok(Figure::new("cpu (wasm)", w, runs, m))
+}
+
+/// Trains on WebGPU, waiting for the device after each batch so the time is the device's.
+async fn bench_gpu(
+    gpu: &SharedGpu,
+    adapter: &str,
+    w: Workload,
+    runs: usize,
+) -> Result<Figure, EngineError> {
+    let ctx = gpu
+        .borrow()
+        .clone()
+        .ok_or_else(|| EngineError::NoGpu("no WebGPU device".into()))?;
+    let mut exec = GpuExec::new(&ctx, &w.program(runs, 1)?).await?;
+    exec.run(0, 1)?;
+    exec.finish().await?;
+    let before = exec.counters();
+    let start = now_ms();
+    let mut steps = 0u64;
+    let mut batch = 1u32;
+    while now_ms() - start < BUDGET_S * 1000.0 {
+        let t0 = now_ms();
+        exec.run(0, batch)?;
+        exec.finish().await?;
+        steps += batch as u64;
+        if now_ms() - t0 < 50.0 {
+            batch = (batch * 2).min(100_000);
+        }
+    }
+    let seconds = (now_ms() - start) / 1000.0;
+    let after = exec.counters();
+    exec.flush_metrics(0)?;
+    exec.finish().await?;
+    let mut loss = f32::NAN;
+    for _ in 0..100 {
+        if let Some(m) = exec.take_metrics(0)? {
+            loss = mean(&m.values[0]);
+        } else if !loss.is_nan() {
+            break;
+        }
+        yield_now().await;
+    }
+    let m = Measurement {
+        steps,
+        seconds,
+        before,
+        after,
+        last_loss: loss,
+    };
+    let backend = if adapter.is_empty() {
+        "webgpu".to_string()
+    } else {
+        format!("webgpu ({adapter})")
+    };
+    Ok(Figure::new(&backend, w, runs, m))
+}
+
+#[component]
+pub fn BenchPage(gpu: SharedGpu, backend: ReadSignal<BackendStatus>) -> impl IntoView {
+    let (rows, set_rows) = signal(Vec::<Figure>::new());
+    let (status, set_status) = signal(String::from("idle"));
+    let (json, set_json) = signal(String::new());
+    let (running, set_running) = signal(false);
+
+    let start = {
+        let gpu = gpu.clone();
+        move || {
+            if running.get_untracked() {
+                return;
+            }
+            set_running.set(true);
+            set_rows.set(Vec::new());
+            let gpu = gpu.clone();
+            spawn_local(async move {
+                // Wait for the WebGPU check so the GPU rows are not skipped by a race.
+                while backend.get_untracked() == BackendStatus::Checking {
+                    yield_now().await;
+                }
+                let adapter = match backend.get_untracked() {
+                    BackendStatus::WebGpu(name) => Some(name),
+                    _ => None,
+                };
+                let mut figures = Vec::new();
+                for runs in RUNS {
+                    let w = Workload::Playground;
+                    set_status.set(format!("CPU, {runs} run(s)…"));
+                    yield_now().await;
+                    match bench_cpu(w, runs).await {
+                        Ok(f) => figures.push(f),
+                        Err(e) => set_status.set(format!("CPU failed: {e}")),
+                    }
+                    set_rows.set(figures.clone());
+                    if let Some(name) = &adapter {
+                        set_status.set(format!("WebGPU, {runs} run(s)…"));
+                        yield_now().await;
+                        match bench_gpu(&gpu, name, w, runs).await {
+                            Ok(f) => figures.push(f),
+                            Err(e) => set_status.set(format!("WebGPU failed: {e}")),
+                        }
+                        set_rows.set(figures.clone());
+                    }
+                }
+                let text = serde_json::to_string(&figures).unwrap_or_default();
+                super::browser::console_log(&format!("methodlab-bench {text}"));
+                set_json.set(text);
+                set_status.set("done".into());
+                set_running.set(false);
+            });
+        }
+    };
+    if fragment().contains("auto") {
+        start();
+    }
+    let click = start.clone();
+    view! {
+        <section class="panel">
+            <h2>"Engine benchmark"</h2>
+            <p class="help">
+                "TensorFlow Playground's network (2→64→64→1 tanh, MSE, SGD, batch 32 over 250 two-spiral points), "
+                "trained here on each backend for " {BUDGET_S} " s with 1 and 16 runs sharing every kernel."
+            </p>
+            <button id="bench-run" on:click=move |_| click() disabled=move || running.get()>"Run benchmark"</button>
+            <span class="status" id="bench-status">{move || status.get()}</span>
+            <table class="figures">
+                <thead>
+                    <tr>
+                        <th>"backend"</th><th>"runs"</th><th>"steps/s"</th><th>"dispatches/step"</th>
+                        <th>"bytes uploaded/step"</th><th>"readbacks/1000"</th><th>"loss"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {move || rows.get().into_iter().map(|f| view! {
+                        <tr>
+                            <td>{f.backend}</td>
+                            <td>{f.runs}</td>
+                            <td>{format!("{:.0}", f.steps_per_s)}</td>
+                            <td>{format!("{:.0}", f.dispatches_per_step)}</td>
+                            <td>{format!("{:.0}", f.upload_bytes_per_step)}</td>
+                            <td>{format!("{:.1}", f.readbacks_per_1000)}</td>
+                            <td>{format!("{:.4}", f.last_loss)}</td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+            <pre id="bench-json">{move || json.get()}</pre>
+        </section>
+    }
+}

@@ -1,0 +1,67 @@
+// End-to-end: the built app (dist/) in Debian's Chromium with WebGPU on, driven by Playwright.
+// Run by scripts/test.sh after `trunk build --release`.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { chromium } from 'playwright-core';
+import { mkdir } from 'node:fs/promises';
+import { serveDist, chromiumFlags } from './serve-dist.mjs';
+
+let server, browser, base;
+before(async () => {
+  server = await serveDist(process.env.DIST ?? 'dist');
+  base = `http://127.0.0.1:${server.address().port}/`;
+  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: chromiumFlags });
+  await mkdir('test-results', { recursive: true });
+});
+after(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+async function open(fragment, flags = {}) {
+  const page = await browser.newPage({ viewport: { width: 1200, height: 700 } });
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  if (flags.noWebGpu) {
+    await page.addInitScript(() => { Object.defineProperty(navigator, 'gpu', { value: undefined }); });
+  }
+  await page.goto(base + fragment);
+  return { page, errors };
+}
+
+test('the page loads with the WebGPU badge', async () => {
+  const { page, errors } = await open('#/bench');
+  await page.waitForFunction(() => !document.querySelector('#backend-badge')?.textContent.includes('checking'));
+  const badge = await page.textContent('#backend-badge');
+  assert.match(badge, /^WebGPU/, `badge says ${badge}`);
+  await page.screenshot({ path: 'test-results/app.png' });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('the benchmark trains on the CPU and on WebGPU', async () => {
+  const { page, errors } = await open('#/bench?auto');
+  await page.waitForFunction(() => document.querySelector('#bench-status')?.textContent === 'done', null, { timeout: 120_000 });
+  const figures = JSON.parse(await page.textContent('#bench-json'));
+  const backends = new Set(figures.map((f) => f.backend.split(' ')[0]));
+  assert.deepEqual([...backends].sort(), ['cpu', 'webgpu']);
+  for (const f of figures) {
+    assert.ok(f.steps_per_s > 0, JSON.stringify(f));
+    assert.ok(Number.isFinite(f.last_loss) && f.last_loss < 1.5, `loss ${f.last_loss} in ${f.backend}`);
+    assert.equal(f.upload_bytes_per_step, 0, `bytes uploaded per step in ${f.backend}`);
+  }
+  await page.screenshot({ path: 'test-results/bench.png', fullPage: true });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('without WebGPU the badge says CPU and why, and the CPU benchmark still runs', async () => {
+  const { page, errors } = await open('#/bench?auto', { noWebGpu: true });
+  await page.waitForFunction(() => document.querySelector('#bench-status')?.textContent === 'done', null, { timeout: 120_000 });
+  const badge = await page.textContent('#backend-badge');
+  assert.match(badge, /^CPU \(/, `badge says ${badge}`);
+  const figures = JSON.parse(await page.textContent('#bench-json'));
+  assert.ok(figures.length > 0 && figures.every((f) => f.backend.startsWith('cpu')));
+  assert.deepEqual(errors, []);
+  await page.close();
+});
