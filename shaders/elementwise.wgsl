@@ -10,6 +10,9 @@ struct Params {
     offs: vec4<u32>,      // out, a, b, c offsets in elements
     misc: vec4<u32>,      // n elements, op code, concat: len of a's last axis, len of b's
     fp: vec4<f32>,        // clamp min, clamp max / fill value / bump amount
+    // x: bit k set when operand k (a, b, c) is laid out exactly like the output, so its index
+    // is the output's: software GPUs have no vector integer division, and `coords` costs four.
+    same_layout: vec4<u32>,
 }
 
 @group(0) @binding(0) var<storage, read> p: Params;
@@ -28,6 +31,13 @@ fn coords(i: u32) -> vec4<u32> {
     let k = rest % d.y;
     rest = rest / d.y;
     return vec4<u32>(rest, k, j, l);
+}
+
+fn operand(i: u32, k: u32, stride: vec4<u32>) -> u32 {
+    if ((p.same_layout.x & (1u << k)) != 0u) {
+        return i;
+    }
+    return dot(coords(i), stride);
 }
 
 fn sigmoid(x: f32) -> f32 {
@@ -84,7 +94,7 @@ fn binary(op: u32, x: f32, y: f32) -> f32 {
 fn unary_f32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
     let i = linear_index(gid, groups);
     if (i >= p.misc.x) { return; }
-    let x = a[p.offs.y + dot(coords(i), p.a_stride)];
+    let x = a[p.offs.y + operand(i, 0u, p.a_stride)];
     out[p.offs.x + i] = unary(p.misc.y, x);
 }
 
@@ -92,7 +102,7 @@ fn unary_f32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgro
 fn clamp_f32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
     let i = linear_index(gid, groups);
     if (i >= p.misc.x) { return; }
-    let x = a[p.offs.y + dot(coords(i), p.a_stride)];
+    let x = a[p.offs.y + operand(i, 0u, p.a_stride)];
     var y = x;
     if (x < p.fp.x) { y = p.fp.x; }
     if (x > p.fp.y) { y = p.fp.y; }
@@ -103,9 +113,8 @@ fn clamp_f32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgro
 fn binary_f32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
     let i = linear_index(gid, groups);
     if (i >= p.misc.x) { return; }
-    let co = coords(i);
-    let x = a[p.offs.y + dot(co, p.a_stride)];
-    let y = b[p.offs.z + dot(co, p.b_stride)];
+    let x = a[p.offs.y + operand(i, 0u, p.a_stride)];
+    let y = b[p.offs.z + operand(i, 1u, p.b_stride)];
     out[p.offs.x + i] = binary(p.misc.y, x, y);
 }
 
@@ -113,10 +122,9 @@ fn binary_f32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgr
 fn select_f32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
     let i = linear_index(gid, groups);
     if (i >= p.misc.x) { return; }
-    let co = coords(i);
-    let cond = c[p.offs.w + dot(co, p.c_stride)];
-    let x = a[p.offs.y + dot(co, p.a_stride)];
-    let y = b[p.offs.z + dot(co, p.b_stride)];
+    let cond = c[p.offs.w + operand(i, 2u, p.c_stride)];
+    let x = a[p.offs.y + operand(i, 0u, p.a_stride)];
+    let y = b[p.offs.z + operand(i, 1u, p.b_stride)];
     out[p.offs.x + i] = select(y, x, cond != 0.0);
 }
 
@@ -147,7 +155,7 @@ fn fill_f32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgrou
 fn accumulate_f32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
     let i = linear_index(gid, groups);
     if (i >= p.misc.x) { return; }
-    out[p.offs.x + i] = out[p.offs.x + i] + a[p.offs.y + dot(coords(i), p.a_stride)];
+    out[p.offs.x + i] = out[p.offs.x + i] + a[p.offs.y + operand(i, 0u, p.a_stride)];
 }
 
 // out[i] += fp.y: the step counter.

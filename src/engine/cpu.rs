@@ -370,6 +370,52 @@ fn for_each_broadcast<const N: usize>(
     }
 }
 
+/// `out = f(x, y)` with broadcasting, by the fastest loop the shapes allow: same shapes, a scalar
+/// operand, rows of `y` repeated along `x` (a bias), or the general strided walk.
+fn binary_loop(
+    out: &mut [f32],
+    shape: &Shape,
+    x: &[f32],
+    sx: &Shape,
+    y: &[f32],
+    sy: &Shape,
+    f: impl Fn(f32, f32) -> f32,
+) {
+    if sx == shape && sy == shape {
+        out.iter_mut()
+            .zip(x)
+            .zip(y)
+            .for_each(|((o, &p), &q)| *o = f(p, q));
+    } else if sy.numel() == 1 {
+        let q = y[0];
+        if sx == shape {
+            out.iter_mut().zip(x).for_each(|(o, &p)| *o = f(p, q));
+        } else {
+            for_each_broadcast(shape, [sx], |i, [a]| out[i] = f(x[a], q));
+        }
+    } else if sx == shape
+        && sy.rank() == shape.rank()
+        && sy.dims()[1..shape.rank() - 1].iter().all(|&d| d == 1)
+        && sy.last() == shape.last()
+    {
+        // y is [R|1, 1, …, n] against x [R, …, n]: one row of y per run, repeated.
+        let n = shape.last();
+        let per_run = shape.per_run();
+        for (r, (o_run, x_run)) in out.chunks_mut(per_run).zip(x.chunks(per_run)).enumerate() {
+            let row = &y[if sy.runs() == 1 { 0 } else { r * n }..][..n];
+            for (o_row, x_row) in o_run.chunks_mut(n).zip(x_run.chunks(n)) {
+                o_row
+                    .iter_mut()
+                    .zip(x_row)
+                    .zip(row)
+                    .for_each(|((o, &p), &q)| *o = f(p, q));
+            }
+        }
+    } else {
+        for_each_broadcast(shape, [sx, sy], |i, [a, c]| out[i] = f(x[a], y[c]));
+    }
+}
+
 /// Evaluates node `id` from the current values of its inputs into a new vector.
 pub fn eval(nodes: &[Node], values: &[Vec<f32>], id: usize, seed: u32) -> Result<Vec<f32>> {
     let mut out = Vec::new();
@@ -414,13 +460,27 @@ pub fn eval_into(
         }
         Op::Unary(u) => {
             let x = input(0);
-            if in_shape(0) == shape {
-                for (o, &v) in out.iter_mut().zip(x) {
-                    *o = unary(*u, v);
-                }
-            } else {
-                for_each_broadcast(shape, [in_shape(0)], |i, [a]| out[i] = unary(*u, x[a]));
+            let same = in_shape(0) == shape;
+            // One monomorphised loop per op, so the match is outside the loop and simple maps
+            // vectorise.
+            macro_rules! each_unary {
+                ($($op:ident),*) => {
+                    match u {
+                        $(UnaryOp::$op => {
+                            let f = |v: f32| unary(UnaryOp::$op, v);
+                            if same {
+                                out.iter_mut().zip(x).for_each(|(o, &v)| *o = f(v));
+                            } else {
+                                for_each_broadcast(shape, [in_shape(0)], |i, [a]| out[i] = f(x[a]));
+                            }
+                        })*
+                    }
+                };
             }
+            each_unary!(
+                Identity, Neg, Exp, Log, Tanh, Relu, Sigmoid, Sqrt, Abs, Square, Sign, Floor, Sin,
+                Cos, Recip, Step, Detach
+            );
         }
         Op::Clamp { min, max } => {
             for (o, &v) in out.iter_mut().zip(input(0)) {
@@ -437,16 +497,17 @@ pub fn eval_into(
         Op::Binary(b) => {
             let (x, y) = (input(0), input(1));
             let (sx, sy) = (in_shape(0), in_shape(1));
-            if sx == shape && sy == shape {
-                for ((o, &p), &q) in out.iter_mut().zip(x).zip(y) {
-                    *o = binary(*b, p, q);
-                }
-            } else if sy.numel() == 1 {
-                let q = y[0];
-                for_each_broadcast(shape, [sx], |i, [a]| out[i] = binary(*b, x[a], q));
-            } else {
-                for_each_broadcast(shape, [sx, sy], |i, [a, c]| out[i] = binary(*b, x[a], y[c]));
+            macro_rules! each_binary {
+                ($($op:ident),*) => {
+                    match b {
+                        $(BinaryOp::$op => {
+                            let f = |p: f32, q: f32| binary(BinaryOp::$op, p, q);
+                            binary_loop(out, shape, x, sx, y, sy, f);
+                        })*
+                    }
+                };
             }
+            each_binary!(Add, Sub, Mul, Div, Max, Min, Pow, Lt, Le, Gt, Ge, Eq);
         }
         Op::Select => {
             let (c, x, y) = (input(0), input(1), input(2));

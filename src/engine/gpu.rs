@@ -359,7 +359,7 @@ fn contiguous_strides(shape: &Shape) -> [u32; MAX_RANK] {
     s
 }
 
-/// The parameters of `elementwise.wgsl`: 7 × vec4.
+/// The parameters of `elementwise.wgsl`: 8 × vec4.
 #[allow(clippy::too_many_arguments)]
 fn elementwise_params(
     out: &Shape,
@@ -377,6 +377,13 @@ fn elementwise_params(
     u.extend_from_slice(&offs);
     u.extend_from_slice(&[out.numel() as u32, op, concat.0, concat.1]);
     u.extend_from_slice(&[fp[0].to_bits(), fp[1].to_bits(), 0, 0]);
+    let own = contiguous_strides(out);
+    let layout = strides
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| **s == own)
+        .fold(0u32, |m, (k, _)| m | 1 << k);
+    u.extend_from_slice(&[layout, 0, 0, 0]);
     u
 }
 
@@ -755,7 +762,7 @@ impl GpuExec {
                         "matmul_f32",
                         &u,
                         vec![(1, a.buffer), (2, c.buffer), (4, out.buffer)],
-                        groups_1d(n.shape.numel()),
+                        groups_1d(runs as usize * m.div_ceil(4) as usize * nn.div_ceil(4) as usize),
                     )
                 }
                 Op::Reduce { op, axis } => {
