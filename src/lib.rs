@@ -4,5 +4,7 @@
 pub mod bench;
 pub mod data;
 pub mod engine;
+pub mod experiment;
+pub mod labs;
 #[cfg(feature = "web")]
 pub mod ui;

@@ -16,6 +16,11 @@ mod cli {
     use std::time::Instant;
 
     const USAGE: &str = "usage:
+  methodlab labs
+      Prints every lab's declarations (settings with ranges and defaults, methods with their
+      ids, knobs and papers, metric names) as JSON: the data the page's controls come from.
+  methodlab link '<share link or fragment>'
+      Checks a share link: prints its canonical form, or each problem and exits with status 2.
   methodlab bench [--backend cpu|gpu|both] [--runs 1,4,16,64] [--workload all|mlp2|mlp64|playground]
                   [--seconds S] [--format text|json]
       Trains each workload for about S seconds (default 1) per backend and run count and prints
@@ -245,6 +250,23 @@ mod cli {
         ExitCode::SUCCESS
     }
 
+    fn check_link(link: &str) -> ExitCode {
+        let labs = methodlab::labs::registry();
+        let (experiment, problems) = methodlab::experiment::Experiment::from_link(link, &labs);
+        if !problems.is_empty() {
+            for p in &problems {
+                eprintln!("methodlab: bad link: {p}");
+            }
+            return ExitCode::from(2);
+        }
+        let lab = labs
+            .iter()
+            .find(|l| l.id == experiment.lab)
+            .expect("from_link picks a known lab");
+        println!("{}", experiment.to_link(lab));
+        ExitCode::SUCCESS
+    }
+
     fn truncate(s: &str, n: usize) -> String {
         s.chars().take(n).collect()
     }
@@ -253,6 +275,21 @@ mod cli {
         let args: Vec<String> = std::env::args().skip(1).collect();
         match args.first().map(String::as_str) {
             Some("bench") => bench(&args[1..]),
+            Some("labs") => {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&methodlab::labs::registry())
+                        .expect("declarations serialize")
+                );
+                ExitCode::SUCCESS
+            }
+            Some("link") => match args.get(1) {
+                Some(link) if args.len() == 2 => check_link(link),
+                _ => {
+                    eprintln!("methodlab link: expected one share link\n{USAGE}");
+                    ExitCode::from(2)
+                }
+            },
             Some("--help" | "-h" | "help") => {
                 println!("{USAGE}");
                 ExitCode::SUCCESS

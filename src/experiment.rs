@@ -1,0 +1,366 @@
+//! The Experiment and its share link: `#/<lab>?v=1&seed=7&runs=5&methods=ewc,lwf&ewc.lambda=100`.
+//!
+//! Readable, versioned, and only non-default values. Parsing never fails and never panics: every
+//! bad key or value becomes a `LinkProblem` naming the key, the value and what is allowed, and the
+//! key keeps its default. The CLI turns problems into exit status 2; the page shows them and runs.
+
+use crate::labs::{LabDecl, Value};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// The link format version this build writes and reads.
+pub const LINK_VERSION: u32 = 1;
+pub const DEFAULT_SEED: u32 = 1;
+pub const DEFAULT_RUNS: u32 = 3;
+pub const MAX_RUNS: u32 = 64;
+/// Problems listed one by one; past this, one line counts the rest.
+const MAX_PROBLEMS: usize = 20;
+/// Longest value quoted back in a message.
+const QUOTE: usize = 40;
+
+/// One enabled method and the knobs that differ from their defaults.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct MethodChoice {
+    pub id: String,
+    pub knobs: BTreeMap<String, Value>,
+}
+
+/// Everything that decides a run's numbers: the same experiment gives the same data, initial
+/// weights and sampling.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Experiment {
+    pub lab: String,
+    pub seed: u32,
+    pub runs: u32,
+    /// Every setting of the lab, defaults included.
+    pub settings: BTreeMap<String, Value>,
+    pub methods: Vec<MethodChoice>,
+}
+
+/// A bad part of a link, and what was used instead.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LinkProblem {
+    pub key: String,
+    pub value: String,
+    pub message: String,
+}
+
+impl fmt::Display for LinkProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.key.is_empty() {
+            write!(f, "{}", self.message)
+        } else {
+            write!(f, "{} = \"{}\": {}", self.key, self.value, self.message)
+        }
+    }
+}
+
+fn quote(s: &str) -> String {
+    let mut q: String = s.chars().take(QUOTE).collect();
+    if s.chars().count() > QUOTE {
+        q.push('…');
+    }
+    q
+}
+
+/// Decodes %XX escapes and '+' (as a space); invalid escapes stay as they are.
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' if i + 2 < bytes.len() => {
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3])
+                    .ok()
+                    .and_then(|h| u8::from_str_radix(h, 16).ok());
+                match hex {
+                    Some(b) => {
+                        out.push(b);
+                        i += 3;
+                    }
+                    None => {
+                        out.push(b'%');
+                        i += 1;
+                    }
+                }
+            }
+            b'+' => {
+                out.push(b' ');
+                i += 1;
+            }
+            b => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+impl Experiment {
+    /// The lab's defaults.
+    pub fn defaults(lab: &LabDecl) -> Experiment {
+        Experiment {
+            lab: lab.id.into(),
+            seed: DEFAULT_SEED,
+            runs: DEFAULT_RUNS,
+            settings: lab
+                .settings
+                .iter()
+                .map(|s| (s.key.to_string(), s.default.clone()))
+                .collect(),
+            methods: lab
+                .default_methods
+                .iter()
+                .map(|id| MethodChoice {
+                    id: id.to_string(),
+                    knobs: BTreeMap::new(),
+                })
+                .collect(),
+        }
+    }
+
+    /// Reads a link (a whole URL, a fragment with or without '#', or just `lab?query`). Always
+    /// gives an experiment; everything it could not use is listed in the problems.
+    pub fn from_link(link: &str, labs: &[LabDecl]) -> (Experiment, Vec<LinkProblem>) {
+        let mut problems = Vec::new();
+        let fragment = match link.find('#') {
+            Some(i) => &link[i + 1..],
+            None => link,
+        };
+        let fragment = fragment.trim().trim_start_matches('/');
+        let (path, query) = match fragment.find('?') {
+            Some(i) => (&fragment[..i], &fragment[i + 1..]),
+            None => (fragment, ""),
+        };
+        let lab_id = percent_decode(path.trim_end_matches('/'));
+        let lab = match labs.iter().find(|l| l.id == lab_id) {
+            Some(l) => l,
+            None => {
+                let fallback = &labs[0];
+                if !lab_id.is_empty() {
+                    let known: Vec<&str> = labs.iter().map(|l| l.id).collect();
+                    problems.push(LinkProblem {
+                        key: "lab".into(),
+                        value: quote(&lab_id),
+                        message: format!(
+                            "no such lab (labs: {}); opening {}",
+                            known.join(", "),
+                            fallback.id
+                        ),
+                    });
+                }
+                fallback
+            }
+        };
+        let mut exp = Experiment::defaults(lab);
+
+        // Pairs, decoded; duplicates: the last one wins and the earlier ones are reported.
+        let mut pairs: Vec<(String, String)> = Vec::new();
+        for part in query.split('&').filter(|p| !p.is_empty()) {
+            let (k, v) = match part.find('=') {
+                Some(i) => (percent_decode(&part[..i]), percent_decode(&part[i + 1..])),
+                None => {
+                    problems.push(LinkProblem {
+                        key: quote(&percent_decode(part)),
+                        value: String::new(),
+                        message: "expected key=value; ignored".into(),
+                    });
+                    continue;
+                }
+            };
+            if let Some(prev) = pairs.iter().position(|(pk, _)| *pk == k) {
+                let (_, old) = pairs.remove(prev);
+                problems.push(LinkProblem {
+                    key: quote(&k),
+                    value: quote(&old),
+                    message: "given more than once; the last value is used".into(),
+                });
+            }
+            pairs.push((k, v));
+        }
+
+        // Methods first: knobs need to know which methods are on.
+        if let Some((_, v)) = pairs.iter().find(|(k, _)| k == "methods") {
+            let mut chosen: Vec<MethodChoice> = Vec::new();
+            for id in v.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+                if lab.method(id).is_none() {
+                    let known: Vec<&str> = lab.methods.iter().map(|m| m.id).collect();
+                    problems.push(LinkProblem {
+                        key: "methods".into(),
+                        value: quote(id),
+                        message: format!(
+                            "no such method in {} (methods: {}); skipped",
+                            lab.id,
+                            known.join(", ")
+                        ),
+                    });
+                } else if !chosen.iter().any(|m| m.id == id) {
+                    chosen.push(MethodChoice {
+                        id: id.into(),
+                        knobs: BTreeMap::new(),
+                    });
+                }
+            }
+            if chosen.is_empty() {
+                problems.push(LinkProblem {
+                    key: "methods".into(),
+                    value: quote(v),
+                    message: format!("no method left; using {}", lab.default_methods.join(",")),
+                });
+            } else {
+                exp.methods = chosen;
+            }
+        }
+
+        for (k, v) in &pairs {
+            let bad = |message: String| LinkProblem {
+                key: quote(k),
+                value: quote(v),
+                message,
+            };
+            match k.as_str() {
+                "methods" => {}
+                "v" => {
+                    if v.parse::<u32>() != Ok(LINK_VERSION) {
+                        problems.push(bad(format!(
+                            "this page reads link version {LINK_VERSION}; reading it as that"
+                        )));
+                    }
+                }
+                "seed" => match v.parse::<u32>() {
+                    Ok(s) => exp.seed = s,
+                    Err(_) => problems.push(bad(format!(
+                        "expected an integer in [0, {}]; using {DEFAULT_SEED}",
+                        u32::MAX
+                    ))),
+                },
+                "runs" => match v.parse::<u32>() {
+                    Ok(r) if (1..=MAX_RUNS).contains(&r) => exp.runs = r,
+                    _ => problems.push(bad(format!(
+                        "expected an integer in [1, {MAX_RUNS}]; using {DEFAULT_RUNS}"
+                    ))),
+                },
+                _ => {
+                    if let Some(setting) = lab.setting(k) {
+                        match setting.parse(v) {
+                            Ok(value) => {
+                                exp.settings.insert(setting.key.into(), value);
+                            }
+                            Err(why) => problems
+                                .push(bad(format!("{why}; using {}", setting.default.to_link()))),
+                        }
+                    } else if let Some((method, knob)) = k.split_once('.') {
+                        match (
+                            lab.method(method),
+                            exp.methods.iter_mut().find(|m| m.id == method),
+                        ) {
+                            (None, _) => problems.push(bad(format!(
+                                "no method {} in {}; ignored",
+                                quote(method),
+                                lab.id
+                            ))),
+                            (Some(_), None) => problems.push(bad(format!(
+                                "method {method} is not enabled (add it to methods=); ignored"
+                            ))),
+                            (Some(decl), Some(choice)) => {
+                                match decl.knobs.iter().find(|s| s.key == knob) {
+                                    None => {
+                                        let known: Vec<&str> =
+                                            decl.knobs.iter().map(|s| s.key).collect();
+                                        problems.push(bad(format!(
+                                            "{method} has no knob {} (knobs: {}); ignored",
+                                            quote(knob),
+                                            if known.is_empty() {
+                                                "none".into()
+                                            } else {
+                                                known.join(", ")
+                                            }
+                                        )));
+                                    }
+                                    Some(s) => match s.parse(v) {
+                                        Ok(value) => {
+                                            if value != s.default {
+                                                choice.knobs.insert(s.key.into(), value);
+                                            }
+                                        }
+                                        Err(why) => problems.push(bad(format!(
+                                            "{why}; using {}",
+                                            s.default.to_link()
+                                        ))),
+                                    },
+                                }
+                            }
+                        }
+                    } else {
+                        problems.push(bad(format!(
+                            "{} has no setting {}; ignored",
+                            lab.id,
+                            quote(k)
+                        )));
+                    }
+                }
+            }
+        }
+        if problems.len() > MAX_PROBLEMS {
+            let more = problems.len() - MAX_PROBLEMS;
+            problems.truncate(MAX_PROBLEMS);
+            problems.push(LinkProblem {
+                key: String::new(),
+                value: String::new(),
+                message: format!("… and {more} more problems in this link"),
+            });
+        }
+        (exp, problems)
+    }
+
+    /// The canonical link: `#/lab?v=1`, then only what differs from the defaults, in declaration
+    /// order. Reading it back gives this experiment and no problems.
+    pub fn to_link(&self, lab: &LabDecl) -> String {
+        let mut parts = vec![format!("v={LINK_VERSION}")];
+        if self.seed != DEFAULT_SEED {
+            parts.push(format!("seed={}", self.seed));
+        }
+        if self.runs != DEFAULT_RUNS {
+            parts.push(format!("runs={}", self.runs));
+        }
+        let ids: Vec<&str> = self.methods.iter().map(|m| m.id.as_str()).collect();
+        if ids != lab.default_methods {
+            parts.push(format!("methods={}", ids.join(",")));
+        }
+        for s in &lab.settings {
+            if let Some(v) = self.settings.get(s.key) {
+                if *v != s.default {
+                    parts.push(format!("{}={}", s.key, v.to_link()));
+                }
+            }
+        }
+        for m in &self.methods {
+            if let Some(decl) = lab.method(&m.id) {
+                for knob in &decl.knobs {
+                    if let Some(v) = m.knobs.get(knob.key) {
+                        if *v != knob.default {
+                            parts.push(format!("{}.{}={}", m.id, knob.key, v.to_link()));
+                        }
+                    }
+                }
+            }
+        }
+        format!("#/{}?{}", self.lab, parts.join("&"))
+    }
+
+    /// The value of a knob of an enabled method, or its default.
+    pub fn knob(&self, lab: &LabDecl, method: &str, knob: &str) -> Option<Value> {
+        let decl = lab.method(method)?.knobs.iter().find(|s| s.key == knob)?;
+        let chosen = self.methods.iter().find(|m| m.id == method)?;
+        Some(
+            chosen
+                .knobs
+                .get(knob)
+                .cloned()
+                .unwrap_or_else(|| decl.default.clone()),
+        )
+    }
+}

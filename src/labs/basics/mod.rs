@@ -1,0 +1,106 @@
+//! The Basics lab: TensorFlow Playground's experiment (2-D data sets, an MLP, a decision
+//! boundary), with methods compared side by side on their own seeds. Declaration only so far:
+//! the training itself lands with the lab page.
+
+use super::{choice, flag, float, int, log_float, LabDecl, MethodDecl, Paper};
+
+pub const DATASETS: &[&str] = &[
+    "circle",
+    "xor",
+    "gaussian",
+    "spiral",
+    "moons",
+    "checkerboard",
+    "plane",
+    "bump",
+];
+pub const ACTIVATIONS: &[&str] = &["relu", "tanh", "sigmoid", "gelu", "linear"];
+
+pub fn declaration() -> LabDecl {
+    LabDecl {
+        id: "basics",
+        title: "Basics",
+        summary: "Train a small network on 2-D data and watch its decision boundary form; compare \
+                  regularisers, mixup, label smoothing and optimizers side by side.",
+        settings: vec![
+            choice("data", "Data set", DATASETS, "circle", "Classification: circle … checkerboard; regression: plane, bump."),
+            float("noise", "Noise", 0.0, 0.5, 0.05, "", "Standard deviation of the noise added to each point."),
+            int("train", "Training share", 10, 90, 50, "%", "Share of the points used for training; the rest are the test set."),
+            int("points", "Points", 50, 2000, 500, "", "Points drawn for the data set."),
+            flag("x1", "x₁", true, "Feed the first coordinate."),
+            flag("x2", "x₂", true, "Feed the second coordinate."),
+            flag("x1sq", "x₁²", false, "Feed the first coordinate squared."),
+            flag("x2sq", "x₂²", false, "Feed the second coordinate squared."),
+            flag("x1x2", "x₁x₂", false, "Feed the product of the coordinates."),
+            flag("sinx1", "sin x₁", false, "Feed the sine of the first coordinate."),
+            flag("sinx2", "sin x₂", false, "Feed the sine of the second coordinate."),
+            int("layers", "Hidden layers", 0, 6, 2, "", "Hidden layers between inputs and output."),
+            int("units", "Units per layer", 1, 64, 8, "", "Neurons in each hidden layer."),
+            choice("activation", "Activation", ACTIVATIONS, "tanh", "Nonlinearity after each hidden layer."),
+            choice("loss", "Loss", &["cross_entropy", "mse"], "cross_entropy", "Training loss for classification."),
+            choice("optimizer", "Optimizer", &["sgd", "momentum", "adam"], "sgd", "How the weights move."),
+            log_float("lr", "Learning rate", 1e-4, 1.0, 0.03, "Step size of the optimizer."),
+            int("batch", "Batch size", 1, 256, 10, "", "Points per training step."),
+            float("l1", "L1", 0.0, 0.1, 0.0, "", "L1 penalty on every weight, for all methods."),
+            float("l2", "L2", 0.0, 0.1, 0.0, "", "L2 penalty on every weight, for all methods."),
+            float("dropout", "Dropout", 0.0, 0.9, 0.0, "", "Dropout on hidden units while training, for all methods."),
+            int("steps", "Steps", 1, 100_000, 2000, "", "Training steps per run."),
+        ],
+        methods: vec![
+            MethodDecl {
+                id: "plain",
+                title: "Plain training",
+                paper: None,
+                explain: "The baseline: the settings as they are.",
+                knobs: vec![],
+            },
+            MethodDecl {
+                id: "l2",
+                title: "L2 weight penalty",
+                paper: None,
+                explain: "Smaller weights, smoother boundaries: watch the boundary stop chasing noisy points.",
+                knobs: vec![log_float("lambda", "λ", 1e-5, 1.0, 1e-3, "Weight of Σ w² in the loss.")],
+            },
+            MethodDecl {
+                id: "dropout",
+                title: "Dropout",
+                paper: Some(Paper {
+                    title: "Dropout: A Simple Way to Prevent Neural Networks from Overfitting",
+                    url: "https://jmlr.org/papers/v15/srivastava14a.html",
+                }),
+                explain: "Random units off while training: a noisier training curve, a smaller train–test gap.",
+                knobs: vec![float("p", "Drop probability", 0.0, 0.9, 0.2, "", "Chance each hidden unit is dropped.")],
+            },
+            MethodDecl {
+                id: "mixup",
+                title: "Mixup",
+                paper: Some(Paper {
+                    title: "Provable Benefit of Mixup for Finding Optimal Decision Boundaries",
+                    url: "https://arxiv.org/abs/2306.00267",
+                }),
+                explain: "Trains on convex mixes of point pairs and their labels: on well-separated data the \
+                          boundary sits closer to the Bayes-optimal one than plain training's.",
+                knobs: vec![float("alpha", "α", 0.05, 4.0, 1.0, "", "Mixing weights are drawn from Beta(α, α).")],
+            },
+            MethodDecl {
+                id: "smoothing",
+                title: "Label smoothing",
+                paper: Some(Paper {
+                    title: "Rethinking the Inception Architecture for Computer Vision",
+                    url: "https://arxiv.org/abs/1512.00567",
+                }),
+                explain: "Soft targets: less confident outputs, a softer boundary heatmap.",
+                knobs: vec![float("epsilon", "ε", 0.0, 0.5, 0.1, "", "Mass moved from the true class to all classes.")],
+            },
+            MethodDecl {
+                id: "adam",
+                title: "Adam instead of the chosen optimizer",
+                paper: Some(Paper { title: "Adam: A Method for Stochastic Optimization", url: "https://arxiv.org/abs/1412.6980" }),
+                explain: "Per-weight step sizes: usually faster early progress than SGD at the same learning rate.",
+                knobs: vec![log_float("lr", "Learning rate", 1e-4, 1.0, 0.01, "Adam's step size.")],
+            },
+        ],
+        default_methods: vec!["plain"],
+        metrics: vec!["train_loss", "test_loss", "train_acc", "test_acc"],
+    }
+}

@@ -1,0 +1,247 @@
+//! Lab declarations: each lab declares its settings, methods (with their papers and knobs) and
+//! metrics once; the page's controls, the share link, validation, the CLI and the docs are all
+//! derived from these declarations. No lab writes its own form or URL parsing.
+
+pub mod basics;
+
+use serde::Serialize;
+
+/// The allowed values of a setting or knob.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "lowercase")]
+pub enum Kind {
+    Int {
+        min: i64,
+        max: i64,
+    },
+    /// `log`: the control moves on a log scale (learning rates, λ).
+    Float {
+        min: f64,
+        max: f64,
+        log: bool,
+    },
+    Choice {
+        options: &'static [&'static str],
+    },
+    Bool,
+}
+
+/// A setting's value. Choices are stored by name so links stay readable.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Value {
+    Int(i64),
+    Float(f64),
+    Choice(String),
+    Bool(bool),
+}
+
+impl Value {
+    pub fn as_f64(&self) -> f64 {
+        match self {
+            Value::Int(v) => *v as f64,
+            Value::Float(v) => *v,
+            Value::Bool(b) => *b as u8 as f64,
+            Value::Choice(_) => f64::NAN,
+        }
+    }
+    pub fn as_str(&self) -> &str {
+        match self {
+            Value::Choice(s) => s,
+            _ => "",
+        }
+    }
+    pub fn as_bool(&self) -> bool {
+        matches!(self, Value::Bool(true))
+    }
+    /// How the value is written in a link: shortest round-tripping form.
+    pub fn to_link(&self) -> String {
+        match self {
+            Value::Int(v) => v.to_string(),
+            Value::Float(v) => format!("{v}"),
+            Value::Choice(s) => s.clone(),
+            Value::Bool(b) => if *b { "1" } else { "0" }.into(),
+        }
+    }
+}
+
+/// One setting of a lab, or one knob of a method.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Setting {
+    pub key: &'static str,
+    pub label: &'static str,
+    pub kind: Kind,
+    pub default: Value,
+    pub unit: &'static str,
+    pub help: &'static str,
+}
+
+impl Setting {
+    /// Parses a link value, or says why not, naming the allowed range.
+    pub fn parse(&self, text: &str) -> Result<Value, String> {
+        let range = self.range();
+        match &self.kind {
+            Kind::Int { min, max } => match text.parse::<i64>() {
+                Ok(v) if (*min..=*max).contains(&v) => Ok(Value::Int(v)),
+                _ => Err(format!("expected an integer in {range}")),
+            },
+            Kind::Float { min, max, .. } => match text.parse::<f64>() {
+                Ok(v) if v.is_finite() && *min <= v && v <= *max => Ok(Value::Float(v)),
+                _ => Err(format!("expected a number in {range}")),
+            },
+            Kind::Choice { options } => match options.iter().find(|o| **o == text) {
+                Some(o) => Ok(Value::Choice((*o).to_string())),
+                None => Err(format!("expected one of {range}")),
+            },
+            Kind::Bool => match text {
+                "1" | "true" | "on" => Ok(Value::Bool(true)),
+                "0" | "false" | "off" => Ok(Value::Bool(false)),
+                _ => Err("expected 1 or 0".into()),
+            },
+        }
+    }
+    /// The allowed values, as a person reads them.
+    pub fn range(&self) -> String {
+        match &self.kind {
+            Kind::Int { min, max } => format!("[{min}, {max}]"),
+            Kind::Float { min, max, .. } => format!("[{min}, {max}]"),
+            Kind::Choice { options } => options.join(", "),
+            Kind::Bool => "0, 1".into(),
+        }
+    }
+}
+
+/// Where a method comes from.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Paper {
+    pub title: &'static str,
+    pub url: &'static str,
+}
+
+/// A method a lab can compare, with its own knobs.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct MethodDecl {
+    pub id: &'static str,
+    pub title: &'static str,
+    pub paper: Option<Paper>,
+    /// What to look for in the views.
+    pub explain: &'static str,
+    pub knobs: Vec<Setting>,
+}
+
+/// Everything the generic parts need to know about a lab.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LabDecl {
+    pub id: &'static str,
+    pub title: &'static str,
+    pub summary: &'static str,
+    pub settings: Vec<Setting>,
+    pub methods: Vec<MethodDecl>,
+    /// Methods enabled when a link names none.
+    pub default_methods: Vec<&'static str>,
+    /// Metric names the runs report (CLI and export keys).
+    pub metrics: Vec<&'static str>,
+}
+
+impl LabDecl {
+    pub fn setting(&self, key: &str) -> Option<&Setting> {
+        self.settings.iter().find(|s| s.key == key)
+    }
+    pub fn method(&self, id: &str) -> Option<&MethodDecl> {
+        self.methods.iter().find(|m| m.id == id)
+    }
+}
+
+/// Every lab, in the order the page lists them. The first is the default.
+pub fn registry() -> Vec<LabDecl> {
+    vec![basics::declaration()]
+}
+
+/// Shorthands for declarations.
+pub fn int(
+    key: &'static str,
+    label: &'static str,
+    min: i64,
+    max: i64,
+    default: i64,
+    unit: &'static str,
+    help: &'static str,
+) -> Setting {
+    Setting {
+        key,
+        label,
+        kind: Kind::Int { min, max },
+        default: Value::Int(default),
+        unit,
+        help,
+    }
+}
+pub fn float(
+    key: &'static str,
+    label: &'static str,
+    min: f64,
+    max: f64,
+    default: f64,
+    unit: &'static str,
+    help: &'static str,
+) -> Setting {
+    Setting {
+        key,
+        label,
+        kind: Kind::Float {
+            min,
+            max,
+            log: false,
+        },
+        default: Value::Float(default),
+        unit,
+        help,
+    }
+}
+pub fn log_float(
+    key: &'static str,
+    label: &'static str,
+    min: f64,
+    max: f64,
+    default: f64,
+    help: &'static str,
+) -> Setting {
+    Setting {
+        key,
+        label,
+        kind: Kind::Float {
+            min,
+            max,
+            log: true,
+        },
+        default: Value::Float(default),
+        unit: "",
+        help,
+    }
+}
+pub fn choice(
+    key: &'static str,
+    label: &'static str,
+    options: &'static [&'static str],
+    default: &'static str,
+    help: &'static str,
+) -> Setting {
+    Setting {
+        key,
+        label,
+        kind: Kind::Choice { options },
+        default: Value::Choice(default.into()),
+        unit: "",
+        help,
+    }
+}
+pub fn flag(key: &'static str, label: &'static str, default: bool, help: &'static str) -> Setting {
+    Setting {
+        key,
+        label,
+        kind: Kind::Bool,
+        default: Value::Bool(default),
+        unit: "",
+        help,
+    }
+}
