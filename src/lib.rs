@@ -6,5 +6,6 @@ pub mod data;
 pub mod engine;
 pub mod experiment;
 pub mod labs;
+pub mod runner;
 #[cfg(feature = "web")]
 pub mod ui;

@@ -19,6 +19,9 @@ mod cli {
   methodlab labs
       Prints every lab's declarations (settings with ranges and defaults, methods with their
       ids, knobs and papers, metric names) as JSON: the data the page's controls come from.
+  methodlab run '<share link or fragment>' [--steps N] [--backend cpu|gpu] [--format json|csv]
+      Runs the experiment headless and prints each run's status, final metrics and history.
+      A bad link exits with status 2 and the same messages the page shows.
   methodlab link '<share link or fragment>'
       Checks a share link: prints its canonical form, or each problem and exits with status 2.
   methodlab bench [--backend cpu|gpu|both] [--runs 1,4,16,64] [--workload all|mlp2|mlp64|playground]
@@ -250,6 +253,88 @@ mod cli {
         ExitCode::SUCCESS
     }
 
+    fn run(args: &[String]) -> ExitCode {
+        let mut link = None;
+        let (mut steps, mut gpu, mut csv) = (None, false, false);
+        let mut it = args.iter();
+        while let Some(a) = it.next() {
+            let mut value = || it.next().cloned().unwrap_or_default();
+            match a.as_str() {
+                "--steps" => match value().parse::<u32>() {
+                    Ok(n) if (1..=1_000_000).contains(&n) => steps = Some(n),
+                    _ => return usage_error("run", "--steps expects an integer in [1, 1000000]"),
+                },
+                "--backend" => match value().as_str() {
+                    "cpu" => gpu = false,
+                    "gpu" => gpu = true,
+                    v => return usage_error("run", &format!("--backend {v}: expected cpu or gpu")),
+                },
+                "--format" => match value().as_str() {
+                    "json" => csv = false,
+                    "csv" => csv = true,
+                    v => return usage_error("run", &format!("--format {v}: expected json or csv")),
+                },
+                other if link.is_none() && !other.starts_with("--") => {
+                    link = Some(other.to_string())
+                }
+                other => return usage_error("run", &format!("unexpected argument {other}")),
+            }
+        }
+        let Some(link) = link else {
+            return usage_error("run", "expected a share link");
+        };
+        let labs = methodlab::labs::registry();
+        let (experiment, problems) = methodlab::experiment::Experiment::from_link(&link, &labs);
+        if !problems.is_empty() {
+            for p in &problems {
+                eprintln!("methodlab: bad link: {p}");
+            }
+            return ExitCode::from(2);
+        }
+        let lab = labs
+            .iter()
+            .find(|l| l.id == experiment.lab)
+            .expect("from_link picks a known lab");
+        let ctx = if gpu {
+            match pollster::block_on(GpuContext::new()) {
+                Ok(ctx) => Some(ctx),
+                Err(e) => {
+                    eprintln!("methodlab: {e}; running on the CPU");
+                    None
+                }
+            }
+        } else {
+            None
+        };
+        match pollster::block_on(methodlab::runner::run_headless(
+            &experiment,
+            lab,
+            ctx.as_ref(),
+            steps,
+        )) {
+            Ok(report) => {
+                if csv {
+                    print!("{}", report.to_csv());
+                } else {
+                    println!(
+                        "{}",
+                        serde_json::to_string(&report).expect("report serializes")
+                    );
+                }
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("methodlab run: {e}");
+                ExitCode::FAILURE
+            }
+        }
+    }
+
+    fn usage_error(command: &str, why: &str) -> ExitCode {
+        eprintln!("methodlab {command}: {why}\n{USAGE}");
+        ExitCode::from(2)
+    }
+
     fn check_link(link: &str) -> ExitCode {
         let labs = methodlab::labs::registry();
         let (experiment, problems) = methodlab::experiment::Experiment::from_link(link, &labs);
@@ -275,6 +360,7 @@ mod cli {
         let args: Vec<String> = std::env::args().skip(1).collect();
         match args.first().map(String::as_str) {
             Some("bench") => bench(&args[1..]),
+            Some("run") => run(&args[1..]),
             Some("labs") => {
                 println!(
                     "{}",

@@ -57,6 +57,102 @@ pub fn gaussian_clusters(n: usize, dims: usize, classes: usize, seed: u32) -> Po
     Points { x, y, n, dims }
 }
 
+/// The Basics lab's 2-D data sets, on [-3, 3]², as in TensorFlow Playground: classification sets
+/// have labels 0/1, regression sets (`plane`, `bump`) real targets. `noise` is the standard
+/// deviation of Gaussian noise added to each coordinate.
+pub fn playground(name: &str, n: usize, noise: f32, seed: u32) -> Option<Points> {
+    let u = |stream: u32, i: usize| rng::uniform(seed, stream, 0, i as u32);
+    let g = |stream: u32, i: usize| rng::normal(seed, stream, 0, i as u32);
+    let mut x = Vec::with_capacity(2 * n);
+    let mut y = Vec::with_capacity(n);
+    let spiral = (name == "spiral").then(|| two_spirals(n, 0.0, seed));
+    for i in 0..n {
+        let (a, b, label) = match name {
+            "circle" => {
+                // Inside radius 1.5: class 1; a ring from 2.1 to 3: class 0.
+                let inside = i % 2 == 0;
+                let r = if inside {
+                    1.5 * u(20, i)
+                } else {
+                    2.1 + 0.9 * u(20, i)
+                };
+                let t = std::f32::consts::TAU * u(21, i);
+                (r * t.cos(), r * t.sin(), inside as u8 as f32)
+            }
+            "xor" => {
+                // Uniform on the square, pushed 0.1 away from the axes; class = same sign.
+                let push = |v: f32| if v >= 0.0 { v + 0.1 } else { v - 0.1 };
+                let (a, b) = (push(5.8 * u(20, i) - 2.9), push(5.8 * u(21, i) - 2.9));
+                (a, b, (a * b >= 0.0) as u8 as f32)
+            }
+            "gaussian" => {
+                let class = (i % 2) as f32;
+                let c = if class == 1.0 { 1.5 } else { -1.5 };
+                (c + 0.6 * g(20, i), c + 0.6 * g(21, i), class)
+            }
+            "spiral" => {
+                let p = spiral.as_ref().expect("made above");
+                (3.0 * p.x[2 * i], 3.0 * p.x[2 * i + 1], p.y[i])
+            }
+            "moons" => {
+                // Two interleaved half circles, scaled onto the square.
+                let class = i % 2;
+                let t = std::f32::consts::PI * u(20, i);
+                let (a, b) = if class == 0 {
+                    (t.cos(), t.sin())
+                } else {
+                    (1.0 - t.cos(), 0.5 - t.sin())
+                };
+                (2.0 * a - 1.0, 2.0 * b - 0.5, class as f32)
+            }
+            "checkerboard" => {
+                let (a, b) = (6.0 * u(20, i) - 3.0, 6.0 * u(21, i) - 3.0);
+                let cell = (a / 1.5).floor() as i32 + (b / 1.5).floor() as i32;
+                (a, b, (cell.rem_euclid(2) == 0) as u8 as f32)
+            }
+            "plane" => {
+                let (a, b) = (6.0 * u(20, i) - 3.0, 6.0 * u(21, i) - 3.0);
+                (a, b, (a + b) / 6.0)
+            }
+            "bump" => {
+                let (a, b) = (6.0 * u(20, i) - 3.0, 6.0 * u(21, i) - 3.0);
+                (a, b, (-(a * a + b * b) / 2.0).exp())
+            }
+            _ => return None,
+        };
+        x.push(a + noise * g(22, i));
+        x.push(b + noise * g(23, i));
+        y.push(label);
+    }
+    Some(Points { x, y, n, dims: 2 })
+}
+
+/// Is this Basics data set a regression task?
+pub fn is_regression(name: &str) -> bool {
+    matches!(name, "plane" | "bump")
+}
+
+/// The points in a seeded random order (Fisher–Yates on the engine's RNG), so a train/test split
+/// of the first and last points is an unbiased one: generators emit points in geometric order.
+pub fn shuffled(p: &Points, seed: u32) -> Points {
+    let mut order: Vec<usize> = (0..p.n).collect();
+    for i in (1..p.n).rev() {
+        let j = ((rng::bits(seed, 30, 0, i as u32) as u64 * (i as u64 + 1)) >> 32) as usize;
+        order.swap(i, j);
+    }
+    let mut out = Points {
+        x: Vec::with_capacity(p.x.len()),
+        y: Vec::with_capacity(p.n),
+        n: p.n,
+        dims: p.dims,
+    };
+    for &k in &order {
+        out.x.extend_from_slice(&p.x[k * p.dims..(k + 1) * p.dims]);
+        out.y.push(p.y[k]);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

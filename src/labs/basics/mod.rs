@@ -104,3 +104,53 @@ pub fn declaration() -> LabDecl {
         metrics: vec!["train_loss", "test_loss", "train_acc", "test_acc"],
     }
 }
+
+pub mod methods;
+pub mod model;
+
+use crate::engine::gpu::GpuContext;
+use crate::engine::{Exec, Result};
+use crate::experiment::Experiment;
+use crate::runner::{History, RunReport};
+
+/// Trains every enabled method for `steps` (default: the `steps` setting), evaluating about a
+/// hundred times, and reports each run.
+pub async fn run(
+    exp: &Experiment,
+    lab: &LabDecl,
+    gpu: Option<&GpuContext>,
+    steps: Option<u32>,
+) -> Result<Vec<RunReport>> {
+    let total = steps
+        .unwrap_or_else(|| {
+            exp.settings
+                .get("steps")
+                .map_or(2000, |v| v.as_f64() as u32)
+        })
+        .max(1);
+    let every = (total / 100).max(1);
+    let mut reports = Vec::new();
+    for method in &exp.methods {
+        let mut recipe = model::Recipe::from_settings(exp);
+        methods::apply(&method.id, &mut recipe, exp, lab);
+        let built = model::build(&recipe, exp.runs as usize, exp.seed)?;
+        let mut exec = Exec::new(&built.program, gpu).await?;
+        let mut history = History::new(exp.runs as usize);
+        let mut step = 0u32;
+        loop {
+            exec.run(1, 1)?;
+            for (name, t) in &built.eval {
+                let values = exec.read(t).await?;
+                history.record(name, step as u64, &values);
+            }
+            if step >= total {
+                break;
+            }
+            let chunk = every.min(total - step);
+            exec.run(0, chunk)?;
+            step += chunk;
+        }
+        reports.extend(history.into_reports(&method.id, exp.seed));
+    }
+    Ok(reports)
+}

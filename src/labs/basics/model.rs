@@ -1,0 +1,354 @@
+//! The Basics lab's data, model and evaluation; methods adjust the `Recipe` before it is built.
+
+use crate::data::{self, Points};
+use crate::engine::{nn, Entry, Graph, OptimizerKind, Program, Result, Tensor};
+use crate::experiment::Experiment;
+use crate::labs::Value;
+
+/// Side of the decision-boundary grid: GRID × GRID points over [-3, 3]².
+pub const GRID: usize = 100;
+/// Entries rows of the Beta quantile table mixup draws λ from.
+const BETA_TABLE: usize = 1024;
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum OptimizerChoice {
+    Sgd,
+    Momentum,
+    Adam,
+}
+
+/// How one method group trains: the settings, as the method changed them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Recipe {
+    pub data: String,
+    pub noise: f32,
+    pub train_share: f32,
+    pub points: usize,
+    /// Which of x1, x2, x1², x2², x1x2, sin x1, sin x2 are fed.
+    pub features: [bool; 7],
+    pub layers: usize,
+    pub units: usize,
+    pub activation: nn::Activation,
+    pub mse: bool,
+    pub optimizer: OptimizerChoice,
+    pub lr: f32,
+    pub batch: usize,
+    pub l1: f32,
+    pub l2: f32,
+    pub dropout: f32,
+    pub mixup_alpha: Option<f32>,
+    pub smoothing: f32,
+}
+
+impl Recipe {
+    /// The recipe the experiment's settings describe (before any method).
+    pub fn from_settings(exp: &Experiment) -> Recipe {
+        let get = |k: &str| exp.settings.get(k).cloned().unwrap_or(Value::Bool(false));
+        let num = |k: &str| get(k).as_f64() as f32;
+        let activation = match get("activation").as_str() {
+            "relu" => nn::Activation::Relu,
+            "sigmoid" => nn::Activation::Sigmoid,
+            "gelu" => nn::Activation::Gelu,
+            "linear" => nn::Activation::Linear,
+            _ => nn::Activation::Tanh,
+        };
+        let optimizer = match get("optimizer").as_str() {
+            "momentum" => OptimizerChoice::Momentum,
+            "adam" => OptimizerChoice::Adam,
+            _ => OptimizerChoice::Sgd,
+        };
+        let features =
+            ["x1", "x2", "x1sq", "x2sq", "x1x2", "sinx1", "sinx2"].map(|k| get(k).as_bool());
+        Recipe {
+            data: get("data").as_str().to_string(),
+            noise: num("noise"),
+            train_share: num("train") / 100.0,
+            points: num("points") as usize,
+            features,
+            layers: num("layers") as usize,
+            units: num("units") as usize,
+            activation,
+            mse: get("loss").as_str() == "mse",
+            optimizer,
+            lr: num("lr"),
+            batch: num("batch") as usize,
+            l1: num("l1"),
+            l2: num("l2"),
+            dropout: num("dropout"),
+            mixup_alpha: None,
+            smoothing: 0.0,
+        }
+    }
+
+    pub fn regression(&self) -> bool {
+        data::is_regression(&self.data)
+    }
+}
+
+/// The fed features of each point, row-major [n, features]. With none chosen, x1 and x2.
+pub fn features(points: &[f32], chosen: &[bool; 7]) -> (Vec<f32>, usize) {
+    let chosen = if chosen.iter().any(|&c| c) {
+        *chosen
+    } else {
+        [true, true, false, false, false, false, false]
+    };
+    let width = chosen.iter().filter(|&&c| c).count();
+    let mut out = Vec::with_capacity(points.len() / 2 * width);
+    for p in points.chunks(2) {
+        let (a, b) = (p[0], p[1]);
+        let all = [a, b, a * a, b * b, a * b, a.sin(), b.sin()];
+        out.extend(all.iter().zip(chosen).filter(|(_, c)| *c).map(|(v, _)| v));
+    }
+    (out, width)
+}
+
+/// Quantiles of Beta(α, α) at (k + ½)/n: by symmetry only [0, ½] is integrated, in the variable
+/// s = x^α, where the density's singularity at 0 becomes the smooth (1 - s^{1/α})^{α-1}/α.
+pub fn beta_quantiles(alpha: f64, n: usize) -> Vec<f32> {
+    const M: usize = 8192;
+    let top = 0.5f64.powf(alpha);
+    let h = top / M as f64;
+    let mut cdf = vec![0.0f64; M + 1];
+    for k in 0..M {
+        let s = (k as f64 + 0.5) * h;
+        let density = (1.0 - s.powf(1.0 / alpha)).powf(alpha - 1.0) / alpha;
+        cdf[k + 1] = cdf[k] + density * h;
+    }
+    let half = cdf[M];
+    let x_at = |k: usize| (k as f64 * h).powf(1.0 / alpha);
+    let lower = |q: f64| -> f64 {
+        // q in [0, ½]: find the grid cell where cdf/half·½ crosses q, interpolate linearly in s.
+        let target = q / 0.5 * half;
+        let k = cdf.partition_point(|&c| c < target).clamp(1, M);
+        let (c0, c1) = (cdf[k - 1], cdf[k]);
+        let t = if c1 > c0 {
+            (target - c0) / (c1 - c0)
+        } else {
+            0.0
+        };
+        let (x0, x1) = (x_at(k - 1), x_at(k));
+        x0 + t * (x1 - x0)
+    };
+    (0..n)
+        .map(|k| {
+            let q = (k as f64 + 0.5) / n as f64;
+            (if q <= 0.5 {
+                lower(q)
+            } else {
+                1.0 - lower(1.0 - q)
+            }) as f32
+        })
+        .collect()
+}
+
+/// One method group's compiled experiment: entry 0 trains, entry 1 evaluates, entry 2 draws
+/// the decision boundary.
+pub struct Built {
+    pub program: Program,
+    pub regression: bool,
+    /// `[R]` outputs of the evaluation entry, by metric name.
+    pub eval: Vec<(&'static str, Tensor)>,
+    /// `[R, GRID², 1]`: P(class 1), or the prediction for regression.
+    pub grid: Tensor,
+    pub train: Points,
+    pub test: Points,
+}
+
+/// Splits the experiment's data set into train and test points.
+pub fn split(recipe: &Recipe, seed: u32) -> (Points, Points) {
+    let all =
+        data::playground(&recipe.data, recipe.points, recipe.noise, seed).unwrap_or_else(|| {
+            data::playground("circle", recipe.points, recipe.noise, seed).expect("circle exists")
+        });
+    let all = data::shuffled(&all, seed);
+    let n_train =
+        ((recipe.points as f32 * recipe.train_share).round() as usize).clamp(1, recipe.points - 1);
+    let take = |from: usize, to: usize| Points {
+        x: all.x[2 * from..2 * to].to_vec(),
+        y: all.y[from..to].to_vec(),
+        n: to - from,
+        dims: 2,
+    };
+    (take(0, n_train), take(n_train, recipe.points))
+}
+
+pub fn build(recipe: &Recipe, runs: usize, seed: u32) -> Result<Built> {
+    let g = Graph::new(runs, seed);
+    let regression = recipe.regression();
+    let (train, test) = split(recipe, seed);
+    let (xtr, width) = features(&train.x, &recipe.features);
+    let (xte, _) = features(&test.x, &recipe.features);
+    let outputs = if regression || recipe.mse { 1 } else { 2 };
+
+    // Parameters first, in a fixed order, so every method starts from the same weights.
+    let mut sizes = vec![width];
+    sizes.extend(std::iter::repeat_n(recipe.units, recipe.layers));
+    sizes.push(outputs);
+    let mlp = nn::Mlp::new(&g, "net", &sizes, recipe.activation)?;
+
+    let x_train = g.input("x_train", &[1, train.n, width], xtr)?;
+    let y_train = g.input("y_train", &[1, train.n, 1], train.y.clone())?;
+    let x_test = g.input("x_test", &[1, test.n, width], xte)?;
+    let y_test = g.input("y_test", &[1, test.n, 1], test.y.clone())?;
+    let step = g.step_counter()?;
+
+    // The batch: sampled on the device from the step counter.
+    let batch = recipe.batch;
+    let idx = g.random_index(&[runs, batch], train.n, Some(&step))?;
+    let mut xb = x_train.gather_rows(&idx)?;
+    let yb = y_train.gather_rows(&idx)?; // [R, B, 1]
+                                         // Targets as rows: one-hot for cross-entropy, ±1 for MSE classification, raw for regression.
+    let as_targets = |y: &Tensor| -> Result<Tensor> {
+        if regression {
+            Ok(y.clone())
+        } else if recipe.mse {
+            y.mul_scalar(2.0)?.add_scalar(-1.0)
+        } else {
+            nn::one_hot(&y.reshape(&[y.shape().0[0], y.shape().0[1]])?, 2)
+        }
+    };
+    let mut targets = as_targets(&yb)?;
+    if let Some(alpha) = recipe.mixup_alpha {
+        let idx2 = g.random_index(&[runs, batch], train.n, Some(&step))?;
+        let table = g.input(
+            "beta_quantiles",
+            &[1, BETA_TABLE, 1],
+            beta_quantiles(alpha as f64, BETA_TABLE),
+        )?;
+        let lam = table.gather_rows(&g.random_index(&[runs, batch], BETA_TABLE, Some(&step))?)?; // [R, B, 1]
+        let other = g.scalar(1.0)?.sub(&lam)?;
+        xb = xb
+            .mul(&lam)?
+            .add(&x_train.gather_rows(&idx2)?.mul(&other)?)?;
+        targets = targets
+            .mul(&lam)?
+            .add(&as_targets(&y_train.gather_rows(&idx2)?)?.mul(&other)?)?;
+    }
+    if recipe.smoothing > 0.0 && !regression {
+        targets = if recipe.mse {
+            targets.mul_scalar(1.0 - recipe.smoothing)?
+        } else {
+            targets
+                .mul_scalar(1.0 - recipe.smoothing)?
+                .add_scalar(recipe.smoothing / 2.0)?
+        };
+    }
+
+    // Forward with dropout on hidden units (training only).
+    let forward = |x: &Tensor, train: bool| -> Result<Tensor> {
+        let mut h = x.clone();
+        for (i, layer) in mlp.layers.iter().enumerate() {
+            h = layer.forward(&h)?;
+            if i + 1 < mlp.layers.len() {
+                h = recipe.activation.apply(&h)?;
+                if train && recipe.dropout > 0.0 {
+                    let keep = g
+                        .random_uniform(&h.dims(), 0.0, 1.0, Some(&step))?
+                        .ge(&g.scalar(recipe.dropout)?)?;
+                    h = h.mul(&keep)?.mul_scalar(1.0 / (1.0 - recipe.dropout))?;
+                }
+            }
+        }
+        Ok(h)
+    };
+    let loss_of = |out: &Tensor, targets: &Tensor| -> Result<Tensor> {
+        if regression || recipe.mse {
+            nn::mse(out, targets)
+        } else {
+            nn::cross_entropy_soft(out, targets)
+        }
+    };
+    let out = forward(&xb, true)?;
+    let data_loss = loss_of(&out, &targets)?;
+    let mut loss = data_loss.clone();
+    for layer in &mlp.layers {
+        if recipe.l2 > 0.0 {
+            loss = loss.add(
+                &layer
+                    .weight
+                    .square()?
+                    .sum_per_run()?
+                    .mul_scalar(recipe.l2)?,
+            )?;
+        }
+        if recipe.l1 > 0.0 {
+            loss = loss.add(&layer.weight.abs()?.sum_per_run()?.mul_scalar(recipe.l1)?)?;
+        }
+    }
+    let lr = g.per_run("lr", &[recipe.lr])?;
+    let kind = match recipe.optimizer {
+        OptimizerChoice::Sgd => OptimizerKind::sgd(0.0),
+        OptimizerChoice::Momentum => OptimizerKind::sgd(0.9),
+        OptimizerChoice::Adam => OptimizerKind::adam(),
+    };
+    let train_entry = Entry::new("train")
+        .metric("batch_loss", &data_loss)
+        .minimize(&loss, &mlp.params(), kind, &lr)?;
+
+    // Evaluation on the whole train and test sets, no dropout, hard targets.
+    let mut eval = Vec::new();
+    for (name, x, y) in [("train", &x_train, &y_train), ("test", &x_test, &y_test)] {
+        let out = forward(x, false)?;
+        let loss = loss_of(&out, &as_targets(y)?)?;
+        eval.push((
+            if name == "train" {
+                "train_loss"
+            } else {
+                "test_loss"
+            },
+            loss,
+        ));
+        if !regression {
+            let rows = y.shape().0[1];
+            let labels = y.reshape(&[1, rows])?;
+            let acc = if recipe.mse {
+                // The sign of the single output is the class.
+                let predicted = out.gt(&g.scalar(0.0)?)?.reshape(&[runs, rows])?;
+                predicted.eq_mask(&labels)?.mean_per_run()?
+            } else {
+                nn::accuracy(&out, &labels)?
+            };
+            eval.push((
+                if name == "train" {
+                    "train_acc"
+                } else {
+                    "test_acc"
+                },
+                acc,
+            ));
+        }
+    }
+    let mut eval_entry = Entry::new("eval");
+    for (_, t) in &eval {
+        eval_entry = eval_entry.output(t);
+    }
+
+    // Decision boundary on a grid over [-3, 3]².
+    let mut grid_points = Vec::with_capacity(2 * GRID * GRID);
+    for row in 0..GRID {
+        for col in 0..GRID {
+            let at = |k: usize| -3.0 + 6.0 * (k as f32 + 0.5) / GRID as f32;
+            grid_points.push(at(col));
+            grid_points.push(3.0 - (at(row) + 3.0));
+        }
+    }
+    let (grid_features, _) = features(&grid_points, &recipe.features);
+    let grid_x = g.input("grid", &[1, GRID * GRID, width], grid_features)?;
+    let grid_out = forward(&grid_x, false)?;
+    let grid = if regression || recipe.mse {
+        grid_out
+    } else {
+        grid_out.softmax()?.slice(1, 1)?
+    };
+    let grid_entry = Entry::new("grid").output(&grid);
+
+    let program = Program::new(&g, vec![train_entry, eval_entry, grid_entry])?;
+    Ok(Built {
+        program,
+        regression,
+        eval,
+        grid,
+        train,
+        test,
+    })
+}

@@ -1,0 +1,127 @@
+//! Drives experiments: steps every method group, evaluates on a schedule, marks diverged runs and
+//! keeps the metric history that the views draw and the exports write.
+
+use crate::engine::gpu::GpuContext;
+use crate::engine::Result;
+use crate::experiment::Experiment;
+use crate::labs::{self, LabDecl};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// One run's outcome, as the CLI's JSON and the page's export write it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RunReport {
+    pub method: String,
+    pub seed: u32,
+    /// "ok", or "diverged at step N".
+    pub status: String,
+    #[serde(rename = "final")]
+    pub final_values: BTreeMap<String, f32>,
+    pub history: BTreeMap<String, Vec<(u64, f32)>>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ExperimentReport {
+    pub lab: String,
+    /// The canonical share link.
+    pub experiment: String,
+    pub backend: String,
+    pub runs: Vec<RunReport>,
+}
+
+impl ExperimentReport {
+    /// `method,seed,metric,step,value` rows.
+    pub fn to_csv(&self) -> String {
+        let mut out = String::from("method,seed,metric,step,value\n");
+        for run in &self.runs {
+            for (metric, points) in &run.history {
+                for (step, value) in points {
+                    out.push_str(&format!(
+                        "{},{},{},{},{}\n",
+                        run.method, run.seed, metric, step, value
+                    ));
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Per-run metric histories of one method group, with divergence detection.
+pub struct History {
+    pub runs: Vec<BTreeMap<String, Vec<(u64, f32)>>>,
+    pub diverged_at: Vec<Option<u64>>,
+}
+
+impl History {
+    pub fn new(runs: usize) -> History {
+        History {
+            runs: vec![BTreeMap::new(); runs],
+            diverged_at: vec![None; runs],
+        }
+    }
+    /// Records `values[r]` of `metric` at `step`; a non-finite value marks run r diverged there
+    /// and ends its history (the others go on).
+    pub fn record(&mut self, metric: &str, step: u64, values: &[f32]) {
+        for (r, &v) in values.iter().enumerate().take(self.runs.len()) {
+            if self.diverged_at[r].is_some() {
+                continue;
+            }
+            if !v.is_finite() {
+                self.diverged_at[r] = Some(step);
+                continue;
+            }
+            self.runs[r]
+                .entry(metric.to_string())
+                .or_default()
+                .push((step, v));
+        }
+    }
+    pub fn into_reports(self, method: &str, seed: u32) -> Vec<RunReport> {
+        self.runs
+            .into_iter()
+            .zip(self.diverged_at)
+            .enumerate()
+            .map(|(r, (history, diverged))| RunReport {
+                method: method.to_string(),
+                seed: seed.wrapping_add(r as u32),
+                status: match diverged {
+                    Some(step) => format!("diverged at step {step}"),
+                    None => "ok".into(),
+                },
+                final_values: history
+                    .iter()
+                    .filter_map(|(k, v)| v.last().map(|(_, x)| (k.clone(), *x)))
+                    .collect(),
+                history,
+            })
+            .collect()
+    }
+}
+
+/// Runs a whole experiment headless (the CLI), on the GPU when a context is given.
+pub async fn run_headless(
+    exp: &Experiment,
+    lab: &LabDecl,
+    gpu: Option<&GpuContext>,
+    steps: Option<u32>,
+) -> Result<ExperimentReport> {
+    let runs = match lab.id {
+        "basics" => labs::basics::run(exp, lab, gpu, steps).await?,
+        other => {
+            return Err(crate::engine::EngineError::Invalid {
+                op: "run",
+                detail: format!("lab {other} has no runner yet"),
+            })
+        }
+    };
+    Ok(ExperimentReport {
+        lab: lab.id.to_string(),
+        experiment: exp.to_link(lab),
+        backend: match gpu {
+            Some(ctx) => format!("gpu: {}", ctx.adapter),
+            None => "cpu".into(),
+        },
+        runs,
+    })
+}
