@@ -125,3 +125,71 @@ pub async fn run_headless(
         runs,
     })
 }
+
+/// One point of a seed band: the mean over runs at a step, and the lowest and highest run.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct BandPoint {
+    pub step: u64,
+    pub mean: f32,
+    pub low: f32,
+    pub high: f32,
+}
+
+impl History {
+    /// Mean and min–max band of `metric` over runs, at every step all live runs recorded.
+    pub fn band(&self, metric: &str) -> Vec<BandPoint> {
+        let series: Vec<&Vec<(u64, f32)>> =
+            self.runs.iter().filter_map(|r| r.get(metric)).collect();
+        let Some(longest) = series.iter().map(|s| s.len()).max() else {
+            return Vec::new();
+        };
+        (0..longest)
+            .filter_map(|i| {
+                let at: Vec<(u64, f32)> = series.iter().filter_map(|s| s.get(i).copied()).collect();
+                let (step, _) = *at.first()?;
+                let values: Vec<f32> = at.iter().map(|(_, v)| *v).collect();
+                let mean = values.iter().sum::<f32>() / values.len() as f32;
+                let low = values.iter().copied().fold(f32::INFINITY, f32::min);
+                let high = values.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+                Some(BandPoint {
+                    step,
+                    mean,
+                    low,
+                    high,
+                })
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bands_span_the_runs_and_skip_a_diverged_one() {
+        let mut h = History::new(3);
+        h.record("loss", 0, &[1.0, 2.0, 3.0]);
+        h.record("loss", 10, &[0.5, f32::NAN, 1.5]);
+        let band = h.band("loss");
+        assert_eq!(
+            band[0],
+            BandPoint {
+                step: 0,
+                mean: 2.0,
+                low: 1.0,
+                high: 3.0
+            }
+        );
+        assert_eq!(
+            band[1],
+            BandPoint {
+                step: 10,
+                mean: 1.0,
+                low: 0.5,
+                high: 1.5
+            }
+        );
+        assert_eq!(h.diverged_at, vec![None, Some(10), None]);
+    }
+}

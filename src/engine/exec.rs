@@ -31,6 +31,13 @@ impl Exec {
             Exec::Gpu(e) => e.read(t).await,
         }
     }
+    /// Resolves when queued work is done (the GPU's pace; the CPU is always done).
+    pub async fn finish(&self) -> Result<()> {
+        match self {
+            Exec::Cpu(_) => Ok(()),
+            Exec::Gpu(e) => e.finish().await,
+        }
+    }
     pub fn counters(&self) -> Counters {
         match self {
             Exec::Cpu(e) => e.counters(),

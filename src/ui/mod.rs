@@ -2,8 +2,11 @@
 
 mod bench;
 mod browser;
+mod lab;
 
 use crate::engine::gpu::GpuContext;
+use crate::experiment::Experiment;
+use crate::labs::registry;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use std::cell::RefCell;
@@ -49,18 +52,68 @@ pub fn App() -> impl IntoView {
             }
         });
     }
+    // The route is the URL fragment: `#/bench`, or a lab's share link. Back and forward work
+    // because every control change sets the fragment, which lands here.
+    let labs = registry();
+    let (route, set_route) = signal(browser::fragment());
+    let _ = window_event_listener(leptos::ev::hashchange, move |_| {
+        set_route.set(browser::fragment())
+    });
+    let first = Experiment::from_link(&route.get_untracked(), &labs);
+    let (experiment, set_experiment) = signal(first.0);
+    let (problems, set_problems) = signal(first.1);
+    {
+        let labs = labs.clone();
+        Effect::new(move |_| {
+            let r = route.get();
+            if r.starts_with("/bench") {
+                return;
+            }
+            let (e, p) = Experiment::from_link(&r, &labs);
+            if e != experiment.get_untracked() {
+                set_experiment.set(e);
+            }
+            if !p.is_empty() {
+                set_problems.set(p);
+            }
+        });
+    }
+    // The GPU context is not Send; reactive views reach it through local storage.
+    let gpu_store = StoredValue::new_local(gpu.clone());
+    let on_bench = Memo::new(move |_| route.get().starts_with("/bench"));
+    let lab_id = Memo::new(move |_| experiment.get().lab);
+    let lab_link = move || {
+        let id = lab_id.get();
+        let labs = registry();
+        let lab = labs
+            .iter()
+            .find(|l| l.id == id)
+            .cloned()
+            .unwrap_or_else(|| labs[0].clone());
+        experiment.get().to_link(&lab)
+    };
     view! {
         <header class="top">
             <h1>"methodlab"</h1>
             <nav>
-                <a href="#/bench" class="active">"Engine benchmark"</a>
+                {labs.iter().map(|l| {
+                    let id = l.id;
+                    view! { <a href=move || if lab_id.get() == id { lab_link() } else { format!("#/{id}") } class:active=move || !on_bench.get() && lab_id.get() == id>{l.title}</a> }
+                }).collect_view()}
+                <a href="#/bench" class:active=move || on_bench.get()>"Engine benchmark"</a>
             </nav>
             <span class="badge" id="backend-badge" class:cpu=move || matches!(backend.get(), BackendStatus::Cpu(_))>
                 {move || backend.get().label()}
             </span>
         </header>
         <main>
-            <bench::BenchPage gpu=gpu backend=backend />
+            {move || if on_bench.get() {
+                view! { <bench::BenchPage gpu=gpu_store.get_value() backend=backend /> }.into_any()
+            } else {
+                let id = lab_id.get();
+                let lab = labs.iter().find(|l| l.id == id).cloned().unwrap_or_else(|| labs[0].clone());
+                view! { <lab::LabPage lab=lab experiment=experiment problems=problems set_problems=set_problems gpu=gpu_store.get_value() backend=backend /> }.into_any()
+            }}
         </main>
     }
 }

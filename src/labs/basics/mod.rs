@@ -113,6 +113,59 @@ use crate::engine::{Exec, Result};
 use crate::experiment::Experiment;
 use crate::runner::{History, RunReport};
 
+/// One method's run group: its compiled program on a backend, its step and its history.
+pub struct Group {
+    pub method: String,
+    pub built: model::Built,
+    pub exec: Exec,
+    pub history: History,
+    pub step: u32,
+}
+
+impl Group {
+    pub async fn new(
+        exp: &Experiment,
+        lab: &LabDecl,
+        method: &str,
+        gpu: Option<&GpuContext>,
+    ) -> Result<Group> {
+        let mut recipe = model::Recipe::from_settings(exp);
+        methods::apply(method, &mut recipe, exp, lab);
+        let built = model::build(&recipe, exp.runs as usize, exp.seed)?;
+        let exec = Exec::new(&built.program, gpu).await?;
+        Ok(Group {
+            method: method.to_string(),
+            built,
+            exec,
+            history: History::new(exp.runs as usize),
+            step: 0,
+        })
+    }
+    /// Trains `steps` steps (queued; the GPU runs them asynchronously).
+    pub fn train(&mut self, steps: u32) -> Result<()> {
+        self.exec.run(0, steps)?;
+        self.step += steps;
+        Ok(())
+    }
+    /// Evaluates on the whole train and test sets and records the metrics at the current step.
+    pub async fn evaluate(&mut self) -> Result<()> {
+        self.exec.run(1, 1)?;
+        let all = self.exec.read(&self.built.eval_all).await?;
+        let width = self.built.eval.len();
+        for (k, (name, _)) in self.built.eval.iter().enumerate() {
+            let values: Vec<f32> = all.iter().skip(k).step_by(width).copied().collect();
+            self.history.record(name, self.step as u64, &values);
+        }
+        Ok(())
+    }
+    /// The decision-boundary grid of every run: [R × GRID²] row-major, P(class 1) or the
+    /// regression output.
+    pub async fn grid(&mut self) -> Result<Vec<f32>> {
+        self.exec.run(2, 1)?;
+        self.exec.read(&self.built.grid).await
+    }
+}
+
 /// Trains every enabled method for `steps` (default: the `steps` setting), evaluating about a
 /// hundred times, and reports each run.
 pub async fn run(
@@ -131,26 +184,15 @@ pub async fn run(
     let every = (total / 100).max(1);
     let mut reports = Vec::new();
     for method in &exp.methods {
-        let mut recipe = model::Recipe::from_settings(exp);
-        methods::apply(&method.id, &mut recipe, exp, lab);
-        let built = model::build(&recipe, exp.runs as usize, exp.seed)?;
-        let mut exec = Exec::new(&built.program, gpu).await?;
-        let mut history = History::new(exp.runs as usize);
-        let mut step = 0u32;
+        let mut group = Group::new(exp, lab, &method.id, gpu).await?;
         loop {
-            exec.run(1, 1)?;
-            for (name, t) in &built.eval {
-                let values = exec.read(t).await?;
-                history.record(name, step as u64, &values);
-            }
-            if step >= total {
+            group.evaluate().await?;
+            if group.step >= total {
                 break;
             }
-            let chunk = every.min(total - step);
-            exec.run(0, chunk)?;
-            step += chunk;
+            group.train(every.min(total - group.step))?;
         }
-        reports.extend(history.into_reports(&method.id, exp.seed));
+        reports.extend(group.history.into_reports(&method.id, exp.seed));
     }
     Ok(reports)
 }

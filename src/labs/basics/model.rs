@@ -146,8 +146,10 @@ pub fn beta_quantiles(alpha: f64, n: usize) -> Vec<f32> {
 pub struct Built {
     pub program: Program,
     pub regression: bool,
-    /// `[R]` outputs of the evaluation entry, by metric name.
+    /// Metric names of the evaluation entry, in the column order of `eval_all`.
     pub eval: Vec<(&'static str, Tensor)>,
+    /// Every evaluation metric as one `[R, metrics]` tensor: one readback per evaluation.
+    pub eval_all: Tensor,
     /// `[R, GRID², 1]`: P(class 1), or the prediction for regression.
     pub grid: Tensor,
     pub train: Points,
@@ -318,10 +320,11 @@ pub fn build(recipe: &Recipe, runs: usize, seed: u32) -> Result<Built> {
             ));
         }
     }
-    let mut eval_entry = Entry::new("eval");
-    for (_, t) in &eval {
-        eval_entry = eval_entry.output(t);
+    let mut eval_all = eval[0].1.reshape(&[runs, 1])?;
+    for (_, t) in &eval[1..] {
+        eval_all = eval_all.concat(&t.reshape(&[runs, 1])?)?;
     }
+    let eval_entry = Entry::new("eval").output(&eval_all);
 
     // Decision boundary on a grid over [-3, 3]².
     let mut grid_points = Vec::with_capacity(2 * GRID * GRID);
@@ -347,6 +350,7 @@ pub fn build(recipe: &Recipe, runs: usize, seed: u32) -> Result<Built> {
         program,
         regression,
         eval,
+        eval_all,
         grid,
         train,
         test,

@@ -1,0 +1,671 @@
+//! A lab's page, generic over its declarations: controls for every setting, method toggles with
+//! their knobs, play / pause / step / reset, loss and accuracy curves with seed bands, and each
+//! method's decision boundary. The experiment lives in the URL fragment.
+
+use super::browser::{now_ms, yield_now};
+use super::{BackendStatus, SharedGpu};
+use crate::experiment::{Experiment, LinkProblem, MethodChoice};
+use crate::labs::basics::{model::GRID, Group};
+use crate::labs::{Kind, LabDecl, Setting, Value};
+use crate::runner::BandPoint;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
+use std::rc::Rc;
+use std::sync::Arc;
+use wasm_bindgen::{Clamped, JsCast};
+
+const COLOURS: [&str; 6] = [
+    "#2457c5", "#d1495b", "#2a9d8f", "#e9a03b", "#7b4fb0", "#5c6770",
+];
+/// Milliseconds of training work per frame the loop aims for: a 60 fps frame on the CPU; on the
+/// GPU, waiting for the queue costs a round trip of its own, so batches must be longer to pay it.
+const FRAME_BUDGET_MS: f64 = 12.0;
+const GPU_FRAME_BUDGET_MS: f64 = 40.0;
+
+/// What the views draw, rebuilt from the groups after each evaluation (plain data, Send).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Views {
+    /// Per metric: per method (id, colour index, band).
+    pub curves: BTreeMap<String, Vec<(String, usize, Vec<BandPoint>)>>,
+    /// Per method: run 0's grid and the train points.
+    pub boundaries: Vec<(String, Vec<f32>)>,
+    pub finals: Vec<(String, BTreeMap<String, f32>, Vec<String>)>,
+}
+
+/// The page's training state: the groups and which experiment they belong to.
+struct Session {
+    groups: Vec<Group>,
+    generation: u32,
+}
+
+fn set_fragment(link: &str) {
+    if let Some(w) = web_sys::window() {
+        let _ = w.location().set_hash(link.trim_start_matches('#'));
+    }
+}
+
+#[component]
+pub fn LabPage(
+    lab: LabDecl,
+    experiment: ReadSignal<Experiment>,
+    problems: ReadSignal<Vec<LinkProblem>>,
+    set_problems: WriteSignal<Vec<LinkProblem>>,
+    gpu: SharedGpu,
+    backend: ReadSignal<BackendStatus>,
+) -> impl IntoView {
+    let (playing, set_playing) = signal(false);
+    let (step, set_step) = signal(0u32);
+    let (rate, set_rate) = signal(0.0f64);
+    let (views, set_views) = signal(Views::default());
+    let (status, set_status) = signal(String::new());
+    let session: Rc<RefCell<Option<Session>>> = Rc::new(RefCell::new(None));
+    let generation = Rc::new(Cell::new(0u32));
+    let lab = Arc::new(lab);
+
+    // Any change of experiment (a control, back/forward, a pasted link) starts over.
+    {
+        let (session, generation) = (session.clone(), generation.clone());
+        Effect::new(move |_| {
+            let _ = experiment.get();
+            let _ = backend.get();
+            generation.set(generation.get() + 1);
+            *session.borrow_mut() = None;
+            set_playing.set(false);
+            set_step.set(0);
+            set_views.set(Views::default());
+        });
+    }
+
+    // Makes the groups if needed, then trains while playing (or `single` steps once).
+    let drive = {
+        let (session, generation, gpu, lab) = (
+            session.clone(),
+            generation.clone(),
+            gpu.clone(),
+            lab.clone(),
+        );
+        move |single: bool| {
+            let (session, generation, gpu, lab) = (
+                session.clone(),
+                generation.clone(),
+                gpu.clone(),
+                lab.clone(),
+            );
+            spawn_local(async move {
+                let my_generation = generation.get();
+                let exp = experiment.get_untracked();
+                if session.borrow().is_none() {
+                    while backend.get_untracked() == BackendStatus::Checking {
+                        yield_now().await;
+                    }
+                    set_status.set("building…".into());
+                    let ctx = gpu.borrow().clone();
+                    let mut groups = Vec::new();
+                    for m in &exp.methods {
+                        match Group::new(&exp, &lab, &m.id, ctx.as_ref()).await {
+                            Ok(mut g) => {
+                                if let Err(e) = g.evaluate().await {
+                                    set_status.set(format!("{}: {e}", m.id));
+                                    return;
+                                }
+                                groups.push(g);
+                            }
+                            Err(e) => {
+                                set_status.set(format!("{}: {e}", m.id));
+                                set_playing.set(false);
+                                return;
+                            }
+                        }
+                    }
+                    if generation.get() != my_generation {
+                        return;
+                    }
+                    *session.borrow_mut() = Some(Session {
+                        groups,
+                        generation: my_generation,
+                    });
+                    set_status.set(String::new());
+                }
+                let total = exp
+                    .settings
+                    .get("steps")
+                    .map_or(2000, |v| v.as_f64() as u32);
+                let every = (total / 200).max(1);
+                let mut chunk = 1u32;
+                let (mut last_grid, mut last_eval) = (f64::NEG_INFINITY, now_ms());
+                let mut evaluated_at = 0u32;
+                let (mut rate_steps, mut rate_t0) = (0u32, now_ms());
+                loop {
+                    let Some(mut s) = session.borrow_mut().take() else {
+                        return;
+                    };
+                    if s.generation != generation.get() {
+                        return;
+                    }
+                    let done = s.groups.first().map_or(0, |g| g.step);
+                    let n = if single {
+                        every
+                    } else {
+                        chunk.min(total.saturating_sub(done))
+                    };
+                    let mut failed = None;
+                    // Train every group, then wait once: they share the device's queue.
+                    let t0 = now_ms();
+                    for g in s.groups.iter_mut() {
+                        if let Err(e) = g.train(n) {
+                            failed = Some(e);
+                        }
+                    }
+                    if let Some(g) = s.groups.last() {
+                        if let Err(e) = g.exec.finish().await {
+                            failed = Some(e);
+                        }
+                    }
+                    let train_ms = now_ms() - t0;
+                    let budget = if matches!(
+                        s.groups.first().map(|g| &g.exec),
+                        Some(crate::engine::Exec::Gpu(_))
+                    ) {
+                        GPU_FRAME_BUDGET_MS
+                    } else {
+                        FRAME_BUDGET_MS
+                    };
+                    chunk = if train_ms < budget {
+                        (chunk * 3).div_ceil(2).min(5000)
+                    } else {
+                        (chunk * 2 / 3).max(1)
+                    };
+                    let step_now = done + n;
+                    let finished = step_now >= total;
+                    // Evaluations and boundaries cost a readback each: on a schedule, not per frame.
+                    if (step_now - evaluated_at >= every && now_ms() - last_eval > 150.0)
+                        || single
+                        || finished
+                    {
+                        last_eval = now_ms();
+                        evaluated_at = step_now;
+                        for g in s.groups.iter_mut() {
+                            if let Err(e) = g.evaluate().await {
+                                failed = Some(e);
+                            }
+                        }
+                    }
+                    let mut boundaries = None;
+                    if now_ms() - last_grid > 500.0 || single || finished {
+                        last_grid = now_ms();
+                        let mut grids = Vec::new();
+                        for g in s.groups.iter_mut() {
+                            match g.grid().await {
+                                Ok(grid) => {
+                                    grids.push((g.method.clone(), grid[..GRID * GRID].to_vec()))
+                                }
+                                Err(e) => failed = Some(e),
+                            }
+                        }
+                        boundaries = Some(grids);
+                    }
+                    rate_steps += n;
+                    if now_ms() - rate_t0 > 500.0 {
+                        set_rate.set(rate_steps as f64 / ((now_ms() - rate_t0) / 1000.0));
+                        rate_steps = 0;
+                        rate_t0 = now_ms();
+                    }
+                    set_step.set(step_now);
+                    set_views.update(|v| {
+                        *v = collect_views(
+                            &s.groups,
+                            boundaries
+                                .take()
+                                .unwrap_or_else(|| std::mem::take(&mut v.boundaries)),
+                            exp.seed,
+                        );
+                    });
+                    if generation.get() == s.generation {
+                        *session.borrow_mut() = Some(s);
+                    }
+                    if let Some(e) = failed {
+                        set_status.set(format!("stopped: {e}"));
+                        set_playing.set(false);
+                        return;
+                    }
+                    if single || finished || !playing.get_untracked() {
+                        if finished {
+                            set_playing.set(false);
+                        }
+                        return;
+                    }
+                    yield_now().await;
+                }
+            });
+        }
+    };
+
+    let play = {
+        let drive = drive.clone();
+        move |_| {
+            if playing.get_untracked() {
+                set_playing.set(false);
+            } else {
+                set_playing.set(true);
+                drive(false);
+            }
+        }
+    };
+    let step_once = {
+        let drive = drive.clone();
+        move |_| {
+            set_playing.set(false);
+            drive(true);
+        }
+    };
+    let reset = {
+        let (session, generation) = (session.clone(), generation.clone());
+        move |_| {
+            generation.set(generation.get() + 1);
+            *session.borrow_mut() = None;
+            set_playing.set(false);
+            set_step.set(0);
+            set_views.set(Views::default());
+        }
+    };
+
+    let lab_for_controls = lab.clone();
+    let lab_for_methods = lab.clone();
+    let lab_for_title = lab.clone();
+    view! {
+        <section class="lab">
+            <div class="problems" id="link-problems" style:display=move || if problems.get().is_empty() { "none" } else { "block" }>
+                <button class="dismiss" on:click=move |_| set_problems.set(Vec::new())>"×"</button>
+                <strong>"This link had problems; defaults were used for these keys:"</strong>
+                <ul>{move || problems.get().into_iter().map(|p| view! { <li>{p.to_string()}</li> }).collect_view()}</ul>
+            </div>
+            <div class="toolbar">
+                <h2>{lab_for_title.title}</h2>
+                <button id="play" on:click=play>{move || if playing.get() { "Pause" } else { "Play" }}</button>
+                <button id="step" class="secondary" on:click=step_once>"Step"</button>
+                <button id="reset" class="secondary" on:click=reset>"Reset"</button>
+                <span class="counter">"step " <b id="step-counter">{move || step.get()}</b></span>
+                <span class="counter"><b>{move || format!("{:.0}", rate.get())}</b>" steps/s"</span>
+                <span class="status">{move || status.get()}</span>
+            </div>
+            <div class="columns">
+                <aside class="controls">
+                    {move || {
+                        let lab = lab_for_controls.clone();
+                        let exp = experiment.get();
+                        view! {
+                            <RunControls exp=exp.clone() lab=lab.clone() />
+                            {lab.settings.iter().map(|s| setting_control(s, exp.settings.get(s.key).cloned().unwrap_or(s.default.clone()), {
+                                let key = s.key;
+                                let lab = lab.clone();
+                                move |v: Value| {
+                                    let mut e = experiment.get_untracked();
+                                    e.settings.insert(key.to_string(), v);
+                                    set_fragment(&e.to_link(&lab));
+                                }
+                            })).collect_view()}
+                        }
+                    }}
+                </aside>
+                <div class="main">
+                    <div class="methods">
+                        {move || {
+                            let lab = lab_for_methods.clone();
+                            let exp = experiment.get();
+                            lab.methods.iter().enumerate().map(|(i, m)| {
+                                let on = exp.methods.iter().any(|c| c.id == m.id);
+                                let id = m.id;
+                                let lab2 = lab.clone();
+                                let toggle = move |_| {
+                                    let mut e = experiment.get_untracked();
+                                    if e.methods.iter().any(|c| c.id == id) {
+                                        if e.methods.len() > 1 {
+                                            e.methods.retain(|c| c.id != id);
+                                        }
+                                    } else {
+                                        e.methods.push(MethodChoice { id: id.into(), knobs: BTreeMap::new() });
+                                    }
+                                    set_fragment(&e.to_link(&lab2));
+                                };
+                                let knobs = if on {
+                                    m.knobs.iter().map(|k| {
+                                        let value = exp.knob(&lab, id, k.key).unwrap_or(k.default.clone());
+                                        let (key, lab3) = (k.key, lab.clone());
+                                        setting_control(k, value, move |v: Value| {
+                                            let mut e = experiment.get_untracked();
+                                            if let Some(c) = e.methods.iter_mut().find(|c| c.id == id) {
+                                                c.knobs.insert(key.to_string(), v);
+                                            }
+                                            set_fragment(&e.to_link(&lab3));
+                                        }).into_any()
+                                    }).collect_view().into_any()
+                                } else {
+                                    ().into_any()
+                                };
+                                view! {
+                                    <div class="method" class:on=on>
+                                        <label>
+                                            <input type="checkbox" class="method-toggle" data-method=id prop:checked=on on:change=toggle />
+                                            <span class="swatch" style:background=COLOURS[i % COLOURS.len()]></span>
+                                            {m.title}
+                                        </label>
+                                        {m.paper.as_ref().map(|p| view! { <a class="paper" href=p.url target="_blank" rel="noopener">{p.title}</a> })}
+                                        <p class="help">{m.explain}</p>
+                                        {knobs}
+                                    </div>
+                                }
+                            }).collect_view()
+                        }}
+                    </div>
+                    <div class="charts">
+                        <Chart views=views metric="train_loss" title="Train loss" lab=lab.clone() />
+                        <Chart views=views metric="test_loss" title="Test loss" lab=lab.clone() />
+                        <Chart views=views metric="test_acc" title="Test accuracy" lab=lab.clone() />
+                    </div>
+                    <table class="finals" id="finals">
+                        <thead><tr><th>"method"</th><th>"test accuracy"</th><th>"test loss"</th><th>"runs"</th></tr></thead>
+                        <tbody>
+                            {move || views.get().finals.into_iter().map(|(method, last, diverged)| {
+                                let acc = last.get("test_acc").map_or("–".to_string(), |v| format!("{v:.4}"));
+                                let loss = last.get("test_loss").map_or("–".to_string(), |v| format!("{v:.4}"));
+                                let note = if diverged.is_empty() { "ok".to_string() } else { diverged.join("; ") };
+                                view! {
+                                    <tr data-method=method.clone()>
+                                        <td>{method.clone()}</td>
+                                        <td class="test-acc">{acc}</td>
+                                        <td class="test-loss">{loss}</td>
+                                        <td class="run-status">{note}</td>
+                                    </tr>
+                                }
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                    <div class="boundaries">
+                        {move || views.get().boundaries.into_iter().map(|(method, grid)| view! { <Boundary method=method grid=grid /> }).collect_view()}
+                    </div>
+                </div>
+            </div>
+        </section>
+    }
+}
+
+#[component]
+fn RunControls(exp: Experiment, lab: Arc<LabDecl>) -> impl IntoView {
+    let seed = exp.seed;
+    let runs = exp.runs;
+    let (lab1, lab2) = (lab.clone(), lab);
+    let (e1, e2) = (exp.clone(), exp);
+    view! {
+        <div class="control">
+            <label>"Seed"</label>
+            <input type="number" id="seed" min="0" prop:value=seed.to_string() on:change=move |ev| {
+                if let Ok(v) = event_target_value(&ev).parse::<u32>() {
+                    let mut e = e1.clone();
+                    e.seed = v;
+                    set_fragment(&e.to_link(&lab1));
+                }
+            } />
+        </div>
+        <div class="control">
+            <label>"Runs (seeds) per method"</label>
+            <input type="number" id="runs" min="1" max="64" prop:value=runs.to_string() on:change=move |ev| {
+                if let Ok(v) = event_target_value(&ev).parse::<u32>() {
+                    let mut e = e2.clone();
+                    e.runs = v.clamp(1, 64);
+                    set_fragment(&e.to_link(&lab2));
+                }
+            } />
+        </div>
+    }
+}
+
+/// A control for one setting or knob, generated from its declaration.
+fn setting_control(
+    s: &Setting,
+    value: Value,
+    on_change: impl Fn(Value) + Clone + 'static,
+) -> impl IntoView {
+    let label = format!(
+        "{}{}",
+        s.label,
+        if s.unit.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", s.unit)
+        }
+    );
+    let help = s.help;
+    let key = s.key;
+    let input = match s.kind.clone() {
+        Kind::Bool => view! {
+            <input type="checkbox" data-key=key prop:checked=value.as_bool() on:change=move |ev| on_change(Value::Bool(event_target_checked(&ev))) />
+        }
+        .into_any(),
+        Kind::Choice { options } => {
+            let current = value.as_str().to_string();
+            view! {
+                <select data-key=key on:change=move |ev| on_change(Value::Choice(event_target_value(&ev)))>
+                    {options.iter().map(|o| view! { <option value=*o selected=*o == current>{*o}</option> }).collect_view()}
+                </select>
+            }
+            .into_any()
+        }
+        Kind::Int { min, max } => {
+            let shown = value.to_link();
+            view! {
+                <input type="range" data-key=key min=min max=max step="1" prop:value=shown.clone()
+                    on:change=move |ev| { if let Ok(v) = event_target_value(&ev).parse::<i64>() { on_change(Value::Int(v.clamp(min, max))) } } />
+                <span class="value">{shown}</span>
+            }
+            .into_any()
+        }
+        Kind::Float { min, max, log } => {
+            let v = value.as_f64();
+            // Log-scale sliders move in log10 units.
+            let (lo, hi, pos) = if log { (min.log10(), max.log10(), v.log10()) } else { (min, max, v) };
+            let shown = value.to_link();
+            view! {
+                <input type="range" data-key=key min=lo max=hi step=((hi - lo) / 200.0).to_string() prop:value=pos.to_string()
+                    on:change=move |ev| {
+                        if let Ok(p) = event_target_value(&ev).parse::<f64>() {
+                            let raw = if log { 10f64.powf(p) } else { p };
+                            // Three significant digits keep links short.
+                            let rounded = format!("{raw:.3e}").parse::<f64>().unwrap_or(raw).clamp(min, max);
+                            on_change(Value::Float(rounded))
+                        }
+                    } />
+                <span class="value">{shown}</span>
+            }
+            .into_any()
+        }
+    };
+    view! {
+        <div class="control" title=help>
+            <label>{label}</label>
+            {input}
+        </div>
+    }
+}
+
+fn collect_views(groups: &[Group], boundaries: Vec<(String, Vec<f32>)>, seed: u32) -> Views {
+    let mut curves: BTreeMap<String, Vec<(String, usize, Vec<BandPoint>)>> = BTreeMap::new();
+    for (i, g) in groups.iter().enumerate() {
+        for metric in ["train_loss", "test_loss", "test_acc"] {
+            curves.entry(metric.into()).or_default().push((
+                g.method.clone(),
+                i,
+                g.history.band(metric),
+            ));
+        }
+    }
+    let finals = groups
+        .iter()
+        .map(|g| {
+            let last: BTreeMap<String, f32> = ["test_acc", "test_loss"]
+                .iter()
+                .filter_map(|m| g.history.band(m).last().map(|b| (m.to_string(), b.mean)))
+                .collect();
+            let diverged = g
+                .history
+                .diverged_at
+                .iter()
+                .enumerate()
+                .filter_map(|(r, d)| {
+                    d.map(|s| format!("seed {} diverged at step {s}", seed.wrapping_add(r as u32)))
+                })
+                .collect();
+            (g.method.clone(), last, diverged)
+        })
+        .collect();
+    Views {
+        curves,
+        boundaries,
+        finals,
+    }
+}
+
+/// A line chart of one metric: each method's mean over runs, with a band from the lowest to the
+/// highest run.
+#[component]
+fn Chart(
+    views: ReadSignal<Views>,
+    metric: &'static str,
+    title: &'static str,
+    lab: Arc<LabDecl>,
+) -> impl IntoView {
+    let _ = lab;
+    let (w, h, pad) = (340.0f64, 190.0f64, 30.0f64);
+    let body = move || {
+        let v = views.get();
+        let Some(series) = v.curves.get(metric) else {
+            return ().into_any();
+        };
+        let points: Vec<&BandPoint> = series.iter().flat_map(|(_, _, b)| b.iter()).collect();
+        if points.is_empty() {
+            return ().into_any();
+        }
+        let max_step = points.iter().map(|p| p.step).max().unwrap_or(1).max(1) as f64;
+        let mut top = points.iter().map(|p| p.high as f64).fold(0.0, f64::max);
+        if metric.ends_with("acc") {
+            top = 1.0;
+        }
+        let top = if top > 0.0 { top } else { 1.0 };
+        let x = move |s: u64| pad + (w - pad - 8.0) * s as f64 / max_step;
+        let y = move |val: f32| {
+            h - pad + (-(h - pad - 8.0) * (val as f64 / top)).clamp(-(h - pad - 8.0), 0.0)
+        };
+        series
+            .iter()
+            .map(|(method, colour, band)| {
+                let c = COLOURS[colour % COLOURS.len()];
+                let line: String = band
+                    .iter()
+                    .map(|p| format!("{:.1},{:.1} ", x(p.step), y(p.mean)))
+                    .collect();
+                let upper: Vec<String> = band
+                    .iter()
+                    .map(|p| format!("{:.1},{:.1}", x(p.step), y(p.high)))
+                    .collect();
+                let lower: Vec<String> = band
+                    .iter()
+                    .rev()
+                    .map(|p| format!("{:.1},{:.1}", x(p.step), y(p.low)))
+                    .collect();
+                let area = format!("{} {}", upper.join(" "), lower.join(" "));
+                view! {
+                    <g class="series" data-method=method.clone()>
+                        <polygon points=area fill=c fill-opacity="0.18" stroke="none" />
+                        <polyline points=line fill="none" stroke=c stroke-width="2" />
+                    </g>
+                }
+            })
+            .collect_view()
+            .into_any()
+    };
+    let axis = move || {
+        let v = views.get();
+        let top = if metric.ends_with("acc") {
+            1.0
+        } else {
+            v.curves.get(metric).map_or(1.0, |s| {
+                s.iter()
+                    .flat_map(|(_, _, b)| b.iter())
+                    .map(|p| p.high as f64)
+                    .fold(0.0, f64::max)
+            })
+        };
+        let max_step = v.curves.get(metric).map_or(0, |s| {
+            s.iter()
+                .flat_map(|(_, _, b)| b.iter())
+                .map(|p| p.step)
+                .max()
+                .unwrap_or(0)
+        });
+        view! {
+            <text x="4" y="14" class="tick">{format!("{top:.2}")}</text>
+            <text x="4" y={h - pad + 4.0} class="tick">"0"</text>
+            <text x={w - 60.0} y={h - 8.0} class="tick">{format!("step {max_step}")}</text>
+        }
+    };
+    view! {
+        <figure class="chart" data-metric=metric>
+            <figcaption>{title}</figcaption>
+            <svg viewBox=format!("0 0 {w} {h}") width=w height=h>
+                <line x1=pad y1={h - pad} x2={w - 8.0} y2={h - pad} class="axis" />
+                <line x1=pad y1="8" x2=pad y2={h - pad} class="axis" />
+                {axis}
+                {body}
+            </svg>
+        </figure>
+    }
+}
+
+/// A method's decision boundary: P(class 1) of the first run over [-3, 3]², blue to red.
+#[component]
+fn Boundary(method: String, grid: Vec<f32>) -> impl IntoView {
+    let canvas = NodeRef::<leptos::html::Canvas>::new();
+    let title = method.clone();
+    let caption = method;
+    Effect::new(move |_| {
+        let Some(el) = canvas.get() else { return };
+        let el: &web_sys::HtmlCanvasElement = el.unchecked_ref();
+        let Ok(Some(ctx)) = el.get_context("2d") else {
+            return;
+        };
+        let Ok(ctx) = ctx.dyn_into::<web_sys::CanvasRenderingContext2d>() else {
+            return;
+        };
+        let mut pixels = vec![0u8; GRID * GRID * 4];
+        for (i, &p) in grid.iter().enumerate().take(GRID * GRID) {
+            let t = if p.is_finite() {
+                p.clamp(0.0, 1.0)
+            } else {
+                0.5
+            };
+            // Blue (class 0) through white to orange (class 1).
+            let (r, g, b) = if t < 0.5 {
+                let k = t / 0.5;
+                (70.0 + 185.0 * k, 120.0 + 135.0 * k, 200.0 + 55.0 * k)
+            } else {
+                let k = (t - 0.5) / 0.5;
+                (255.0, 255.0 - 105.0 * k, 255.0 - 200.0 * k)
+            };
+            pixels[4 * i..4 * i + 4].copy_from_slice(&[r as u8, g as u8, b as u8, 255]);
+        }
+        if let Ok(image) = web_sys::ImageData::new_with_u8_clamped_array_and_sh(
+            Clamped(&pixels),
+            GRID as u32,
+            GRID as u32,
+        ) {
+            let _ = ctx.put_image_data(&image, 0.0, 0.0);
+        }
+    });
+    view! {
+        <figure class="boundary" data-method=title.clone()>
+            <figcaption>{caption}</figcaption>
+            <canvas node_ref=canvas width=GRID height=GRID></canvas>
+        </figure>
+    }
+}

@@ -1,0 +1,82 @@
+// End-to-end tests of the Basics lab page in Chromium with WebGPU on (SwiftShader here).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { chromium } from 'playwright-core';
+import { mkdir } from 'node:fs/promises';
+import { serveDist, chromiumFlags } from './serve-dist.mjs';
+
+let server, browser, base;
+before(async () => {
+  server = await serveDist(process.env.DIST ?? 'dist');
+  base = `http://127.0.0.1:${server.address().port}/`;
+  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: chromiumFlags });
+  await mkdir('test-results', { recursive: true });
+});
+after(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+async function open(fragment) {
+  const page = await browser.newPage({ viewport: { width: 1300, height: 1000 } });
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(base + fragment);
+  await page.waitForFunction(() => !document.querySelector('#backend-badge')?.textContent.includes('checking'));
+  return { page, errors };
+}
+
+async function playToEnd(page, steps) {
+  await page.click('#play');
+  await page.waitForFunction((n) => document.querySelector('#step-counter')?.textContent === String(n), steps, { timeout: 120_000 });
+  await page.waitForFunction(() => document.querySelector('#play')?.textContent === 'Play');
+}
+
+test('play trains the circle to at least 90% test accuracy, with curves and a boundary', async () => {
+  const { page, errors } = await open('#/basics?v=1&lr=0.1&steps=300');
+  await playToEnd(page, 300);
+  const acc = Number(await page.textContent('#finals tr[data-method="plain"] .test-acc'));
+  assert.ok(acc >= 0.9, `test accuracy ${acc}`);
+  assert.equal(await page.locator('figure.chart[data-metric="train_loss"] polyline').count(), 1);
+  assert.equal(await page.locator('figure.boundary').count(), 1);
+  await page.screenshot({ path: 'test-results/basics.png', fullPage: true });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('toggling a method adds its curve, its boundary and its key to the link', async () => {
+  const { page } = await open('#/basics?v=1&steps=100');
+  await page.check('input.method-toggle[data-method="mixup"]');
+  await page.waitForFunction(() => location.hash.includes('methods=plain,mixup'));
+  await page.click('#step');
+  await page.waitForFunction(() => document.querySelectorAll('figure.boundary').length === 2);
+  assert.equal(await page.locator('figure.chart[data-metric="test_loss"] polyline').count(), 2);
+  await page.close();
+});
+
+test('a link restores the settings and the same first losses', async () => {
+  const link = '#/basics?v=1&seed=5&methods=plain,dropout&data=xor&noise=0.1&units=6';
+  const first = [];
+  for (let i = 0; i < 2; i++) {
+    const { page } = await open(link);
+    assert.equal(await page.inputValue('select[data-key="data"]'), 'xor');
+    assert.equal(await page.inputValue('#seed'), '5');
+    await page.click('#step');
+    await page.waitForFunction(() => document.querySelectorAll('#finals tbody tr').length === 2);
+    first.push(await page.textContent('#finals tbody'));
+    await page.close();
+  }
+  assert.equal(first[0], first[1]);
+});
+
+test('a bad link shows what was wrong and the page still trains', async () => {
+  const { page, errors } = await open('#/basics?v=1&noise=9&colour=red&steps=40');
+  const message = await page.textContent('#link-problems');
+  assert.match(message, /noise = "9": expected a number in \[0, 0.5\]/);
+  assert.match(message, /colour/);
+  await playToEnd(page, 40);
+  await page.click('#link-problems .dismiss');
+  assert.equal(await page.isVisible('#link-problems'), false);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
