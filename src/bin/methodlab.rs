@@ -6,6 +6,23 @@
 #[cfg(target_arch = "wasm32")]
 fn main() {}
 
+/// stdout writes that end quietly when the reader has gone (`methodlab run … | head`), instead
+/// of panicking as `println!` does on a closed pipe.
+#[cfg(not(target_arch = "wasm32"))]
+macro_rules! outln {
+    ($($t:tt)*) => {{
+        use std::io::Write;
+        let _ = writeln!(std::io::stdout().lock(), $($t)*);
+    }};
+}
+#[cfg(not(target_arch = "wasm32"))]
+macro_rules! out {
+    ($($t:tt)*) => {{
+        use std::io::Write;
+        let _ = write!(std::io::stdout().lock(), $($t)*);
+    }};
+}
+
 #[cfg(not(target_arch = "wasm32"))]
 mod cli {
 
@@ -197,7 +214,7 @@ mod cli {
         };
         let mut figures = Vec::new();
         if !a.json {
-            println!(
+            outln!(
                 "{:<44} {:<38} {:>5} {:>10} {:>11} {:>11} {:>11} {:>9}",
                 "backend",
                 "workload",
@@ -222,7 +239,7 @@ mod cli {
                     match r {
                         Ok(f) => {
                             if !a.json {
-                                println!(
+                                outln!(
                                 "{:<44} {:<38} {:>5} {:>10.1} {:>11.1} {:>11.1} {:>11.2} {:>9.4}",
                                 truncate(&f.backend, 44),
                                 f.workload,
@@ -245,7 +262,7 @@ mod cli {
             }
         }
         if a.json {
-            println!(
+            outln!(
                 "{}",
                 serde_json::to_string_pretty(&figures).expect("figures serialize")
             );
@@ -283,18 +300,10 @@ mod cli {
         let Some(link) = link else {
             return usage_error("run", "expected a share link");
         };
-        let labs = methodlab::labs::registry();
-        let (experiment, problems) = methodlab::experiment::Experiment::from_link(&link, &labs);
-        if !problems.is_empty() {
-            for p in &problems {
-                eprintln!("methodlab: bad link: {p}");
-            }
+        let Some((experiment, lab)) = read_link(&link) else {
             return ExitCode::from(2);
-        }
-        let lab = labs
-            .iter()
-            .find(|l| l.id == experiment.lab)
-            .expect("from_link picks a known lab");
+        };
+        let lab = &lab;
         let ctx = if gpu {
             match pollster::block_on(GpuContext::new()) {
                 Ok(ctx) => Some(ctx),
@@ -314,9 +323,9 @@ mod cli {
         )) {
             Ok(report) => {
                 if csv {
-                    print!("{}", report.to_csv());
+                    out!("{}", report.to_csv());
                 } else {
-                    println!(
+                    outln!(
                         "{}",
                         serde_json::to_string(&report).expect("report serializes")
                     );
@@ -336,20 +345,28 @@ mod cli {
     }
 
     fn check_link(link: &str) -> ExitCode {
+        let Some((experiment, lab)) = read_link(link) else {
+            return ExitCode::from(2);
+        };
+        outln!("{}", experiment.to_link(&lab));
+        ExitCode::SUCCESS
+    }
+
+    /// The experiment a link describes and its lab, or `None` after printing every problem (the
+    /// caller exits with status 2, as the page would show the same messages).
+    fn read_link(
+        link: &str,
+    ) -> Option<(methodlab::experiment::Experiment, methodlab::labs::LabDecl)> {
         let labs = methodlab::labs::registry();
         let (experiment, problems) = methodlab::experiment::Experiment::from_link(link, &labs);
-        if !problems.is_empty() {
-            for p in &problems {
-                eprintln!("methodlab: bad link: {p}");
-            }
-            return ExitCode::from(2);
+        for p in &problems {
+            eprintln!("methodlab: bad link: {p}");
         }
-        let lab = labs
-            .iter()
-            .find(|l| l.id == experiment.lab)
-            .expect("from_link picks a known lab");
-        println!("{}", experiment.to_link(lab));
-        ExitCode::SUCCESS
+        if !problems.is_empty() {
+            return None;
+        }
+        let lab = labs.into_iter().find(|l| l.id == experiment.lab)?;
+        Some((experiment, lab))
     }
 
     fn truncate(s: &str, n: usize) -> String {
@@ -362,7 +379,7 @@ mod cli {
             Some("bench") => bench(&args[1..]),
             Some("run") => run(&args[1..]),
             Some("labs") => {
-                println!(
+                outln!(
                     "{}",
                     serde_json::to_string_pretty(&methodlab::labs::registry())
                         .expect("declarations serialize")
@@ -377,7 +394,7 @@ mod cli {
                 }
             },
             Some("--help" | "-h" | "help") => {
-                println!("{USAGE}");
+                outln!("{USAGE}");
                 ExitCode::SUCCESS
             }
             Some(other) => {

@@ -211,6 +211,45 @@ struct EntryExec {
     ready: VecDeque<MetricWindow>,
 }
 
+impl EntryExec {
+    /// Encodes a copy of the metric sums into a free staging buffer and clears the sums; the
+    /// slot, or `None` when every staging buffer is still in flight.
+    fn encode_readback(
+        &mut self,
+        encoder: &mut wgpu::CommandEncoder,
+        buffers: &[wgpu::Buffer],
+        runs: usize,
+        step: u64,
+    ) -> Option<usize> {
+        let sums = &buffers[self.metric_sums?];
+        let slot = self.ring.iter().position(|s| !s.busy)?;
+        encoder.copy_buffer_to_buffer(
+            sums,
+            0,
+            &self.ring[slot].buffer,
+            0,
+            (self.metrics * runs * 4) as u64,
+        );
+        encoder.clear_buffer(sums, 0, None);
+        self.ring[slot].busy = true;
+        self.pending.push_back((slot, step, self.steps_in_window));
+        self.steps_in_window = 0;
+        Some(slot)
+    }
+
+    /// Starts mapping a staging buffer whose copy has been submitted.
+    fn map_slot(&self, slot: usize) {
+        let flag = self.ring[slot].mapped.clone();
+        *flag.lock().unwrap() = None;
+        self.ring[slot]
+            .buffer
+            .slice(..)
+            .map_async(wgpu::MapMode::Read, move |r| {
+                *flag.lock().unwrap() = Some(r.is_ok());
+            });
+    }
+}
+
 struct Staging {
     buffer: wgpu::Buffer,
     mapped: Arc<Mutex<Option<bool>>>,
@@ -1202,27 +1241,16 @@ impl GpuExec {
                 self.step_host += chunk as u64;
             }
             let e = &mut self.entries[entry];
-            if let Some(sums) = e.metric_sums {
+            if e.metric_sums.is_some() {
                 e.steps_in_window += chunk as u64;
                 if e.steps_in_window >= self.readback_every {
-                    if let Some(slot) = e.ring.iter().position(|s| !s.busy) {
-                        let size = (e.metrics * self.runs * 4) as u64;
-                        encoder.copy_buffer_to_buffer(
-                            &self.buffers[sums],
-                            0,
-                            &e.ring[slot].buffer,
-                            0,
-                            size,
-                        );
-                        encoder.clear_buffer(&self.buffers[sums], 0, None);
-                        e.ring[slot].busy = true;
-                        e.pending
-                            .push_back((slot, self.step_host, e.steps_in_window));
-                        e.steps_in_window = 0;
+                    // With every staging buffer in flight the window just keeps growing.
+                    if let Some(slot) =
+                        e.encode_readback(&mut encoder, &self.buffers, self.runs, self.step_host)
+                    {
                         readbacks.push(slot);
                         self.counters.readbacks += 1;
                     }
-                    // Every staging buffer in flight: keep summing; the window just grows.
                 }
             }
             if self.in_flight.len() >= MAX_IN_FLIGHT {
@@ -1236,15 +1264,7 @@ impl GpuExec {
                 .push_back(self.ctx.queue.submit([encoder.finish()]));
             self.counters.submits += 1;
             for slot in readbacks {
-                let staging = &self.entries[entry].ring[slot];
-                let flag = staging.mapped.clone();
-                *flag.lock().unwrap() = None;
-                staging
-                    .buffer
-                    .slice(..)
-                    .map_async(wgpu::MapMode::Read, move |r| {
-                        *flag.lock().unwrap() = Some(r.is_ok());
-                    });
+                self.entries[entry].map_slot(slot);
             }
         }
         self.ctx.check()
@@ -1275,44 +1295,23 @@ impl GpuExec {
 
     /// Starts a readback of the metric sums now, whatever the window's length (end of a phase).
     pub fn flush_metrics(&mut self, entry: usize) -> Result<()> {
-        let saved = self.readback_every;
-        if self.entries[entry].steps_in_window == 0 {
+        let e = &mut self.entries[entry];
+        if e.steps_in_window == 0 || e.metric_sums.is_none() {
             return Ok(());
         }
-        self.readback_every = 1;
-        // A zero-step run only encodes the copy.
-        let e = &mut self.entries[entry];
-        let Some(sums) = e.metric_sums else {
-            return Ok(());
-        };
-        let Some(slot) = e.ring.iter().position(|s| !s.busy) else {
-            self.readback_every = saved;
-            return Ok(());
-        };
         let mut encoder = self
             .ctx
             .device
             .create_command_encoder(&wgpu::CommandEncoderDescriptor {
                 label: Some("flush"),
             });
-        let size = (e.metrics * self.runs * 4) as u64;
-        encoder.copy_buffer_to_buffer(&self.buffers[sums], 0, &e.ring[slot].buffer, 0, size);
-        encoder.clear_buffer(&self.buffers[sums], 0, None);
-        e.ring[slot].busy = true;
-        e.pending
-            .push_back((slot, self.step_host, e.steps_in_window));
-        e.steps_in_window = 0;
+        let Some(slot) = e.encode_readback(&mut encoder, &self.buffers, self.runs, self.step_host)
+        else {
+            return Ok(());
+        };
         self.ctx.queue.submit([encoder.finish()]);
         self.counters.readbacks += 1;
-        let flag = e.ring[slot].mapped.clone();
-        *flag.lock().unwrap() = None;
-        e.ring[slot]
-            .buffer
-            .slice(..)
-            .map_async(wgpu::MapMode::Read, move |r| {
-                *flag.lock().unwrap() = Some(r.is_ok());
-            });
-        self.readback_every = saved;
+        e.map_slot(slot);
         self.ctx.check()
     }
 
