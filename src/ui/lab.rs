@@ -29,8 +29,10 @@ const GPU_FRAME_BUDGET_MS: f64 = 40.0;
 pub struct Views {
     /// Per metric: per method (id, colour index, band).
     pub curves: BTreeMap<String, Vec<(String, usize, Vec<BandPoint>)>>,
-    /// Per method: run 0's grid and the train points.
+    /// Per method: run 0's grid.
     pub boundaries: Vec<(String, Vec<f32>)>,
+    /// The data drawn over every boundary: (x, y, label or target, is a test point).
+    pub points: Vec<(f32, f32, f32, bool)>,
     pub finals: Vec<(String, BTreeMap<String, f32>, Vec<String>)>,
 }
 
@@ -67,9 +69,14 @@ pub fn LabPage(
     // Any change of experiment (a control, back/forward, a pasted link) starts over.
     {
         let (session, generation) = (session.clone(), generation.clone());
-        Effect::new(move |_| {
+        Effect::new(move |previous: Option<()>| {
             let _ = experiment.get();
             let _ = backend.get();
+            // The first run only subscribes: there is nothing to reset yet, and a Play or Step
+            // pressed before this effect first ran must not be cancelled by it.
+            if previous.is_none() {
+                return;
+            }
             generation.set(generation.get() + 1);
             *session.borrow_mut() = None;
             set_playing.set(false);
@@ -206,6 +213,10 @@ pub fn LabPage(
                         }
                         boundaries = Some(grids);
                     }
+                    // A reset or a new experiment while this frame awaited: drop it silently.
+                    if s.generation != generation.get() {
+                        return;
+                    }
                     rate_steps += n;
                     if now_ms() - rate_t0 > 500.0 {
                         set_rate.set(rate_steps as f64 / ((now_ms() - rate_t0) / 1000.0));
@@ -222,9 +233,7 @@ pub fn LabPage(
                             exp.seed,
                         );
                     });
-                    if generation.get() == s.generation {
-                        *session.borrow_mut() = Some(s);
-                    }
+                    *session.borrow_mut() = Some(s);
                     if let Some(e) = failed {
                         set_status.set(format!("stopped: {e}"));
                         set_playing.set(false);
@@ -270,6 +279,44 @@ pub fn LabPage(
             set_views.set(Views::default());
         }
     };
+
+    // Keyboard: space plays or pauses, s steps, r resets (not while typing in a field).
+    {
+        let (drive, session, generation) = (drive.clone(), session.clone(), generation.clone());
+        let handle = window_event_listener(leptos::ev::keydown, move |ev| {
+            let typing = ev
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                .is_some_and(|e| matches!(e.tag_name().as_str(), "INPUT" | "SELECT" | "TEXTAREA"));
+            if typing || ev.ctrl_key() || ev.meta_key() || ev.alt_key() {
+                return;
+            }
+            match ev.key().as_str() {
+                " " => {
+                    ev.prevent_default();
+                    if playing.get_untracked() {
+                        set_playing.set(false);
+                    } else {
+                        set_playing.set(true);
+                        drive(false);
+                    }
+                }
+                "s" => {
+                    set_playing.set(false);
+                    drive(true);
+                }
+                "r" => {
+                    generation.set(generation.get() + 1);
+                    *session.borrow_mut() = None;
+                    set_playing.set(false);
+                    set_step.set(0);
+                    set_views.set(Views::default());
+                }
+                _ => {}
+            }
+        });
+        on_cleanup(move || handle.remove());
+    }
 
     let lab_for_controls = lab.clone();
     let lab_for_methods = lab.clone();
@@ -383,7 +430,11 @@ pub fn LabPage(
                         </tbody>
                     </table>
                     <div class="boundaries">
-                        {move || views.get().boundaries.into_iter().map(|(method, grid)| view! { <Boundary method=method grid=grid /> }).collect_view()}
+                        {move || {
+                            let v = views.get();
+                            let points = Arc::new(v.points);
+                            v.boundaries.into_iter().map(|(method, grid)| view! { <Boundary method=method grid=grid points=points.clone() /> }).collect_view()
+                        }}
                     </div>
                 </div>
             </div>
@@ -519,10 +570,25 @@ fn collect_views(groups: &[Group], boundaries: Vec<(String, Vec<f32>)>, seed: u3
             (g.method.clone(), last, diverged)
         })
         .collect();
+    let points = groups
+        .first()
+        .map(|g| {
+            let as_points = |p: &crate::data::Points, test: bool| {
+                p.x.chunks(2)
+                    .zip(&p.y)
+                    .map(move |(xy, &y)| (xy[0], xy[1], y, test))
+                    .collect::<Vec<_>>()
+            };
+            let mut all = as_points(&g.built.train, false);
+            all.extend(as_points(&g.built.test, true));
+            all
+        })
+        .unwrap_or_default();
     Views {
         curves,
         boundaries,
         finals,
+        points,
     }
 }
 
@@ -622,9 +688,33 @@ fn Chart(
     }
 }
 
-/// A method's decision boundary: P(class 1) of the first run over [-3, 3]², blue to red.
+/// Canvas pixels per grid cell.
+const SCALE: usize = 2;
+
+/// Blue (class 0, or low) through white to orange (class 1, or high).
+fn colour(p: f32) -> [u8; 3] {
+    let t = if p.is_finite() {
+        p.clamp(0.0, 1.0)
+    } else {
+        0.5
+    };
+    let (r, g, b) = if t < 0.5 {
+        let k = t / 0.5;
+        (70.0 + 185.0 * k, 120.0 + 135.0 * k, 200.0 + 55.0 * k)
+    } else {
+        let k = (t - 0.5) / 0.5;
+        (255.0, 255.0 - 105.0 * k, 255.0 - 200.0 * k)
+    };
+    [r as u8, g as u8, b as u8]
+}
+
+/// A method's decision boundary: P(class 1) of the first run over [-3, 3]², with the data.
 #[component]
-fn Boundary(method: String, grid: Vec<f32>) -> impl IntoView {
+fn Boundary(
+    method: String,
+    grid: Vec<f32>,
+    points: Arc<Vec<(f32, f32, f32, bool)>>,
+) -> impl IntoView {
     let canvas = NodeRef::<leptos::html::Canvas>::new();
     let title = method.clone();
     let caption = method;
@@ -637,35 +727,46 @@ fn Boundary(method: String, grid: Vec<f32>) -> impl IntoView {
         let Ok(ctx) = ctx.dyn_into::<web_sys::CanvasRenderingContext2d>() else {
             return;
         };
-        let mut pixels = vec![0u8; GRID * GRID * 4];
+        // Each grid cell is SCALE × SCALE pixels, so points can be drawn crisply on top.
+        let side = GRID * SCALE;
+        let mut pixels = vec![0u8; side * side * 4];
         for (i, &p) in grid.iter().enumerate().take(GRID * GRID) {
-            let t = if p.is_finite() {
-                p.clamp(0.0, 1.0)
-            } else {
-                0.5
-            };
-            // Blue (class 0) through white to orange (class 1).
-            let (r, g, b) = if t < 0.5 {
-                let k = t / 0.5;
-                (70.0 + 185.0 * k, 120.0 + 135.0 * k, 200.0 + 55.0 * k)
-            } else {
-                let k = (t - 0.5) / 0.5;
-                (255.0, 255.0 - 105.0 * k, 255.0 - 200.0 * k)
-            };
-            pixels[4 * i..4 * i + 4].copy_from_slice(&[r as u8, g as u8, b as u8, 255]);
+            let [r, g, b] = colour(p);
+            let (row, col) = (i / GRID, i % GRID);
+            for dy in 0..SCALE {
+                for dx in 0..SCALE {
+                    let at = 4 * ((row * SCALE + dy) * side + col * SCALE + dx);
+                    pixels[at..at + 4].copy_from_slice(&[r, g, b, 255]);
+                }
+            }
         }
         if let Ok(image) = web_sys::ImageData::new_with_u8_clamped_array_and_sh(
             Clamped(&pixels),
-            GRID as u32,
-            GRID as u32,
+            side as u32,
+            side as u32,
         ) {
             let _ = ctx.put_image_data(&image, 0.0, 0.0);
+        }
+        // Train points ringed in white, test points in black.
+        for &(x, y, label, test) in points.iter() {
+            let (px, py) = (
+                (x as f64 + 3.0) / 6.0 * side as f64,
+                (3.0 - y as f64) / 6.0 * side as f64,
+            );
+            let [r, g, b] = colour(label);
+            ctx.begin_path();
+            let _ = ctx.arc(px, py, 2.6, 0.0, std::f64::consts::TAU);
+            ctx.set_fill_style_str(&format!("rgb({r},{g},{b})"));
+            ctx.fill();
+            ctx.set_stroke_style_str(if test { "#000" } else { "#fff" });
+            ctx.set_line_width(0.8);
+            ctx.stroke();
         }
     });
     view! {
         <figure class="boundary" data-method=title.clone()>
             <figcaption>{caption}</figcaption>
-            <canvas node_ref=canvas width=GRID height=GRID></canvas>
+            <canvas node_ref=canvas width=GRID * SCALE height=GRID * SCALE></canvas>
         </figure>
     }
 }

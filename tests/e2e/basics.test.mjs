@@ -80,3 +80,16 @@ test('a bad link shows what was wrong and the page still trains', async () => {
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test('keyboard: s steps, space plays and pauses, r resets', async () => {
+  const { page } = await open('#/basics?v=1&steps=100000');
+  await page.keyboard.press('s');
+  await page.waitForFunction(() => Number(document.querySelector('#step-counter')?.textContent) > 0);
+  await page.keyboard.press(' ');
+  await page.waitForFunction(() => document.querySelector('#play')?.textContent === 'Pause');
+  await page.keyboard.press(' ');
+  await page.waitForFunction(() => document.querySelector('#play')?.textContent === 'Play');
+  await page.keyboard.press('r');
+  await page.waitForFunction(() => document.querySelector('#step-counter')?.textContent === '0');
+  await page.close();
+});
