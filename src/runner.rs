@@ -77,6 +77,15 @@ impl History {
                 .push((step, v));
         }
     }
+    /// Each run's report so far (the page's export), leaving the history in place.
+    pub fn reports(&self, method: &str, seed: u32) -> Vec<RunReport> {
+        History {
+            runs: self.runs.clone(),
+            diverged_at: self.diverged_at.clone(),
+        }
+        .into_reports(method, seed)
+    }
+
     pub fn into_reports(self, method: &str, seed: u32) -> Vec<RunReport> {
         self.runs
             .into_iter()

@@ -2,6 +2,7 @@
 
 use crate::engine::gpu::GpuContext;
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 
 /// Milliseconds from the page's time origin.
 pub fn now_ms() -> f64 {
@@ -44,4 +45,21 @@ extern "C" {
     /// `console.log`, for figures the end-to-end scripts read.
     #[wasm_bindgen(js_namespace = console, js_name = log)]
     pub fn console_log(s: &str);
+}
+
+/// Offers `text` as a file download named `name`.
+pub fn download(name: &str, mime: &str, text: &str) -> Result<(), JsValue> {
+    let parts = js_sys::Array::of1(&JsValue::from_str(text));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(mime);
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options)?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob)?;
+    let document = web_sys::window()
+        .and_then(|w| w.document())
+        .ok_or("no document")?;
+    let a: web_sys::HtmlAnchorElement = document.create_element("a")?.dyn_into()?;
+    a.set_href(&url);
+    a.set_download(name);
+    a.click();
+    web_sys::Url::revoke_object_url(&url)
 }

@@ -2,12 +2,12 @@
 //! their knobs, play / pause / step / reset, loss and accuracy curves with seed bands, and each
 //! method's decision boundary. The experiment lives in the URL fragment.
 
-use super::browser::{now_ms, yield_now};
+use super::browser::{download, now_ms, yield_now};
 use super::{BackendStatus, SharedGpu};
 use crate::experiment::{Experiment, LinkProblem, MethodChoice};
 use crate::labs::basics::{model::GRID, Group};
 use crate::labs::{Kind, LabDecl, Setting, Value};
-use crate::runner::BandPoint;
+use crate::runner::{BandPoint, ExperimentReport};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use std::cell::{Cell, RefCell};
@@ -318,6 +318,51 @@ pub fn LabPage(
         on_cleanup(move || handle.remove());
     }
 
+    // Export: every run's status, final metrics and history, as the CLI writes them.
+    let export = {
+        let (session, lab) = (session.clone(), lab.clone());
+        move |csv: bool| {
+            let exp = experiment.get_untracked();
+            let Some(s) = session.borrow_mut().take() else {
+                set_status.set("nothing to export yet: press Play or Step".into());
+                return;
+            };
+            let runs = s
+                .groups
+                .iter()
+                .flat_map(|g| g.history.reports(&g.method, exp.seed))
+                .collect();
+            let backend_name = match backend.get_untracked() {
+                BackendStatus::WebGpu(_) => "webgpu".to_string(),
+                _ => "cpu".to_string(),
+            };
+            *session.borrow_mut() = Some(s);
+            let report = ExperimentReport {
+                lab: lab.id.to_string(),
+                experiment: exp.to_link(&lab),
+                backend: backend_name,
+                runs,
+            };
+            let result = if csv {
+                download(
+                    &format!("methodlab-{}.csv", lab.id),
+                    "text/csv",
+                    &report.to_csv(),
+                )
+            } else {
+                download(
+                    &format!("methodlab-{}.json", lab.id),
+                    "application/json",
+                    &serde_json::to_string_pretty(&report).unwrap_or_default(),
+                )
+            };
+            if result.is_err() {
+                set_status.set("the browser refused the download".into());
+            }
+        }
+    };
+    let (export_csv, export_json) = (export.clone(), export);
+
     let lab_for_controls = lab.clone();
     let lab_for_methods = lab.clone();
     let lab_for_title = lab.clone();
@@ -335,6 +380,8 @@ pub fn LabPage(
                 <button id="reset" class="secondary" on:click=reset>"Reset"</button>
                 <span class="counter">"step " <b id="step-counter">{move || step.get()}</b></span>
                 <span class="counter"><b>{move || format!("{:.0}", rate.get())}</b>" steps/s"</span>
+                <button id="export-csv" class="secondary" on:click=move |_| export_csv(true)>"Export CSV"</button>
+                <button id="export-json" class="secondary" on:click=move |_| export_json(false)>"Export JSON"</button>
                 <span class="status">{move || status.get()}</span>
             </div>
             <div class="columns">

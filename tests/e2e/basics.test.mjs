@@ -93,3 +93,27 @@ test('keyboard: s steps, space plays and pauses, r resets', async () => {
   await page.waitForFunction(() => document.querySelector('#step-counter')?.textContent === '0');
   await page.close();
 });
+
+test('export writes the history as CSV and JSON', async () => {
+  const page = await browser.newPage({ viewport: { width: 1300, height: 1000 }, acceptDownloads: true });
+  await page.goto(base + '#/basics?v=1&runs=2&methods=plain,l2');
+  await page.waitForFunction(() => !document.querySelector('#backend-badge')?.textContent.includes('checking'));
+  await page.click('#step');
+  await page.waitForFunction(() => document.querySelectorAll('#finals tbody tr').length === 2);
+  const read = async (button) => {
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click(button)]);
+    const stream = await download.createReadStream();
+    let text = '';
+    for await (const chunk of stream) text += chunk;
+    return text;
+  };
+  const csv = await read('#export-csv');
+  assert.match(csv, /^method,seed,metric,step,value\n/);
+  assert.match(csv, /\nl2,2,test_acc,\d+,/);
+  const json = JSON.parse(await read('#export-json'));
+  assert.equal(json.lab, 'basics');
+  assert.equal(json.experiment, '#/basics?v=1&runs=2&methods=plain,l2');
+  assert.equal(json.runs.length, 4);
+  assert.ok(json.runs.every((r) => r.status === 'ok' && r.history.train_loss.length >= 2));
+  await page.close();
+});
