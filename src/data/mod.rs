@@ -1,6 +1,8 @@
 //! Data set generators. Deterministic functions of their seed, drawn with the engine's RNG so the
 //! browser, the CLI and the tests see the same points.
 
+pub mod digits;
+
 use crate::engine::rng;
 
 /// A labelled point set: `x` is row-major [n, dims], `y` holds class indices (or targets) as f32.
