@@ -4,7 +4,7 @@
 use crate::engine::gpu::GpuContext;
 use crate::engine::Result;
 use crate::experiment::Experiment;
-use crate::labs::{self, LabDecl};
+use crate::labs::{self, Group, LabDecl};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -48,9 +48,12 @@ impl ExperimentReport {
 }
 
 /// Per-run metric histories of one method group, with divergence detection.
+#[derive(Clone)]
 pub struct History {
     pub runs: Vec<BTreeMap<String, Vec<(u64, f32)>>>,
     pub diverged_at: Vec<Option<u64>>,
+    /// Summary values that are not the last point of a series (a level's mean), per run.
+    pub finals: Vec<BTreeMap<String, f32>>,
 }
 
 impl History {
@@ -58,6 +61,7 @@ impl History {
         History {
             runs: vec![BTreeMap::new(); runs],
             diverged_at: vec![None; runs],
+            finals: vec![BTreeMap::new(); runs],
         }
     }
     /// Records `values[r]` of `metric` at `step`; a non-finite value marks run r diverged there
@@ -79,19 +83,27 @@ impl History {
     }
     /// Each run's report so far (the page's export), leaving the history in place.
     pub fn reports(&self, method: &str, seed: u32) -> Vec<RunReport> {
-        History {
-            runs: self.runs.clone(),
-            diverged_at: self.diverged_at.clone(),
+        self.clone().into_reports(method, seed)
+    }
+
+    /// Sets a summary value of each run (`values[r]`); non-finite values are left out.
+    pub fn set_final(&mut self, metric: &str, values: &[f32]) {
+        for (finals, &v) in self.finals.iter_mut().zip(values) {
+            if v.is_finite() {
+                finals.insert(metric.to_string(), v);
+            } else {
+                finals.remove(metric);
+            }
         }
-        .into_reports(method, seed)
     }
 
     pub fn into_reports(self, method: &str, seed: u32) -> Vec<RunReport> {
         self.runs
             .into_iter()
             .zip(self.diverged_at)
+            .zip(self.finals)
             .enumerate()
-            .map(|(r, (history, diverged))| RunReport {
+            .map(|(r, ((history, diverged), extra))| RunReport {
                 method: method.to_string(),
                 seed: seed.wrapping_add(r as u32),
                 status: match diverged {
@@ -101,6 +113,7 @@ impl History {
                 final_values: history
                     .iter()
                     .filter_map(|(k, v)| v.last().map(|(_, x)| (k.clone(), *x)))
+                    .chain(extra)
                     .collect(),
                 history,
             })
@@ -108,22 +121,28 @@ impl History {
     }
 }
 
-/// Runs a whole experiment headless (the CLI), on the GPU when a context is given.
+/// Runs a whole experiment headless (the CLI), on the GPU when a context is given: every enabled
+/// method in turn, for `steps` (default: the lab's own length), observed about a hundred times.
 pub async fn run_headless(
     exp: &Experiment,
     lab: &LabDecl,
     gpu: Option<&GpuContext>,
     steps: Option<u32>,
 ) -> Result<ExperimentReport> {
-    let runs = match lab.id {
-        "basics" => labs::basics::run(exp, lab, gpu, steps).await?,
-        other => {
-            return Err(crate::engine::EngineError::Invalid {
-                op: "run",
-                detail: format!("lab {other} has no runner yet"),
-            })
+    let total = steps.unwrap_or_else(|| labs::total_steps(lab, exp)).max(1);
+    let mut runs = Vec::new();
+    for method in &exp.methods {
+        let mut group = Group::new(exp, lab, &method.id, gpu).await?;
+        let every = group.observe_every(total);
+        loop {
+            group.observe().await?;
+            if group.step() >= total {
+                break;
+            }
+            group.train(every.min(total - group.step()))?;
         }
-    };
+        runs.extend(group.reports(exp.seed));
+    }
     Ok(ExperimentReport {
         lab: lab.id.to_string(),
         experiment: exp.to_link(lab),
@@ -133,6 +152,83 @@ pub async fn run_headless(
         },
         runs,
     })
+}
+
+/// What a lab page draws, rebuilt from the run groups after each observation: plain data that
+/// the UI renders without knowing which lab it came from.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Views {
+    pub charts: Vec<ChartView>,
+    pub heatmaps: Vec<HeatmapView>,
+    pub table: TableView,
+}
+
+/// A line chart: each method's mean over runs with a min–max band, plus reference lines.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ChartView {
+    /// The metric it shows (the page's `data-metric`).
+    pub metric: String,
+    pub title: String,
+    pub series: Vec<SeriesView>,
+    /// Dashed reference lines (a true value, a ceiling), in (step, value) points.
+    pub guides: Vec<Guide>,
+    /// A fixed value range (accuracy: 0..1); `None` fits the data and guides.
+    pub range: Option<(f64, f64)>,
+    /// Twice the usual width: a lab's main picture.
+    pub wide: bool,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct SeriesView {
+    pub method: String,
+    /// Index into the page's palette: the method's place in the lab's list.
+    pub colour: usize,
+    pub band: Vec<BandPoint>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Guide {
+    pub label: String,
+    pub points: Vec<(f64, f64)>,
+}
+
+/// A square heatmap over [-extent, extent]², row 0 at the top, with points drawn over it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HeatmapView {
+    pub method: String,
+    pub side: usize,
+    pub values: Vec<f32>,
+    pub extent: f32,
+    /// (x, y, label or target in [0, 1], is a test point).
+    pub points: std::sync::Arc<Vec<(f32, f32, f32, bool)>>,
+}
+
+/// The summary table: one row per method, one cell per column.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TableView {
+    /// (CSS class of the cells, heading).
+    pub columns: Vec<(String, String)>,
+    /// (method, cells).
+    pub rows: Vec<(String, Vec<String>)>,
+}
+
+impl History {
+    /// "ok", or which runs diverged and where, for a table cell.
+    pub fn status(&self, seed: u32) -> String {
+        let diverged: Vec<String> = self
+            .diverged_at
+            .iter()
+            .enumerate()
+            .filter_map(|(r, d)| {
+                d.map(|s| format!("seed {} diverged at step {s}", seed.wrapping_add(r as u32)))
+            })
+            .collect();
+        if diverged.is_empty() {
+            "ok".into()
+        } else {
+            diverged.join("; ")
+        }
+    }
 }
 
 /// One point of a seed band: the mean over runs at a step, and the lowest and highest run.

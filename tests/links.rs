@@ -242,3 +242,16 @@ fn fuzz_100k_links_parse_to_valid_experiments_that_round_trip() {
         );
     }
 }
+
+#[test]
+fn every_preset_is_a_clean_link() {
+    let labs = methodlab::labs::registry();
+    for lab in &labs {
+        for preset in &lab.presets {
+            let link = lab.preset_link(preset);
+            let (exp, problems) = methodlab::experiment::Experiment::from_link(&link, &labs);
+            assert!(problems.is_empty(), "{}: {problems:?}", preset.id);
+            assert_eq!(exp.lab, lab.id);
+        }
+    }
+}

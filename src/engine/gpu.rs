@@ -1322,6 +1322,11 @@ impl GpuExec {
         Ok(self.entries[entry].ready.pop_front())
     }
 
+    /// Metric readbacks of `entry` requested but not yet collected.
+    pub fn metrics_pending(&self, entry: usize) -> usize {
+        self.entries[entry].pending.len() + self.entries[entry].ready.len()
+    }
+
     /// Blocks until every readback of `entry` in flight has landed (native only: the browser
     /// can't block; it collects through `take_metrics` on later frames).
     pub fn wait_metrics(&mut self, entry: usize) -> Result<Vec<MetricWindow>> {

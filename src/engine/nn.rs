@@ -33,6 +33,24 @@ pub struct Linear {
     pub bias: Tensor,
 }
 
+/// How weights start: He (variance 2/fan_in, keeps relu activations at unit scale) or Xavier
+/// (variance 2/(fan_in + fan_out), smaller outputs: Keras's default).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Init {
+    He,
+    Xavier,
+}
+
+impl Init {
+    /// He for relu-like activations, Xavier otherwise.
+    pub fn for_activation(activation: Activation) -> Init {
+        match activation {
+            Activation::Relu | Activation::Gelu => Init::He,
+            _ => Init::Xavier,
+        }
+    }
+}
+
 impl Linear {
     /// He init for relu-like activations, Xavier otherwise; biases start at zero.
     pub fn new(
@@ -42,6 +60,16 @@ impl Linear {
         outputs: usize,
         activation: Activation,
     ) -> Result<Linear> {
+        Linear::with_init(g, label, inputs, outputs, Init::for_activation(activation))
+    }
+    /// A layer with the given weight init; biases start at zero.
+    pub fn with_init(
+        g: &Graph,
+        label: &str,
+        inputs: usize,
+        outputs: usize,
+        init: Init,
+    ) -> Result<Linear> {
         if inputs == 0 || outputs == 0 {
             return Err(invalid(
                 "linear",
@@ -50,9 +78,9 @@ impl Linear {
         }
         let runs = g.runs();
         let dims = [runs, inputs, outputs];
-        let weight = match activation {
-            Activation::Relu | Activation::Gelu => g.param_he(&format!("{label}.weight"), &dims)?,
-            _ => g.param_xavier(&format!("{label}.weight"), &dims)?,
+        let weight = match init {
+            Init::He => g.param_he(&format!("{label}.weight"), &dims)?,
+            Init::Xavier => g.param_xavier(&format!("{label}.weight"), &dims)?,
         };
         let bias = g.param(
             &format!("{label}.bias"),
@@ -78,8 +106,27 @@ pub struct Mlp {
 }
 
 impl Mlp {
-    /// `sizes` = [inputs, hidden..., outputs].
+    /// `sizes` = [inputs, hidden..., outputs]; each layer's init suits the activation after it.
     pub fn new(g: &Graph, label: &str, sizes: &[usize], activation: Activation) -> Result<Mlp> {
+        Mlp::build(g, label, sizes, activation, None)
+    }
+    /// Like `new`, with every layer started by `init`.
+    pub fn with_init(
+        g: &Graph,
+        label: &str,
+        sizes: &[usize],
+        activation: Activation,
+        init: Init,
+    ) -> Result<Mlp> {
+        Mlp::build(g, label, sizes, activation, Some(init))
+    }
+    fn build(
+        g: &Graph,
+        label: &str,
+        sizes: &[usize],
+        activation: Activation,
+        init: Option<Init>,
+    ) -> Result<Mlp> {
         if sizes.len() < 2 {
             return Err(invalid(
                 "mlp",
@@ -91,12 +138,13 @@ impl Mlp {
             .enumerate()
             .map(|(i, w)| {
                 let last = i + 2 == sizes.len();
-                Linear::new(
+                let after = if last { Activation::Linear } else { activation };
+                Linear::with_init(
                     g,
                     &format!("{label}.{i}"),
                     w[0],
                     w[1],
-                    if last { Activation::Linear } else { activation },
+                    init.unwrap_or(Init::for_activation(after)),
                 )
             })
             .collect::<Result<Vec<_>>>()?;

@@ -3,7 +3,12 @@
 //! derived from these declarations. No lab writes its own form or URL parsing.
 
 pub mod basics;
+pub mod mi;
 
+use crate::engine::gpu::GpuContext;
+use crate::engine::{EngineError, Exec, Result};
+use crate::experiment::Experiment;
+use crate::runner::{History, RunReport, Views};
 use serde::Serialize;
 
 /// The allowed values of a setting or knob.
@@ -78,7 +83,7 @@ pub struct Setting {
 
 impl Setting {
     /// Parses a link value, or says why not, naming the allowed range.
-    pub fn parse(&self, text: &str) -> Result<Value, String> {
+    pub fn parse(&self, text: &str) -> std::result::Result<Value, String> {
         let range = self.range();
         match &self.kind {
             Kind::Int { min, max } => match text.parse::<i64>() {
@@ -129,6 +134,15 @@ pub struct MethodDecl {
     pub knobs: Vec<Setting>,
 }
 
+/// A ready-made experiment that tells one story, as the query part of a share link.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Preset {
+    pub id: &'static str,
+    pub title: &'static str,
+    /// `key=value&…` after `#/<lab>?v=1&`; empty for the lab's defaults.
+    pub query: &'static str,
+}
+
 /// Everything the generic parts need to know about a lab.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LabDecl {
@@ -141,6 +155,7 @@ pub struct LabDecl {
     pub default_methods: Vec<&'static str>,
     /// Metric names the runs report (CLI and export keys).
     pub metrics: Vec<&'static str>,
+    pub presets: Vec<Preset>,
 }
 
 impl LabDecl {
@@ -150,11 +165,154 @@ impl LabDecl {
     pub fn method(&self, id: &str) -> Option<&MethodDecl> {
         self.methods.iter().find(|m| m.id == id)
     }
+    /// The share link of a preset.
+    pub fn preset_link(&self, preset: &Preset) -> String {
+        if preset.query.is_empty() {
+            format!("#/{}?v=1", self.id)
+        } else {
+            format!("#/{}?v=1&{}", self.id, preset.query)
+        }
+    }
 }
 
 /// Every lab, in the order the page lists them. The first is the default.
 pub fn registry() -> Vec<LabDecl> {
-    vec![basics::declaration()]
+    vec![basics::declaration(), mi::declaration()]
+}
+
+/// One method's run group in whichever lab: the runner and the page drive every lab through it.
+pub enum Group {
+    Basics(basics::Group),
+    Mi(mi::Group),
+}
+
+impl Group {
+    /// Builds method `method`'s program (all of the experiment's runs) on a backend.
+    pub async fn new(
+        exp: &Experiment,
+        lab: &LabDecl,
+        method: &str,
+        gpu: Option<&GpuContext>,
+    ) -> Result<Group> {
+        Ok(match lab.id {
+            "basics" => Group::Basics(basics::Group::new(exp, lab, method, gpu).await?),
+            "mi" => Group::Mi(mi::Group::new(exp, lab, method, gpu).await?),
+            other => {
+                return Err(EngineError::Invalid {
+                    op: "lab",
+                    detail: format!("lab {other} has no runner"),
+                })
+            }
+        })
+    }
+    pub fn method(&self) -> &str {
+        match self {
+            Group::Basics(g) => &g.method,
+            Group::Mi(g) => &g.method,
+        }
+    }
+    /// Training steps taken so far.
+    pub fn step(&self) -> u32 {
+        match self {
+            Group::Basics(g) => g.step,
+            Group::Mi(g) => g.step,
+        }
+    }
+    pub fn exec(&self) -> &Exec {
+        match self {
+            Group::Basics(g) => &g.exec,
+            Group::Mi(g) => &g.exec,
+        }
+    }
+    pub fn history(&self) -> &History {
+        match self {
+            Group::Basics(g) => &g.history,
+            Group::Mi(g) => &g.history,
+        }
+    }
+    /// Queues `steps` training steps (the GPU runs them asynchronously).
+    pub fn train(&mut self, steps: u32) -> Result<()> {
+        match self {
+            Group::Basics(g) => g.train(steps),
+            Group::Mi(g) => g.train(steps),
+        }
+    }
+    /// Records the metrics at the current step (an evaluation pass, or the training windows).
+    pub async fn observe(&mut self) -> Result<()> {
+        match self {
+            Group::Basics(g) => g.evaluate().await,
+            Group::Mi(g) => g.observe().await,
+        }
+    }
+    /// How many steps apart the headless runner observes, for `total` steps.
+    pub fn observe_every(&self, total: u32) -> u32 {
+        match self {
+            Group::Basics(_) => (total / 100).max(1),
+            Group::Mi(g) => g.observe_every(),
+        }
+    }
+    /// The lab's costly picture of run 0 (the Basics boundary grid), if it has one.
+    pub async fn picture(&mut self) -> Result<Option<Vec<f32>>> {
+        match self {
+            Group::Basics(g) => g.grid().await.map(Some),
+            Group::Mi(_) => Ok(None),
+        }
+    }
+    pub fn reports(&self, seed: u32) -> Vec<RunReport> {
+        self.history().reports(self.method(), seed)
+    }
+}
+
+/// Training steps of a whole run of `exp`.
+pub fn total_steps(lab: &LabDecl, exp: &Experiment) -> u32 {
+    match lab.id {
+        "mi" => mi::Recipe::from_settings(exp).total_steps(),
+        _ => exp
+            .settings
+            .get("steps")
+            .map_or(2000, |v| v.as_f64() as u32),
+    }
+}
+
+/// The page's views of a session's groups (all of one lab). `pictures` holds each group's
+/// latest picture, by method.
+pub fn views(
+    lab: &LabDecl,
+    exp: &Experiment,
+    groups: &[Group],
+    pictures: &[(String, Vec<f32>)],
+) -> Views {
+    let colours: Vec<usize> = groups
+        .iter()
+        .map(|g| {
+            lab.methods
+                .iter()
+                .position(|m| m.id == g.method())
+                .unwrap_or(0)
+        })
+        .collect();
+    match lab.id {
+        "mi" => {
+            let gs: Vec<&mi::Group> = groups
+                .iter()
+                .filter_map(|g| match g {
+                    Group::Mi(g) => Some(g),
+                    _ => None,
+                })
+                .collect();
+            mi::views(&gs, &colours, exp)
+        }
+        _ => {
+            let gs: Vec<&basics::Group> = groups
+                .iter()
+                .filter_map(|g| match g {
+                    Group::Basics(g) => Some(g),
+                    _ => None,
+                })
+                .collect();
+            basics::views(&gs, &colours, pictures, exp.seed)
+        }
+    }
 }
 
 /// Shorthands for declarations.

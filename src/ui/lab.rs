@@ -5,9 +5,8 @@
 use super::browser::{download, now_ms, yield_now};
 use super::{BackendStatus, SharedGpu};
 use crate::experiment::{Experiment, LinkProblem, MethodChoice};
-use crate::labs::basics::{model::GRID, Group};
-use crate::labs::{Kind, LabDecl, Setting, Value};
-use crate::runner::{BandPoint, ExperimentReport};
+use crate::labs::{self, Group, Kind, LabDecl, Setting, Value};
+use crate::runner::{ChartView, ExperimentReport, HeatmapView, Views};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use std::cell::{Cell, RefCell};
@@ -24,21 +23,11 @@ const COLOURS: [&str; 6] = [
 const FRAME_BUDGET_MS: f64 = 12.0;
 const GPU_FRAME_BUDGET_MS: f64 = 40.0;
 
-/// What the views draw, rebuilt from the groups after each evaluation (plain data, Send).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Views {
-    /// Per metric: per method (id, colour index, band).
-    pub curves: BTreeMap<String, Vec<(String, usize, Vec<BandPoint>)>>,
-    /// Per method: run 0's grid.
-    pub boundaries: Vec<(String, Vec<f32>)>,
-    /// The data drawn over every boundary: (x, y, label or target, is a test point).
-    pub points: Vec<(f32, f32, f32, bool)>,
-    pub finals: Vec<(String, BTreeMap<String, f32>, Vec<String>)>,
-}
-
 /// The page's training state: the groups and which experiment they belong to.
 struct Session {
     groups: Vec<Group>,
+    /// Each group's latest picture (a boundary grid), by method.
+    pictures: Vec<(String, Vec<f32>)>,
     generation: u32,
 }
 
@@ -113,7 +102,7 @@ pub fn LabPage(
                     for m in &exp.methods {
                         match Group::new(&exp, &lab, &m.id, ctx.as_ref()).await {
                             Ok(mut g) => {
-                                if let Err(e) = g.evaluate().await {
+                                if let Err(e) = g.observe().await {
                                     set_status.set(format!("{}: {e}", m.id));
                                     return;
                                 }
@@ -131,14 +120,12 @@ pub fn LabPage(
                     }
                     *session.borrow_mut() = Some(Session {
                         groups,
+                        pictures: Vec::new(),
                         generation: my_generation,
                     });
                     set_status.set(String::new());
                 }
-                let total = exp
-                    .settings
-                    .get("steps")
-                    .map_or(2000, |v| v.as_f64() as u32);
+                let total = labs::total_steps(&lab, &exp);
                 let every = (total / 200).max(1);
                 let mut chunk = 1u32;
                 let (mut last_grid, mut last_eval) = (f64::NEG_INFINITY, now_ms());
@@ -151,7 +138,7 @@ pub fn LabPage(
                     if s.generation != generation.get() {
                         return;
                     }
-                    let done = s.groups.first().map_or(0, |g| g.step);
+                    let done = s.groups.first().map_or(0, |g| g.step());
                     let n = if single {
                         every
                     } else {
@@ -166,15 +153,12 @@ pub fn LabPage(
                         }
                     }
                     if let Some(g) = s.groups.last() {
-                        if let Err(e) = g.exec.finish().await {
+                        if let Err(e) = g.exec().finish().await {
                             failed = Some(e);
                         }
                     }
                     let train_ms = now_ms() - t0;
-                    let budget = if matches!(
-                        s.groups.first().map(|g| &g.exec),
-                        Some(crate::engine::Exec::Gpu(_))
-                    ) {
+                    let budget = if s.groups.first().is_some_and(|g| g.exec().is_gpu()) {
                         GPU_FRAME_BUDGET_MS
                     } else {
                         FRAME_BUDGET_MS
@@ -194,24 +178,22 @@ pub fn LabPage(
                         last_eval = now_ms();
                         evaluated_at = step_now;
                         for g in s.groups.iter_mut() {
-                            if let Err(e) = g.evaluate().await {
+                            if let Err(e) = g.observe().await {
                                 failed = Some(e);
                             }
                         }
                     }
-                    let mut boundaries = None;
                     if now_ms() - last_grid > 500.0 || single || finished {
                         last_grid = now_ms();
-                        let mut grids = Vec::new();
+                        let mut pictures = Vec::new();
                         for g in s.groups.iter_mut() {
-                            match g.grid().await {
-                                Ok(grid) => {
-                                    grids.push((g.method.clone(), grid[..GRID * GRID].to_vec()))
-                                }
+                            match g.picture().await {
+                                Ok(Some(p)) => pictures.push((g.method().to_string(), p)),
+                                Ok(None) => {}
                                 Err(e) => failed = Some(e),
                             }
                         }
-                        boundaries = Some(grids);
+                        s.pictures = pictures;
                     }
                     // A reset or a new experiment while this frame awaited: drop it silently.
                     if s.generation != generation.get() {
@@ -224,15 +206,7 @@ pub fn LabPage(
                         rate_t0 = now_ms();
                     }
                     set_step.set(step_now);
-                    set_views.update(|v| {
-                        *v = collect_views(
-                            &s.groups,
-                            boundaries
-                                .take()
-                                .unwrap_or_else(|| std::mem::take(&mut v.boundaries)),
-                            exp.seed,
-                        );
-                    });
+                    set_views.set(labs::views(&lab, &exp, &s.groups, &s.pictures));
                     *session.borrow_mut() = Some(s);
                     if let Some(e) = failed {
                         set_status.set(format!("stopped: {e}"));
@@ -327,11 +301,7 @@ pub fn LabPage(
                 set_status.set("nothing to export yet: press Play or Step".into());
                 return;
             };
-            let runs = s
-                .groups
-                .iter()
-                .flat_map(|g| g.history.reports(&g.method, exp.seed))
-                .collect();
+            let runs = s.groups.iter().flat_map(|g| g.reports(exp.seed)).collect();
             let backend_name = match backend.get_untracked() {
                 BackendStatus::WebGpu(_) => "webgpu".to_string(),
                 _ => "cpu".to_string(),
@@ -384,6 +354,13 @@ pub fn LabPage(
                 <button id="export-json" class="secondary" on:click=move |_| export_json(false)>"Export JSON"</button>
                 <span class="status">{move || status.get()}</span>
             </div>
+            <p class="summary">{lab_for_title.summary}</p>
+            <nav class="presets">
+                <span>"Presets:"</span>
+                {lab_for_title.presets.iter().map(|p| view! {
+                    <a class="preset" data-preset=p.id href=lab_for_title.preset_link(p)>{p.title}</a>
+                }).collect_view()}
+            </nav>
             <div class="columns">
                 <aside class="controls">
                     {move || {
@@ -454,34 +431,27 @@ pub fn LabPage(
                         }}
                     </div>
                     <div class="charts">
-                        <Chart views=views metric="train_loss" title="Train loss" lab=lab.clone() />
-                        <Chart views=views metric="test_loss" title="Test loss" lab=lab.clone() />
-                        <Chart views=views metric="test_acc" title="Test accuracy" lab=lab.clone() />
+                        {move || views.get().charts.into_iter().map(|chart| view! { <Chart chart=chart /> }).collect_view()}
                     </div>
                     <table class="finals" id="finals">
-                        <thead><tr><th>"method"</th><th>"test accuracy"</th><th>"test loss"</th><th>"runs"</th></tr></thead>
-                        <tbody>
-                            {move || views.get().finals.into_iter().map(|(method, last, diverged)| {
-                                let acc = last.get("test_acc").map_or("–".to_string(), |v| format!("{v:.4}"));
-                                let loss = last.get("test_loss").map_or("–".to_string(), |v| format!("{v:.4}"));
-                                let note = if diverged.is_empty() { "ok".to_string() } else { diverged.join("; ") };
-                                view! {
-                                    <tr data-method=method.clone()>
-                                        <td>{method.clone()}</td>
-                                        <td class="test-acc">{acc}</td>
-                                        <td class="test-loss">{loss}</td>
-                                        <td class="run-status">{note}</td>
-                                    </tr>
-                                }
-                            }).collect_view()}
-                        </tbody>
+                        {move || {
+                            let table = views.get().table;
+                            let columns = table.columns.clone();
+                            view! {
+                                <thead><tr><th>"method"</th>{table.columns.iter().map(|(_, h)| view! { <th>{h.clone()}</th> }).collect_view()}</tr></thead>
+                                <tbody>
+                                    {table.rows.into_iter().map(|(method, cells)| view! {
+                                        <tr data-method=method.clone()>
+                                            <td>{method.clone()}</td>
+                                            {cells.into_iter().zip(columns.clone()).map(|(cell, (class, _))| view! { <td class=class>{cell}</td> }).collect_view()}
+                                        </tr>
+                                    }).collect_view()}
+                                </tbody>
+                            }
+                        }}
                     </table>
                     <div class="boundaries">
-                        {move || {
-                            let v = views.get();
-                            let points = Arc::new(v.points);
-                            v.boundaries.into_iter().map(|(method, grid)| view! { <Boundary method=method grid=grid points=points.clone() /> }).collect_view()
-                        }}
+                        {move || views.get().heatmaps.into_iter().map(|h| view! { <Heatmap map=h /> }).collect_view()}
                     </div>
                 </div>
             </div>
@@ -587,149 +557,127 @@ fn setting_control(
     }
 }
 
-fn collect_views(groups: &[Group], boundaries: Vec<(String, Vec<f32>)>, seed: u32) -> Views {
-    let mut curves: BTreeMap<String, Vec<(String, usize, Vec<BandPoint>)>> = BTreeMap::new();
-    for (i, g) in groups.iter().enumerate() {
-        for metric in ["train_loss", "test_loss", "test_acc"] {
-            curves.entry(metric.into()).or_default().push((
-                g.method.clone(),
-                i,
-                g.history.band(metric),
-            ));
+/// A line chart of one metric: each method's mean over runs with a band from the lowest to the
+/// highest run, and the chart's dashed reference lines.
+#[component]
+fn Chart(chart: ChartView) -> impl IntoView {
+    let (w, h, pad) = if chart.wide {
+        (700.0f64, 300.0f64, 34.0f64)
+    } else {
+        (340.0f64, 190.0f64, 34.0f64)
+    };
+    let values = chart
+        .series
+        .iter()
+        .flat_map(|s| s.band.iter().flat_map(|p| [p.low as f64, p.high as f64]))
+        .chain(
+            chart
+                .guides
+                .iter()
+                .flat_map(|g| g.points.iter().map(|p| p.1)),
+        )
+        .filter(|v| v.is_finite());
+    let (lo, hi) = match chart.range {
+        Some(range) => range,
+        None => {
+            let (lo, hi) = values.fold((0.0f64, f64::NEG_INFINITY), |(lo, hi), v| {
+                (lo.min(v), hi.max(v))
+            });
+            (lo, if hi > lo { hi } else { lo + 1.0 })
         }
-    }
-    let finals = groups
+    };
+    let max_step = chart
+        .series
+        .iter()
+        .flat_map(|s| s.band.iter().map(|p| p.step as f64))
+        .chain(
+            chart
+                .guides
+                .iter()
+                .flat_map(|g| g.points.iter().map(|p| p.0)),
+        )
+        .fold(1.0f64, f64::max);
+    let x = move |s: f64| pad + (w - pad - 8.0) * s / max_step;
+    let y = move |v: f64| {
+        let t = ((v - lo) / (hi - lo)).clamp(0.0, 1.0);
+        h - pad - (h - pad - 8.0) * t
+    };
+    let series = chart
+        .series
+        .iter()
+        .map(|s| {
+            let c = COLOURS[s.colour % COLOURS.len()];
+            let line: String = s
+                .band
+                .iter()
+                .map(|p| format!("{:.1},{:.1} ", x(p.step as f64), y(p.mean as f64)))
+                .collect();
+            let upper = s
+                .band
+                .iter()
+                .map(|p| format!("{:.1},{:.1}", x(p.step as f64), y(p.high as f64)));
+            let lower = s
+                .band
+                .iter()
+                .rev()
+                .map(|p| format!("{:.1},{:.1}", x(p.step as f64), y(p.low as f64)));
+            let area = upper.chain(lower).collect::<Vec<_>>().join(" ");
+            view! {
+                <g class="series" data-method=s.method.clone()>
+                    <polygon points=area fill=c fill-opacity="0.18" stroke="none" />
+                    <polyline points=line fill="none" stroke=c stroke-width="2" />
+                </g>
+            }
+        })
+        .collect_view();
+    let guides = chart
+        .guides
         .iter()
         .map(|g| {
-            let last: BTreeMap<String, f32> = ["test_acc", "test_loss"]
+            let line: String = g
+                .points
                 .iter()
-                .filter_map(|m| g.history.band(m).last().map(|b| (m.to_string(), b.mean)))
+                .map(|&(s, v)| format!("{:.1},{:.1} ", x(s), y(v)))
                 .collect();
-            let diverged = g
-                .history
-                .diverged_at
-                .iter()
-                .enumerate()
-                .filter_map(|(r, d)| {
-                    d.map(|s| format!("seed {} diverged at step {s}", seed.wrapping_add(r as u32)))
-                })
-                .collect();
-            (g.method.clone(), last, diverged)
+            let (lx, ly) = g.points.first().map_or((0.0, 0.0), |&(s, v)| (x(s), y(v)));
+            view! {
+                <g class="guide">
+                    <polyline points=line fill="none" stroke="#1d232b" stroke-width="1.2" stroke-dasharray="4 3" />
+                    <text x=lx + 4.0 y=ly - 4.0 class="tick">{g.label.clone()}</text>
+                </g>
+            }
         })
-        .collect();
-    let points = groups
-        .first()
-        .map(|g| {
-            let as_points = |p: &crate::data::Points, test: bool| {
-                p.x.chunks(2)
-                    .zip(&p.y)
-                    .map(move |(xy, &y)| (xy[0], xy[1], y, test))
-                    .collect::<Vec<_>>()
-            };
-            let mut all = as_points(&g.built.train, false);
-            all.extend(as_points(&g.built.test, true));
-            all
+        .collect_view();
+    // Wide charts carry a legend; the small ones rely on the method cards' swatches.
+    let legend = chart
+        .series
+        .iter()
+        .enumerate()
+        .filter(|_| chart.wide)
+        .map(|(i, s)| {
+            let c = COLOURS[s.colour % COLOURS.len()];
+            view! { <text x=pad + 10.0 y=22.0 + 14.0 * i as f64 fill=c class="legend">{s.method.clone()}</text> }
         })
-        .unwrap_or_default();
-    Views {
-        curves,
-        boundaries,
-        finals,
-        points,
-    }
-}
-
-/// A line chart of one metric: each method's mean over runs, with a band from the lowest to the
-/// highest run.
-#[component]
-fn Chart(
-    views: ReadSignal<Views>,
-    metric: &'static str,
-    title: &'static str,
-    lab: Arc<LabDecl>,
-) -> impl IntoView {
-    let _ = lab;
-    let (w, h, pad) = (340.0f64, 190.0f64, 30.0f64);
-    let body = move || {
-        let v = views.get();
-        let Some(series) = v.curves.get(metric) else {
-            return ().into_any();
-        };
-        let points: Vec<&BandPoint> = series.iter().flat_map(|(_, _, b)| b.iter()).collect();
-        if points.is_empty() {
-            return ().into_any();
-        }
-        let max_step = points.iter().map(|p| p.step).max().unwrap_or(1).max(1) as f64;
-        let mut top = points.iter().map(|p| p.high as f64).fold(0.0, f64::max);
-        if metric.ends_with("acc") {
-            top = 1.0;
-        }
-        let top = if top > 0.0 { top } else { 1.0 };
-        let x = move |s: u64| pad + (w - pad - 8.0) * s as f64 / max_step;
-        let y = move |val: f32| {
-            h - pad + (-(h - pad - 8.0) * (val as f64 / top)).clamp(-(h - pad - 8.0), 0.0)
-        };
-        series
-            .iter()
-            .map(|(method, colour, band)| {
-                let c = COLOURS[colour % COLOURS.len()];
-                let line: String = band
-                    .iter()
-                    .map(|p| format!("{:.1},{:.1} ", x(p.step), y(p.mean)))
-                    .collect();
-                let upper: Vec<String> = band
-                    .iter()
-                    .map(|p| format!("{:.1},{:.1}", x(p.step), y(p.high)))
-                    .collect();
-                let lower: Vec<String> = band
-                    .iter()
-                    .rev()
-                    .map(|p| format!("{:.1},{:.1}", x(p.step), y(p.low)))
-                    .collect();
-                let area = format!("{} {}", upper.join(" "), lower.join(" "));
-                view! {
-                    <g class="series" data-method=method.clone()>
-                        <polygon points=area fill=c fill-opacity="0.18" stroke="none" />
-                        <polyline points=line fill="none" stroke=c stroke-width="2" />
-                    </g>
-                }
-            })
-            .collect_view()
-            .into_any()
-    };
-    let axis = move || {
-        let v = views.get();
-        let top = if metric.ends_with("acc") {
-            1.0
+        .collect_view();
+    let tick = |v: f64| {
+        if (v.round() - v).abs() < 1e-9 {
+            format!("{v:.0}")
         } else {
-            v.curves.get(metric).map_or(1.0, |s| {
-                s.iter()
-                    .flat_map(|(_, _, b)| b.iter())
-                    .map(|p| p.high as f64)
-                    .fold(0.0, f64::max)
-            })
-        };
-        let max_step = v.curves.get(metric).map_or(0, |s| {
-            s.iter()
-                .flat_map(|(_, _, b)| b.iter())
-                .map(|p| p.step)
-                .max()
-                .unwrap_or(0)
-        });
-        view! {
-            <text x="4" y="14" class="tick">{format!("{top:.2}")}</text>
-            <text x="4" y={h - pad + 4.0} class="tick">"0"</text>
-            <text x={w - 60.0} y={h - 8.0} class="tick">{format!("step {max_step}")}</text>
+            format!("{v:.2}")
         }
     };
     view! {
-        <figure class="chart" data-metric=metric>
-            <figcaption>{title}</figcaption>
+        <figure class="chart" data-metric=chart.metric.clone()>
+            <figcaption>{chart.title.clone()}</figcaption>
             <svg viewBox=format!("0 0 {w} {h}") width=w height=h>
                 <line x1=pad y1={h - pad} x2={w - 8.0} y2={h - pad} class="axis" />
                 <line x1=pad y1="8" x2=pad y2={h - pad} class="axis" />
-                {axis}
-                {body}
+                <text x="4" y="14" class="tick">{tick(hi)}</text>
+                <text x="4" y={h - pad + 4.0} class="tick">{tick(lo)}</text>
+                <text x={w - 60.0} y={h - 8.0} class="tick">{format!("step {max_step:.0}")}</text>
+                {guides}
+                {series}
+                {legend}
             </svg>
         </figure>
     }
@@ -755,16 +703,20 @@ fn colour(p: f32) -> [u8; 3] {
     [r as u8, g as u8, b as u8]
 }
 
-/// A method's decision boundary: P(class 1) of the first run over [-3, 3]², with the data.
+/// A method's heatmap (the Basics decision boundary: P(class 1) of the first run) with the data.
 #[component]
-fn Boundary(
-    method: String,
-    grid: Vec<f32>,
-    points: Arc<Vec<(f32, f32, f32, bool)>>,
-) -> impl IntoView {
+fn Heatmap(map: HeatmapView) -> impl IntoView {
     let canvas = NodeRef::<leptos::html::Canvas>::new();
+    let HeatmapView {
+        method,
+        side: cells,
+        values: grid,
+        extent,
+        points,
+    } = map;
     let title = method.clone();
     let caption = method;
+    let side = cells * SCALE;
     Effect::new(move |_| {
         let Some(el) = canvas.get() else { return };
         let el: &web_sys::HtmlCanvasElement = el.unchecked_ref();
@@ -775,11 +727,10 @@ fn Boundary(
             return;
         };
         // Each grid cell is SCALE × SCALE pixels, so points can be drawn crisply on top.
-        let side = GRID * SCALE;
         let mut pixels = vec![0u8; side * side * 4];
-        for (i, &p) in grid.iter().enumerate().take(GRID * GRID) {
+        for (i, &p) in grid.iter().enumerate().take(cells * cells) {
             let [r, g, b] = colour(p);
-            let (row, col) = (i / GRID, i % GRID);
+            let (row, col) = (i / cells, i % cells);
             for dy in 0..SCALE {
                 for dx in 0..SCALE {
                     let at = 4 * ((row * SCALE + dy) * side + col * SCALE + dx);
@@ -796,9 +747,10 @@ fn Boundary(
         }
         // Train points ringed in white, test points in black.
         for &(x, y, label, test) in points.iter() {
+            let e = extent as f64;
             let (px, py) = (
-                (x as f64 + 3.0) / 6.0 * side as f64,
-                (3.0 - y as f64) / 6.0 * side as f64,
+                (x as f64 + e) / (2.0 * e) * side as f64,
+                (e - y as f64) / (2.0 * e) * side as f64,
             );
             let [r, g, b] = colour(label);
             ctx.begin_path();
@@ -813,7 +765,7 @@ fn Boundary(
     view! {
         <figure class="boundary" data-method=title.clone()>
             <figcaption>{caption}</figcaption>
-            <canvas node_ref=canvas width=GRID * SCALE height=GRID * SCALE></canvas>
+            <canvas node_ref=canvas width=side height=side></canvas>
         </figure>
     }
 }

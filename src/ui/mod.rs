@@ -27,7 +27,17 @@ impl BackendStatus {
             BackendStatus::Checking => "checking for WebGPU…".into(),
             BackendStatus::WebGpu(adapter) if adapter.is_empty() => "WebGPU".into(),
             BackendStatus::WebGpu(adapter) => format!("WebGPU: {adapter}"),
-            BackendStatus::Cpu(why) => format!("CPU ({why})"),
+            BackendStatus::Cpu(why) => {
+                // The first clause says it; the adapter's full story goes in the tooltip.
+                let short = why.split(':').take(2).collect::<Vec<_>>().join(":");
+                format!("CPU ({short})")
+            }
+        }
+    }
+    fn detail(&self) -> String {
+        match self {
+            BackendStatus::Cpu(why) => why.clone(),
+            other => other.label(),
         }
     }
 }
@@ -102,7 +112,7 @@ pub fn App() -> impl IntoView {
                 }).collect_view()}
                 <a href="#/bench" class:active=move || on_bench.get()>"Engine benchmark"</a>
             </nav>
-            <span class="badge" id="backend-badge" class:cpu=move || matches!(backend.get(), BackendStatus::Cpu(_))>
+            <span class="badge" id="backend-badge" title=move || backend.get().detail() class:cpu=move || matches!(backend.get(), BackendStatus::Cpu(_))>
                 {move || backend.get().label()}
             </span>
         </header>

@@ -1,8 +1,7 @@
 //! The Basics lab: TensorFlow Playground's experiment (2-D data sets, an MLP, a decision
-//! boundary), with methods compared side by side on their own seeds. Declaration only so far:
-//! the training itself lands with the lab page.
+//! boundary), with methods compared side by side on their own seeds.
 
-use super::{choice, flag, float, int, log_float, LabDecl, MethodDecl, Paper};
+use super::{choice, flag, float, int, log_float, LabDecl, MethodDecl, Paper, Preset};
 
 pub const DATASETS: &[&str] = &[
     "circle",
@@ -102,6 +101,24 @@ pub fn declaration() -> LabDecl {
         ],
         default_methods: vec!["plain"],
         metrics: vec!["train_loss", "test_loss", "train_acc", "test_acc"],
+        presets: vec![
+            Preset { id: "circle", title: "A circle, the default", query: "" },
+            Preset {
+                id: "spiral",
+                title: "The spiral needs more than x₁ and x₂",
+                query: "data=spiral&noise=0&x1sq=1&x2sq=1&sinx1=1&sinx2=1&layers=3&units=16&optimizer=adam&lr=0.01&steps=3000",
+            },
+            Preset {
+                id: "overfit",
+                title: "Noisy data: plain vs L2 vs dropout",
+                query: "data=xor&noise=0.5&train=20&points=200&layers=3&units=32&optimizer=adam&lr=0.01&methods=plain,l2,dropout&l2.lambda=0.01",
+            },
+            Preset {
+                id: "mixup",
+                title: "Mixup's boundary between two clusters",
+                query: "data=gaussian&noise=0.3&methods=plain,mixup&steps=1500",
+            },
+        ],
     }
 }
 
@@ -111,7 +128,8 @@ pub mod model;
 use crate::engine::gpu::GpuContext;
 use crate::engine::{Exec, Result};
 use crate::experiment::Experiment;
-use crate::runner::{History, RunReport};
+use crate::runner::{ChartView, HeatmapView, History, SeriesView, TableView, Views};
+use std::sync::Arc;
 
 /// One method's run group: its compiled program on a backend, its step and its history.
 pub struct Group {
@@ -166,33 +184,95 @@ impl Group {
     }
 }
 
-/// Trains every enabled method for `steps` (default: the `steps` setting), evaluating about a
-/// hundred times, and reports each run.
-pub async fn run(
-    exp: &Experiment,
-    lab: &LabDecl,
-    gpu: Option<&GpuContext>,
-    steps: Option<u32>,
-) -> Result<Vec<RunReport>> {
-    let total = steps
-        .unwrap_or_else(|| {
-            exp.settings
-                .get("steps")
-                .map_or(2000, |v| v.as_f64() as u32)
+/// The Basics lab's views: loss and accuracy curves, each method's boundary with the data, and
+/// the final test accuracy and loss.
+pub fn views(
+    groups: &[&Group],
+    colours: &[usize],
+    grids: &[(String, Vec<f32>)],
+    seed: u32,
+) -> Views {
+    let charts = [
+        ("train_loss", "Train loss", None),
+        ("test_loss", "Test loss", None),
+        ("test_acc", "Test accuracy", Some((0.0, 1.0))),
+    ]
+    .into_iter()
+    .map(|(metric, title, range)| ChartView {
+        metric: metric.into(),
+        title: title.into(),
+        series: groups
+            .iter()
+            .zip(colours)
+            .map(|(g, &colour)| SeriesView {
+                method: g.method.clone(),
+                colour,
+                band: g.history.band(metric),
+            })
+            .collect(),
+        guides: Vec::new(),
+        range,
+        wide: false,
+    })
+    .collect();
+    let last = |g: &Group, m: &str| {
+        g.history
+            .band(m)
+            .last()
+            .map_or("–".to_string(), |b| format!("{:.4}", b.mean))
+    };
+    let table = TableView {
+        columns: [
+            ("test-acc", "test accuracy"),
+            ("test-loss", "test loss"),
+            ("run-status", "runs"),
+        ]
+        .iter()
+        .map(|(c, h)| (c.to_string(), h.to_string()))
+        .collect(),
+        rows: groups
+            .iter()
+            .map(|g| {
+                (
+                    g.method.clone(),
+                    vec![
+                        last(g, "test_acc"),
+                        last(g, "test_loss"),
+                        g.history.status(seed),
+                    ],
+                )
+            })
+            .collect(),
+    };
+    let points = Arc::new(
+        groups
+            .first()
+            .map(|g| {
+                let as_points = |p: &crate::data::Points, test: bool| {
+                    p.x.chunks(2)
+                        .zip(&p.y)
+                        .map(move |(xy, &y)| (xy[0], xy[1], y, test))
+                        .collect::<Vec<_>>()
+                };
+                let mut all = as_points(&g.built.train, false);
+                all.extend(as_points(&g.built.test, true));
+                all
+            })
+            .unwrap_or_default(),
+    );
+    let heatmaps = grids
+        .iter()
+        .map(|(method, grid)| HeatmapView {
+            method: method.clone(),
+            side: model::GRID,
+            values: grid[..model::GRID * model::GRID.min(grid.len() / model::GRID)].to_vec(),
+            extent: 3.0,
+            points: points.clone(),
         })
-        .max(1);
-    let every = (total / 100).max(1);
-    let mut reports = Vec::new();
-    for method in &exp.methods {
-        let mut group = Group::new(exp, lab, &method.id, gpu).await?;
-        loop {
-            group.evaluate().await?;
-            if group.step >= total {
-                break;
-            }
-            group.train(every.min(total - group.step))?;
-        }
-        reports.extend(group.history.into_reports(&method.id, exp.seed));
+        .collect();
+    Views {
+        charts,
+        heatmaps,
+        table,
     }
-    Ok(reports)
 }

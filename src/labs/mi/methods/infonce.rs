@@ -1,0 +1,19 @@
+//! InfoNCE (van den Oord et al. 2018, "Representation Learning with Contrastive Predictive
+//! Coding"; analysed in Poole et al. 2019, "On Variational Bounds of Mutual Information"):
+//!
+//!   I_NCE = log K + (1/K) Σᵢ [F(xᵢ, yᵢ) − log Σⱼ exp F(xᵢ, yⱼ)]
+//!
+//! Each xᵢ must pick its own yᵢ out of K candidates. The bound is low-variance but can never
+//! exceed log K, so at high MI it saturates there: the lab's log K line.
+
+use super::{Bound, Scores};
+use crate::engine::Result;
+
+pub fn bound(s: &Scores) -> Result<Bound> {
+    let value = s.joint.sub(&s.row_lse)?.add_scalar((s.k as f32).ln())?;
+    Ok(Bound {
+        objective: value.clone(),
+        value,
+        assigns: Vec::new(),
+    })
+}
