@@ -4,6 +4,8 @@
 
 use crate::data;
 use crate::engine::{nn, Counters, Entry, Graph, OptimizerKind, Program, Result};
+use crate::labs::mi::methods::Estimator;
+use crate::labs::mi::model::{self, Critic, Recipe};
 
 /// A training step to measure.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -15,21 +17,48 @@ pub enum Workload {
     /// TensorFlow Playground's default-sized net: 2→64→64→1 tanh, MSE on ±1 labels, plain SGD,
     /// batch 32 over 250 two-spiral points (the issue's comparison with Playground and TF.js).
     Playground,
+    /// The mutual-information lab's step: a 2×256 separable critic (embedding 32) on d = 20
+    /// correlated Gaussians, InfoNCE on a K × K score matrix, Adam.
+    MiCritic { k: usize },
 }
 
 impl Workload {
     pub const ALL: [Workload; 3] = [Workload::Mlp2x64, Workload::Mlp64x256, Workload::Playground];
+    /// The MI lab's critic at the batch sizes its issue asks figures for.
+    pub const MI: [Workload; 4] = [
+        Workload::MiCritic { k: 64 },
+        Workload::MiCritic { k: 128 },
+        Workload::MiCritic { k: 256 },
+        Workload::MiCritic { k: 512 },
+    ];
 
-    pub fn name(self) -> &'static str {
+    pub fn name(self) -> String {
         match self {
-            Workload::Mlp2x64 => "mlp 2-64-64-2 b128",
-            Workload::Mlp64x256 => "mlp 64-256-256-10 b256",
-            Workload::Playground => "playground 2-64-64-1 tanh mse sgd b32",
+            Workload::Mlp2x64 => "mlp 2-64-64-2 b128".into(),
+            Workload::Mlp64x256 => "mlp 64-256-256-10 b256".into(),
+            Workload::Playground => "playground 2-64-64-1 tanh mse sgd b32".into(),
+            Workload::MiCritic { k } => format!("mi infonce separable 2x256 K={k}"),
         }
     }
 
     /// The program: entry 0 is one training step with a `loss` metric.
     pub fn program(self, runs: usize, seed: u32) -> Result<Program> {
+        if let Workload::MiCritic { k } = self {
+            let recipe = Recipe {
+                dim: 20,
+                levels: vec![6.0],
+                steps_per_level: 1_000_000,
+                batch: k,
+                critic: Critic::Separable,
+                hidden: 256,
+                layers: 2,
+                embed: 32,
+                lr: 5e-4,
+                cubic: false,
+                estimator: Estimator::InfoNce,
+            };
+            return Ok(model::build(&recipe, runs, seed)?.program);
+        }
         let g = Graph::new(runs, seed);
         let step = g.step_counter()?;
         let (points, sizes, batch, act) = match self {
@@ -45,7 +74,7 @@ impl Workload {
                 256,
                 nn::Activation::Relu,
             ),
-            Workload::Playground => (
+            Workload::Playground | Workload::MiCritic { .. } => (
                 data::two_spirals(250, 0.05, seed),
                 vec![2, 64, 64, 1],
                 32,
@@ -113,7 +142,7 @@ impl Figure {
         let measured = (m.after.steps - m.before.steps).max(1) as f64;
         Figure {
             backend: backend.into(),
-            workload: workload.name().into(),
+            workload: workload.name(),
             runs,
             steps_per_s: m.steps as f64 / m.seconds,
             dispatches_per_step: (m.after.dispatches - m.before.dispatches) as f64 / measured,
