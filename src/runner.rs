@@ -18,6 +18,9 @@ pub struct RunReport {
     #[serde(rename = "final")]
     pub final_values: BTreeMap<String, f32>,
     pub history: BTreeMap<String, Vec<(u64, f32)>>,
+    /// Named matrices (the continual lab's `acc_matrix`, rows of columns), beside `final`.
+    #[serde(flatten)]
+    pub matrices: BTreeMap<String, Vec<Vec<f32>>>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -54,6 +57,8 @@ pub struct History {
     pub diverged_at: Vec<Option<u64>>,
     /// Summary values that are not the last point of a series (a level's mean), per run.
     pub finals: Vec<BTreeMap<String, f32>>,
+    /// Summary matrices per run (an accuracy matrix).
+    pub matrices: Vec<BTreeMap<String, Vec<Vec<f32>>>>,
 }
 
 impl History {
@@ -62,6 +67,7 @@ impl History {
             runs: vec![BTreeMap::new(); runs],
             diverged_at: vec![None; runs],
             finals: vec![BTreeMap::new(); runs],
+            matrices: vec![BTreeMap::new(); runs],
         }
     }
     /// Records `values[r]` of `metric` at `step`; a non-finite value marks run r diverged there
@@ -102,8 +108,9 @@ impl History {
             .into_iter()
             .zip(self.diverged_at)
             .zip(self.finals)
+            .zip(self.matrices)
             .enumerate()
-            .map(|(r, ((history, diverged), extra))| RunReport {
+            .map(|(r, (((history, diverged), extra), matrices))| RunReport {
                 method: method.to_string(),
                 seed: seed.wrapping_add(r as u32),
                 status: match diverged {
@@ -116,6 +123,7 @@ impl History {
                     .chain(extra)
                     .collect(),
                 history,
+                matrices,
             })
             .collect()
     }
@@ -139,7 +147,7 @@ pub async fn run_headless(
             if group.step() >= total {
                 break;
             }
-            group.train(every.min(total - group.step()))?;
+            group.train(every.min(total - group.step())).await?;
         }
         runs.extend(group.reports(exp.seed));
     }
@@ -192,13 +200,19 @@ pub struct Guide {
     pub points: Vec<(f64, f64)>,
 }
 
-/// A square heatmap over [-extent, extent]², row 0 at the top, with points drawn over it.
+/// A heatmap of values in [0, 1], row 0 at the top: a decision boundary over
+/// [-extent, extent]² with points drawn over it, or a matrix (with its values written in).
 #[derive(Clone, Debug, PartialEq)]
 pub struct HeatmapView {
+    /// The caption (the page's `data-method`).
     pub method: String,
-    pub side: usize,
+    pub cols: usize,
+    /// Pixels per cell.
+    pub cell: usize,
     pub values: Vec<f32>,
     pub extent: f32,
+    /// Write each cell's value in it.
+    pub annotate: bool,
     /// (x, y, label or target in [0, 1], is a test point).
     pub points: std::sync::Arc<Vec<(f32, f32, f32, bool)>>,
 }

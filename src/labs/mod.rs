@@ -3,6 +3,7 @@
 //! derived from these declarations. No lab writes its own form or URL parsing.
 
 pub mod basics;
+pub mod continual;
 pub mod mi;
 
 use crate::engine::gpu::GpuContext;
@@ -177,12 +178,17 @@ impl LabDecl {
 
 /// Every lab, in the order the page lists them. The first is the default.
 pub fn registry() -> Vec<LabDecl> {
-    vec![basics::declaration(), mi::declaration()]
+    vec![
+        basics::declaration(),
+        continual::declaration(),
+        mi::declaration(),
+    ]
 }
 
 /// One method's run group in whichever lab: the runner and the page drive every lab through it.
 pub enum Group {
     Basics(basics::Group),
+    Continual(Box<continual::Group>),
     Mi(mi::Group),
 }
 
@@ -197,6 +203,9 @@ impl Group {
         Ok(match lab.id {
             "basics" => Group::Basics(basics::Group::new(exp, lab, method, gpu).await?),
             "mi" => Group::Mi(mi::Group::new(exp, lab, method, gpu).await?),
+            "continual" => Group::Continual(Box::new(
+                continual::Group::new(exp, lab, method, gpu).await?,
+            )),
             other => {
                 return Err(EngineError::Invalid {
                     op: "lab",
@@ -208,6 +217,7 @@ impl Group {
     pub fn method(&self) -> &str {
         match self {
             Group::Basics(g) => &g.method,
+            Group::Continual(g) => &g.method,
             Group::Mi(g) => &g.method,
         }
     }
@@ -215,25 +225,30 @@ impl Group {
     pub fn step(&self) -> u32 {
         match self {
             Group::Basics(g) => g.step,
+            Group::Continual(g) => g.step,
             Group::Mi(g) => g.step,
         }
     }
     pub fn exec(&self) -> &Exec {
         match self {
             Group::Basics(g) => &g.exec,
+            Group::Continual(g) => &g.exec,
             Group::Mi(g) => &g.exec,
         }
     }
     pub fn history(&self) -> &History {
         match self {
             Group::Basics(g) => &g.history,
+            Group::Continual(g) => &g.history,
             Group::Mi(g) => &g.history,
         }
     }
-    /// Queues `steps` training steps (the GPU runs them asynchronously).
-    pub fn train(&mut self, steps: u32) -> Result<()> {
+    /// Queues `steps` training steps (the GPU runs them asynchronously); a lab with phases
+    /// waits for the device at a phase's end to do its bookkeeping.
+    pub async fn train(&mut self, steps: u32) -> Result<()> {
         match self {
             Group::Basics(g) => g.train(steps),
+            Group::Continual(g) => g.train(steps).await,
             Group::Mi(g) => g.train(steps),
         }
     }
@@ -241,6 +256,7 @@ impl Group {
     pub async fn observe(&mut self) -> Result<()> {
         match self {
             Group::Basics(g) => g.evaluate().await,
+            Group::Continual(g) => g.observe().await,
             Group::Mi(g) => g.observe().await,
         }
     }
@@ -248,6 +264,7 @@ impl Group {
     pub fn observe_every(&self, total: u32) -> u32 {
         match self {
             Group::Basics(_) => (total / 100).max(1),
+            Group::Continual(g) => g.observe_every(),
             Group::Mi(g) => g.observe_every(),
         }
     }
@@ -255,7 +272,7 @@ impl Group {
     pub async fn picture(&mut self) -> Result<Option<Vec<f32>>> {
         match self {
             Group::Basics(g) => g.grid().await.map(Some),
-            Group::Mi(_) => Ok(None),
+            Group::Continual(_) | Group::Mi(_) => Ok(None),
         }
     }
     pub fn reports(&self, seed: u32) -> Vec<RunReport> {
@@ -267,6 +284,7 @@ impl Group {
 pub fn total_steps(lab: &LabDecl, exp: &Experiment) -> u32 {
     match lab.id {
         "mi" => mi::Recipe::from_settings(exp).total_steps(),
+        "continual" => continual::model::Recipe::from_settings(exp).total_steps(),
         _ => exp
             .settings
             .get("steps")
@@ -301,6 +319,16 @@ pub fn views(
                 })
                 .collect();
             mi::views(&gs, &colours, exp)
+        }
+        "continual" => {
+            let gs: Vec<&continual::Group> = groups
+                .iter()
+                .filter_map(|g| match g {
+                    Group::Continual(g) => Some(&**g),
+                    _ => None,
+                })
+                .collect();
+            continual::views(&gs, &colours, exp)
         }
         _ => {
             let gs: Vec<&basics::Group> = groups

@@ -128,6 +128,7 @@ pub fn LabPage(
                 let total = labs::total_steps(&lab, &exp);
                 let every = (total / 200).max(1);
                 let mut chunk = 1u32;
+                let mut per_step_before = f64::INFINITY;
                 let (mut last_grid, mut last_eval) = (f64::NEG_INFINITY, now_ms());
                 let mut evaluated_at = 0u32;
                 let (mut rate_steps, mut rate_t0) = (0u32, now_ms());
@@ -148,7 +149,7 @@ pub fn LabPage(
                     // Train every group, then wait once: they share the device's queue.
                     let t0 = now_ms();
                     for g in s.groups.iter_mut() {
-                        if let Err(e) = g.train(n) {
+                        if let Err(e) = g.train(n).await {
                             failed = Some(e);
                         }
                     }
@@ -163,12 +164,18 @@ pub fn LabPage(
                     } else {
                         FRAME_BUDGET_MS
                     };
-                    chunk = if train_ms < budget {
+                    // Grow the chunk while a frame fits the budget, or while a bigger chunk still
+                    // cuts the time per step (a GPU round trip longer than the budget must not
+                    // pin the loop at one step a frame); shrink it otherwise.
+                    let per_step = train_ms / n.max(1) as f64;
+                    let amortising = per_step < 0.8 * per_step_before && train_ms < 6.0 * budget;
+                    per_step_before = per_step;
+                    chunk = if train_ms < budget || amortising {
                         (chunk * 3).div_ceil(2).min(5000)
                     } else {
                         (chunk * 2 / 3).max(1)
                     };
-                    let step_now = done + n;
+                    let step_now = s.groups.first().map_or(done + n, |g| g.step());
                     let finished = step_now >= total;
                     // Evaluations and boundaries cost a readback each: on a schedule, not per frame.
                     if (step_now - evaluated_at >= every && now_ms() - last_eval > 150.0)
@@ -597,7 +604,9 @@ fn Chart(chart: ChartView) -> impl IntoView {
                 .flat_map(|g| g.points.iter().map(|p| p.0)),
         )
         .fold(1.0f64, f64::max);
-    let x = move |s: f64| pad + (w - pad - 8.0) * s / max_step;
+    // Wide charts keep a right margin for their legend.
+    let right = if chart.wide { 96.0 } else { 8.0 };
+    let x = move |s: f64| pad + (w - pad - right) * s / max_step;
     let y = move |v: f64| {
         let t = ((v - lo) / (hi - lo)).clamp(0.0, 1.0);
         h - pad - (h - pad - 8.0) * t
@@ -656,7 +665,7 @@ fn Chart(chart: ChartView) -> impl IntoView {
         .filter(|_| chart.wide)
         .map(|(i, s)| {
             let c = COLOURS[s.colour % COLOURS.len()];
-            view! { <text x=pad + 10.0 y=22.0 + 14.0 * i as f64 fill=c class="legend">{s.method.clone()}</text> }
+            view! { <text x=w - right + 8.0 y=22.0 + 14.0 * i as f64 fill=c class="legend">{s.method.clone()}</text> }
         })
         .collect_view();
     let tick = |v: f64| {
@@ -670,11 +679,11 @@ fn Chart(chart: ChartView) -> impl IntoView {
         <figure class="chart" data-metric=chart.metric.clone()>
             <figcaption>{chart.title.clone()}</figcaption>
             <svg viewBox=format!("0 0 {w} {h}") width=w height=h>
-                <line x1=pad y1={h - pad} x2={w - 8.0} y2={h - pad} class="axis" />
+                <line x1=pad y1={h - pad} x2={w - right} y2={h - pad} class="axis" />
                 <line x1=pad y1="8" x2=pad y2={h - pad} class="axis" />
                 <text x="4" y="14" class="tick">{tick(hi)}</text>
                 <text x="4" y={h - pad + 4.0} class="tick">{tick(lo)}</text>
-                <text x={w - 60.0} y={h - 8.0} class="tick">{format!("step {max_step:.0}")}</text>
+                <text x={w - right - 52.0} y={h - 8.0} class="tick">{format!("step {max_step:.0}")}</text>
                 {guides}
                 {series}
                 {legend}
@@ -682,9 +691,6 @@ fn Chart(chart: ChartView) -> impl IntoView {
         </figure>
     }
 }
-
-/// Canvas pixels per grid cell.
-const SCALE: usize = 2;
 
 /// Blue (class 0, or low) through white to orange (class 1, or high).
 fn colour(p: f32) -> [u8; 3] {
@@ -709,14 +715,19 @@ fn Heatmap(map: HeatmapView) -> impl IntoView {
     let canvas = NodeRef::<leptos::html::Canvas>::new();
     let HeatmapView {
         method,
-        side: cells,
+        cols,
+        cell,
         values: grid,
         extent,
         points,
+        annotate,
     } = map;
     let title = method.clone();
     let caption = method;
-    let side = cells * SCALE;
+    let cols = cols.max(1);
+    let rows = grid.len().div_ceil(cols).max(1);
+    let cell = cell.max(1);
+    let (width, height) = (cols * cell, rows * cell);
     Effect::new(move |_| {
         let Some(el) = canvas.get() else { return };
         let el: &web_sys::HtmlCanvasElement = el.unchecked_ref();
@@ -726,31 +737,65 @@ fn Heatmap(map: HeatmapView) -> impl IntoView {
         let Ok(ctx) = ctx.dyn_into::<web_sys::CanvasRenderingContext2d>() else {
             return;
         };
-        // Each grid cell is SCALE × SCALE pixels, so points can be drawn crisply on top.
-        let mut pixels = vec![0u8; side * side * 4];
-        for (i, &p) in grid.iter().enumerate().take(cells * cells) {
-            let [r, g, b] = colour(p);
-            let (row, col) = (i / cells, i % cells);
-            for dy in 0..SCALE {
-                for dx in 0..SCALE {
-                    let at = 4 * ((row * SCALE + dy) * side + col * SCALE + dx);
+        // Each cell is `cell` × `cell` pixels, so points and values can be drawn crisply on top.
+        // A matrix of accuracies runs white → blue; a boundary blue → white → orange.
+        let paint = |p: f32| {
+            if annotate {
+                let t = if p.is_finite() {
+                    p.clamp(0.0, 1.0)
+                } else {
+                    0.0
+                };
+                [
+                    (255.0 - 219.0 * t) as u8,
+                    (255.0 - 168.0 * t) as u8,
+                    (255.0 - 58.0 * t) as u8,
+                ]
+            } else {
+                colour(p)
+            }
+        };
+        let mut pixels = vec![0u8; width * height * 4];
+        for (i, &p) in grid.iter().enumerate().take(rows * cols) {
+            let [r, g, b] = paint(p);
+            let (row, col) = (i / cols, i % cols);
+            for dy in 0..cell {
+                for dx in 0..cell {
+                    let at = 4 * ((row * cell + dy) * width + col * cell + dx);
                     pixels[at..at + 4].copy_from_slice(&[r, g, b, 255]);
                 }
             }
         }
         if let Ok(image) = web_sys::ImageData::new_with_u8_clamped_array_and_sh(
             Clamped(&pixels),
-            side as u32,
-            side as u32,
+            width as u32,
+            height as u32,
         ) {
             let _ = ctx.put_image_data(&image, 0.0, 0.0);
+        }
+        if annotate {
+            ctx.set_font(&format!(
+                "{}px sans-serif",
+                (cell as f64 * 0.38).clamp(8.0, 13.0)
+            ));
+            ctx.set_text_align("center");
+            ctx.set_text_baseline("middle");
+            for (i, &p) in grid.iter().enumerate().take(rows * cols) {
+                let (row, col) = (i / cols, i % cols);
+                ctx.set_fill_style_str(if p > 0.6 { "#fff" } else { "#1d232b" });
+                let _ = ctx.fill_text(
+                    &format!("{:.0}", 100.0 * p),
+                    (col * cell) as f64 + cell as f64 / 2.0,
+                    (row * cell) as f64 + cell as f64 / 2.0,
+                );
+            }
         }
         // Train points ringed in white, test points in black.
         for &(x, y, label, test) in points.iter() {
             let e = extent as f64;
             let (px, py) = (
-                (x as f64 + e) / (2.0 * e) * side as f64,
-                (e - y as f64) / (2.0 * e) * side as f64,
+                (x as f64 + e) / (2.0 * e) * width as f64,
+                (e - y as f64) / (2.0 * e) * height as f64,
             );
             let [r, g, b] = colour(label);
             ctx.begin_path();
@@ -765,7 +810,7 @@ fn Heatmap(map: HeatmapView) -> impl IntoView {
     view! {
         <figure class="boundary" data-method=title.clone()>
             <figcaption>{caption}</figcaption>
-            <canvas node_ref=canvas width=side height=side></canvas>
+            <canvas node_ref=canvas width=width height=height></canvas>
         </figure>
     }
 }

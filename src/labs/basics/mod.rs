@@ -264,10 +264,12 @@ pub fn views(
         .iter()
         .map(|(method, grid)| HeatmapView {
             method: method.clone(),
-            side: model::GRID,
+            cols: model::GRID,
+            cell: 2,
             values: grid[..model::GRID * model::GRID.min(grid.len() / model::GRID)].to_vec(),
             extent: 3.0,
             points: points.clone(),
+            annotate: false,
         })
         .collect();
     Views {

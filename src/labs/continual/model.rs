@@ -1,0 +1,326 @@
+//! The continual lab's model, data on the device and per-step sampling. One program per method
+//! group: a training entry whose batch comes from the current task's range (the host moves the
+//! range, the output masks and the methods' state at task boundaries), an evaluation entry that
+//! scores every task's test set at once, and the methods' own entries.
+
+use super::methods::{self, Method};
+use super::scenario::{Setting, Stream};
+use crate::engine::{nn, Entry, Graph, OptimizerKind, Program, Result, Tensor};
+use crate::experiment::Experiment;
+use crate::labs::Value;
+
+/// Logits of outputs a head may not use are pushed down by this much.
+pub const MASKED: f32 = -1e4;
+/// Side of the 2-D scenario's boundary grid.
+pub const GRID: usize = 60;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Recipe {
+    pub scenario: String,
+    pub tasks: usize,
+    pub steps_per_task: u32,
+    pub width: usize,
+    pub depth: usize,
+    pub adam: bool,
+    pub lr: f32,
+    pub batch: usize,
+    pub rotation: f32,
+    pub method: Method,
+}
+
+impl Recipe {
+    pub fn from_settings(exp: &Experiment) -> Recipe {
+        let get = |k: &str| exp.settings.get(k).cloned().unwrap_or(Value::Bool(false));
+        let num = |k: &str| get(k).as_f64();
+        Recipe {
+            scenario: get("scenario").as_str().to_string(),
+            tasks: num("tasks") as usize,
+            steps_per_task: num("steps") as u32,
+            width: num("width") as usize,
+            depth: num("depth") as usize,
+            adam: get("optimizer").as_str() == "adam",
+            lr: num("lr") as f32,
+            batch: num("batch") as usize,
+            rotation: num("rotation") as f32,
+            method: Method::Naive,
+        }
+    }
+    pub fn total_steps(&self) -> u32 {
+        self.steps_per_task.saturating_mul(self.tasks as u32)
+    }
+}
+
+/// Handles the host reads and writes between tasks.
+pub struct Built {
+    pub program: Program,
+    pub params: Vec<Tensor>,
+    /// Per run, each task's test accuracy: [R, 1, T].
+    pub accuracy: Tensor,
+    /// P(class 1) over the 2-D grid of run 0's model: [R, GRID², 1] (2-D scenario only).
+    pub grid: Option<Tensor>,
+    /// [1, 2]: offset and count of the rows the training batch is drawn from.
+    pub range: Tensor,
+    /// [1, 1, C]: 1 for the outputs the current task may train.
+    pub train_mask: Tensor,
+    /// [1, 1, C]: 1 for the outputs every test may use (class-incremental: all seen so far).
+    pub eval_mask: Tensor,
+    pub state: methods::State,
+    pub entries: Entries,
+}
+
+/// Entry indices of the program.
+#[derive(Clone, Copy, Debug)]
+pub struct Entries {
+    pub train: usize,
+    pub eval: usize,
+    pub grid: Option<usize>,
+    pub fisher: Option<usize>,
+}
+
+/// Pushes masked-out logits down: `logits + (mask − 1)·10⁴`.
+pub fn masked(logits: &Tensor, mask: &Tensor) -> Result<Tensor> {
+    logits.add(&mask.add_scalar(-1.0)?.mul_scalar(-MASKED)?)
+}
+
+/// The network, written out so methods can reach the penultimate features and run it with other
+/// weights (LwF's old model).
+pub struct Net {
+    pub layers: Vec<nn::Linear>,
+}
+
+impl Net {
+    /// (features before the last layer, logits) for inputs x, with `weights` in place of the
+    /// layers' own when given (weight, bias per layer, in order).
+    pub fn forward(&self, x: &Tensor, weights: Option<&[Tensor]>) -> Result<(Tensor, Tensor)> {
+        let mut h = x.clone();
+        let last = self.layers.len() - 1;
+        for (i, layer) in self.layers.iter().enumerate() {
+            let (w, b) = match weights {
+                Some(ws) => (&ws[2 * i], &ws[2 * i + 1]),
+                None => (&layer.weight, &layer.bias),
+            };
+            if i == last {
+                let logits = h.matmul(w)?.add(b)?;
+                return Ok((h, logits));
+            }
+            h = h.matmul(w)?.add(b)?.relu()?;
+        }
+        unreachable!("a net has at least one layer")
+    }
+    pub fn params(&self) -> Vec<Tensor> {
+        self.layers.iter().flat_map(|l| l.params()).collect()
+    }
+}
+
+pub fn build(recipe: &Recipe, stream: &Stream, runs: usize, seed: u32) -> Result<Built> {
+    let g = Graph::new(runs, seed);
+    let (d, c, t) = (stream.dims, stream.outputs, stream.tasks.len());
+    let mut sizes = vec![d];
+    sizes.extend(std::iter::repeat_n(recipe.width, recipe.depth));
+    sizes.push(c);
+    let layers = sizes
+        .windows(2)
+        .enumerate()
+        .map(|(i, w)| nn::Linear::with_init(&g, &format!("net.{i}"), w[0], w[1], nn::Init::He))
+        .collect::<Result<Vec<_>>>()?;
+    let net = Net { layers };
+    let params = net.params();
+
+    // Every task's training examples, concatenated in task order.
+    let n = stream.train_total();
+    let mut xs = Vec::with_capacity(n * d);
+    let mut ys = Vec::with_capacity(n);
+    for task in &stream.tasks {
+        xs.extend_from_slice(&task.train.x);
+        ys.extend_from_slice(&task.train.y);
+    }
+    let x_train = g.input("x_train", &[1, n, d], xs)?;
+    let y_train = g.input("y_train", &[1, n, 1], ys)?;
+    let step = g.step_counter()?;
+    let range = g.state("range", &[1, 2], vec![0.0, stream.tasks[0].train.n as f32])?;
+    let mut first = vec![0.0; c];
+    for &k in &stream.train_classes(0) {
+        first[k] = 1.0;
+    }
+    // Class-incrementally the one head grows task by task; otherwise every output may train and
+    // each example's own row mask picks its head.
+    let class_il = stream.setting == Setting::ClassIncremental;
+    let train_mask = g.state(
+        "train_mask",
+        &[1, 1, c],
+        if class_il {
+            first.clone()
+        } else {
+            vec![1.0; c]
+        },
+    )?;
+    let mut row_masks = Vec::with_capacity(n * c);
+    for task in &stream.tasks {
+        let mut mask = vec![0.0; c];
+        match stream.setting {
+            Setting::TaskIncremental => task.classes.iter().for_each(|&j| mask[j] = 1.0),
+            _ => mask.iter_mut().for_each(|v| *v = 1.0),
+        }
+        for _ in 0..task.train.n {
+            row_masks.extend_from_slice(&mask);
+        }
+    }
+    let row_masks = g.input("train_masks", &[1, n, c], row_masks)?;
+    let eval_mask = g.state(
+        "eval_mask",
+        &[1, 1, c],
+        if stream.setting == Setting::ClassIncremental {
+            first
+        } else {
+            vec![1.0; c]
+        },
+    )?;
+
+    // The batch: uniform over the current range.
+    let b = recipe.batch;
+    let offset = range.slice(0, 1)?;
+    let count = range.slice(1, 1)?;
+    let idx = g
+        .random_uniform(&[runs, b], 0.0, 1.0, Some(&step))?
+        .mul(&count)?
+        .floor()?
+        .add(&offset)?;
+    let xb = x_train.gather_rows(&idx)?;
+    let yb = y_train.gather_rows(&idx)?.reshape(&[runs, b])?;
+    let (features, raw_logits) = net.forward(&xb, None)?;
+    let logits = masked(&raw_logits, &row_masks.gather_rows(&idx)?.mul(&train_mask)?)?;
+    let data_loss = nn::cross_entropy(&logits, &yb)?;
+
+    let mut ctx = methods::Ctx {
+        g: &g,
+        recipe,
+        stream,
+        net: &net,
+        params: &params,
+        step: &step,
+        x_train: &x_train,
+        y_train: &y_train,
+        range: &range,
+        train_mask: &train_mask,
+        row_masks: &row_masks,
+        xb: &xb,
+        yb: &yb,
+        features: &features,
+        logits: &logits,
+        raw_logits: &raw_logits,
+        loss: data_loss.clone(),
+        assigns: Vec::new(),
+        entries: Vec::new(),
+        update: None,
+    };
+    let state = methods::graph(&recipe.method, &mut ctx)?;
+    let methods::Ctx {
+        loss,
+        assigns,
+        entries: extra_entries,
+        update,
+        ..
+    } = ctx;
+
+    let lr = g.per_run("lr", &[recipe.lr])?;
+    let mut train = Entry::new("train").metric("loss", &data_loss);
+    for (s, v) in &assigns {
+        train = train.assign(s, v);
+    }
+    let train = match update {
+        // A method that is its own optimizer (UPGD) assigns the parameters itself.
+        Some(assigns) => {
+            let mut e = train.advancing_step();
+            for (p, v) in assigns {
+                e = e.assign(&p, &v);
+            }
+            e
+        }
+        None => {
+            let kind = if recipe.adam {
+                OptimizerKind::adam()
+            } else {
+                OptimizerKind::sgd(0.0)
+            };
+            train.minimize(&loss, &params, kind, &lr)?
+        }
+    };
+
+    // Evaluation: every task's test set in one pass; per-row masks give task-incremental heads.
+    let m: usize = stream.tasks.iter().map(|k| k.test.n).sum();
+    let (mut xt, mut yt) = (Vec::with_capacity(m * d), Vec::with_capacity(m));
+    let mut row_mask = Vec::with_capacity(m * c);
+    let mut member = vec![0.0; m * t];
+    let mut row = 0;
+    for (k, task) in stream.tasks.iter().enumerate() {
+        xt.extend_from_slice(&task.test.x);
+        yt.extend_from_slice(&task.test.y);
+        for _ in 0..task.test.n {
+            let mut mask = vec![0.0; c];
+            match stream.setting {
+                Setting::TaskIncremental => task.classes.iter().for_each(|&j| mask[j] = 1.0),
+                _ => mask.iter_mut().for_each(|v| *v = 1.0),
+            }
+            row_mask.extend(mask);
+            member[row * t + k] = 1.0 / task.test.n as f32;
+            row += 1;
+        }
+    }
+    let x_test = g.input("x_test", &[1, m, d], xt)?;
+    let y_test = g.input("y_test", &[1, m], yt)?;
+    let rows = g.input("test_masks", &[1, m, c], row_mask)?;
+    let member = g.input("test_tasks", &[1, m, t], member)?;
+    let (_, test_logits) = net.forward(&x_test, None)?;
+    let test_logits = masked(&test_logits, &rows.mul(&eval_mask)?)?;
+    let correct = test_logits
+        .argmax_last()?
+        .reshape(&[runs, m])?
+        .eq_mask(&y_test)?
+        .reshape(&[runs, 1, m])?;
+    let accuracy = correct.matmul(&member)?.detach()?;
+    let mut entries = vec![train, Entry::new("eval").output(&accuracy)];
+    let eval = 1;
+
+    let grid = match stream.extent {
+        Some(e) => {
+            let mut pts = Vec::with_capacity(2 * GRID * GRID);
+            for r in 0..GRID {
+                for col in 0..GRID {
+                    let at = |k: usize| -e + 2.0 * e * (k as f32 + 0.5) / GRID as f32;
+                    pts.push(at(col));
+                    pts.push(-at(r));
+                }
+            }
+            let gx = g.input("grid", &[1, GRID * GRID, 2], pts)?;
+            let (_, out) = net.forward(&gx, None)?;
+            let p = out.softmax()?.slice(1, 1)?;
+            entries.push(Entry::new("grid").output(&p));
+            Some(p)
+        }
+        None => None,
+    };
+    let grid_entry = grid.as_ref().map(|_| entries.len() - 1);
+    let mut fisher = None;
+    for e in extra_entries {
+        if e.name == "fisher" {
+            fisher = Some(entries.len());
+        }
+        entries.push(e);
+    }
+    Ok(Built {
+        program: Program::new(&g, entries)?,
+        params,
+        accuracy,
+        grid,
+        range,
+        train_mask,
+        eval_mask,
+        state,
+        entries: Entries {
+            train: 0,
+            eval,
+            grid: grid_entry,
+            fisher,
+        },
+    })
+}
