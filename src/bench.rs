@@ -20,6 +20,9 @@ pub enum Workload {
     /// The mutual-information lab's step: a 2×256 separable critic (embedding 32) on d = 20
     /// correlated Gaussians, InfoNCE on a K × K score matrix, Adam.
     MiCritic { k: usize },
+    /// The continual lab's training step of one method on Permuted-Digits (5 tasks, the lab's
+    /// default 64-128-128-10 network, Adam, batch 32).
+    Continual { method: &'static str },
 }
 
 impl Workload {
@@ -32,12 +35,22 @@ impl Workload {
         Workload::MiCritic { k: 512 },
     ];
 
+    /// Every continual-learning method.
+    pub fn continual() -> Vec<Workload> {
+        crate::labs::continual::declaration()
+            .methods
+            .iter()
+            .map(|m| Workload::Continual { method: m.id })
+            .collect()
+    }
+
     pub fn name(self) -> String {
         match self {
             Workload::Mlp2x64 => "mlp 2-64-64-2 b128".into(),
             Workload::Mlp64x256 => "mlp 64-256-256-10 b256".into(),
             Workload::Playground => "playground 2-64-64-1 tanh mse sgd b32".into(),
             Workload::MiCritic { k } => format!("mi infonce separable 2x256 K={k}"),
+            Workload::Continual { method } => format!("continual permuted {method}"),
         }
     }
 
@@ -59,6 +72,23 @@ impl Workload {
             };
             return Ok(model::build(&recipe, runs, seed)?.program);
         }
+        if let Workload::Continual { method } = self {
+            use crate::labs::continual;
+            let lab = continual::declaration();
+            let link = format!("#/continual?v=1&scenario=permuted&methods={method}");
+            let (exp, _) =
+                crate::experiment::Experiment::from_link(&link, std::slice::from_ref(&lab));
+            let mut recipe = continual::model::Recipe::from_settings(&exp);
+            recipe.method = continual::method(method, &exp, &lab);
+            let stream =
+                continual::scenario::build("permuted", 5, 0.0, seed).map_err(|detail| {
+                    crate::engine::EngineError::Invalid {
+                        op: "bench",
+                        detail,
+                    }
+                })?;
+            return Ok(continual::model::build(&recipe, &stream, runs, seed)?.program);
+        }
         let g = Graph::new(runs, seed);
         let step = g.step_counter()?;
         let (points, sizes, batch, act) = match self {
@@ -74,7 +104,7 @@ impl Workload {
                 256,
                 nn::Activation::Relu,
             ),
-            Workload::Playground | Workload::MiCritic { .. } => (
+            Workload::Playground | Workload::MiCritic { .. } | Workload::Continual { .. } => (
                 data::two_spirals(250, 0.05, seed),
                 vec![2, 64, 64, 1],
                 32,

@@ -41,7 +41,7 @@ mod cli {
       A bad link exits with status 2 and the same messages the page shows.
   methodlab link '<share link or fragment>'
       Checks a share link: prints its canonical form, or each problem and exits with status 2.
-  methodlab bench [--backend cpu|gpu|both] [--runs 1,4,16,64] [--workload all|mlp2|mlp64|playground|mi]
+  methodlab bench [--backend cpu|gpu|both] [--runs 1,4,16,64] [--workload all|mlp2|mlp64|playground|mi|continual]
                   [--seconds S] [--format text|json]
       Trains each workload for about S seconds (default 1) per backend and run count and prints
       steps/s, dispatches per step, bytes uploaded per step and readbacks per 1000 steps.";
@@ -96,9 +96,10 @@ mod cli {
                         "mlp64" => vec![Workload::Mlp64x256],
                         "playground" => vec![Workload::Playground],
                         "mi" => Workload::MI.to_vec(),
+                        "continual" => Workload::continual(),
                         _ => {
                             return Err(format!(
-                                "--workload {v}: expected all, mlp2, mlp64, playground or mi"
+                                "--workload {v}: expected all, mlp2, mlp64, playground, mi or continual"
                             ))
                         }
                     };
