@@ -36,7 +36,15 @@ pub struct Experiment {
     /// Every setting of the lab, defaults included.
     pub settings: BTreeMap<String, Value>,
     pub methods: Vec<MethodChoice>,
+    /// Classroom mode: the controls the page hides (setting keys, or seed, runs, methods).
+    /// They change nothing in the runs.
+    pub hide: Vec<String>,
+    /// Classroom mode: large type, controls folded away.
+    pub present: bool,
 }
+
+/// Controls that are not settings but can be hidden in classroom mode.
+pub const RUN_CONTROLS: [&str; 3] = ["seed", "runs", "methods"];
 
 /// A bad part of a link, and what was used instead.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -119,6 +127,17 @@ impl Experiment {
                     knobs: BTreeMap::new(),
                 })
                 .collect(),
+            hide: Vec::new(),
+            present: false,
+        }
+    }
+
+    /// The same experiment without its classroom view options: what decides the numbers.
+    pub fn runnable(&self) -> Experiment {
+        Experiment {
+            hide: Vec::new(),
+            present: false,
+            ..self.clone()
         }
     }
 
@@ -223,6 +242,30 @@ impl Experiment {
             };
             match k.as_str() {
                 "methods" => {}
+                "hide" => {
+                    for key in v.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+                        if lab.setting(key).is_some() || RUN_CONTROLS.contains(&key) {
+                            if !exp.hide.iter().any(|h| h == key) {
+                                exp.hide.push(key.to_string());
+                            }
+                        } else {
+                            problems.push(LinkProblem {
+                                key: "hide".into(),
+                                value: quote(key),
+                                message: format!(
+                                    "{} has no control {}; not hidden",
+                                    lab.id,
+                                    quote(key)
+                                ),
+                            });
+                        }
+                    }
+                }
+                "present" => match v.as_str() {
+                    "1" => exp.present = true,
+                    "0" => exp.present = false,
+                    _ => problems.push(bad("expected 1 or 0; using 0".into())),
+                },
                 "v" => {
                     if v.parse::<u32>() != Ok(LINK_VERSION) {
                         problems.push(bad(format!(
@@ -304,6 +347,14 @@ impl Experiment {
                 }
             }
         }
+        // Hidden controls in declaration order, so equal links give equal experiments.
+        let order: Vec<&str> = RUN_CONTROLS
+            .iter()
+            .copied()
+            .chain(lab.settings.iter().map(|s| s.key))
+            .collect();
+        exp.hide
+            .sort_by_key(|h| order.iter().position(|k| k == h).unwrap_or(usize::MAX));
         if problems.len() > MAX_PROBLEMS {
             let more = problems.len() - MAX_PROBLEMS;
             problems.truncate(MAX_PROBLEMS);
@@ -347,6 +398,19 @@ impl Experiment {
                     }
                 }
             }
+        }
+        // Classroom options last, hidden controls in declaration order.
+        let hidden: Vec<&str> = RUN_CONTROLS
+            .iter()
+            .copied()
+            .chain(lab.settings.iter().map(|s| s.key))
+            .filter(|k| self.hide.iter().any(|h| h == k))
+            .collect();
+        if !hidden.is_empty() {
+            parts.push(format!("hide={}", hidden.join(",")));
+        }
+        if self.present {
+            parts.push("present=1".into());
         }
         format!("#/{}?{}", self.lab, parts.join("&"))
     }

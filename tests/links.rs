@@ -255,3 +255,25 @@ fn every_preset_is_a_clean_link() {
         }
     }
 }
+
+#[test]
+fn classroom_options_live_in_the_link_and_change_no_run() {
+    let labs = methodlab::labs::registry();
+    let (exp, problems) = methodlab::experiment::Experiment::from_link(
+        "#/basics?v=1&present=1&hide=lr,seed,colour,batch",
+        &labs,
+    );
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(problems[0].to_string().contains("colour"));
+    assert_eq!(exp.hide, vec!["seed", "lr", "batch"]);
+    assert!(exp.present);
+    let lab = &labs[0];
+    assert_eq!(
+        exp.to_link(lab),
+        "#/basics?v=1&hide=seed,lr,batch&present=1"
+    );
+    assert_eq!(
+        exp.runnable(),
+        methodlab::experiment::Experiment::defaults(lab)
+    );
+}

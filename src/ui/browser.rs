@@ -63,3 +63,66 @@ pub fn download(name: &str, mime: &str, text: &str) -> Result<(), JsValue> {
     a.click();
     web_sys::Url::revoke_object_url(&url)
 }
+
+/// Puts `text` on the clipboard (the async Clipboard API; the page must be focused).
+pub async fn copy_text(text: &str) -> Result<(), JsValue> {
+    let window = web_sys::window().ok_or("no window")?;
+    let clipboard = js_sys::Reflect::get(&window.navigator(), &"clipboard".into())?;
+    if clipboard.is_undefined() {
+        return Err("this browser has no clipboard API here".into());
+    }
+    let write: js_sys::Function =
+        js_sys::Reflect::get(&clipboard, &"writeText".into())?.dyn_into()?;
+    let promise: js_sys::Promise = write.call1(&clipboard, &text.into())?.dyn_into()?;
+    wasm_bindgen_futures::JsFuture::from(promise).await?;
+    Ok(())
+}
+
+/// Downloads a figure as a PNG: its canvas as it is, or its SVG drawn onto a white canvas at
+/// twice its size.
+pub async fn download_png(figure: &web_sys::Element, name: &str) -> Result<(), JsValue> {
+    let document = web_sys::window()
+        .and_then(|w| w.document())
+        .ok_or("no document")?;
+    let url = if let Some(canvas) = figure.query_selector("canvas")? {
+        canvas
+            .dyn_into::<web_sys::HtmlCanvasElement>()?
+            .to_data_url()?
+    } else {
+        let svg = figure.query_selector("svg")?.ok_or("nothing to draw")?;
+        let size = |attr: &str| {
+            svg.get_attribute(attr)
+                .and_then(|v| v.parse::<f64>().ok())
+                .unwrap_or(300.0)
+        };
+        let (w, h) = (size("width"), size("height"));
+        let source = format!(
+            "data:image/svg+xml;charset=utf-8,{}",
+            js_sys::encode_uri_component(&svg.outer_html())
+        );
+        let image = web_sys::HtmlImageElement::new()?;
+        let loaded = js_sys::Promise::new(&mut |resolve, reject| {
+            image.set_onload(Some(&resolve));
+            image.set_onerror(Some(&reject));
+        });
+        image.set_src(&source);
+        wasm_bindgen_futures::JsFuture::from(loaded).await?;
+        let canvas: web_sys::HtmlCanvasElement = document.create_element("canvas")?.dyn_into()?;
+        canvas.set_width((2.0 * w) as u32);
+        canvas.set_height((2.0 * h) as u32);
+        let ctx: web_sys::CanvasRenderingContext2d = canvas
+            .get_context("2d")?
+            .ok_or("no 2-D context")?
+            .dyn_into()?;
+        ctx.set_fill_style_str("#fff");
+        ctx.fill_rect(0.0, 0.0, 2.0 * w, 2.0 * h);
+        ctx.scale(2.0, 2.0)?;
+        ctx.draw_image_with_html_image_element(&image, 0.0, 0.0)?;
+        canvas.to_data_url()?
+    };
+    let a: web_sys::HtmlAnchorElement = document.create_element("a")?.dyn_into()?;
+    a.set_href(&url);
+    a.set_download(name);
+    a.click();
+    Ok(())
+}

@@ -2,7 +2,7 @@
 //! their knobs, play / pause / step / reset, loss and accuracy curves with seed bands, and each
 //! method's decision boundary. The experiment lives in the URL fragment.
 
-use super::browser::{download, now_ms, yield_now};
+use super::browser::{copy_text, download, download_png, now_ms, yield_now};
 use super::{BackendStatus, SharedGpu};
 use crate::experiment::{Experiment, LinkProblem, MethodChoice};
 use crate::labs::{self, Group, Kind, LabDecl, Setting, Value};
@@ -51,6 +51,9 @@ pub fn LabPage(
     let (rate, set_rate) = signal(0.0f64);
     let (views, set_views) = signal(Views::default());
     let (status, set_status) = signal(String::new());
+    // Most steps per frame: "slow" lets a class watch single steps land.
+    let (speed, set_speed) = signal(u32::MAX);
+    let (classroom, set_classroom) = signal(false);
     let session: Rc<RefCell<Option<Session>>> = Rc::new(RefCell::new(None));
     let generation = Rc::new(Cell::new(0u32));
     let lab = Arc::new(lab);
@@ -58,8 +61,10 @@ pub fn LabPage(
     // Any change of experiment (a control, back/forward, a pasted link) starts over.
     {
         let (session, generation) = (session.clone(), generation.clone());
+        // Classroom options (hidden controls, presentation) change no run: not a reset.
+        let runnable = Memo::new(move |_| experiment.get().runnable());
         Effect::new(move |previous: Option<()>| {
-            let _ = experiment.get();
+            let _ = runnable.get();
             let _ = backend.get();
             // The first run only subscribes: there is nothing to reset yet, and a Play or Step
             // pressed before this effect first ran must not be cancelled by it.
@@ -143,7 +148,9 @@ pub fn LabPage(
                     let n = if single {
                         every
                     } else {
-                        chunk.min(total.saturating_sub(done))
+                        chunk
+                            .min(speed.get_untracked())
+                            .min(total.saturating_sub(done))
                     };
                     let mut failed = None;
                     // Train every group, then wait once: they share the device's queue.
@@ -344,7 +351,7 @@ pub fn LabPage(
     let lab_for_methods = lab.clone();
     let lab_for_title = lab.clone();
     view! {
-        <section class="lab">
+        <section class="lab" class:present=move || experiment.get().present>
             <div class="problems" id="link-problems" style:display=move || if problems.get().is_empty() { "none" } else { "block" }>
                 <button class="dismiss" on:click=move |_| set_problems.set(Vec::new())>"×"</button>
                 <strong>"This link had problems; defaults were used for these keys:"</strong>
@@ -359,8 +366,65 @@ pub fn LabPage(
                 <span class="counter"><b>{move || format!("{:.0}", rate.get())}</b>" steps/s"</span>
                 <button id="export-csv" class="secondary" on:click=move |_| export_csv(true)>"Export CSV"</button>
                 <button id="export-json" class="secondary" on:click=move |_| export_json(false)>"Export JSON"</button>
+                <select id="speed" title="Most training steps per frame" on:change=move |ev| {
+                    set_speed.set(event_target_value(&ev).parse::<u32>().unwrap_or(u32::MAX))
+                }>
+                    <option value="1">"slow: 1 step a frame"</option>
+                    <option value="10">"10 steps a frame"</option>
+                    <option value="100">"100 steps a frame"</option>
+                    <option value="4294967295" selected=true>"as fast as it goes"</option>
+                </select>
+                <button id="copy-link" class="secondary" on:click=move |_| {
+                    spawn_local(async move {
+                        let href = web_sys::window().and_then(|w| w.location().href().ok()).unwrap_or_default();
+                        match copy_text(&href).await {
+                            Ok(()) => set_status.set("link copied".into()),
+                            Err(_) => set_status.set(format!("copy this link: {href}")),
+                        }
+                    });
+                }>"Copy link"</button>
+                <button id="classroom" class="secondary" class:on=move || classroom.get() on:click=move |_| set_classroom.update(|c| *c = !*c)>"Classroom"</button>
+                <button id="present" class="secondary" class:on=move || experiment.get().present on:click={
+                    let lab = lab_for_title.clone();
+                    move |_| {
+                        let mut e = experiment.get_untracked();
+                        e.present = !e.present;
+                        set_fragment(&e.to_link(&lab));
+                    }
+                }>"Present"</button>
                 <span class="status">{move || status.get()}</span>
             </div>
+            {
+                let lab = lab_for_title.clone();
+                move || classroom.get().then(|| {
+                    let exp = experiment.get();
+                    let lab = lab.clone();
+                    let labels: Vec<(&'static str, &'static str)> = [("seed", "Seed"), ("runs", "Runs"), ("methods", "Methods")]
+                        .into_iter()
+                        .chain(lab.settings.iter().map(|s| (s.key, s.label)))
+                        .collect();
+                    view! {
+                        <div class="classroom" id="classroom-panel">
+                            <strong>"Hide from the class:"</strong>
+                            {labels.into_iter().map(|(key, label)| {
+                                let hidden = exp.hide.iter().any(|h| h == key);
+                                let lab = lab.clone();
+                                view! {
+                                    <label><input type="checkbox" class="hide-control" data-key=key prop:checked=hidden on:change=move |ev| {
+                                        let mut e = experiment.get_untracked();
+                                        e.hide.retain(|h| h != key);
+                                        if event_target_checked(&ev) {
+                                            e.hide.push(key.to_string());
+                                        }
+                                        set_fragment(&e.to_link(&lab));
+                                    } />{label}</label>
+                                }
+                            }).collect_view()}
+                            <span class="help">"Hidden controls and presentation mode are saved in the link."</span>
+                        </div>
+                    }
+                })
+            }
             <p class="summary">{lab_for_title.summary}</p>
             <nav class="presets">
                 <span>"Presets:"</span>
@@ -373,9 +437,10 @@ pub fn LabPage(
                     {move || {
                         let lab = lab_for_controls.clone();
                         let exp = experiment.get();
+                        let shown = |k: &str| !exp.hide.iter().any(|h| h == k);
                         view! {
                             <RunControls exp=exp.clone() lab=lab.clone() />
-                            {lab.settings.iter().map(|s| setting_control(s, exp.settings.get(s.key).cloned().unwrap_or(s.default.clone()), {
+                            {lab.settings.iter().filter(|s| shown(s.key)).map(|s| setting_control(s, exp.settings.get(s.key).cloned().unwrap_or(s.default.clone()), {
                                 let key = s.key;
                                 let lab = lab.clone();
                                 move |v: Value| {
@@ -392,7 +457,8 @@ pub fn LabPage(
                         {move || {
                             let lab = lab_for_methods.clone();
                             let exp = experiment.get();
-                            lab.methods.iter().enumerate().map(|(i, m)| {
+                            let hide_methods = exp.hide.iter().any(|h| h == "methods");
+                            lab.methods.iter().enumerate().filter(|(_, m)| !hide_methods || exp.methods.iter().any(|c| c.id == m.id)).map(|(i, m)| {
                                 let on = exp.methods.iter().any(|c| c.id == m.id);
                                 let id = m.id;
                                 let lab2 = lab.clone();
@@ -470,10 +536,14 @@ pub fn LabPage(
 fn RunControls(exp: Experiment, lab: Arc<LabDecl>) -> impl IntoView {
     let seed = exp.seed;
     let runs = exp.runs;
+    let (show_seed, show_runs) = (
+        !exp.hide.iter().any(|h| h == "seed"),
+        !exp.hide.iter().any(|h| h == "runs"),
+    );
     let (lab1, lab2) = (lab.clone(), lab);
     let (e1, e2) = (exp.clone(), exp);
     view! {
-        <div class="control">
+        <div class="control" style:display=if show_seed { "" } else { "none" }>
             <label>"Seed"</label>
             <input type="number" id="seed" min="0" prop:value=seed.to_string() on:change=move |ev| {
                 if let Ok(v) = event_target_value(&ev).parse::<u32>() {
@@ -483,7 +553,7 @@ fn RunControls(exp: Experiment, lab: Arc<LabDecl>) -> impl IntoView {
                 }
             } />
         </div>
-        <div class="control">
+        <div class="control" style:display=if show_runs { "" } else { "none" }>
             <label>"Runs (seeds) per method"</label>
             <input type="number" id="runs" min="1" max="64" prop:value=runs.to_string() on:change=move |ev| {
                 if let Ok(v) = event_target_value(&ev).parse::<u32>() {
@@ -652,7 +722,7 @@ fn Chart(chart: ChartView) -> impl IntoView {
             view! {
                 <g class="guide">
                     <polyline points=line fill="none" stroke="#1d232b" stroke-width="1.2" stroke-dasharray="4 3" />
-                    <text x=lx + 4.0 y=ly - 4.0 class="tick">{g.label.clone()}</text>
+                    <text x=lx + 4.0 y=ly - 4.0 class="tick" font-size="10" fill="#5b6673">{g.label.clone()}</text>
                 </g>
             }
         })
@@ -665,7 +735,7 @@ fn Chart(chart: ChartView) -> impl IntoView {
         .filter(|_| chart.wide)
         .map(|(i, s)| {
             let c = COLOURS[s.colour % COLOURS.len()];
-            view! { <text x=w - right + 8.0 y=22.0 + 14.0 * i as f64 fill=c class="legend">{s.method.clone()}</text> }
+            view! { <text x=w - right + 8.0 y=22.0 + 14.0 * i as f64 fill=c class="legend" font-size="12" font-weight="600">{s.method.clone()}</text> }
         })
         .collect_view();
     let tick = |v: f64| {
@@ -675,15 +745,17 @@ fn Chart(chart: ChartView) -> impl IntoView {
             format!("{v:.2}")
         }
     };
+    let figure = NodeRef::<leptos::html::Figure>::new();
+    let file = format!("{}.png", chart.metric.replace([':', '/'], "-"));
     view! {
-        <figure class="chart" data-metric=chart.metric.clone()>
-            <figcaption>{chart.title.clone()}</figcaption>
-            <svg viewBox=format!("0 0 {w} {h}") width=w height=h>
-                <line x1=pad y1={h - pad} x2={w - right} y2={h - pad} class="axis" />
-                <line x1=pad y1="8" x2=pad y2={h - pad} class="axis" />
-                <text x="4" y="14" class="tick">{tick(hi)}</text>
-                <text x="4" y={h - pad + 4.0} class="tick">{tick(lo)}</text>
-                <text x={w - right - 52.0} y={h - 8.0} class="tick">{format!("step {max_step:.0}")}</text>
+        <figure class="chart" data-metric=chart.metric.clone() node_ref=figure>
+            <figcaption>{chart.title.clone()}<PngButton figure=figure file=file /></figcaption>
+            <svg viewBox=format!("0 0 {w} {h}") width=w height=h xmlns="http://www.w3.org/2000/svg" font-family="sans-serif">
+                <line x1=pad y1={h - pad} x2={w - right} y2={h - pad} class="axis" stroke="#b8c0ca" />
+                <line x1=pad y1="8" x2=pad y2={h - pad} class="axis" stroke="#b8c0ca" />
+                <text x="4" y="14" class="tick" font-size="10" fill="#5b6673">{tick(hi)}</text>
+                <text x="4" y={h - pad + 4.0} class="tick" font-size="10" fill="#5b6673">{tick(lo)}</text>
+                <text x={w - right - 52.0} y={h - 8.0} class="tick" font-size="10" fill="#5b6673">{format!("step {max_step:.0}")}</text>
                 {guides}
                 {series}
                 {legend}
@@ -807,10 +879,30 @@ fn Heatmap(map: HeatmapView) -> impl IntoView {
             ctx.stroke();
         }
     });
+    let figure = NodeRef::<leptos::html::Figure>::new();
+    let file = format!("{}.png", title.replace([':', '/', ' ', '(', ')'], "-"));
     view! {
-        <figure class="boundary" data-method=title.clone()>
-            <figcaption>{caption}</figcaption>
+        <figure class="boundary" data-method=title.clone() node_ref=figure>
+            <figcaption>{caption}<PngButton figure=figure file=file /></figcaption>
             <canvas node_ref=canvas width=width height=height></canvas>
         </figure>
+    }
+}
+
+/// A figure's "PNG" button: downloads what the figure shows.
+#[component]
+fn PngButton(figure: NodeRef<leptos::html::Figure>, file: String) -> impl IntoView {
+    view! {
+        <button class="png" title="Download as PNG" on:click=move |_| {
+            let file = file.clone();
+            if let Some(el) = figure.get_untracked() {
+                let el: web_sys::Element = el.into();
+                spawn_local(async move {
+                    if download_png(&el, &file).await.is_err() {
+                        super::browser::console_log("PNG export failed");
+                    }
+                });
+            }
+        }>"PNG"</button>
     }
 }

@@ -117,3 +117,54 @@ test('export writes the history as CSV and JSON', async () => {
   assert.ok(json.runs.every((r) => r.status === 'ok' && r.history.train_loss.length >= 2));
   await page.close();
 });
+
+test('classroom mode: hidden controls and presentation live in the link and reset nothing', async () => {
+  const { page, errors } = await open('#/basics?v=1&hide=lr,batch&present=1');
+  assert.equal(await page.locator('[data-key="lr"]').count(), 0);
+  assert.equal(await page.locator('[data-key="batch"]').count(), 0);
+  assert.equal(await page.locator('[data-key="noise"]').count(), 1);
+  assert.ok(await page.locator('section.lab.present').count() === 1);
+  await page.click('#step');
+  await page.waitForFunction(() => Number(document.querySelector('#step-counter')?.textContent) > 0);
+  const steps = await page.textContent('#step-counter');
+  await page.click('#classroom');
+  await page.check('#classroom-panel input.hide-control[data-key="noise"]');
+  await page.waitForFunction(() => location.hash.includes('hide=noise,lr,batch'));
+  assert.equal(await page.locator('[data-key="noise"]').count(), 1, 'the panel itself lists noise');
+  assert.equal(await page.locator('aside [data-key="noise"]').count(), 0);
+  await page.click('#present');
+  await page.waitForFunction(() => !location.hash.includes('present=1'));
+  assert.equal(await page.textContent('#step-counter'), steps, 'view options keep the run');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('copy link, PNG export of a chart and a boundary, and the speed control', async () => {
+  const context = await browser.newContext({ viewport: { width: 1300, height: 1000 }, acceptDownloads: true });
+  await context.grantPermissions(['clipboard-read', 'clipboard-write']);
+  const page = await context.newPage();
+  await page.goto(base + '#/basics?v=1&seed=3&steps=100000');
+  await page.waitForFunction(() => !document.querySelector('#backend-badge')?.textContent.includes('checking'));
+  await page.click('#copy-link');
+  await page.waitForFunction(() => document.querySelector('.status')?.textContent === 'link copied');
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), await page.evaluate(() => location.href));
+  await page.click('#step');
+  await page.waitForFunction(() => document.querySelectorAll('figure.boundary').length === 1);
+  for (const figure of ['figure.chart[data-metric="train_loss"]', 'figure.boundary']) {
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click(`${figure} button.png`)]);
+    assert.match(download.suggestedFilename(), /\.png$/);
+    const chunks = [];
+    for await (const chunk of await download.createReadStream()) chunks.push(chunk);
+    const bytes = Buffer.concat(chunks);
+    assert.deepEqual([...bytes.subarray(1, 4)], [...Buffer.from('PNG')], `${figure} is a PNG`);
+    assert.ok(bytes.length > 1000, `${figure}: ${bytes.length} bytes`);
+  }
+  await page.selectOption('#speed', '1');
+  await page.click('#reset');
+  await page.click('#play');
+  await page.waitForTimeout(1000);
+  await page.click('#play');
+  const slow = Number(await page.textContent('#step-counter'));
+  assert.ok(slow > 0 && slow <= 120, `one step a frame ran ${slow} steps in a second`);
+  await context.close();
+});
