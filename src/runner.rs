@@ -168,6 +168,7 @@ pub async fn run_headless(
 pub struct Views {
     pub charts: Vec<ChartView>,
     pub heatmaps: Vec<HeatmapView>,
+    pub networks: Vec<NetworkView>,
     pub table: TableView,
 }
 
@@ -215,6 +216,26 @@ pub struct HeatmapView {
     pub annotate: bool,
     /// (x, y, label or target in [0, 1], is a test point).
     pub points: std::sync::Arc<Vec<(f32, f32, f32, bool)>>,
+}
+
+/// A lab's costly picture of one group's first run, read now and then (not every frame).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Picture {
+    /// A decision-boundary grid.
+    pub grid: Vec<f32>,
+    /// The network's weights, layer by layer, each [in × out] row-major.
+    pub weights: Vec<Vec<f32>>,
+}
+
+/// A network drawn as columns of units, each link's width and colour its weight.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NetworkView {
+    pub method: String,
+    /// Units per layer, inputs first.
+    pub sizes: Vec<usize>,
+    /// Names of the inputs.
+    pub inputs: Vec<String>,
+    pub weights: Vec<Vec<f32>>,
 }
 
 /// The summary table: one row per method, one cell per column.

@@ -9,7 +9,7 @@ pub mod mi;
 use crate::engine::gpu::GpuContext;
 use crate::engine::{EngineError, Exec, Result};
 use crate::experiment::Experiment;
-use crate::runner::{History, RunReport, Views};
+use crate::runner::{History, Picture, RunReport, Views};
 use serde::Serialize;
 
 /// The allowed values of a setting or knob.
@@ -268,10 +268,13 @@ impl Group {
             Group::Mi(g) => g.observe_every(),
         }
     }
-    /// The lab's costly picture of run 0 (the Basics boundary grid), if it has one.
-    pub async fn picture(&mut self) -> Result<Option<Vec<f32>>> {
+    /// The lab's costly picture of run 0 (the Basics boundary and network), if it has one.
+    pub async fn picture(&mut self) -> Result<Option<Picture>> {
         match self {
-            Group::Basics(g) => g.grid().await.map(Some),
+            Group::Basics(g) => Ok(Some(Picture {
+                grid: g.grid().await?,
+                weights: g.network().await?,
+            })),
             Group::Continual(_) | Group::Mi(_) => Ok(None),
         }
     }
@@ -298,7 +301,7 @@ pub fn views(
     lab: &LabDecl,
     exp: &Experiment,
     groups: &[Group],
-    pictures: &[(String, Vec<f32>)],
+    pictures: &[(String, Picture)],
 ) -> Views {
     let colours: Vec<usize> = groups
         .iter()

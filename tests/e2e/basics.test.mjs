@@ -51,6 +51,8 @@ test('toggling a method adds its curve, its boundary and its key to the link', a
   await page.click('#step');
   await page.waitForFunction(() => document.querySelectorAll('figure.boundary').length === 2);
   assert.equal(await page.locator('figure.chart[data-metric="test_loss"] polyline').count(), 2);
+  // Each method's network is drawn too.
+  assert.equal(await page.locator('figure.network canvas').count(), 2);
   await page.close();
 });
 

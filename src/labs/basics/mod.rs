@@ -128,12 +128,15 @@ pub mod model;
 use crate::engine::gpu::GpuContext;
 use crate::engine::{Exec, Result};
 use crate::experiment::Experiment;
-use crate::runner::{ChartView, HeatmapView, History, SeriesView, TableView, Views};
+use crate::runner::{
+    ChartView, HeatmapView, History, NetworkView, Picture, SeriesView, TableView, Views,
+};
 use std::sync::Arc;
 
 /// One method's run group: its compiled program on a backend, its step and its history.
 pub struct Group {
     pub method: String,
+    pub recipe: model::Recipe,
     pub built: model::Built,
     pub exec: Exec,
     pub history: History,
@@ -153,6 +156,7 @@ impl Group {
         let exec = Exec::new(&built.program, gpu).await?;
         Ok(Group {
             method: method.to_string(),
+            recipe,
             built,
             exec,
             history: History::new(exp.runs as usize),
@@ -176,6 +180,21 @@ impl Group {
         }
         Ok(())
     }
+    /// Run 0's weights, layer by layer, [in × out] each.
+    pub async fn network(&mut self) -> Result<Vec<Vec<f32>>> {
+        let mut out = Vec::new();
+        for (w, pair) in self
+            .built
+            .weights
+            .clone()
+            .iter()
+            .zip(self.built.sizes.windows(2))
+        {
+            let all = self.exec.read(w).await?;
+            out.push(all[..pair[0] * pair[1]].to_vec());
+        }
+        Ok(out)
+    }
     /// The decision-boundary grid of every run: [R × GRID²] row-major, P(class 1) or the
     /// regression output.
     pub async fn grid(&mut self) -> Result<Vec<f32>> {
@@ -189,7 +208,7 @@ impl Group {
 pub fn views(
     groups: &[&Group],
     colours: &[usize],
-    grids: &[(String, Vec<f32>)],
+    pictures: &[(String, Picture)],
     seed: u32,
 ) -> Views {
     let charts = [
@@ -260,9 +279,28 @@ pub fn views(
             })
             .unwrap_or_default(),
     );
-    let heatmaps = grids
+    let names = ["x₁", "x₂", "x₁²", "x₂²", "x₁x₂", "sin x₁", "sin x₂"];
+    let networks = pictures
         .iter()
-        .map(|(method, grid)| HeatmapView {
+        .filter_map(|(method, p)| {
+            let g = groups.iter().find(|g| &g.method == method)?;
+            let chosen = &g.recipe.features;
+            Some(NetworkView {
+                method: method.clone(),
+                sizes: g.built.sizes.clone(),
+                inputs: names
+                    .iter()
+                    .zip(chosen)
+                    .filter(|(_, on)| **on)
+                    .map(|(n, _)| n.to_string())
+                    .collect(),
+                weights: p.weights.clone(),
+            })
+        })
+        .collect();
+    let heatmaps = pictures
+        .iter()
+        .map(|(method, Picture { grid, .. })| HeatmapView {
             method: method.clone(),
             cols: model::GRID,
             cell: 2,
@@ -275,6 +313,7 @@ pub fn views(
     Views {
         charts,
         heatmaps,
+        networks,
         table,
     }
 }

@@ -154,6 +154,9 @@ pub struct Built {
     pub grid: Tensor,
     pub train: Points,
     pub test: Points,
+    /// Layer sizes, inputs first, and each layer's weights [R, in, out] (the network drawing).
+    pub sizes: Vec<usize>,
+    pub weights: Vec<Tensor>,
 }
 
 /// Splits the experiment's data set into train and test points.
@@ -354,5 +357,7 @@ pub fn build(recipe: &Recipe, runs: usize, seed: u32) -> Result<Built> {
         grid,
         train,
         test,
+        weights: mlp.layers.iter().map(|l| l.weight.clone()).collect(),
+        sizes,
     })
 }

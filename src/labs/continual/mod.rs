@@ -696,6 +696,7 @@ pub fn views(groups: &[&Group], colours: &[usize], exp: &Experiment) -> Views {
     Views {
         charts,
         heatmaps,
+        networks: Vec::new(),
         table,
     }
 }

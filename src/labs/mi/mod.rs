@@ -342,6 +342,7 @@ pub fn views(groups: &[&Group], colours: &[usize], exp: &Experiment) -> Views {
     Views {
         charts: vec![chart],
         heatmaps: Vec::new(),
+        networks: Vec::new(),
         table: TableView { columns, rows },
     }
 }
