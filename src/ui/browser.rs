@@ -126,3 +126,14 @@ pub async fn download_png(figure: &web_sys::Element, name: &str) -> Result<(), J
     a.click();
     Ok(())
 }
+
+/// Defines `window.methodlabLoseDevice()`, which destroys the WebGPU device as a crash or a driver
+/// reset would: the end-to-end tests use it to check the page falls back to the CPU.
+pub fn expose_device_loss(ctx: &GpuContext) {
+    let device = ctx.device.clone();
+    let lose = Closure::<dyn Fn()>::new(move || device.destroy());
+    if let Some(w) = web_sys::window() {
+        let _ = js_sys::Reflect::set(&w, &"methodlabLoseDevice".into(), lose.as_ref());
+    }
+    lose.forget();
+}

@@ -45,6 +45,7 @@ pub fn LabPage(
     set_problems: WriteSignal<Vec<LinkProblem>>,
     gpu: SharedGpu,
     backend: ReadSignal<BackendStatus>,
+    set_backend: WriteSignal<BackendStatus>,
 ) -> impl IntoView {
     let (playing, set_playing) = signal(false);
     let (step, set_step) = signal(0u32);
@@ -223,7 +224,14 @@ pub fn LabPage(
                     set_views.set(labs::views(&lab, &exp, &s.groups, &s.pictures));
                     *session.borrow_mut() = Some(s);
                     if let Some(e) = failed {
-                        set_status.set(format!("stopped: {e}"));
+                        if let crate::engine::EngineError::DeviceLost(why) = &e {
+                            // The CPU takes over: the badge says so and the run starts again there.
+                            *gpu.borrow_mut() = None;
+                            set_backend.set(BackendStatus::Cpu(format!("WebGPU device lost: {why}")));
+                            set_status.set("the GPU was lost; running on the CPU now: press Play".into());
+                        } else {
+                            set_status.set(format!("stopped: {e}"));
+                        }
                         set_playing.set(false);
                         return;
                     }

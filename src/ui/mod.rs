@@ -55,6 +55,7 @@ pub fn App() -> impl IntoView {
             match GpuContext::new().await {
                 Ok(ctx) => {
                     let name = browser::adapter_name(&ctx);
+                    browser::expose_device_loss(&ctx);
                     *gpu.borrow_mut() = Some(ctx);
                     set_backend.set(BackendStatus::WebGpu(name));
                 }
@@ -122,7 +123,7 @@ pub fn App() -> impl IntoView {
             } else {
                 let id = lab_id.get();
                 let lab = labs.iter().find(|l| l.id == id).cloned().unwrap_or_else(|| labs[0].clone());
-                view! { <lab::LabPage lab=lab experiment=experiment problems=problems set_problems=set_problems gpu=gpu_store.get_value() backend=backend /> }.into_any()
+                view! { <lab::LabPage lab=lab experiment=experiment problems=problems set_problems=set_problems gpu=gpu_store.get_value() backend=backend set_backend=set_backend /> }.into_any()
             }}
         </main>
     }

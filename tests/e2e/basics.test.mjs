@@ -170,3 +170,19 @@ test('copy link, PNG export of a chart and a boundary, and the speed control', a
   assert.ok(slow > 0 && slow <= 120, `one step a frame ran ${slow} steps in a second`);
   await context.close();
 });
+
+test('a lost GPU hands the run to the CPU and the badge says so', async () => {
+  const { page, errors } = await open('#/basics?v=1&steps=100000');
+  assert.match(await page.textContent('#backend-badge'), /WebGPU/);
+  await page.click('#play');
+  await page.waitForFunction(() => Number(document.querySelector('#step-counter')?.textContent) > 20);
+  await page.evaluate(() => window.methodlabLoseDevice());
+  await page.waitForFunction(() => document.querySelector('#backend-badge')?.textContent.startsWith('CPU'), null, { timeout: 30_000 });
+  assert.match(await page.textContent('#backend-badge'), /device lost/);
+  await page.waitForFunction(() => document.querySelector('#play')?.textContent === 'Play');
+  await page.click('#play');
+  await page.waitForFunction(() => Number(document.querySelector('#step-counter')?.textContent) > 50);
+  await page.click('#play');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
