@@ -227,8 +227,10 @@ pub fn LabPage(
                         if let crate::engine::EngineError::DeviceLost(why) = &e {
                             // The CPU takes over: the badge says so and the run starts again there.
                             *gpu.borrow_mut() = None;
-                            set_backend.set(BackendStatus::Cpu(format!("WebGPU device lost: {why}")));
-                            set_status.set("the GPU was lost; running on the CPU now: press Play".into());
+                            set_backend
+                                .set(BackendStatus::Cpu(format!("WebGPU device lost: {why}")));
+                            set_status
+                                .set("the GPU was lost; running on the CPU now: press Play".into());
                         } else {
                             set_status.set(format!("stopped: {e}"));
                         }
