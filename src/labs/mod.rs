@@ -187,9 +187,9 @@ pub fn registry() -> Vec<LabDecl> {
 
 /// One method's run group in whichever lab: the runner and the page drive every lab through it.
 pub enum Group {
-    Basics(basics::Group),
+    Basics(Box<basics::Group>),
     Continual(Box<continual::Group>),
-    Mi(mi::Group),
+    Mi(Box<mi::Group>),
 }
 
 impl Group {
@@ -201,8 +201,8 @@ impl Group {
         gpu: Option<&GpuContext>,
     ) -> Result<Group> {
         Ok(match lab.id {
-            "basics" => Group::Basics(basics::Group::new(exp, lab, method, gpu).await?),
-            "mi" => Group::Mi(mi::Group::new(exp, lab, method, gpu).await?),
+            "basics" => Group::Basics(Box::new(basics::Group::new(exp, lab, method, gpu).await?)),
+            "mi" => Group::Mi(Box::new(mi::Group::new(exp, lab, method, gpu).await?)),
             "continual" => Group::Continual(Box::new(
                 continual::Group::new(exp, lab, method, gpu).await?,
             )),
@@ -317,7 +317,7 @@ pub fn views(
             let gs: Vec<&mi::Group> = groups
                 .iter()
                 .filter_map(|g| match g {
-                    Group::Mi(g) => Some(g),
+                    Group::Mi(g) => Some(&**g),
                     _ => None,
                 })
                 .collect();
@@ -337,7 +337,7 @@ pub fn views(
             let gs: Vec<&basics::Group> = groups
                 .iter()
                 .filter_map(|g| match g {
-                    Group::Basics(g) => Some(g),
+                    Group::Basics(g) => Some(&**g),
                     _ => None,
                 })
                 .collect();
