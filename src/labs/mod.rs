@@ -4,6 +4,7 @@
 
 pub mod basics;
 pub mod continual;
+pub mod merging;
 pub mod mi;
 
 use crate::engine::gpu::GpuContext;
@@ -182,6 +183,7 @@ pub fn registry() -> Vec<LabDecl> {
         basics::declaration(),
         continual::declaration(),
         mi::declaration(),
+        merging::declaration(),
     ]
 }
 
@@ -189,6 +191,7 @@ pub fn registry() -> Vec<LabDecl> {
 pub enum Group {
     Basics(Box<basics::Group>),
     Continual(Box<continual::Group>),
+    Merging(Box<merging::Group>),
     Mi(Box<mi::Group>),
 }
 
@@ -206,6 +209,9 @@ impl Group {
             "continual" => Group::Continual(Box::new(
                 continual::Group::new(exp, lab, method, gpu).await?,
             )),
+            "merging" => {
+                Group::Merging(Box::new(merging::Group::new(exp, lab, method, gpu).await?))
+            }
             other => {
                 return Err(EngineError::Invalid {
                     op: "lab",
@@ -218,6 +224,7 @@ impl Group {
         match self {
             Group::Basics(g) => &g.method,
             Group::Continual(g) => &g.method,
+            Group::Merging(g) => &g.method,
             Group::Mi(g) => &g.method,
         }
     }
@@ -226,6 +233,7 @@ impl Group {
         match self {
             Group::Basics(g) => g.step,
             Group::Continual(g) => g.step,
+            Group::Merging(g) => g.step,
             Group::Mi(g) => g.step,
         }
     }
@@ -233,6 +241,7 @@ impl Group {
         match self {
             Group::Basics(g) => &g.exec,
             Group::Continual(g) => &g.exec,
+            Group::Merging(g) => &g.exec,
             Group::Mi(g) => &g.exec,
         }
     }
@@ -240,6 +249,7 @@ impl Group {
         match self {
             Group::Basics(g) => &g.history,
             Group::Continual(g) => &g.history,
+            Group::Merging(g) => &g.history,
             Group::Mi(g) => &g.history,
         }
     }
@@ -249,6 +259,7 @@ impl Group {
         match self {
             Group::Basics(g) => g.train(steps),
             Group::Continual(g) => g.train(steps).await,
+            Group::Merging(g) => g.train(steps).await,
             Group::Mi(g) => g.train(steps),
         }
     }
@@ -257,6 +268,7 @@ impl Group {
         match self {
             Group::Basics(g) => g.evaluate().await,
             Group::Continual(g) => g.observe().await,
+            Group::Merging(g) => g.observe().await,
             Group::Mi(g) => g.observe().await,
         }
     }
@@ -265,6 +277,7 @@ impl Group {
         match self {
             Group::Basics(_) => (total / 100).max(1),
             Group::Continual(g) => g.observe_every(),
+            Group::Merging(g) => g.observe_every(),
             Group::Mi(g) => g.observe_every(),
         }
     }
@@ -275,7 +288,7 @@ impl Group {
                 grid: g.grid().await?,
                 weights: g.network().await?,
             })),
-            Group::Continual(_) | Group::Mi(_) => Ok(None),
+            Group::Continual(_) | Group::Merging(_) | Group::Mi(_) => Ok(None),
         }
     }
     pub fn reports(&self, seed: u32) -> Vec<RunReport> {
@@ -288,6 +301,10 @@ pub fn total_steps(lab: &LabDecl, exp: &Experiment) -> u32 {
     match lab.id {
         "mi" => mi::Recipe::from_settings(exp).total_steps(),
         "continual" => continual::model::Recipe::from_settings(exp).total_steps(),
+        "merging" => {
+            let get = |k: &str| exp.settings.get(k).map_or(0, |v| v.as_f64() as u32);
+            get("base_steps") + get("steps") * get("tasks")
+        }
         _ => exp
             .settings
             .get("steps")
@@ -322,6 +339,16 @@ pub fn views(
                 })
                 .collect();
             mi::views(&gs, &colours, exp)
+        }
+        "merging" => {
+            let gs: Vec<&merging::Group> = groups
+                .iter()
+                .filter_map(|g| match g {
+                    Group::Merging(g) => Some(&**g),
+                    _ => None,
+                })
+                .collect();
+            merging::views(&gs, &colours, exp)
         }
         "continual" => {
             let gs: Vec<&continual::Group> = groups

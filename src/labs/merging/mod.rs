@@ -1,0 +1,625 @@
+//! The model-merging lab: pre-train a backbone on a base task, fine-tune it on K tasks (each
+//! with its own head) from that shared start, and merge the fine-tuned backbones with each
+//! method, sweeping λ, to see which tasks each merge keeps. Tasks are rotated or permuted
+//! digits, or turned moons: the same classes, inputs that pull the first layers apart, so the
+//! task vectors conflict.
+
+pub mod merge;
+pub mod model;
+
+use super::continual::scenario::{self, Stream};
+use super::{choice, float, int, log_float, LabDecl, MethodDecl, Paper, Preset};
+use crate::engine::gpu::GpuContext;
+use crate::engine::{EngineError, Exec, Result};
+use crate::experiment::Experiment;
+use crate::runner::{ChartView, Guide, History, SeriesView, TableView, Views};
+use model::Built;
+
+/// λ values of every sweep: 0, 0.1, …, 1.5.
+pub const LAMBDAS: [f32; 16] = [
+    0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.1, 1.2, 1.3, 1.4, 1.5,
+];
+/// Examples per Fisher estimate.
+const FISHER_SAMPLES: u32 = 200;
+
+pub fn declaration() -> LabDecl {
+    LabDecl {
+        id: "merging",
+        title: "Model merging",
+        summary: "Fine-tune one pre-trained backbone on several tasks, then merge the fine-tunes \
+                  into one model: task arithmetic, TIES, Breadcrumbs, Fisher averaging, MagMax and \
+                  DARE, each with its λ swept. Who keeps which task?",
+        settings: vec![
+            choice("scenario", "Tasks", &["rotated", "permuted", "moons"], "rotated", "rotated: digits turned further for each task; permuted: a pixel shuffle per task; moons: 2-D data turned per task. The base task is the unturned, unshuffled one."),
+            int("tasks", "Tasks K", 2, 8, 4, "", "Fine-tuned tasks merged."),
+            float("rotation", "Rotation per task", 0.0, 90.0, 45.0, "°", "How much further each task turns (rotated, moons)."),
+            int("base_steps", "Pre-training steps", 1, 5000, 600, "", "Steps on the base task."),
+            int("steps", "Fine-tuning steps", 1, 5000, 400, "", "Steps on each task, from the pre-trained backbone."),
+            int("width", "Width", 8, 512, 128, "", "Units per backbone layer."),
+            int("depth", "Depth", 1, 4, 2, "", "Backbone layers."),
+            log_float("lr", "Learning rate", 1e-4, 1.0, 0.05, "SGD step size (no optimizer state to carry between fine-tunes)."),
+            int("batch", "Batch size", 1, 256, 32, "", "Examples per step."),
+        ],
+        methods: vec![
+            MethodDecl {
+                id: "average",
+                title: "Weight averaging",
+                paper: Some(Paper { title: "Model soups: averaging weights of multiple fine-tuned models improves accuracy without increasing inference time", url: "https://arxiv.org/abs/2203.05482" }),
+                explain: "θ₀ + (1/K)·Σ τₖ: no knob; every task vector diluted K times.",
+                knobs: vec![],
+            },
+            MethodDecl {
+                id: "task_arithmetic",
+                title: "Task arithmetic",
+                paper: Some(Paper { title: "Editing Models with Task Arithmetic", url: "https://arxiv.org/abs/2212.04089" }),
+                explain: "θ₀ + λ·Σ τₖ: conflicting entries cancel or pile up; the λ curve peaks between.",
+                knobs: vec![],
+            },
+            MethodDecl {
+                id: "ties",
+                title: "TIES",
+                paper: Some(Paper { title: "TIES-Merging: Resolving Interference When Merging Models", url: "https://arxiv.org/abs/2306.01708" }),
+                explain: "Trim each τₖ to its largest entries, elect a sign per weight, average only the agreeing ones.",
+                knobs: vec![float("keep", "Keep k", 0.01, 0.99, 0.2, "", "Share of each tensor's entries kept by the trim, in [0, 1).")],
+            },
+            MethodDecl {
+                id: "breadcrumbs",
+                title: "Model Breadcrumbs",
+                paper: Some(Paper { title: "Model Breadcrumbs: Scaling Multi-Task Model Merging with Sparse Masks", url: "https://arxiv.org/abs/2312.06795" }),
+                explain: "Per tensor, drop the largest (outliers) and the smallest (noise) entries of each τₖ, sum the rest.",
+                knobs: vec![
+                    float("top", "Top β", 0.0, 0.99, 0.01, "", "Share of largest entries dropped."),
+                    float("bottom", "Bottom γ", 0.0, 0.99, 0.85, "", "Share of smallest entries dropped."),
+                ],
+            },
+            MethodDecl {
+                id: "fisher",
+                title: "Fisher averaging",
+                paper: Some(Paper { title: "Merging Models with Fisher-Weighted Averaging", url: "https://arxiv.org/abs/2111.09832" }),
+                explain: "Each weight averaged with the weights each model's diagonal Fisher gives it.",
+                knobs: vec![],
+            },
+            MethodDecl {
+                id: "magmax",
+                title: "MagMax",
+                paper: Some(Paper { title: "MagMax: Leveraging Model Merging for Seamless Continual Learning", url: "https://arxiv.org/abs/2407.06322" }),
+                explain: "Per weight, the task vector entry of largest magnitude.",
+                knobs: vec![],
+            },
+            MethodDecl {
+                id: "dare",
+                title: "DARE",
+                paper: Some(Paper { title: "Language Models are Super Mario: Absorbing Abilities from Homologous Models as a Free Lunch", url: "https://arxiv.org/abs/2311.03099" }),
+                explain: "Drop each entry of τₖ with probability p and rescale the rest by 1/(1 − p), then add.",
+                knobs: vec![float("p", "Drop p", 0.0, 0.99, 0.5, "", "Drop probability, in [0, 1).")],
+            },
+        ],
+        default_methods: vec!["task_arithmetic", "ties", "magmax"],
+        metrics: vec![
+            "task_acc/<model>/<task>",
+            "normalized_acc/<model>",
+            "lambda_sweep/<method>",
+            "sign_conflict",
+        ],
+        presets: vec![
+            Preset { id: "rotated", title: "Four rotated-digit tasks: TA vs TIES vs MagMax", query: "" },
+            Preset {
+                id: "all",
+                title: "Every merge on the same fine-tunes",
+                query: "methods=average,task_arithmetic,ties,breadcrumbs,fisher,magmax,dare",
+            },
+            Preset {
+                id: "permuted",
+                title: "Permuted digits: conflicts everywhere",
+                query: "scenario=permuted&methods=task_arithmetic,ties,dare",
+            },
+            Preset {
+                id: "moons",
+                title: "Turning moons, six tasks",
+                query: "scenario=moons&tasks=6&rotation=30&width=32&methods=average,task_arithmetic,ties",
+            },
+        ],
+    }
+}
+
+/// A merge method with its knobs.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Merge {
+    Average,
+    TaskArithmetic,
+    Ties { keep: f32 },
+    Breadcrumbs { top: f32, bottom: f32 },
+    Fisher,
+    MagMax,
+    Dare { p: f32 },
+}
+
+impl Merge {
+    pub fn from_method(id: &str, exp: &Experiment, lab: &LabDecl) -> Merge {
+        let knob = |k: &str, d: f64| exp.knob(lab, id, k).map_or(d, |v| v.as_f64()) as f32;
+        match id {
+            "average" => Merge::Average,
+            "ties" => Merge::Ties {
+                keep: knob("keep", 0.2),
+            },
+            "breadcrumbs" => Merge::Breadcrumbs {
+                top: knob("top", 0.01),
+                bottom: knob("bottom", 0.85),
+            },
+            "fisher" => Merge::Fisher,
+            "magmax" => Merge::MagMax,
+            "dare" => Merge::Dare { p: knob("p", 0.5) },
+            _ => Merge::TaskArithmetic,
+        }
+    }
+    /// Whether the merged task vector is scaled by a swept λ.
+    pub fn has_lambda(&self) -> bool {
+        !matches!(self, Merge::Average | Merge::Fisher)
+    }
+    /// The merged task vector of one tensor of one run.
+    pub fn apply(&self, taus: &[&[f32]], fishers: &[&[f32]], salt: u64) -> Vec<f32> {
+        match self {
+            Merge::Average => merge::average(taus),
+            Merge::TaskArithmetic => merge::sum(taus),
+            Merge::Ties { keep } => merge::ties(taus, *keep),
+            Merge::Breadcrumbs { top, bottom } => merge::breadcrumbs(taus, *top, *bottom),
+            Merge::Fisher => merge::fisher(taus, fishers),
+            Merge::MagMax => merge::magmax(taus),
+            Merge::Dare { p } => merge::dare(taus, *p, &|k, i| {
+                (mix(salt ^ ((k as u64) << 40) ^ i as u64) >> 40) as f32 / (1u64 << 24) as f32
+            }),
+        }
+    }
+}
+
+fn mix(mut z: u64) -> u64 {
+    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+fn invalid(detail: String) -> EngineError {
+    EngineError::Invalid {
+        op: "merging",
+        detail,
+    }
+}
+
+/// One merge method's run group: its own pre-training and fine-tunes (the same for every method
+/// of an experiment: same seed, same data), then its merges.
+pub struct Group {
+    pub method: String,
+    pub merge: Merge,
+    pub stream: Stream,
+    pub built: Built,
+    pub exec: Exec,
+    pub history: History,
+    pub step: u32,
+    base_steps: u32,
+    steps: u32,
+    runs: usize,
+    seed: u32,
+    /// The pre-trained backbone and base head, per parameter (all runs).
+    theta0: Vec<Vec<f32>>,
+    head0: Vec<Vec<f32>>,
+    /// Each fine-tune's backbone and the backbone Fisher, per task, per parameter.
+    tuned: Vec<Vec<Vec<f32>>>,
+    fishers: Vec<Vec<Vec<f32>>>,
+    /// Per run: the base model's and each fine-tune's accuracy on every task.
+    pub base_acc: Vec<Vec<f32>>,
+    pub tuned_acc: Vec<Vec<f32>>,
+    /// Per λ: per run, per task accuracy of the merge.
+    pub sweep: Vec<(f32, Vec<Vec<f32>>)>,
+    pub conflict: Vec<f32>,
+    pub done: bool,
+}
+
+impl Group {
+    pub async fn new(
+        exp: &Experiment,
+        lab: &LabDecl,
+        method: &str,
+        gpu: Option<&GpuContext>,
+    ) -> Result<Group> {
+        let get = |k: &str| exp.settings.get(k).map_or(0.0, |v| v.as_f64());
+        let name = exp
+            .settings
+            .get("scenario")
+            .map_or("rotated".to_string(), |v| v.as_str().to_string());
+        let k = get("tasks") as usize;
+        let stream =
+            scenario::build(&name, k + 1, get("rotation") as f32, exp.seed).map_err(invalid)?;
+        let merge = Merge::from_method(method, exp, lab);
+        let fraction = match &merge {
+            Merge::Ties { keep } => Some(("ties.keep", *keep)),
+            Merge::Dare { p } => Some(("dare.p", *p)),
+            _ => None,
+        };
+        if let Some((key, v)) = fraction {
+            if !(0.0..1.0).contains(&v) {
+                return Err(invalid(format!("{key} = {v}: must be in [0, 1)")));
+            }
+        }
+        let runs = exp.runs as usize;
+        let shape = model::Shape {
+            width: get("width") as usize,
+            depth: get("depth") as usize,
+            lr: get("lr") as f32,
+            batch: get("batch") as usize,
+        };
+        let built = model::build(&stream, &shape, runs, exp.seed)?;
+        let exec = Exec::new(&built.program, gpu).await?;
+        Ok(Group {
+            method: method.to_string(),
+            merge,
+            stream,
+            built,
+            exec,
+            history: History::new(runs),
+            step: 0,
+            base_steps: get("base_steps") as u32,
+            steps: get("steps") as u32,
+            runs,
+            seed: exp.seed,
+            theta0: Vec::new(),
+            head0: Vec::new(),
+            tuned: Vec::new(),
+            fishers: Vec::new(),
+            base_acc: Vec::new(),
+            tuned_acc: vec![Vec::new(); runs],
+            sweep: Vec::new(),
+            conflict: Vec::new(),
+            done: false,
+        })
+    }
+
+    fn tasks(&self) -> usize {
+        self.stream.tasks.len() - 1
+    }
+
+    pub fn total_steps(&self) -> u32 {
+        self.base_steps + self.steps * self.tasks() as u32
+    }
+
+    /// The phase boundary after the current step: end of pre-training or of a fine-tune.
+    fn next_boundary(&self) -> u32 {
+        if self.step < self.base_steps {
+            self.base_steps
+        } else {
+            let k = (self.step - self.base_steps) / self.steps.max(1);
+            self.base_steps + (k + 1) * self.steps
+        }
+    }
+
+    async fn accuracies(&mut self) -> Result<Vec<Vec<f32>>> {
+        self.exec.run(self.built.eval, 1)?;
+        let all = self.exec.read(&self.built.accuracy).await?;
+        let k = self.tasks();
+        Ok((0..self.runs)
+            .map(|r| all[r * k..(r + 1) * k].to_vec())
+            .collect())
+    }
+
+    async fn read_all(&mut self, ts: &[crate::engine::Tensor]) -> Result<Vec<Vec<f32>>> {
+        let mut out = Vec::new();
+        for t in ts {
+            out.push(self.exec.read(t).await?);
+        }
+        Ok(out)
+    }
+
+    fn write_all(&mut self, ts: &[crate::engine::Tensor], values: &[Vec<f32>]) -> Result<()> {
+        for (t, v) in ts.iter().zip(values) {
+            self.exec.write(t, v)?;
+        }
+        Ok(())
+    }
+
+    /// Trains `steps` steps through the phases; the merges run when the last fine-tune ends.
+    pub async fn train(&mut self, steps: u32) -> Result<()> {
+        let mut left = steps;
+        while left > 0 && self.step < self.total_steps() {
+            let end = self.next_boundary();
+            let n = left.min(end - self.step);
+            self.exec.run(self.built.train, n)?;
+            self.step += n;
+            left -= n;
+            if self.step == end {
+                self.end_phase().await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn end_phase(&mut self) -> Result<()> {
+        let backbone = self.built.backbone.clone();
+        let offsets = self.stream.offsets();
+        if self.step == self.base_steps {
+            self.theta0 = self.read_all(&backbone).await?;
+            let (w0, b0) = self.built.heads[0].clone();
+            self.head0 = self.read_all(&[w0, b0]).await?;
+            self.exec.write(&self.built.zero_shot, &[1.0])?;
+            self.base_acc = self.accuracies().await?;
+            self.exec.write(&self.built.zero_shot, &[0.0])?;
+        } else {
+            let task = self.tuned.len() + 1;
+            let tuned = self.read_all(&backbone).await?;
+            self.tuned.push(tuned);
+            if self.merge == Merge::Fisher {
+                let fisher = self.built.fisher.clone();
+                let zeros: Vec<Vec<f32>> = fisher
+                    .iter()
+                    .map(|f| vec![0.0; f.shape().numel()])
+                    .collect();
+                self.write_all(&fisher, &zeros)?;
+                self.exec.run(self.built.fisher_entry, FISHER_SAMPLES)?;
+                let estimate = self.read_all(&fisher).await?;
+                self.fishers.push(estimate);
+            }
+            let acc = self.accuracies().await?;
+            for (tuned, acc) in self.tuned_acc.iter_mut().zip(&acc) {
+                tuned.push(acc[task - 1]);
+            }
+        }
+        let next = self.tuned.len() + 1;
+        if next <= self.tasks() {
+            // The next fine-tune starts from the pre-trained backbone, its head from the base head.
+            let theta0 = self.theta0.clone();
+            self.write_all(&backbone, &theta0)?;
+            let (w, b) = self.built.heads[next].clone();
+            let head0 = self.head0.clone();
+            self.write_all(&[w, b], &head0)?;
+            self.exec.write(
+                &self.built.range,
+                &[offsets[next] as f32, self.stream.tasks[next].train.n as f32],
+            )?;
+        } else {
+            self.merge_all().await?;
+        }
+        Ok(())
+    }
+
+    /// Every run's merged backbone at λ (per parameter, all runs).
+    fn merged(&self, merged_tau: &[Vec<f32>], lambda: f32) -> Vec<Vec<f32>> {
+        self.theta0
+            .iter()
+            .zip(merged_tau)
+            .map(|(t0, tau)| t0.iter().zip(tau).map(|(a, b)| a + lambda * b).collect())
+            .collect()
+    }
+
+    async fn merge_all(&mut self) -> Result<()> {
+        let runs = self.runs;
+        // The merged task vector, per parameter, all runs, from each run's own slices.
+        let mut merged_tau = Vec::new();
+        let mut conflicts = vec![(0usize, 0f32); runs];
+        for (p, t0) in self.theta0.iter().enumerate() {
+            let per = t0.len() / runs;
+            let mut out = vec![0.0; t0.len()];
+            for (r, conflict) in conflicts.iter_mut().enumerate() {
+                let span = r * per..(r + 1) * per;
+                let taus: Vec<Vec<f32>> = self
+                    .tuned
+                    .iter()
+                    .map(|m| {
+                        m[p][span.clone()]
+                            .iter()
+                            .zip(&t0[span.clone()])
+                            .map(|(a, b)| a - b)
+                            .collect()
+                    })
+                    .collect();
+                let refs: Vec<&[f32]> = taus.iter().map(|v| v.as_slice()).collect();
+                let fishers: Vec<&[f32]> =
+                    self.fishers.iter().map(|f| &f[p][span.clone()]).collect();
+                let salt = mix(((self.seed as u64) << 32) ^ ((r as u64) << 16) ^ p as u64);
+                out[span.clone()].copy_from_slice(&self.merge.apply(&refs, &fishers, salt));
+                let c = merge::sign_conflict(&refs);
+                conflict.0 += per;
+                conflict.1 += c * per as f32;
+            }
+            merged_tau.push(out);
+        }
+        self.conflict = conflicts
+            .iter()
+            .map(|(n, c)| c / (*n).max(1) as f32)
+            .collect();
+        let lambdas: Vec<f32> = if self.merge.has_lambda() {
+            LAMBDAS.to_vec()
+        } else {
+            vec![1.0]
+        };
+        let backbone = self.built.backbone.clone();
+        for &lambda in &lambdas {
+            let weights = self.merged(&merged_tau, lambda);
+            self.write_all(&backbone, &weights)?;
+            let acc = self.accuracies().await?;
+            self.sweep.push((lambda, acc));
+        }
+        self.summarise();
+        self.done = true;
+        Ok(())
+    }
+
+    /// The CLI's names: task_acc/<model>/<task>, normalized_acc/<model>, lambda_sweep/<method>,
+    /// sign_conflict, and best_lambda/<method>.
+    fn summarise(&mut self) {
+        let k = self.tasks();
+        let m = self.method.clone();
+        let mean = |v: &[f32]| v.iter().sum::<f32>() / v.len().max(1) as f32;
+        for (lambda, acc) in &self.sweep {
+            let means: Vec<f32> = acc.iter().map(|a| mean(a)).collect();
+            self.history.record(
+                &format!("lambda_sweep/{m}"),
+                (lambda * 100.0).round() as u64,
+                &means,
+            );
+        }
+        let mut best = Vec::new();
+        for r in 0..self.runs {
+            let (lambda, acc) = self
+                .sweep
+                .iter()
+                .max_by(|a, b| mean(&a.1[r]).total_cmp(&mean(&b.1[r])))
+                .map(|(l, a)| (*l, a[r].clone()))
+                .unwrap_or((1.0, vec![0.0; k]));
+            best.push((lambda, acc));
+        }
+        let normalized = |acc: &[f32], r: usize| -> f32 {
+            mean(
+                &acc.iter()
+                    .zip(&self.tuned_acc[r])
+                    .map(|(a, t)| a / t.max(1e-6))
+                    .collect::<Vec<_>>(),
+            )
+        };
+        for j in 0..k {
+            let base: Vec<f32> = self.base_acc.iter().map(|a| a[j]).collect();
+            let tuned: Vec<f32> = self.tuned_acc.iter().map(|a| a[j]).collect();
+            let merged: Vec<f32> = best.iter().map(|(_, a)| a[j]).collect();
+            self.history
+                .set_final(&format!("task_acc/base/{}", j + 1), &base);
+            self.history
+                .set_final(&format!("task_acc/finetuned/{}", j + 1), &tuned);
+            self.history
+                .set_final(&format!("task_acc/{m}/{}", j + 1), &merged);
+        }
+        let base_n: Vec<f32> = (0..self.runs)
+            .map(|r| normalized(&self.base_acc[r], r))
+            .collect();
+        let merged_n: Vec<f32> = (0..self.runs).map(|r| normalized(&best[r].1, r)).collect();
+        self.history.set_final("normalized_acc/base", &base_n);
+        self.history
+            .set_final(&format!("normalized_acc/{m}"), &merged_n);
+        self.history
+            .set_final("normalized_acc/finetuned", &vec![1.0; self.runs]);
+        let lambdas: Vec<f32> = best.iter().map(|(l, _)| *l).collect();
+        self.history
+            .set_final(&format!("best_lambda/{m}"), &lambdas);
+        let conflict = self.conflict.clone();
+        self.history.set_final("sign_conflict", &conflict);
+    }
+
+    /// Records the training loss (a NaN marks the run diverged).
+    pub async fn observe(&mut self) -> Result<()> {
+        let windows = self.exec.metrics(self.built.train).await?;
+        if let Some(w) = windows.last() {
+            self.history.record("loss", self.step as u64, &w.values[0]);
+        }
+        Ok(())
+    }
+
+    pub fn observe_every(&self) -> u32 {
+        (self.steps / 4).max(1)
+    }
+}
+
+fn mean_sd(values: &[f32]) -> String {
+    let v: Vec<f64> = values
+        .iter()
+        .filter(|x| x.is_finite())
+        .map(|&x| x as f64)
+        .collect();
+    if v.is_empty() {
+        return "–".into();
+    }
+    let m = v.iter().sum::<f64>() / v.len() as f64;
+    let sd = (v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / v.len() as f64).sqrt();
+    format!("{m:.3} ± {sd:.3}")
+}
+
+/// The λ sweeps of every method against the base and fine-tuned levels, and per model each
+/// task's accuracy and the normalised accuracy, over seeds.
+pub fn views(groups: &[&Group], colours: &[usize], exp: &Experiment) -> Views {
+    let finals = |g: &Group, key: &str| -> Vec<f32> {
+        g.history
+            .finals
+            .iter()
+            .filter_map(|f| f.get(key).copied())
+            .collect()
+    };
+    let mean = |v: &[f32]| v.iter().sum::<f32>() / v.len().max(1) as f32;
+    let done: Vec<&&Group> = groups.iter().filter(|g| g.done).collect();
+    let mut guides = Vec::new();
+    if let Some(g) = done.first() {
+        let k = g.tasks();
+        let level = |model: &str| -> f64 {
+            let per_task: Vec<f32> = (1..=k)
+                .map(|j| mean(&finals(g, &format!("task_acc/{model}/{j}"))))
+                .collect();
+            mean(&per_task) as f64
+        };
+        for (label, model) in [("fine-tuned", "finetuned"), ("base", "base")] {
+            let v = level(model);
+            guides.push(Guide {
+                label: format!("{label} {v:.2}"),
+                points: vec![(0.0, v), (150.0, v)],
+            });
+        }
+    }
+    let conflict = done
+        .first()
+        .map(|g| {
+            format!(
+                " (task vectors disagree in sign on {:.0}% of the weights)",
+                100.0 * mean(&finals(g, "sign_conflict"))
+            )
+        })
+        .unwrap_or_default();
+    let chart = ChartView {
+        metric: "lambda_sweep".into(),
+        title: format!("Mean accuracy of the merge against λ × 100{conflict}"),
+        series: groups
+            .iter()
+            .zip(colours)
+            .map(|(g, &colour)| SeriesView {
+                method: g.method.clone(),
+                colour,
+                band: g.history.band(&format!("lambda_sweep/{}", g.method)),
+            })
+            .collect(),
+        guides,
+        range: Some((0.0, 1.0)),
+        wide: true,
+    };
+    let k = groups.first().map_or(0, |g| g.tasks());
+    let mut columns: Vec<(String, String)> = (1..=k)
+        .map(|j| (format!("task-{j}"), format!("task {j}")))
+        .collect();
+    columns.push(("normalized".into(), "merged ÷ fine-tuned".into()));
+    columns.push(("best-lambda".into(), "best λ".into()));
+    columns.push(("run-status".into(), "runs".into()));
+    let mut rows = Vec::new();
+    if let Some(g) = done.first() {
+        for model in ["base", "finetuned"] {
+            let mut cells: Vec<String> = (1..=k)
+                .map(|j| mean_sd(&finals(g, &format!("task_acc/{model}/{j}"))))
+                .collect();
+            cells.push(mean_sd(&finals(g, &format!("normalized_acc/{model}"))));
+            cells.push("–".into());
+            cells.push(g.history.status(exp.seed));
+            rows.push((model.to_string(), cells));
+        }
+    }
+    for g in groups {
+        let m = &g.method;
+        let mut cells: Vec<String> = (1..=k)
+            .map(|j| mean_sd(&finals(g, &format!("task_acc/{m}/{j}"))))
+            .collect();
+        cells.push(mean_sd(&finals(g, &format!("normalized_acc/{m}"))));
+        cells.push(mean_sd(&finals(g, &format!("best_lambda/{m}"))));
+        cells.push(if g.done {
+            g.history.status(exp.seed)
+        } else {
+            "training".into()
+        });
+        rows.push((m.clone(), cells));
+    }
+    Views {
+        charts: vec![chart],
+        heatmaps: Vec::new(),
+        networks: Vec::new(),
+        table: TableView { columns, rows },
+    }
+}

@@ -1,0 +1,192 @@
+//! The merging lab's network and program: a shared backbone with one head per task (head 0 for
+//! the base task), all tasks' data on the device, and the entries the run group drives through
+//! its phases: training (pre-training, then each fine-tune, the head picked per example),
+//! evaluation of every task's test set with its own head (or the base head, zero-shot), and a
+//! Fisher pass that samples labels from the model's own predictive distribution.
+
+use crate::engine::{grad, nn, Entry, Graph, OptimizerKind, Program, Result, Tensor};
+use crate::labs::continual::scenario::Stream;
+
+pub struct Built {
+    pub program: Program,
+    /// Backbone parameters (what is merged), weight and bias per layer.
+    pub backbone: Vec<Tensor>,
+    /// Heads: weight and bias each; head 0 is the base task's.
+    pub heads: Vec<(Tensor, Tensor)>,
+    /// [1, 2]: offset and count of the rows batches come from.
+    pub range: Tensor,
+    /// [1]: 1 to evaluate every task with the base head (the base model, zero-shot).
+    pub zero_shot: Tensor,
+    /// [R, 1, K]: each task's test accuracy.
+    pub accuracy: Tensor,
+    /// Σ g² of the backbone per example, from the Fisher entry.
+    pub fisher: Vec<Tensor>,
+    pub train: usize,
+    pub eval: usize,
+    pub fisher_entry: usize,
+}
+
+/// Inputs to the program.
+pub struct Shape {
+    pub width: usize,
+    pub depth: usize,
+    pub lr: f32,
+    pub batch: usize,
+}
+
+pub fn build(stream: &Stream, shape: &Shape, runs: usize, seed: u32) -> Result<Built> {
+    let g = Graph::new(runs, seed);
+    let (d, c) = (stream.dims, stream.outputs);
+    let heads_n = stream.tasks.len(); // head 0 = base, 1..=K the tasks
+    let k = heads_n - 1;
+    let mut sizes = vec![d];
+    sizes.extend(std::iter::repeat_n(shape.width, shape.depth));
+    let layers = sizes
+        .windows(2)
+        .enumerate()
+        .map(|(i, w)| nn::Linear::with_init(&g, &format!("backbone.{i}"), w[0], w[1], nn::Init::He))
+        .collect::<Result<Vec<_>>>()?;
+    let heads = (0..heads_n)
+        .map(|j| nn::Linear::with_init(&g, &format!("head.{j}"), shape.width, c, nn::Init::Xavier))
+        .collect::<Result<Vec<_>>>()?;
+    let backbone: Vec<Tensor> = layers.iter().flat_map(|l| l.params()).collect();
+    let features = |x: &Tensor| -> Result<Tensor> {
+        let mut h = x.clone();
+        for l in &layers {
+            h = l.forward(&h)?.relu()?;
+        }
+        Ok(h)
+    };
+    // Logits with each example's own head: Σⱼ selⱼ · headⱼ(h).
+    let logits = |h: &Tensor, sel: &Tensor| -> Result<Tensor> {
+        let mut out: Option<Tensor> = None;
+        for (j, head) in heads.iter().enumerate() {
+            let term = head.forward(h)?.mul(&sel.slice(j, 1)?)?;
+            out = Some(match out {
+                Some(o) => o.add(&term)?,
+                None => term,
+            });
+        }
+        Ok(out.expect("at least one head"))
+    };
+    let one_hot_rows = |task_of_row: &[usize]| -> Vec<f32> {
+        let mut v = vec![0.0; task_of_row.len() * heads_n];
+        for (r, &t) in task_of_row.iter().enumerate() {
+            v[r * heads_n + t] = 1.0;
+        }
+        v
+    };
+
+    let n = stream.train_total();
+    let mut xs = Vec::with_capacity(n * d);
+    let mut ys = Vec::with_capacity(n);
+    let mut task_of = Vec::with_capacity(n);
+    for (t, task) in stream.tasks.iter().enumerate() {
+        xs.extend_from_slice(&task.train.x);
+        ys.extend_from_slice(&task.train.y);
+        task_of.extend(std::iter::repeat_n(t, task.train.n));
+    }
+    let x_train = g.input("x_train", &[1, n, d], xs)?;
+    let y_train = g.input("y_train", &[1, n, 1], ys)?;
+    let heads_train = g.input("heads_train", &[1, n, heads_n], one_hot_rows(&task_of))?;
+    let step = g.step_counter()?;
+    let range = g.state("range", &[1, 2], vec![0.0, stream.tasks[0].train.n as f32])?;
+    let pick = |counter: &Tensor, b: usize| -> Result<Tensor> {
+        g.random_uniform(&[runs, b], 0.0, 1.0, Some(counter))?
+            .mul(&range.slice(1, 1)?)?
+            .floor()?
+            .add(&range.slice(0, 1)?)
+    };
+    let idx = pick(&step, shape.batch)?;
+    let xb = x_train.gather_rows(&idx)?;
+    let yb = y_train.gather_rows(&idx)?.reshape(&[runs, shape.batch])?;
+    let out = logits(&features(&xb)?, &heads_train.gather_rows(&idx)?)?;
+    let loss = nn::cross_entropy(&out, &yb)?;
+    let mut params = backbone.clone();
+    params.extend(heads.iter().flat_map(|h| h.params()));
+    let lr = g.per_run("lr", &[shape.lr])?;
+    let train = Entry::new("train").metric("loss", &loss).minimize(
+        &loss,
+        &params,
+        OptimizerKind::sgd(0.0),
+        &lr,
+    )?;
+
+    // Evaluation of tasks 1..=K, each with its head (or the base head when zero-shot).
+    let m: usize = stream.tasks[1..].iter().map(|t| t.test.n).sum();
+    let (mut xt, mut yt, mut task_t) = (Vec::new(), Vec::new(), Vec::new());
+    let mut member = vec![0.0; m * k];
+    let mut row = 0;
+    for (t, task) in stream.tasks.iter().enumerate().skip(1) {
+        xt.extend_from_slice(&task.test.x);
+        yt.extend_from_slice(&task.test.y);
+        for _ in 0..task.test.n {
+            task_t.push(t);
+            member[row * k + t - 1] = 1.0 / task.test.n as f32;
+            row += 1;
+        }
+    }
+    let x_test = g.input("x_test", &[1, m, d], xt)?;
+    let y_test = g.input("y_test", &[1, m], yt)?;
+    let own = g.input("heads_test", &[1, m, heads_n], one_hot_rows(&task_t))?;
+    let base_only = g.input("heads_base", &[1, m, heads_n], one_hot_rows(&vec![0; m]))?;
+    let zero_shot = g.state("zero_shot", &[1], vec![0.0])?;
+    let sel = base_only
+        .mul(&zero_shot)?
+        .add(&own.mul(&zero_shot.neg()?.add_scalar(1.0)?)?)?;
+    let test_logits = logits(&features(&x_test)?, &sel)?;
+    let correct = test_logits
+        .argmax_last()?
+        .reshape(&[runs, m])?
+        .eq_mask(&y_test)?
+        .reshape(&[runs, 1, m])?;
+    let member = g.input("test_tasks", &[1, m, k], member)?;
+    let accuracy = correct.matmul(&member)?.detach()?;
+    let eval = Entry::new("eval").output(&accuracy);
+
+    // Fisher: one example of the current range per step, its label drawn from the model's own
+    // predictive distribution (Gumbel-max), the backbone's squared gradient added up.
+    let counter = g.state("fisher.counter", &[1], vec![0.0])?;
+    let i1 = pick(&counter, 1)?;
+    let x1 = x_train.gather_rows(&i1)?;
+    let l1 = logits(&features(&x1)?, &heads_train.gather_rows(&i1)?)?; // [R, 1, C]
+    let gumbel = g
+        .random_uniform(&[runs, 1, c], 1e-7, 1.0, Some(&counter))?
+        .log()?
+        .neg()?
+        .log()?
+        .neg()?;
+    let sampled = l1.add(&gumbel)?.argmax_last()?.reshape(&[runs, 1])?;
+    let nll = nn::cross_entropy(&l1, &sampled)?;
+    let grads = grad(&nll, &backbone)?;
+    let fisher = backbone
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            g.state(
+                &format!("fisher.{i}"),
+                &p.dims(),
+                vec![0.0; p.shape().numel()],
+            )
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let mut fisher_entry = Entry::new("fisher").assign(&counter, &counter.add_scalar(1.0)?);
+    for (f, gi) in fisher.iter().zip(&grads) {
+        fisher_entry = fisher_entry.assign(f, &f.add(&gi.square()?)?);
+    }
+    Ok(Built {
+        program: Program::new(&g, vec![train, eval, fisher_entry])?,
+        backbone,
+        heads: heads
+            .iter()
+            .map(|h| (h.weight.clone(), h.bias.clone()))
+            .collect(),
+        range,
+        zero_shot,
+        accuracy,
+        fisher,
+        train: 0,
+        eval: 1,
+        fisher_entry: 2,
+    })
+}
