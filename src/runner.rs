@@ -185,6 +185,8 @@ pub struct ChartView {
     pub range: Option<(f64, f64)>,
     /// Twice the usual width: a lab's main picture.
     pub wide: bool,
+    /// What the x axis counts ("step", or "λ × 100" for a sweep).
+    pub x_label: String,
 }
 
 #[derive(Clone, Debug, PartialEq)]

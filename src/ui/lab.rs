@@ -15,8 +15,9 @@ use std::rc::Rc;
 use std::sync::Arc;
 use wasm_bindgen::{Clamped, JsCast};
 
-const COLOURS: [&str; 6] = [
-    "#2457c5", "#d1495b", "#2a9d8f", "#e9a03b", "#7b4fb0", "#5c6770",
+const COLOURS: [&str; 10] = [
+    "#2457c5", "#d1495b", "#2a9d8f", "#e9a03b", "#7b4fb0", "#5c6770", "#8c564b", "#17becf",
+    "#bcbd22", "#e377c2",
 ];
 /// Milliseconds of training work per frame the loop aims for: a 60 fps frame on the CPU; on the
 /// GPU, waiting for the queue costs a round trip of its own, so batches must be longer to pay it.
@@ -768,7 +769,7 @@ fn Chart(chart: ChartView) -> impl IntoView {
                 <line x1=pad y1="8" x2=pad y2={h - pad} class="axis" stroke="#b8c0ca" />
                 <text x="4" y="14" class="tick" font-size="10" fill="#5b6673">{tick(hi)}</text>
                 <text x="4" y={h - pad + 4.0} class="tick" font-size="10" fill="#5b6673">{tick(lo)}</text>
-                <text x={w - right - 52.0} y={h - 8.0} class="tick" font-size="10" fill="#5b6673">{format!("step {max_step:.0}")}</text>
+                <text x={w - right - 52.0} y={h - 8.0} class="tick" font-size="10" fill="#5b6673">{format!("{} {max_step:.0}", chart.x_label)}</text>
                 {guides}
                 {series}
                 {legend}

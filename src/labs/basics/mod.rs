@@ -232,6 +232,7 @@ pub fn views(
         guides: Vec::new(),
         range,
         wide: false,
+        x_label: "step".into(),
     })
     .collect();
     let last = |g: &Group, m: &str| {

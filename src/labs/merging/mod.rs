@@ -582,6 +582,7 @@ pub fn views(groups: &[&Group], colours: &[usize], exp: &Experiment) -> Views {
         guides,
         range: Some((0.0, 1.0)),
         wide: true,
+        x_label: "λ × 100".into(),
     };
     let k = groups.first().map_or(0, |g| g.tasks());
     let mut columns: Vec<(String, String)> = (1..=k)

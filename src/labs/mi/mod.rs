@@ -310,6 +310,7 @@ pub fn views(groups: &[&Group], colours: &[usize], exp: &Experiment) -> Views {
         // NWJ can spike far above the truth: keep the staircase readable.
         range: Some((-1.0, top * 1.25 + 1.0)),
         wide: true,
+        x_label: "step".into(),
     };
     let mut columns: Vec<(String, String)> = recipe
         .levels
