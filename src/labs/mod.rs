@@ -303,7 +303,8 @@ pub fn total_steps(lab: &LabDecl, exp: &Experiment) -> u32 {
         "continual" => continual::model::Recipe::from_settings(exp).total_steps(),
         "merging" => {
             let get = |k: &str| exp.settings.get(k).map_or(0, |v| v.as_f64() as u32);
-            get("base_steps") + get("steps") * get("tasks")
+            let multitask = exp.methods.iter().any(|m| m.id.starts_with("mt_"));
+            get("base_steps") + get("steps") * get("tasks") * if multitask { 2 } else { 1 }
         }
         _ => exp
             .settings

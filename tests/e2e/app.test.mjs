@@ -31,7 +31,7 @@ async function open(fragment, flags = {}) {
 
 test('the page loads with the WebGPU badge', async () => {
   const { page, errors } = await open('#/bench');
-  await page.waitForFunction(() => !document.querySelector('#backend-badge')?.textContent.includes('checking'));
+  await page.waitForFunction(() => { const t = document.querySelector('#backend-badge')?.textContent; return !!t && !t.includes('checking'); });
   const badge = await page.textContent('#backend-badge');
   assert.match(badge, /^WebGPU/, `badge says ${badge}`);
   await page.screenshot({ path: 'test-results/app.png' });

@@ -22,7 +22,7 @@ async function open(fragment) {
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
   await page.goto(base + fragment);
-  await page.waitForFunction(() => !document.querySelector('#backend-badge')?.textContent.includes('checking'));
+  await page.waitForFunction(() => { const t = document.querySelector('#backend-badge')?.textContent; return !!t && !t.includes('checking'); });
   return { page, errors };
 }
 
@@ -99,7 +99,7 @@ test('keyboard: s steps, space plays and pauses, r resets', async () => {
 test('export writes the history as CSV and JSON', async () => {
   const page = await browser.newPage({ viewport: { width: 1300, height: 1000 }, acceptDownloads: true });
   await page.goto(base + '#/basics?v=1&runs=2&methods=plain,l2');
-  await page.waitForFunction(() => !document.querySelector('#backend-badge')?.textContent.includes('checking'));
+  await page.waitForFunction(() => { const t = document.querySelector('#backend-badge')?.textContent; return !!t && !t.includes('checking'); });
   await page.click('#step');
   await page.waitForFunction(() => document.querySelectorAll('#finals tbody tr').length === 2);
   const read = async (button) => {
@@ -146,7 +146,7 @@ test('copy link, PNG export of a chart and a boundary, and the speed control', a
   await context.grantPermissions(['clipboard-read', 'clipboard-write']);
   const page = await context.newPage();
   await page.goto(base + '#/basics?v=1&seed=3&steps=100000');
-  await page.waitForFunction(() => !document.querySelector('#backend-badge')?.textContent.includes('checking'));
+  await page.waitForFunction(() => { const t = document.querySelector('#backend-badge')?.textContent; return !!t && !t.includes('checking'); });
   await page.click('#copy-link');
   await page.waitForFunction(() => document.querySelector('.status')?.textContent === 'link copied');
   assert.equal(await page.evaluate(() => navigator.clipboard.readText()), await page.evaluate(() => location.href));

@@ -26,7 +26,7 @@ async function open(fragment, { gpu = true } = {}) {
     await page.addInitScript(() => { Object.defineProperty(navigator, 'gpu', { value: undefined }); });
   }
   await page.goto(base + fragment);
-  await page.waitForFunction(() => !document.querySelector('#backend-badge')?.textContent.includes('checking'));
+  await page.waitForFunction(() => { const t = document.querySelector('#backend-badge')?.textContent; return !!t && !t.includes('checking'); });
   return { page, errors };
 }
 

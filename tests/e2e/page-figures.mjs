@@ -28,7 +28,7 @@ async function measure(gpu) {
   if (!gpu) await page.addInitScript(() => { Object.defineProperty(navigator, 'gpu', { value: undefined }); });
   const t0 = Date.now();
   await page.goto(base + link);
-  await page.waitForFunction(() => !document.querySelector('#backend-badge')?.textContent.includes('checking'));
+  await page.waitForFunction(() => { const t = document.querySelector('#backend-badge')?.textContent; return !!t && !t.includes('checking'); });
   const ready = Date.now() - t0;
   await page.click('#play');
   await page.waitForFunction(() => document.querySelector('figure.chart polyline') !== null, null, { timeout: 60_000 });

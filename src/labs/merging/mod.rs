@@ -4,6 +4,7 @@
 //! digits, or turned moons: the same classes, inputs that pull the first layers apart, so the
 //! task vectors conflict.
 
+pub mod aggregate;
 pub mod merge;
 pub mod model;
 
@@ -93,6 +94,35 @@ pub fn declaration() -> LabDecl {
                 explain: "Drop each entry of τₖ with probability p and rescale the rest by 1/(1 − p), then add.",
                 knobs: vec![float("p", "Drop p", 0.0, 0.99, 0.5, "", "Drop probability, in [0, 1).")],
             },
+            MethodDecl {
+                id: "mt_sum",
+                title: "Multi-task: sum of gradients",
+                paper: None,
+                explain: "One model, all tasks at once from the pre-trained backbone, the task gradients added \
+                          (linear scalarisation). Same step budget as all the fine-tunes together.",
+                knobs: vec![],
+            },
+            MethodDecl {
+                id: "mt_pcgrad",
+                title: "Multi-task: PCGrad",
+                paper: Some(Paper { title: "Gradient Surgery for Multi-Task Learning", url: "https://arxiv.org/abs/2001.06782" }),
+                explain: "Each task gradient loses its component along any other it conflicts with, then they are added.",
+                knobs: vec![],
+            },
+            MethodDecl {
+                id: "mt_mgda",
+                title: "Multi-task: MGDA",
+                paper: Some(Paper { title: "Multi-Task Learning as Multi-Objective Optimization", url: "https://arxiv.org/abs/1810.04650" }),
+                explain: "The minimum-norm point of the gradients' convex hull: a step no task objects to, often a short one.",
+                knobs: vec![],
+            },
+            MethodDecl {
+                id: "mt_upgrad",
+                title: "Multi-task: UPGrad",
+                paper: Some(Paper { title: "Jacobian Descent for Multi-Objective Optimization", url: "https://arxiv.org/abs/2406.16232" }),
+                explain: "Each task gradient projected onto the dual cone of all of them, then averaged: never against any task.",
+                knobs: vec![],
+            },
         ],
         default_methods: vec!["task_arithmetic", "ties", "magmax"],
         metrics: vec![
@@ -100,6 +130,7 @@ pub fn declaration() -> LabDecl {
             "normalized_acc/<model>",
             "lambda_sweep/<method>",
             "sign_conflict",
+            "grad_cosine/<i>-<j>",
         ],
         presets: vec![
             Preset { id: "rotated", title: "Four rotated-digit tasks: TA vs TIES vs MagMax", query: "" },
@@ -112,6 +143,11 @@ pub fn declaration() -> LabDecl {
                 id: "permuted",
                 title: "Permuted digits: conflicts everywhere",
                 query: "scenario=permuted&methods=task_arithmetic,ties,dare",
+            },
+            Preset {
+                id: "multitask",
+                title: "One multi-task model: sum vs PCGrad vs MGDA vs UPGrad",
+                query: "methods=task_arithmetic,mt_sum,mt_pcgrad,mt_mgda,mt_upgrad",
             },
             Preset {
                 id: "moons",
@@ -127,11 +163,28 @@ pub fn declaration() -> LabDecl {
 pub enum Merge {
     Average,
     TaskArithmetic,
-    Ties { keep: f32 },
-    Breadcrumbs { top: f32, bottom: f32 },
+    Ties {
+        keep: f32,
+    },
+    Breadcrumbs {
+        top: f32,
+        bottom: f32,
+    },
     Fisher,
     MagMax,
-    Dare { p: f32 },
+    Dare {
+        p: f32,
+    },
+    /// Not a merge: one model trained on every task at once, the task gradients combined.
+    MultiTask(Aggregator),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Aggregator {
+    Sum,
+    PcGrad,
+    Mgda,
+    UpGrad,
 }
 
 impl Merge {
@@ -149,12 +202,16 @@ impl Merge {
             "fisher" => Merge::Fisher,
             "magmax" => Merge::MagMax,
             "dare" => Merge::Dare { p: knob("p", 0.5) },
+            "mt_sum" => Merge::MultiTask(Aggregator::Sum),
+            "mt_pcgrad" => Merge::MultiTask(Aggregator::PcGrad),
+            "mt_mgda" => Merge::MultiTask(Aggregator::Mgda),
+            "mt_upgrad" => Merge::MultiTask(Aggregator::UpGrad),
             _ => Merge::TaskArithmetic,
         }
     }
     /// Whether the merged task vector is scaled by a swept λ.
     pub fn has_lambda(&self) -> bool {
-        !matches!(self, Merge::Average | Merge::Fisher)
+        !matches!(self, Merge::Average | Merge::Fisher | Merge::MultiTask(_))
     }
     /// The merged task vector of one tensor of one run.
     pub fn apply(&self, taus: &[&[f32]], fishers: &[&[f32]], salt: u64) -> Vec<f32> {
@@ -168,6 +225,8 @@ impl Merge {
             Merge::Dare { p } => merge::dare(taus, *p, &|k, i| {
                 (mix(salt ^ ((k as u64) << 40) ^ i as u64) >> 40) as f32 / (1u64 << 24) as f32
             }),
+            // Multi-task models are trained, not merged: the sum stands in for the unused merge.
+            Merge::MultiTask(_) => merge::sum(taus),
         }
     }
 }
@@ -213,6 +272,8 @@ pub struct Group {
     pub sweep: Vec<(f32, Vec<Vec<f32>>)>,
     pub conflict: Vec<f32>,
     pub done: bool,
+    /// Steps of the whole experiment: groups without a multi-task phase wait through it.
+    total: u32,
 }
 
 impl Group {
@@ -248,7 +309,11 @@ impl Group {
             lr: get("lr") as f32,
             batch: get("batch") as usize,
         };
-        let built = model::build(&stream, &shape, runs, exp.seed)?;
+        let multitask = matches!(merge, Merge::MultiTask(_));
+        let built = model::build(&stream, &shape, runs, exp.seed, multitask)?;
+        let any_multitask = exp.methods.iter().any(|m| m.id.starts_with("mt_"));
+        let (base_steps, steps) = (get("base_steps") as u32, get("steps") as u32);
+        let total = base_steps + steps * k as u32 * if any_multitask { 2 } else { 1 };
         let exec = Exec::new(&built.program, gpu).await?;
         Ok(Group {
             method: method.to_string(),
@@ -258,8 +323,8 @@ impl Group {
             exec,
             history: History::new(runs),
             step: 0,
-            base_steps: get("base_steps") as u32,
-            steps: get("steps") as u32,
+            base_steps,
+            steps,
             runs,
             seed: exp.seed,
             theta0: Vec::new(),
@@ -271,6 +336,7 @@ impl Group {
             sweep: Vec::new(),
             conflict: Vec::new(),
             done: false,
+            total,
         })
     }
 
@@ -278,7 +344,18 @@ impl Group {
         self.stream.tasks.len() - 1
     }
 
-    pub fn total_steps(&self) -> u32 {
+    /// Steps of this group's own work: pre-training, the fine-tunes, and the multi-task phase.
+    pub fn own_steps(&self) -> u32 {
+        let k = self.tasks() as u32;
+        let phases = if matches!(self.merge, Merge::MultiTask(_)) {
+            2
+        } else {
+            1
+        };
+        self.base_steps + self.steps * k * phases
+    }
+
+    fn finetunes_end(&self) -> u32 {
         self.base_steps + self.steps * self.tasks() as u32
     }
 
@@ -286,6 +363,8 @@ impl Group {
     fn next_boundary(&self) -> u32 {
         if self.step < self.base_steps {
             self.base_steps
+        } else if self.step >= self.finetunes_end() {
+            self.own_steps()
         } else {
             let k = (self.step - self.base_steps) / self.steps.max(1);
             self.base_steps + (k + 1) * self.steps
@@ -316,17 +395,109 @@ impl Group {
         Ok(())
     }
 
-    /// Trains `steps` steps through the phases; the merges run when the last fine-tune ends.
+    /// Trains `steps` steps through the phases; the merges run when the last fine-tune ends, a
+    /// multi-task group then trains its one model. A group whose work is done waits (its step
+    /// still counts) for the others.
     pub async fn train(&mut self, steps: u32) -> Result<()> {
         let mut left = steps;
-        while left > 0 && self.step < self.total_steps() {
+        while left > 0 && self.step < self.own_steps() {
             let end = self.next_boundary();
             let n = left.min(end - self.step);
-            self.exec.run(self.built.train, n)?;
+            if self.step >= self.finetunes_end() {
+                self.multitask_steps(n).await?;
+            } else {
+                self.exec.run(self.built.train, n)?;
+            }
             self.step += n;
             left -= n;
             if self.step == end {
                 self.end_phase().await?;
+            }
+        }
+        self.step = (self.step + left).min(self.total);
+        Ok(())
+    }
+
+    /// `n` multi-task steps: every task's backbone gradient is read back, combined by the
+    /// aggregator per run, and written back as the step's direction.
+    async fn multitask_steps(&mut self, n: u32) -> Result<()> {
+        let Merge::MultiTask(aggregator) = self.merge else {
+            return Ok(());
+        };
+        let Some(mt) = self.built.multitask.as_ref() else {
+            return Ok(());
+        };
+        let (grads_t, grads_entry, apply_entry, per_run) =
+            (mt.grads.clone(), mt.grads_entry, mt.apply_entry, mt.per_run);
+        let direction_t = mt.direction.clone();
+        let sizes: Vec<usize> = self
+            .built
+            .backbone
+            .iter()
+            .map(|p| p.shape().numel() / self.runs)
+            .collect();
+        let k = self.tasks();
+        for i in 0..n {
+            self.exec.run(grads_entry, 1)?;
+            let all = self.exec.read(&grads_t).await?;
+            let mut direction: Vec<Vec<f32>> =
+                sizes.iter().map(|s| vec![0.0; s * self.runs]).collect();
+            let mut cosines = Vec::new();
+            for r in 0..self.runs {
+                let row = &all[r * k * per_run..(r + 1) * k * per_run];
+                let g: Vec<Vec<f32>> = row.chunks(per_run).map(|c| c.to_vec()).collect();
+                let gram = aggregate::gram(&g);
+                let w = match aggregator {
+                    Aggregator::Sum => aggregate::sum(k),
+                    Aggregator::PcGrad => {
+                        // A fresh order of the others for each task, seeded by step and run.
+                        let order: Vec<Vec<usize>> = (0..k)
+                            .map(|t| {
+                                let mut o: Vec<usize> = (0..k).filter(|&j| j != t).collect();
+                                let key = mix(((self.step + i) as u64) << 24
+                                    ^ (r as u64) << 8
+                                    ^ t as u64);
+                                o.sort_by_key(|&j| mix(key ^ j as u64));
+                                o
+                            })
+                            .collect();
+                        aggregate::pcgrad(&gram, &order)
+                    }
+                    Aggregator::Mgda => aggregate::mgda(&gram),
+                    Aggregator::UpGrad => aggregate::upgrad(&gram),
+                };
+                let mut d = vec![0f64; per_run];
+                for (gk, wk) in g.iter().zip(&w) {
+                    for (di, gi) in d.iter_mut().zip(gk) {
+                        *di += wk * *gi as f64;
+                    }
+                }
+                let mut at = 0;
+                for (p, &s) in sizes.iter().enumerate() {
+                    for (j, v) in d[at..at + s].iter().enumerate() {
+                        direction[p][r * s + j] = *v as f32;
+                    }
+                    at += s;
+                }
+                cosines.push(gram);
+            }
+            self.write_all(&direction_t, &direction)?;
+            self.exec.run(apply_entry, 1)?;
+            let step = self.step + i + 1;
+            if step.is_multiple_of(10) {
+                for a in 0..k {
+                    for b in a + 1..k {
+                        let values: Vec<f32> = cosines
+                            .iter()
+                            .map(|g| (g[a][b] / (g[a][a] * g[b][b]).sqrt().max(1e-30)) as f32)
+                            .collect();
+                        self.history.record(
+                            &format!("grad_cosine/{}-{}", a + 1, b + 1),
+                            step as u64,
+                            &values,
+                        );
+                    }
+                }
             }
         }
         Ok(())
@@ -335,6 +506,14 @@ impl Group {
     async fn end_phase(&mut self) -> Result<()> {
         let backbone = self.built.backbone.clone();
         let offsets = self.stream.offsets();
+        if self.step > self.finetunes_end() {
+            // The multi-task model is done: one evaluation, every task with its own head.
+            let acc = self.accuracies().await?;
+            self.sweep.push((1.0, acc));
+            self.summarise();
+            self.done = true;
+            return Ok(());
+        }
         if self.step == self.base_steps {
             self.theta0 = self.read_all(&backbone).await?;
             let (w0, b0) = self.built.heads[0].clone();
@@ -374,10 +553,50 @@ impl Group {
                 &self.built.range,
                 &[offsets[next] as f32, self.stream.tasks[next].train.n as f32],
             )?;
+        } else if matches!(self.merge, Merge::MultiTask(_)) {
+            // The task vectors' conflict is still measured; then one model for all tasks starts
+            // from the pre-trained backbone, every head from the base head.
+            self.measure_conflict();
+            let theta0 = self.theta0.clone();
+            self.write_all(&backbone, &theta0)?;
+            let head0 = self.head0.clone();
+            for task in 1..=self.tasks() {
+                let (w, b) = self.built.heads[task].clone();
+                self.write_all(&[w, b], &head0)?;
+            }
         } else {
             self.merge_all().await?;
         }
         Ok(())
+    }
+
+    fn measure_conflict(&mut self) {
+        let runs = self.runs;
+        let mut conflicts = vec![(0usize, 0f32); runs];
+        for (p, t0) in self.theta0.iter().enumerate() {
+            let per = t0.len() / runs;
+            for (r, conflict) in conflicts.iter_mut().enumerate() {
+                let span = r * per..(r + 1) * per;
+                let taus: Vec<Vec<f32>> = self
+                    .tuned
+                    .iter()
+                    .map(|m| {
+                        m[p][span.clone()]
+                            .iter()
+                            .zip(&t0[span.clone()])
+                            .map(|(a, b)| a - b)
+                            .collect()
+                    })
+                    .collect();
+                let refs: Vec<&[f32]> = taus.iter().map(|v| v.as_slice()).collect();
+                conflict.0 += per;
+                conflict.1 += merge::sign_conflict(&refs) * per as f32;
+            }
+        }
+        self.conflict = conflicts
+            .iter()
+            .map(|(n, c)| c / (*n).max(1) as f32)
+            .collect();
     }
 
     /// Every run's merged backbone at λ (per parameter, all runs).
@@ -617,8 +836,37 @@ pub fn views(groups: &[&Group], colours: &[usize], exp: &Experiment) -> Views {
         });
         rows.push((m.clone(), cells));
     }
+    let mut charts = vec![chart];
+    for g in groups
+        .iter()
+        .filter(|g| matches!(g.merge, Merge::MultiTask(_)))
+    {
+        let k = g.tasks();
+        let mut series = Vec::new();
+        for a in 1..=k {
+            for b in a + 1..=k {
+                series.push(SeriesView {
+                    method: format!("{a}–{b}"),
+                    colour: series.len(),
+                    band: g.history.band(&format!("grad_cosine/{a}-{b}")),
+                });
+            }
+        }
+        charts.push(ChartView {
+            metric: format!("grad_cosine:{}", g.method),
+            title: format!("{}: cosine between task gradients", g.method),
+            series,
+            guides: vec![Guide {
+                label: "orthogonal".into(),
+                points: vec![(g.finetunes_end() as f64, 0.0), (g.own_steps() as f64, 0.0)],
+            }],
+            range: Some((-1.0, 1.0)),
+            wide: true,
+            x_label: "step".into(),
+        });
+    }
     Views {
-        charts: vec![chart],
+        charts,
         heatmaps: Vec::new(),
         networks: Vec::new(),
         table: TableView { columns, rows },

@@ -24,6 +24,18 @@ pub struct Built {
     pub train: usize,
     pub eval: usize,
     pub fisher_entry: usize,
+    /// Multi-task training: every task's backbone gradient on its own batch, [R, 1, K·P] (the
+    /// entry also steps each head on its task), and the direction the host writes back.
+    pub multitask: Option<MultiTask>,
+}
+
+pub struct MultiTask {
+    pub grads: Tensor,
+    pub grads_entry: usize,
+    pub direction: Vec<Tensor>,
+    pub apply_entry: usize,
+    /// Backbone parameter count per run.
+    pub per_run: usize,
 }
 
 /// Inputs to the program.
@@ -34,7 +46,13 @@ pub struct Shape {
     pub batch: usize,
 }
 
-pub fn build(stream: &Stream, shape: &Shape, runs: usize, seed: u32) -> Result<Built> {
+pub fn build(
+    stream: &Stream,
+    shape: &Shape,
+    runs: usize,
+    seed: u32,
+    multitask: bool,
+) -> Result<Built> {
     let g = Graph::new(runs, seed);
     let (d, c) = (stream.dims, stream.outputs);
     let heads_n = stream.tasks.len(); // head 0 = base, 1..=K the tasks
@@ -174,8 +192,72 @@ pub fn build(stream: &Stream, shape: &Shape, runs: usize, seed: u32) -> Result<B
     for (f, gi) in fisher.iter().zip(&grads) {
         fisher_entry = fisher_entry.assign(f, &f.add(&gi.square()?)?);
     }
+    let mut entries = vec![train, eval, fisher_entry];
+    let multitask = if multitask {
+        let offsets = stream.offsets();
+        let mut flat: Option<Tensor> = None;
+        let mut grads_entry = Entry::new("multitask_grads").advancing_step();
+        let mut losses: Option<Tensor> = None;
+        for task in 1..heads_n {
+            let n = stream.tasks[task].train.n;
+            let idx = g
+                .random_uniform(&[runs, shape.batch], 0.0, 1.0, Some(&step))?
+                .mul_scalar(n as f32)?
+                .floor()?
+                .add_scalar(offsets[task] as f32)?;
+            let x = x_train.gather_rows(&idx)?;
+            let y = y_train.gather_rows(&idx)?.reshape(&[runs, shape.batch])?;
+            let head = &heads[task];
+            let l = nn::cross_entropy(&head.forward(&features(&x)?)?, &y)?;
+            for (p, gp) in backbone.iter().zip(grad(&l, &backbone)?) {
+                let row = gp.reshape(&[runs, 1, p.shape().numel() / runs])?;
+                flat = Some(match flat {
+                    Some(f) => f.concat(&row)?,
+                    None => row,
+                });
+            }
+            for (p, gp) in head.params().iter().zip(grad(&l, &head.params())?) {
+                grads_entry = grads_entry.assign(p, &p.sub(&gp.mul(&lr)?)?);
+            }
+            losses = Some(match losses {
+                Some(s) => s.add(&l)?,
+                None => l,
+            });
+        }
+        let grads = flat.expect("at least one task");
+        if let Some(l) = losses {
+            grads_entry = grads_entry.metric("loss", &l.mul_scalar(1.0 / k as f32)?);
+        }
+        grads_entry = grads_entry.output(&grads);
+        let direction = backbone
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                g.state(
+                    &format!("direction.{i}"),
+                    &p.dims(),
+                    vec![0.0; p.shape().numel()],
+                )
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let mut apply = Entry::new("multitask_apply");
+        for (p, d) in backbone.iter().zip(&direction) {
+            apply = apply.assign(p, &p.sub(&d.mul(&lr.reshape(&[runs, 1, 1])?)?)?);
+        }
+        entries.push(grads_entry);
+        entries.push(apply);
+        Some(MultiTask {
+            grads,
+            grads_entry: 3,
+            direction,
+            apply_entry: 4,
+            per_run: backbone.iter().map(|p| p.shape().numel() / runs).sum(),
+        })
+    } else {
+        None
+    };
     Ok(Built {
-        program: Program::new(&g, vec![train, eval, fisher_entry])?,
+        program: Program::new(&g, entries)?,
         backbone,
         heads: heads
             .iter()
@@ -188,5 +270,6 @@ pub fn build(stream: &Stream, shape: &Shape, runs: usize, seed: u32) -> Result<B
         train: 0,
         eval: 1,
         fisher_entry: 2,
+        multitask,
     })
 }
