@@ -828,7 +828,11 @@ pub fn views(groups: &[&Group], colours: &[usize], exp: &Experiment) -> Views {
             .map(|j| mean_sd(&finals(g, &format!("task_acc/{m}/{j}"))))
             .collect();
         cells.push(mean_sd(&finals(g, &format!("normalized_acc/{m}"))));
-        cells.push(mean_sd(&finals(g, &format!("best_lambda/{m}"))));
+        cells.push(if g.merge.has_lambda() {
+            mean_sd(&finals(g, &format!("best_lambda/{m}")))
+        } else {
+            "–".into()
+        });
         cells.push(if g.done {
             g.history.status(exp.seed)
         } else {
