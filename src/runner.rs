@@ -167,6 +167,7 @@ pub async fn run_headless(
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Views {
     pub charts: Vec<ChartView>,
+    pub bars: Vec<BarView>,
     pub heatmaps: Vec<HeatmapView>,
     pub networks: Vec<NetworkView>,
     pub table: TableView,
@@ -218,6 +219,39 @@ pub struct HeatmapView {
     pub annotate: bool,
     /// (x, y, label or target in [0, 1], is a test point).
     pub points: std::sync::Arc<Vec<(f32, f32, f32, bool)>>,
+}
+
+/// A bar chart: per group (a method), one bar per named value, with its mean and a whisker
+/// from mean − sd to mean + sd over seeds.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct BarView {
+    /// The page's `data-metric`.
+    pub metric: String,
+    pub title: String,
+    /// The names of the bars in every group, each with its palette index.
+    pub names: Vec<(String, usize)>,
+    /// (group label, per name: (mean, sd)).
+    pub groups: Vec<(String, Vec<(f64, f64)>)>,
+    pub range: (f64, f64),
+}
+
+impl BarView {
+    /// Mean and standard deviation of the finite values.
+    pub fn spread(values: &[f32]) -> (f64, f64) {
+        let v: Vec<f64> = values
+            .iter()
+            .filter(|x| x.is_finite())
+            .map(|&x| x as f64)
+            .collect();
+        if v.is_empty() {
+            return (f64::NAN, 0.0);
+        }
+        let m = v.iter().sum::<f64>() / v.len() as f64;
+        (
+            m,
+            (v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / v.len() as f64).sqrt(),
+        )
+    }
 }
 
 /// A lab's costly picture of one group's first run, read now and then (not every frame).

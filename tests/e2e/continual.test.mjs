@@ -48,6 +48,8 @@ async function checkViews(page, tasks) {
       assert.match(await page.textContent(`#finals tr[data-method="${m}"] .${cell}`), /^-?\d\.\d{3} ± \d\.\d{3}$/, `${m} ${cell}`);
     }
     assert.equal(await page.textContent(`#finals tr[data-method="${m}"] .run-status`), 'ok');
+    // ACC, BWT and forgetting as bars with seed whiskers.
+    assert.equal(await page.locator(`figure.bars[data-metric="summary"] g.bar-group[data-method="${m}"] rect`).count(), 3, m);
   }
 }
 

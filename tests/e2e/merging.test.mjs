@@ -44,6 +44,7 @@ async function checkViews(page) {
   assert.equal(await page.locator('figure.chart[data-metric="lambda_sweep"] g.guide').count(), 2);
   for (const m of ['base', 'finetuned', ...methods]) {
     assert.match(await page.textContent(`#finals tr[data-method="${m}"] .normalized`), /^\d\.\d{3} ± \d\.\d{3}$/, m);
+    assert.equal(await page.locator(`figure.bars[data-metric="normalized_acc"] g.bar-group[data-method="${m}"] rect`).count(), 1, m);
   }
 }
 

@@ -313,6 +313,7 @@ pub fn views(
         .collect();
     Views {
         charts,
+        bars: Vec::new(),
         heatmaps,
         networks,
         table,

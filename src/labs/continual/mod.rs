@@ -11,7 +11,9 @@ use super::{choice, float, int, log_float, LabDecl, MethodDecl, Paper, Preset};
 use crate::engine::gpu::GpuContext;
 use crate::engine::{EngineError, Exec, Result};
 use crate::experiment::Experiment;
-use crate::runner::{ChartView, Guide, HeatmapView, History, SeriesView, TableView, Views};
+use crate::runner::{
+    BarView, ChartView, Guide, HeatmapView, History, SeriesView, TableView, Views,
+};
 use methods::{Method, State};
 use model::{Built, Recipe};
 use scenario::{Setting, Stream};
@@ -694,8 +696,38 @@ pub fn views(groups: &[&Group], colours: &[usize], exp: &Experiment) -> Views {
             })
             .collect(),
     };
+    let bars = BarView {
+        metric: "summary".into(),
+        title: "ACC, BWT and forgetting (mean ± sd over seeds)".into(),
+        names: vec![
+            ("ACC".into(), 0),
+            ("BWT".into(), 1),
+            ("forgetting".into(), 3),
+        ],
+        groups: groups
+            .iter()
+            .map(|g| {
+                let values = |name: &str| -> Vec<f32> {
+                    g.history
+                        .finals
+                        .iter()
+                        .filter_map(|f| f.get(name).copied())
+                        .collect()
+                };
+                (
+                    g.method.clone(),
+                    ["avg_acc", "bwt", "forgetting"]
+                        .iter()
+                        .map(|n| BarView::spread(&values(n)))
+                        .collect(),
+                )
+            })
+            .collect(),
+        range: (-1.0, 1.0),
+    };
     Views {
         charts,
+        bars: vec![bars],
         heatmaps,
         networks: Vec::new(),
         table,

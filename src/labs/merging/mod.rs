@@ -13,7 +13,7 @@ use super::{choice, float, int, log_float, LabDecl, MethodDecl, Paper, Preset};
 use crate::engine::gpu::GpuContext;
 use crate::engine::{EngineError, Exec, Result};
 use crate::experiment::Experiment;
-use crate::runner::{ChartView, Guide, History, SeriesView, TableView, Views};
+use crate::runner::{BarView, ChartView, Guide, History, SeriesView, TableView, Views};
 use model::Built;
 
 /// λ values of every sweep: 0, 0.1, …, 1.5.
@@ -869,8 +869,37 @@ pub fn views(groups: &[&Group], colours: &[usize], exp: &Experiment) -> Views {
             x_label: "step".into(),
         });
     }
+    let mut bar_groups = Vec::new();
+    if let Some(g) = done.first() {
+        for model in ["base", "finetuned"] {
+            bar_groups.push((
+                model.to_string(),
+                vec![BarView::spread(&finals(
+                    g,
+                    &format!("normalized_acc/{model}"),
+                ))],
+            ));
+        }
+    }
+    for g in groups.iter().filter(|g| g.done) {
+        bar_groups.push((
+            g.method.clone(),
+            vec![BarView::spread(&finals(
+                g,
+                &format!("normalized_acc/{}", g.method),
+            ))],
+        ));
+    }
+    let bars = BarView {
+        metric: "normalized_acc".into(),
+        title: "Normalised accuracy: merged ÷ fine-tuned, mean over tasks (± sd over seeds)".into(),
+        names: vec![("normalised accuracy".into(), 0)],
+        groups: bar_groups,
+        range: (0.0, 1.1),
+    };
     Views {
         charts,
+        bars: vec![bars],
         heatmaps: Vec::new(),
         networks: Vec::new(),
         table: TableView { columns, rows },

@@ -342,6 +342,7 @@ pub fn views(groups: &[&Group], colours: &[usize], exp: &Experiment) -> Views {
         .collect();
     Views {
         charts: vec![chart],
+        bars: Vec::new(),
         heatmaps: Vec::new(),
         networks: Vec::new(),
         table: TableView { columns, rows },
