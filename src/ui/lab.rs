@@ -562,13 +562,24 @@ fn RunControls(exp: Experiment, lab: Arc<LabDecl>) -> impl IntoView {
     view! {
         <div class="control" style:display=if show_seed { "" } else { "none" }>
             <label>"Seed"</label>
-            <input type="number" id="seed" min="0" prop:value=seed.to_string() on:change=move |ev| {
-                if let Ok(v) = event_target_value(&ev).parse::<u32>() {
+            <div class="seed-row">
+                <input type="number" id="seed" min="0" prop:value=seed.to_string() on:change={
+                    let (e1, lab1) = (e1.clone(), lab1.clone());
+                    move |ev| {
+                        if let Ok(v) = event_target_value(&ev).parse::<u32>() {
+                            let mut e = e1.clone();
+                            e.seed = v;
+                            set_fragment(&e.to_link(&lab1));
+                        }
+                    }
+                } />
+                // New data and new initial weights: a fresh seed, kept in the link.
+                <button id="regenerate" class="secondary" title="Draw new data and weights (a new seed)" on:click=move |_| {
                     let mut e = e1.clone();
-                    e.seed = v;
+                    e.seed = (js_sys::Math::random() * 1_000_000.0) as u32;
                     set_fragment(&e.to_link(&lab1));
-                }
-            } />
+                }>"Regenerate"</button>
+            </div>
         </div>
         <div class="control" style:display=if show_runs { "" } else { "none" }>
             <label>"Runs (seeds) per method"</label>

@@ -186,3 +186,12 @@ test('a lost GPU hands the run to the CPU and the badge says so', async () => {
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test('regenerate draws a new seed into the link', async () => {
+  const { page, errors } = await open('#/basics?v=1&seed=3');
+  await page.click('#regenerate');
+  await page.waitForFunction(() => !location.hash.includes('seed=3&') && !location.hash.endsWith('seed=3'));
+  assert.notEqual(await page.inputValue('#seed'), '3');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
