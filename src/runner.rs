@@ -235,6 +235,14 @@ pub struct BarView {
     pub range: (f64, f64),
 }
 
+/// "mean ± sd" of the finite values, for a table cell ("–" when there are none).
+pub fn mean_sd(values: &[f32]) -> String {
+    match BarView::spread(values) {
+        (m, _) if m.is_nan() => "–".into(),
+        (m, sd) => format!("{m:.3} ± {sd:.3}"),
+    }
+}
+
 impl BarView {
     /// Mean and standard deviation of the finite values.
     pub fn spread(values: &[f32]) -> (f64, f64) {

@@ -12,7 +12,7 @@ use crate::engine::gpu::GpuContext;
 use crate::engine::{EngineError, Exec, Result};
 use crate::experiment::Experiment;
 use crate::runner::{
-    BarView, ChartView, Guide, HeatmapView, History, SeriesView, TableView, Views,
+    mean_sd, BarView, ChartView, Guide, HeatmapView, History, SeriesView, TableView, Views,
 };
 use methods::{Method, State};
 use model::{Built, Recipe};
@@ -323,8 +323,17 @@ impl Group {
         if let Some(w) = windows.last() {
             self.history.record("loss", self.step as u64, &w.values[0]);
         }
-        let acc = self.evaluate().await?;
-        self.record(&acc);
+        // A task's end already recorded this step.
+        let recorded = self
+            .history
+            .runs
+            .iter()
+            .filter_map(|r| r.get("task_acc/0").and_then(|v| v.last()))
+            .any(|&(step, _)| step == self.step as u64);
+        if !recorded {
+            let acc = self.evaluate().await?;
+            self.record(&acc);
+        }
         Ok(())
     }
 
@@ -576,20 +585,6 @@ pub mod summary {
             v.iter().sum::<f32>() / v.len() as f32
         }
     }
-}
-
-fn mean_sd(values: &[f32]) -> String {
-    let v: Vec<f64> = values
-        .iter()
-        .filter(|x| x.is_finite())
-        .map(|&x| x as f64)
-        .collect();
-    if v.is_empty() {
-        return "–".into();
-    }
-    let m = v.iter().sum::<f64>() / v.len() as f64;
-    let sd = (v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / v.len() as f64).sqrt();
-    format!("{m:.3} ± {sd:.3}")
 }
 
 /// Per method: the forgetting picture (each task's accuracy over steps, task boundaries

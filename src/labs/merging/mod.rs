@@ -13,7 +13,7 @@ use super::{choice, float, int, log_float, LabDecl, MethodDecl, Paper, Preset};
 use crate::engine::gpu::GpuContext;
 use crate::engine::{EngineError, Exec, Result};
 use crate::experiment::Experiment;
-use crate::runner::{BarView, ChartView, Guide, History, SeriesView, TableView, Views};
+use crate::runner::{mean_sd, BarView, ChartView, Guide, History, SeriesView, TableView, Views};
 use model::Built;
 
 /// λ values of every sweep: 0, 0.1, …, 1.5.
@@ -732,20 +732,6 @@ impl Group {
     pub fn observe_every(&self) -> u32 {
         (self.steps / 4).max(1)
     }
-}
-
-fn mean_sd(values: &[f32]) -> String {
-    let v: Vec<f64> = values
-        .iter()
-        .filter(|x| x.is_finite())
-        .map(|&x| x as f64)
-        .collect();
-    if v.is_empty() {
-        return "–".into();
-    }
-    let m = v.iter().sum::<f64>() / v.len() as f64;
-    let sd = (v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / v.len() as f64).sqrt();
-    format!("{m:.3} ± {sd:.3}")
 }
 
 /// The λ sweeps of every method against the base and fine-tuned levels, and per model each
