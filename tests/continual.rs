@@ -2,6 +2,8 @@
 //! and merges the methods rely on, and the claims of the methods' papers on the digits streams
 //! (CPU backend, 5 seeds, each comparison with its margin).
 
+mod common;
+
 use methodlab::experiment::Experiment;
 use methodlab::labs::continual::methods::{ewc, magmax, replay};
 use methodlab::labs::continual::summary;
@@ -83,27 +85,7 @@ fn the_reservoir_keeps_a_uniform_sample_of_the_stream() {
 
 /// Every run of `methods` on `query`, 5 seeds, one thread per method.
 fn run(query: &str, methods: &[&str]) -> BTreeMap<String, Vec<RunReport>> {
-    let labs = methodlab::labs::registry();
-    let lab = labs.iter().find(|l| l.id == "continual").unwrap().clone();
-    let threads: Vec<_> = methods
-        .iter()
-        .map(|m| {
-            let lab = lab.clone();
-            let link = format!("#/continual?v=1&runs=5&{query}&methods={m}");
-            std::thread::spawn(move || {
-                let (exp, problems) = Experiment::from_link(&link, std::slice::from_ref(&lab));
-                assert!(problems.is_empty(), "{problems:?}");
-                pollster::block_on(methodlab::runner::run_headless(&exp, &lab, None, None))
-                    .unwrap()
-                    .runs
-            })
-        })
-        .collect();
-    methods
-        .iter()
-        .zip(threads)
-        .map(|(m, t)| (m.to_string(), t.join().unwrap()))
-        .collect()
+    common::run_methods("continual", &format!("runs=5&{query}"), methods)
 }
 
 fn mean(runs: &[RunReport], metric: &str) -> f32 {

@@ -1,7 +1,8 @@
 //! The merging lab: each merge against a direct computation on small hand-made task vectors
 //! (a 3-element bias included), and the claim that merging beats the base model (5 seeds).
 
-use methodlab::experiment::Experiment;
+mod common;
+
 use methodlab::labs::merging::merge;
 use methodlab::runner::RunReport;
 
@@ -86,30 +87,6 @@ fn magmax_and_dare_follow_their_definitions() {
     assert!((merge::sign_conflict(&taus) - 5.0 / 6.0).abs() < 1e-6);
 }
 
-fn run(query: &str, methods: &[&str]) -> Vec<(String, Vec<RunReport>)> {
-    let labs = methodlab::labs::registry();
-    let lab = labs.iter().find(|l| l.id == "merging").unwrap().clone();
-    let threads: Vec<_> = methods
-        .iter()
-        .map(|m| {
-            let lab = lab.clone();
-            let link = format!("#/merging?v=1&runs=5&{query}&methods={m}");
-            std::thread::spawn(move || {
-                let (exp, problems) = Experiment::from_link(&link, std::slice::from_ref(&lab));
-                assert!(problems.is_empty(), "{problems:?}");
-                pollster::block_on(methodlab::runner::run_headless(&exp, &lab, None, None))
-                    .unwrap()
-                    .runs
-            })
-        })
-        .collect();
-    methods
-        .iter()
-        .zip(threads)
-        .map(|(m, t)| (m.to_string(), t.join().unwrap()))
-        .collect()
-}
-
 #[test]
 fn every_merge_beats_the_base_model_on_every_task() {
     let methods = [
@@ -121,7 +98,7 @@ fn every_merge_beats_the_base_model_on_every_task() {
         "magmax",
         "dare",
     ];
-    let results = run("tasks=4", &methods);
+    let results = common::run_methods("merging", "runs=5&tasks=4", &methods);
     let mean = |runs: &[RunReport], key: &str| {
         runs.iter().map(|r| r.final_values[key]).sum::<f32>() / runs.len() as f32
     };
@@ -148,11 +125,8 @@ fn every_merge_beats_the_base_model_on_every_task() {
     }
     // Yadav et al. 2023: with conflicting task vectors, TIES beats task arithmetic at their
     // best λ (here the tasks' vectors disagree in sign on most weights).
-    let normalized = |m: &str| {
-        let runs = &results.iter().find(|(id, _)| id == m).unwrap().1;
-        mean(runs, &format!("normalized_acc/{m}"))
-    };
-    let conflict = mean(&results[0].1, "sign_conflict");
+    let normalized = |m: &str| mean(&results[m], &format!("normalized_acc/{m}"));
+    let conflict = mean(&results["average"], "sign_conflict");
     assert!(conflict > 0.5, "sign conflict {conflict}");
     assert!(
         normalized("ties") > normalized("task_arithmetic") + 0.05,

@@ -330,47 +330,23 @@ pub fn views(
                 .unwrap_or(0)
         })
         .collect();
+    // The session's groups of one lab, unboxed.
+    macro_rules! of {
+        ($variant:ident) => {
+            groups
+                .iter()
+                .filter_map(|g| match g {
+                    Group::$variant(g) => Some(&**g),
+                    _ => None,
+                })
+                .collect::<Vec<_>>()
+        };
+    }
     match lab.id {
-        "mi" => {
-            let gs: Vec<&mi::Group> = groups
-                .iter()
-                .filter_map(|g| match g {
-                    Group::Mi(g) => Some(&**g),
-                    _ => None,
-                })
-                .collect();
-            mi::views(&gs, &colours, exp)
-        }
-        "merging" => {
-            let gs: Vec<&merging::Group> = groups
-                .iter()
-                .filter_map(|g| match g {
-                    Group::Merging(g) => Some(&**g),
-                    _ => None,
-                })
-                .collect();
-            merging::views(&gs, &colours, exp)
-        }
-        "continual" => {
-            let gs: Vec<&continual::Group> = groups
-                .iter()
-                .filter_map(|g| match g {
-                    Group::Continual(g) => Some(&**g),
-                    _ => None,
-                })
-                .collect();
-            continual::views(&gs, &colours, exp)
-        }
-        _ => {
-            let gs: Vec<&basics::Group> = groups
-                .iter()
-                .filter_map(|g| match g {
-                    Group::Basics(g) => Some(&**g),
-                    _ => None,
-                })
-                .collect();
-            basics::views(&gs, &colours, pictures, exp.seed)
-        }
+        "mi" => mi::views(&of!(Mi), &colours, exp),
+        "merging" => merging::views(&of!(Merging), &colours, exp),
+        "continual" => continual::views(&of!(Continual), &colours, exp),
+        _ => basics::views(&of!(Basics), &colours, pictures, exp.seed),
     }
 }
 

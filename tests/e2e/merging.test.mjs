@@ -1,40 +1,10 @@
 // End-to-end tests of the model-merging lab in Chromium: the default link and every preset on
 // WebGPU (SwiftShader, slow: tiny runs), and a full run on the CPU backend.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chromium } from 'playwright-core';
-import { mkdir } from 'node:fs/promises';
-import { serveDist, chromiumFlags } from './serve-dist.mjs';
+import { useBrowser, open, playToEnd } from './lab-helpers.mjs';
 
-let server, browser, base;
-before(async () => {
-  server = await serveDist(process.env.DIST ?? 'dist');
-  base = `http://127.0.0.1:${server.address().port}/`;
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: chromiumFlags });
-  await mkdir('test-results', { recursive: true });
-});
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
-
-async function open(fragment, { gpu = true } = {}) {
-  const page = await browser.newPage({ viewport: { width: 1300, height: 1100 } });
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  if (!gpu) {
-    await page.addInitScript(() => { Object.defineProperty(navigator, 'gpu', { value: undefined }); });
-  }
-  await page.goto(base + fragment);
-  await page.waitForFunction(() => { const t = document.querySelector('#backend-badge')?.textContent; return !!t && !t.includes('checking'); });
-  return { page, errors };
-}
-
-async function playToEnd(page, steps) {
-  await page.click('#play');
-  await page.waitForFunction((n) => document.querySelector('#step-counter')?.textContent === String(n), steps, { timeout: 300_000 });
-  await page.waitForFunction(() => document.querySelector('#play')?.textContent === 'Play');
-}
+useBrowser();
 
 /// The λ sweep has a curve per method and the base and fine-tuned levels; the table has the
 /// base, the fine-tunes and a row per method with its normalised accuracy.

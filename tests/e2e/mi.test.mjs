@@ -1,42 +1,10 @@
 // End-to-end tests of the mutual-information lab in Chromium: its default link and every
 // preset on WebGPU (SwiftShader here), and a run through the first levels on the CPU backend.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chromium } from 'playwright-core';
-import { mkdir } from 'node:fs/promises';
-import { serveDist, chromiumFlags } from './serve-dist.mjs';
+import { useBrowser, open, playFor } from './lab-helpers.mjs';
 
-let server, browser, base;
-before(async () => {
-  server = await serveDist(process.env.DIST ?? 'dist');
-  base = `http://127.0.0.1:${server.address().port}/`;
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: chromiumFlags });
-  await mkdir('test-results', { recursive: true });
-});
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
-
-async function open(fragment, { gpu = true } = {}) {
-  const page = await browser.newPage({ viewport: { width: 1300, height: 1100 } });
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  if (!gpu) {
-    await page.addInitScript(() => { Object.defineProperty(navigator, 'gpu', { value: undefined }); });
-  }
-  await page.goto(base + fragment);
-  await page.waitForFunction(() => { const t = document.querySelector('#backend-badge')?.textContent; return !!t && !t.includes('checking'); });
-  return { page, errors };
-}
-
-/// Plays until `steps` steps have run, then pauses.
-async function playFor(page, steps) {
-  await page.click('#play');
-  await page.waitForFunction((n) => Number(document.querySelector('#step-counter')?.textContent) >= n, steps, { timeout: 120_000 });
-  await page.click('#play');
-  await page.waitForFunction(() => document.querySelector('#play')?.textContent === 'Play');
-}
+useBrowser();
 
 /// The chart holds the true staircase and the log K line, and one curve per enabled method; the
 /// table has a row per method whose runs are ok.

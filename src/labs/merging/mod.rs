@@ -570,24 +570,29 @@ impl Group {
         Ok(())
     }
 
+    /// Each fine-tune's task vector τₖ = θₖ − θ₀ for parameter `p`, over `span` (one run).
+    fn task_vectors(&self, p: usize, span: std::ops::Range<usize>) -> Vec<Vec<f32>> {
+        let t0 = &self.theta0[p][span.clone()];
+        self.tuned
+            .iter()
+            .map(|m| {
+                m[p][span.clone()]
+                    .iter()
+                    .zip(t0)
+                    .map(|(a, b)| a - b)
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// The share of backbone weights whose task vectors disagree in sign, per run.
     fn measure_conflict(&mut self) {
         let runs = self.runs;
         let mut conflicts = vec![(0usize, 0f32); runs];
         for (p, t0) in self.theta0.iter().enumerate() {
             let per = t0.len() / runs;
             for (r, conflict) in conflicts.iter_mut().enumerate() {
-                let span = r * per..(r + 1) * per;
-                let taus: Vec<Vec<f32>> = self
-                    .tuned
-                    .iter()
-                    .map(|m| {
-                        m[p][span.clone()]
-                            .iter()
-                            .zip(&t0[span.clone()])
-                            .map(|(a, b)| a - b)
-                            .collect()
-                    })
-                    .collect();
+                let taus = self.task_vectors(p, r * per..(r + 1) * per);
                 let refs: Vec<&[f32]> = taus.iter().map(|v| v.as_slice()).collect();
                 conflict.0 += per;
                 conflict.1 += merge::sign_conflict(&refs) * per as f32;
@@ -610,40 +615,23 @@ impl Group {
 
     async fn merge_all(&mut self) -> Result<()> {
         let runs = self.runs;
+        self.measure_conflict();
         // The merged task vector, per parameter, all runs, from each run's own slices.
         let mut merged_tau = Vec::new();
-        let mut conflicts = vec![(0usize, 0f32); runs];
         for (p, t0) in self.theta0.iter().enumerate() {
             let per = t0.len() / runs;
             let mut out = vec![0.0; t0.len()];
-            for (r, conflict) in conflicts.iter_mut().enumerate() {
+            for r in 0..runs {
                 let span = r * per..(r + 1) * per;
-                let taus: Vec<Vec<f32>> = self
-                    .tuned
-                    .iter()
-                    .map(|m| {
-                        m[p][span.clone()]
-                            .iter()
-                            .zip(&t0[span.clone()])
-                            .map(|(a, b)| a - b)
-                            .collect()
-                    })
-                    .collect();
+                let taus = self.task_vectors(p, span.clone());
                 let refs: Vec<&[f32]> = taus.iter().map(|v| v.as_slice()).collect();
                 let fishers: Vec<&[f32]> =
                     self.fishers.iter().map(|f| &f[p][span.clone()]).collect();
                 let salt = mix(((self.seed as u64) << 32) ^ ((r as u64) << 16) ^ p as u64);
-                out[span.clone()].copy_from_slice(&self.merge.apply(&refs, &fishers, salt));
-                let c = merge::sign_conflict(&refs);
-                conflict.0 += per;
-                conflict.1 += c * per as f32;
+                out[span].copy_from_slice(&self.merge.apply(&refs, &fishers, salt));
             }
             merged_tau.push(out);
         }
-        self.conflict = conflicts
-            .iter()
-            .map(|(n, c)| c / (*n).max(1) as f32)
-            .collect();
         let lambdas: Vec<f32> = if self.merge.has_lambda() {
             LAMBDAS.to_vec()
         } else {
@@ -796,35 +784,34 @@ pub fn views(groups: &[&Group], colours: &[usize], exp: &Experiment) -> Views {
     columns.push(("normalized".into(), "merged ÷ fine-tuned".into()));
     columns.push(("best-lambda".into(), "best λ".into()));
     columns.push(("run-status".into(), "runs".into()));
+    // A model's row: its accuracy on each task and its normalised accuracy, then λ and status.
+    let row = |g: &Group, model: &str, lambda: String, status: String| -> (String, Vec<String>) {
+        let mut cells: Vec<String> = (1..=k)
+            .map(|j| mean_sd(&finals(g, &format!("task_acc/{model}/{j}"))))
+            .collect();
+        cells.push(mean_sd(&finals(g, &format!("normalized_acc/{model}"))));
+        cells.push(lambda);
+        cells.push(status);
+        (model.to_string(), cells)
+    };
     let mut rows = Vec::new();
     if let Some(g) = done.first() {
         for model in ["base", "finetuned"] {
-            let mut cells: Vec<String> = (1..=k)
-                .map(|j| mean_sd(&finals(g, &format!("task_acc/{model}/{j}"))))
-                .collect();
-            cells.push(mean_sd(&finals(g, &format!("normalized_acc/{model}"))));
-            cells.push("–".into());
-            cells.push(g.history.status(exp.seed));
-            rows.push((model.to_string(), cells));
+            rows.push(row(g, model, "–".into(), g.history.status(exp.seed)));
         }
     }
     for g in groups {
-        let m = &g.method;
-        let mut cells: Vec<String> = (1..=k)
-            .map(|j| mean_sd(&finals(g, &format!("task_acc/{m}/{j}"))))
-            .collect();
-        cells.push(mean_sd(&finals(g, &format!("normalized_acc/{m}"))));
-        cells.push(if g.merge.has_lambda() {
-            mean_sd(&finals(g, &format!("best_lambda/{m}")))
+        let lambda = if g.merge.has_lambda() {
+            mean_sd(&finals(g, &format!("best_lambda/{}", g.method)))
         } else {
             "–".into()
-        });
-        cells.push(if g.done {
+        };
+        let status = if g.done {
             g.history.status(exp.seed)
         } else {
             "training".into()
-        });
-        rows.push((m.clone(), cells));
+        };
+        rows.push(row(g, &g.method, lambda, status));
     }
     let mut charts = vec![chart];
     for g in groups

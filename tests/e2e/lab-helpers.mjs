@@ -1,0 +1,50 @@
+// Shared by the lab pages' end-to-end tests: one browser and one static server per test file,
+// opening a lab link (optionally with WebGPU hidden), and playing.
+import { before, after } from 'node:test';
+import { chromium } from 'playwright-core';
+import { mkdir } from 'node:fs/promises';
+import { serveDist, chromiumFlags } from './serve-dist.mjs';
+
+let server, browser, base;
+
+/// Registers the file's before/after hooks: serve dist/, launch Chromium with WebGPU on.
+export function useBrowser() {
+  before(async () => {
+    server = await serveDist(process.env.DIST ?? 'dist');
+    base = `http://127.0.0.1:${server.address().port}/`;
+    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: chromiumFlags });
+    await mkdir('test-results', { recursive: true });
+  });
+  after(async () => {
+    await browser?.close();
+    server?.close();
+  });
+}
+
+/// Opens `fragment` and waits for the backend badge to settle; `gpu: false` hides WebGPU.
+export async function open(fragment, { gpu = true } = {}) {
+  const page = await browser.newPage({ viewport: { width: 1300, height: 1100 } });
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  if (!gpu) {
+    await page.addInitScript(() => { Object.defineProperty(navigator, 'gpu', { value: undefined }); });
+  }
+  await page.goto(base + fragment);
+  await page.waitForFunction(() => { const t = document.querySelector('#backend-badge')?.textContent; return !!t && !t.includes('checking'); });
+  return { page, errors };
+}
+
+/// Plays until the step counter reads exactly `steps` and the run stops by itself.
+export async function playToEnd(page, steps) {
+  await page.click('#play');
+  await page.waitForFunction((n) => document.querySelector('#step-counter')?.textContent === String(n), steps, { timeout: 300_000 });
+  await page.waitForFunction(() => document.querySelector('#play')?.textContent === 'Play');
+}
+
+/// Plays until at least `steps` steps have run, then pauses.
+export async function playFor(page, steps) {
+  await page.click('#play');
+  await page.waitForFunction((n) => Number(document.querySelector('#step-counter')?.textContent) >= n, steps, { timeout: 120_000 });
+  await page.click('#play');
+  await page.waitForFunction(() => document.querySelector('#play')?.textContent === 'Play');
+}
