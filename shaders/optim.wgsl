@@ -26,15 +26,16 @@ struct Params {
 @group(0) @binding(4) var<storage, read> leaves: array<f32>;
 
 // The segment holding gradient-arena element u: (its run, its index in the parameter arena).
+// The loop only compares; the one integer division (slow on software GPUs, which have no vector
+// integer division) happens once, and only when the learning rate differs per run.
 fn locate(u: u32) -> vec2<u32> {
-    var found = vec2<u32>(0u, u);
-    for (var s = 0u; s < p.segments; s = s + 1u) {
-        let seg = p.seg[s];
-        if (u >= seg.x && u < seg.x + seg.y * seg.z) {
-            found = vec2<u32>((u - seg.x) / seg.y, seg.w + (u - seg.x));
-        }
+    var seg = p.seg[0];
+    for (var s = 1u; s < p.segments; s = s + 1u) {
+        if (u >= p.seg[s].x) { seg = p.seg[s]; }
     }
-    return found;
+    var run = 0u;
+    if (p.lr_len > 1u) { run = (u - seg.x) / seg.y; }
+    return vec2<u32>(run, seg.w + (u - seg.x));
 }
 
 @compute @workgroup_size(64)

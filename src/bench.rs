@@ -184,6 +184,32 @@ impl Figure {
 }
 
 /// Mean over runs of one metric's window values.
+/// A GPU profile (kernel, workgroups, ms per dispatch, as `GpuExec::profile` gives) summed by
+/// kernel, largest first, as a text table.
+pub fn profile_table(title: &str, dispatches: &[(&str, u32, f64)]) -> String {
+    let mut by_kernel: Vec<(&str, usize, u32, f64)> = Vec::new();
+    for &(kernel, groups, ms) in dispatches {
+        match by_kernel.iter_mut().find(|k| k.0 == kernel) {
+            Some(k) => (k.1, k.2, k.3) = (k.1 + 1, k.2.max(groups), k.3 + ms),
+            None => by_kernel.push((kernel, 1, groups, ms)),
+        }
+    }
+    by_kernel.sort_by(|a, b| b.3.total_cmp(&a.3));
+    let total: f64 = by_kernel.iter().map(|k| k.3).sum();
+    let mut out = format!(
+        "{title}: {:.1} µs per step in dispatches alone\n",
+        total * 1e3
+    );
+    for (kernel, count, groups, ms) in by_kernel {
+        out += &format!(
+            "  {kernel:<22} {count:>3}× max {groups:>6} groups {:>9.1} µs {:>5.1}%\n",
+            ms * 1e3,
+            100.0 * ms / total
+        );
+    }
+    out
+}
+
 pub fn mean(values: &[f32]) -> f32 {
     values.iter().sum::<f32>() / values.len().max(1) as f32
 }

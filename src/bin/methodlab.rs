@@ -26,7 +26,7 @@ macro_rules! out {
 #[cfg(not(target_arch = "wasm32"))]
 mod cli {
 
-    use methodlab::bench::{mean, time_steps, Figure, Measurement, Workload};
+    use methodlab::bench::{mean, profile_table, time_steps, Figure, Measurement, Workload};
     use methodlab::engine::gpu::{GpuContext, GpuExec};
     use methodlab::engine::{CpuExec, Result};
     use std::process::ExitCode;
@@ -42,9 +42,10 @@ mod cli {
   methodlab link '<share link or fragment>'
       Checks a share link: prints its canonical form, or each problem and exits with status 2.
   methodlab bench [--backend cpu|gpu|both] [--runs 1,4,16,64] [--workload all|mlp2|mlp64|playground|mi|continual]
-                  [--seconds S] [--format text|json]
+                  [--seconds S] [--format text|json] [--profile]
       Trains each workload for about S seconds (default 1) per backend and run count and prints
-      steps/s, dispatches per step, bytes uploaded per step and readbacks per 1000 steps.";
+      steps/s, dispatches per step, bytes uploaded per step and readbacks per 1000 steps.
+      --profile also prints the GPU's time per kernel of one step, summed by kernel.";
 
     struct BenchArgs {
         cpu: bool,
@@ -53,6 +54,7 @@ mod cli {
         workloads: Vec<Workload>,
         seconds: f64,
         json: bool,
+        profile: bool,
     }
 
     fn parse_bench(args: &[String]) -> std::result::Result<BenchArgs, String> {
@@ -63,6 +65,7 @@ mod cli {
             workloads: Workload::ALL.to_vec(),
             seconds: 1.0,
             json: false,
+            profile: false,
         };
         let mut it = args.iter();
         while let Some(flag) = it.next() {
@@ -113,6 +116,7 @@ mod cli {
                         }
                     };
                 }
+                "--profile" => out.profile = true,
                 "--format" => match value()?.as_str() {
                     "json" => out.json = true,
                     "text" => out.json = false,
@@ -191,6 +195,21 @@ mod cli {
         Ok(Figure::new(&format!("gpu: {}", ctx.adapter), w, runs, m))
     }
 
+    /// Prints one step's GPU time per kernel (summed over its dispatches), largest first.
+    fn profile_gpu(ctx: &GpuContext, w: Workload, runs: usize) -> Result<()> {
+        let mut exec = pollster::block_on(GpuExec::new(ctx, &w.program(runs, 1)?))?;
+        exec.run(0, 3)?;
+        exec.wait_idle()?;
+        let start = Instant::now();
+        let clock = move || start.elapsed().as_secs_f64() * 1e3;
+        let dispatches = pollster::block_on(exec.profile(0, 50, clock))?;
+        eprint!(
+            "{}",
+            profile_table(&format!("profile {} R={runs}", w.name()), &dispatches)
+        );
+        Ok(())
+    }
+
     fn bench(args: &[String]) -> ExitCode {
         let a = match parse_bench(args) {
             Ok(a) => a,
@@ -236,6 +255,11 @@ mod cli {
                 }
                 if let Some(ctx) = &gpu {
                     results.push(bench_gpu(ctx, w, runs, a.seconds, &clock));
+                    if a.profile {
+                        if let Err(e) = profile_gpu(ctx, w, runs) {
+                            eprintln!("methodlab bench: profiling {} failed: {e}", w.name());
+                        }
+                    }
                 }
                 for r in results {
                     match r {

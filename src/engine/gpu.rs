@@ -1001,6 +1001,8 @@ impl GpuExec {
                         ]
                     })
                     .collect();
+                // optim.wgsl finds an element's segment as the last one starting at or before it.
+                debug_assert!(segments.windows(2).all(|w| w[0][0] < w[1][0]));
                 for chunk in segments.chunks(MAX_SEGMENTS) {
                     let first = chunk[0][0];
                     let last = chunk.last().unwrap();
@@ -1268,6 +1270,52 @@ impl GpuExec {
             }
         }
         self.ctx.check()
+    }
+
+    /// Where a step's time goes: each dispatch of `entry` alone, `reps` times in one pass, timed
+    /// by `clock_ms` from submit to idle. Returns (kernel, workgroups, milliseconds per dispatch)
+    /// in step order. The dispatches rerun on the live buffers, so profile a program you will not
+    /// train on.
+    pub async fn profile(
+        &mut self,
+        entry: usize,
+        reps: u32,
+        clock_ms: impl Fn() -> f64,
+    ) -> Result<Vec<(&'static str, u32, f64)>> {
+        let e = self
+            .entries
+            .get(entry)
+            .ok_or_else(|| invalid("profile", format!("no entry {entry}")))?;
+        let reps = reps.max(1);
+        let mut out = Vec::new();
+        for w in &e.work {
+            let Work::Dispatch(d) = w;
+            let encode = |n: u32| {
+                let mut encoder = self
+                    .ctx
+                    .device
+                    .create_command_encoder(&wgpu::CommandEncoderDescriptor::default());
+                {
+                    let mut pass =
+                        encoder.begin_compute_pass(&wgpu::ComputePassDescriptor::default());
+                    pass.set_pipeline(&self.ctx.pipelines[d.kernel]);
+                    pass.set_bind_group(0, &d.bind_group, &[]);
+                    for _ in 0..n {
+                        pass.dispatch_workgroups(d.groups.0, d.groups.1, d.groups.2);
+                    }
+                }
+                encoder.finish()
+            };
+            // One warm-up submit, then the timed one.
+            self.ctx.queue.submit([encode(1)]);
+            self.finish().await?;
+            let t0 = clock_ms();
+            self.ctx.queue.submit([encode(reps)]);
+            self.finish().await?;
+            let ms = (clock_ms() - t0) / reps as f64;
+            out.push((d.kernel, d.groups.0 * d.groups.1 * d.groups.2, ms));
+        }
+        Ok(out)
     }
 
     /// Blocks until the device has finished everything submitted (native; a no-op in the browser).

@@ -4,7 +4,7 @@
 
 use super::browser::{fragment, now_ms, yield_now};
 use super::{BackendStatus, SharedGpu};
-use crate::bench::{mean, Figure, Measurement, Workload};
+use crate::bench::{mean, profile_table, Figure, Measurement, Workload};
 use crate::engine::gpu::GpuExec;
 use crate::engine::{CpuExec, EngineError};
 use leptos::prelude::*;
@@ -101,12 +101,29 @@ async fn bench_gpu(
     Ok(Figure::new(&backend, w, runs, m))
 }
 
+/// One WebGPU step of `w` at `runs` runs, each dispatch timed alone (see `GpuExec::profile`).
+async fn profile_gpu(gpu: &SharedGpu, w: Workload, runs: usize) -> Result<String, EngineError> {
+    let ctx = gpu
+        .borrow()
+        .clone()
+        .ok_or_else(|| EngineError::NoGpu("no WebGPU device".into()))?;
+    let mut exec = GpuExec::new(&ctx, &w.program(runs, 1)?).await?;
+    exec.run(0, 3)?;
+    exec.finish().await?;
+    let dispatches = exec.profile(0, 50, now_ms).await?;
+    Ok(profile_table(
+        &format!("profile {} R={runs}", w.name()),
+        &dispatches,
+    ))
+}
+
 #[component]
 pub fn BenchPage(gpu: SharedGpu, backend: ReadSignal<BackendStatus>) -> impl IntoView {
     let (rows, set_rows) = signal(Vec::<Figure>::new());
     let (status, set_status) = signal(String::from("idle"));
     let (json, set_json) = signal(String::new());
     let (running, set_running) = signal(false);
+    let (profile, set_profile) = signal(String::new());
 
     let start = {
         let gpu = gpu.clone();
@@ -144,6 +161,18 @@ pub fn BenchPage(gpu: SharedGpu, backend: ReadSignal<BackendStatus>) -> impl Int
                             Err(e) => set_status.set(format!("WebGPU failed: {e}")),
                         }
                         set_rows.set(figures.clone());
+                    }
+                }
+                // `#/bench?profile`: where one WebGPU step's time goes, kernel by kernel.
+                if fragment().contains("profile") && adapter.is_some() {
+                    let mut text = String::new();
+                    for runs in RUNS {
+                        set_status.set(format!("profiling WebGPU, {runs} run(s)…"));
+                        match profile_gpu(&gpu, Workload::Playground, runs).await {
+                            Ok(t) => text += &t,
+                            Err(e) => text += &format!("profile with {runs} run(s) failed: {e}\n"),
+                        }
+                        set_profile.set(text.clone());
                     }
                 }
                 let text = serde_json::to_string(&figures).unwrap_or_default();
@@ -189,6 +218,7 @@ pub fn BenchPage(gpu: SharedGpu, backend: ReadSignal<BackendStatus>) -> impl Int
                 </tbody>
             </table>
             <pre id="bench-json">{move || json.get()}</pre>
+            <pre id="bench-profile">{move || profile.get()}</pre>
         </section>
     }
 }

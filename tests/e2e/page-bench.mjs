@@ -1,13 +1,15 @@
 // The page-level engine benchmark: opens dist/ in Debian's Chromium (WebGPU on SwiftShader when
 // there is no GPU), runs #/bench?auto, prints the figures as JSON and saves a screenshot.
-// Figures, not assertions. Usage: node tests/e2e/page-bench.mjs [dist]
+// Figures, not assertions. Usage: node tests/e2e/page-bench.mjs [dist] [profile]
 import { chromium } from 'playwright-core';
 import { mkdir } from 'node:fs/promises';
 import { serveDist, chromiumFlags } from './serve-dist.mjs';
 
 const dist = process.argv[2] ?? 'dist';
 const server = await serveDist(dist);
-const url = `http://127.0.0.1:${server.address().port}/#/bench?auto`;
+// `profile` as a second argument also times each WebGPU kernel alone (printed to stderr).
+const profile = process.argv[3] === 'profile';
+const url = `http://127.0.0.1:${server.address().port}/#/bench?auto${profile ? '&profile' : ''}`;
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: chromiumFlags });
 try {
   const page = await browser.newPage({ viewport: { width: 1200, height: 700 } });
@@ -18,6 +20,7 @@ try {
   await page.waitForFunction(() => document.querySelector('#bench-status')?.textContent === 'done', null, { timeout: 180_000 });
   const figures = JSON.parse(await page.textContent('#bench-json'));
   const badge = await page.textContent('#backend-badge');
+  if (profile) console.error(await page.textContent('#bench-profile'));
   await mkdir('test-results', { recursive: true });
   await page.screenshot({ path: 'test-results/bench.png', fullPage: true });
   console.log(JSON.stringify({ badge, seconds: (Date.now() - t0) / 1000, figures }, null, 2));
