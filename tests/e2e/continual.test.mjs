@@ -14,7 +14,7 @@ async function checkViews(page, tasks) {
     assert.equal(await page.locator(`figure.chart[data-metric="task_acc:${m}"] g.series polyline`).count(), tasks, m);
     assert.equal(await page.locator(`figure.chart[data-metric="task_acc:${m}"] g.guide`).count(), tasks - 1, m);
     assert.equal(await page.locator(`figure.boundary[data-method^="${m}: R"]`).count(), 1, m);
-    for (const cell of ['avg-acc', 'bwt', 'forgetting']) {
+    for (const cell of ['avg-acc', 'bwt', 'forgetting', 'learn-acc']) {
       assert.match(await page.textContent(`#finals tr[data-method="${m}"] .${cell}`), /^-?\d\.\d{3} ± \d\.\d{3}$/, `${m} ${cell}`);
     }
     assert.equal(await page.textContent(`#finals tr[data-method="${m}"] .run-status`), 'ok');

@@ -19,7 +19,14 @@ use model::{Built, Recipe};
 use scenario::{Setting, Stream};
 use std::sync::Arc;
 
-pub const SCENARIOS: &[&str] = &["split-class", "split-task", "permuted", "rotated", "moons"];
+pub const SCENARIOS: &[&str] = &[
+    "split-class",
+    "split-task",
+    "permuted",
+    "rotated",
+    "random-labels",
+    "moons",
+];
 
 pub fn declaration() -> LabDecl {
     LabDecl {
@@ -29,7 +36,7 @@ pub fn declaration() -> LabDecl {
                   ones, and each remedy hold on to them, or not. Data: the UCI 8×8 digits \
                   (Alpaydin & Kaynak, CC BY 4.0).",
         settings: vec![
-            choice("scenario", "Scenario", SCENARIOS, "split-class", "split-class: one head, classes arrive two at a time; split-task: a head per task; permuted / rotated: the same ten digits with shuffled or turned pixels; moons: 2-D data turning each task."),
+            choice("scenario", "Scenario", SCENARIOS, "split-class", "split-class: one head, classes arrive two at a time; split-task: a head per task; permuted / rotated: the same ten digits with shuffled or turned pixels; random-labels: 256 digits given new random labels each task, to memorise (a test of plasticity); moons: 2-D data turning each task."),
             int("tasks", "Tasks", 1, 20, 5, "", "Tasks in the stream (Split-Digits: at most 5)."),
             int("steps", "Steps per task", 1, 5000, 300, "", "Training steps on each task."),
             int("width", "Width", 8, 512, 128, "", "Units per hidden layer."),
@@ -104,7 +111,8 @@ pub fn declaration() -> LabDecl {
                 title: "Spectral regularisation",
                 paper: Some(Paper { title: "Learning Continually by Spectral Regularization", url: "https://arxiv.org/abs/2406.06811" }),
                 explain: "Keeps each layer's largest singular value near one: a network that stays trainable \
-                          over long streams (watch the diagonal of R late in 20 permutations).",
+                          over long streams. Watch the diagonal of R (each task right after training on it): \
+                          naive's falls over 20 permutations or random-label tasks, spectral's stays up.",
                 knobs: vec![log_float("lambda", "λ", 1e-6, 1.0, 1e-3, "Weight of Σ (σ_max² − 1)² + ‖b‖⁴.")],
             },
             MethodDecl {
@@ -130,7 +138,15 @@ pub fn declaration() -> LabDecl {
             },
         ],
         default_methods: vec!["naive", "replay", "ewc"],
-        metrics: vec!["acc_matrix", "avg_acc", "bwt", "forgetting", "fwt", "task_acc/<j>"],
+        metrics: vec![
+            "acc_matrix",
+            "avg_acc",
+            "bwt",
+            "forgetting",
+            "fwt",
+            "learn_acc",
+            "task_acc/<j>",
+        ],
         presets: vec![
             Preset { id: "forget", title: "Watch naive forget (and joint not)", query: "methods=naive,joint" },
             Preset {
@@ -146,7 +162,12 @@ pub fn declaration() -> LabDecl {
             Preset {
                 id: "plasticity",
                 title: "Plasticity over 20 permutations",
-                query: "scenario=permuted&tasks=20&steps=150&methods=naive,online_ewc",
+                query: "scenario=permuted&tasks=20&steps=800&width=32&lr=0.01&methods=naive,spectral",
+            },
+            Preset {
+                id: "random-labels",
+                title: "Memorise random labels 20 times: naive stops learning",
+                query: "scenario=random-labels&tasks=20&steps=800&width=64&lr=0.003&methods=naive,spectral",
             },
             Preset {
                 id: "moons",
@@ -531,6 +552,7 @@ impl Group {
             ("bwt", summary::bwt),
             ("forgetting", summary::forgetting),
             ("fwt", summary::fwt),
+            ("learn_acc", summary::learn_acc),
         ] {
             let values: Vec<f32> = per_run.iter().map(|m| f(m)).collect();
             self.history.set_final(name, &values);
@@ -576,6 +598,12 @@ pub mod summary {
     pub fn fwt(r: &[Vec<f32>]) -> f32 {
         let t = last(r).len();
         mean((1..t).map(|j| r[j][j] - r[0][j]))
+    }
+    /// Learning accuracy (Riemer et al. 2019) = mean_j R[j][j]: each task right after training
+    /// on it, the plasticity figure.
+    pub fn learn_acc(r: &[Vec<f32>]) -> f32 {
+        let t = last(r).len();
+        mean((0..t).map(|j| r[j + 1][j]))
     }
     fn mean(values: impl Iterator<Item = f32>) -> f32 {
         let v: Vec<f32> = values.collect();
@@ -670,6 +698,7 @@ pub fn views(groups: &[&Group], colours: &[usize], exp: &Experiment) -> Views {
             ("bwt", "BWT"),
             ("forgetting", "forgetting"),
             ("fwt", "FWT"),
+            ("learn-acc", "learning acc."),
             ("run-status", "runs"),
         ]
         .iter()
@@ -685,6 +714,7 @@ pub fn views(groups: &[&Group], colours: &[usize], exp: &Experiment) -> Views {
                         summary(g, "bwt"),
                         summary(g, "forgetting"),
                         summary(g, "fwt"),
+                        summary(g, "learn_acc"),
                         g.history.status(exp.seed),
                     ],
                 )

@@ -1,6 +1,7 @@
 //! Task streams: which examples each task trains and tests on, and which outputs it may use.
 
 use crate::data::{self, digits};
+use crate::engine::rng;
 
 /// How tasks share the output layer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -80,6 +81,12 @@ fn part(d: &digits::Digits) -> Part {
     }
 }
 
+/// Images memorised in each random-labels task: few enough that a fresh network fits them in a
+/// few hundred steps, enough that it takes all of them.
+pub const RANDOM_LABEL_IMAGES: usize = 256;
+/// RNG stream of the random labels.
+const STREAM_RANDOM_LABELS: u32 = 0x5241_4e44;
+
 /// Test share of the digits split (stratified, fixed per seed).
 const TEST_SHARE: f32 = 0.2;
 
@@ -149,6 +156,38 @@ pub fn build(name: &str, tasks: usize, rotation: f32, seed: u32) -> Result<Strea
                 extent: None,
             })
         }
+        "random-labels" => {
+            // Memorisation tasks (Lyle et al. 2023; Kumar et al. 2024): the same images, new
+            // random labels each task, scored on the images trained on. Nothing carries over
+            // between tasks, so R[j][j] measures only how well the network can still learn.
+            let (train, _) = digits_split()?;
+            let n = RANDOM_LABEL_IMAGES.min(train.n);
+            let x = train.x[..n * digits::PIXELS].to_vec();
+            let all: Vec<usize> = (0..digits::CLASSES).collect();
+            let tasks = (0..tasks)
+                .map(|t| {
+                    let y = (0..n)
+                        .map(|i| {
+                            let b = rng::bits(seed, STREAM_RANDOM_LABELS, t as u32, i as u32);
+                            (b % digits::CLASSES as u32) as f32
+                        })
+                        .collect();
+                    let part = Part { x: x.clone(), y, n };
+                    Task {
+                        train: part.clone(),
+                        test: part,
+                        classes: all.clone(),
+                    }
+                })
+                .collect();
+            Ok(Stream {
+                setting: Setting::DomainIncremental,
+                dims: digits::PIXELS,
+                outputs: digits::CLASSES,
+                tasks,
+                extent: None,
+            })
+        }
         "moons" => {
             // Two moons, turned `rotation` degrees further each task about the origin.
             let tasks = (0..tasks)
@@ -206,6 +245,21 @@ mod tests {
         );
         let m = build("moons", 4, 30.0, 3).unwrap();
         assert_eq!((m.dims, m.outputs), (2, 2));
+        // Random labels: the same images each task, scored on themselves, new labels each task
+        // and every class used.
+        let r = build("random-labels", 2, 0.0, 3).unwrap();
+        let (a, b) = (&r.tasks[0], &r.tasks[1]);
+        assert_eq!(a.train.n, RANDOM_LABEL_IMAGES);
+        assert_eq!((&a.train.x, &a.train), (&b.train.x, &a.test));
+        let same = a
+            .train
+            .y
+            .iter()
+            .zip(&b.train.y)
+            .filter(|(p, q)| p == q)
+            .count();
+        assert!(same < RANDOM_LABEL_IMAGES / 5, "{same} labels kept");
+        assert!((0..10).all(|c| a.train.y.contains(&(c as f32))));
     }
 
     #[test]
