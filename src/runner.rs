@@ -219,6 +219,8 @@ pub struct HeatmapView {
     pub annotate: bool,
     /// (x, y, label or target in [0, 1], is a test point).
     pub points: std::sync::Arc<Vec<(f32, f32, f32, bool)>>,
+    /// A reference boundary w·(x, y) = 0 drawn dashed (the Bayes-optimal one), as w.
+    pub line: Option<[f32; 2]>,
 }
 
 /// A bar chart: per group (a method), one bar per named value, with its mean and a whisker

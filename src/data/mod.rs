@@ -92,6 +92,15 @@ pub fn playground(name: &str, n: usize, noise: f32, seed: u32) -> Option<Points>
                 let c = if class == 1.0 { 1.5 } else { -1.5 };
                 (c + 0.6 * g(20, i), c + 0.6 * g(21, i), class)
             }
+            "skewed" => {
+                // Oh & Yun 2023's setting in 2-D: classes N(±μ, Σ) with μ = (1.5, 0) and
+                // Σ = ¼·[[1, 0.9], [0.9, 1]]. μ is not an eigenvector of Σ, so the Bayes
+                // direction Σ⁻¹μ is 42° from μ and the max-margin one lies between them.
+                let class = (i % 2) as f32;
+                let c = if class == 1.0 { 1.5 } else { -1.5 };
+                let (z1, z2) = (g(20, i), g(21, i));
+                (c + 0.5 * z1, 0.5 * (0.9 * z1 + SKEW_ACROSS * z2), class)
+            }
             "spiral" => {
                 let p = spiral.as_ref().expect("made above");
                 (3.0 * p.x[2 * i], 3.0 * p.x[2 * i + 1], p.y[i])
@@ -127,6 +136,34 @@ pub fn playground(name: &str, n: usize, noise: f32, seed: u32) -> Option<Points>
         y.push(label);
     }
     Some(Points { x, y, n, dims: 2 })
+}
+
+/// √(1 − 0.9²): the skewed clusters' spread across their long axis.
+const SKEW_ACROSS: f32 = 0.435_889_9;
+
+/// The Bayes-optimal boundary of a Basics data set whose classes are two Gaussians with one
+/// covariance, with `noise` added: w with class 1 where w·(x₁, x₂) > 0 (both sets are centred,
+/// with equal priors, so the boundary passes through the origin). `None` for the other sets.
+pub fn bayes_direction(name: &str, noise: f32) -> Option<[f32; 2]> {
+    let v = noise * noise;
+    // Half the difference of the class means, and the shared covariance plus the noise's.
+    let (mu, cov) = match name {
+        "gaussian" => ([1.5, 1.5], [[0.36 + v, 0.0], [0.0, 0.36 + v]]),
+        "skewed" => (
+            [1.5, 0.0],
+            [
+                [0.25 + v, 0.225],
+                [0.225, 0.25 * (0.81 + SKEW_ACROSS * SKEW_ACROSS) + v],
+            ],
+        ),
+        _ => return None,
+    };
+    // w = Σ⁻¹μ.
+    let det = cov[0][0] * cov[1][1] - cov[0][1] * cov[1][0];
+    Some([
+        (cov[1][1] * mu[0] - cov[0][1] * mu[1]) / det,
+        (cov[0][0] * mu[1] - cov[1][0] * mu[0]) / det,
+    ])
 }
 
 /// Is this Basics data set a regression task?

@@ -821,6 +821,7 @@ fn Heatmap(map: HeatmapView) -> impl IntoView {
         extent,
         points,
         annotate,
+        line,
     } = map;
     let title = method.clone();
     let caption = method;
@@ -889,6 +890,28 @@ fn Heatmap(map: HeatmapView) -> impl IntoView {
                     (row * cell) as f64 + cell as f64 / 2.0,
                 );
             }
+        }
+        // The reference boundary w·(x, y) = 0, dashed, across the whole square.
+        if let Some([wx, wy]) = line {
+            let (wx, wy, e) = (wx as f64, wy as f64, extent as f64);
+            let to_px = |x: f64, y: f64| {
+                (
+                    (x + e) / (2.0 * e) * width as f64,
+                    (e - y) / (2.0 * e) * height as f64,
+                )
+            };
+            // Along the direction (−wy, wx), far enough to leave the square both ways.
+            let n = wx.hypot(wy).max(1e-12);
+            let (dx, dy) = (-wy / n * 3.0 * e, wx / n * 3.0 * e);
+            let (a, b) = (to_px(-dx, -dy), to_px(dx, dy));
+            ctx.begin_path();
+            ctx.move_to(a.0, a.1);
+            ctx.line_to(b.0, b.1);
+            let _ = ctx.set_line_dash(&js_sys::Array::of2(&6.0.into(), &4.0.into()));
+            ctx.set_stroke_style_str("#1d232b");
+            ctx.set_line_width(1.5);
+            ctx.stroke();
+            let _ = ctx.set_line_dash(&js_sys::Array::new());
         }
         // Train points ringed in white, test points in black.
         for &(x, y, label, test) in points.iter() {

@@ -56,6 +56,19 @@ test('toggling a method adds its curve, its boundary and its key to the link', a
   await page.close();
 });
 
+test('the mixup preset shows the Bayes boundary and mixup nearer to it than plain training', async () => {
+  const { page: home } = await open('#/basics');
+  const href = await home.getAttribute('a.preset:has-text("Mixup")', 'href');
+  await home.close();
+  const { page, errors } = await open(href.replace('steps=3000', 'steps=1500'));
+  await playToEnd(page, 1500);
+  assert.equal(await page.locator('figure.chart[data-metric="bayes_gap"] polyline').count(), 2);
+  const gap = async (m) => Number(await page.textContent(`#finals tr[data-method="${m}"] .bayes-gap`));
+  assert.ok(await gap('mixup') < 0.5 * await gap('plain'), `off Bayes: mixup ${await gap('mixup')}, plain ${await gap('plain')}`);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test('a link restores the settings and the same first losses', async () => {
   const link = '#/basics?v=1&seed=5&methods=plain,dropout&data=xor&noise=0.1&units=6';
   const first = [];

@@ -290,6 +290,35 @@ pub fn build(recipe: &Recipe, runs: usize, seed: u32) -> Result<Built> {
         .metric("batch_loss", &data_loss)
         .minimize(&loss, &mlp.params(), kind, &lr)?;
 
+    // Decision boundary on a grid over [-3, 3]².
+    let mut grid_points = Vec::with_capacity(2 * GRID * GRID);
+    for row in 0..GRID {
+        for col in 0..GRID {
+            let at = |k: usize| -3.0 + 6.0 * (k as f32 + 0.5) / GRID as f32;
+            grid_points.push(at(col));
+            grid_points.push(3.0 - (at(row) + 3.0));
+        }
+    }
+    let (grid_features, _) = features(&grid_points, &recipe.features);
+    let grid_x = g.input("grid", &[1, GRID * GRID, width], grid_features)?;
+    let grid_out = forward(&grid_x, false)?;
+    let grid = if regression || recipe.mse {
+        grid_out.clone()
+    } else {
+        grid_out.softmax()?.slice(1, 1)?
+    };
+    // The share of `labels` [1, rows, 1] that `out` classifies right.
+    let accuracy = |out: &Tensor, labels: &Tensor| -> Result<Tensor> {
+        let rows = labels.shape().0[1];
+        let labels = labels.reshape(&[1, rows])?;
+        if recipe.mse {
+            // The sign of the single output is the class.
+            let predicted = out.gt(&g.scalar(0.0)?)?.reshape(&[runs, rows])?;
+            predicted.eq_mask(&labels)?.mean_per_run()
+        } else {
+            nn::accuracy(out, &labels)
+        }
+    };
     // Evaluation on the whole train and test sets, no dropout, hard targets.
     let mut eval = Vec::new();
     for (name, x, y) in [("train", &x_train, &y_train), ("test", &x_test, &y_test)] {
@@ -304,15 +333,7 @@ pub fn build(recipe: &Recipe, runs: usize, seed: u32) -> Result<Built> {
             loss,
         ));
         if !regression {
-            let rows = y.shape().0[1];
-            let labels = y.reshape(&[1, rows])?;
-            let acc = if recipe.mse {
-                // The sign of the single output is the class.
-                let predicted = out.gt(&g.scalar(0.0)?)?.reshape(&[runs, rows])?;
-                predicted.eq_mask(&labels)?.mean_per_run()?
-            } else {
-                nn::accuracy(&out, &labels)?
-            };
+            let acc = accuracy(&out, y)?;
             eval.push((
                 if name == "train" {
                     "train_acc"
@@ -323,29 +344,26 @@ pub fn build(recipe: &Recipe, runs: usize, seed: u32) -> Result<Built> {
             ));
         }
     }
+    // Where the data's Bayes-optimal boundary is known: the share of the grid's square on which
+    // the network's class differs from the Bayes classifier's.
+    if let (Some(w), false) = (
+        data::bayes_direction(&recipe.data, recipe.noise),
+        regression,
+    ) {
+        let bayes: Vec<f32> = grid_points
+            .chunks(2)
+            .map(|p| (w[0] * p[0] + w[1] * p[1] > 0.0) as u8 as f32)
+            .collect();
+        let bayes = g.input("bayes", &[1, GRID * GRID, 1], bayes)?;
+        let agree = accuracy(&grid_out, &bayes)?;
+        eval.push(("bayes_gap", g.scalar(1.0)?.sub(&agree)?));
+    }
     let mut eval_all = eval[0].1.reshape(&[runs, 1])?;
     for (_, t) in &eval[1..] {
         eval_all = eval_all.concat(&t.reshape(&[runs, 1])?)?;
     }
     let eval_entry = Entry::new("eval").output(&eval_all);
 
-    // Decision boundary on a grid over [-3, 3]².
-    let mut grid_points = Vec::with_capacity(2 * GRID * GRID);
-    for row in 0..GRID {
-        for col in 0..GRID {
-            let at = |k: usize| -3.0 + 6.0 * (k as f32 + 0.5) / GRID as f32;
-            grid_points.push(at(col));
-            grid_points.push(3.0 - (at(row) + 3.0));
-        }
-    }
-    let (grid_features, _) = features(&grid_points, &recipe.features);
-    let grid_x = g.input("grid", &[1, GRID * GRID, width], grid_features)?;
-    let grid_out = forward(&grid_x, false)?;
-    let grid = if regression || recipe.mse {
-        grid_out
-    } else {
-        grid_out.softmax()?.slice(1, 1)?
-    };
     let grid_entry = Entry::new("grid").output(&grid);
 
     let program = Program::new(&g, vec![train_entry, eval_entry, grid_entry])?;

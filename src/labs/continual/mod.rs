@@ -661,6 +661,7 @@ pub fn views(groups: &[&Group], colours: &[usize], exp: &Experiment) -> Views {
                 extent: 0.0,
                 points: Arc::new(Vec::new()),
                 annotate: t <= 10,
+                line: None,
             });
         }
         for (k, grid) in g.boundaries.iter().enumerate() {
@@ -680,6 +681,7 @@ pub fn views(groups: &[&Group], colours: &[usize], exp: &Experiment) -> Views {
                 extent: g.stream.extent.unwrap_or(3.0),
                 points: Arc::new(points),
                 annotate: false,
+                line: None,
             });
         }
     }
