@@ -15,6 +15,10 @@ struct Params {
     same_layout: vec4<u32>,
 }
 
+// The op of unary_f32 and binary_f32, fixed when the pipeline is made: one pipeline per op, so
+// no invocation switches over ops at run time (misc.y carries it too, for the record).
+override OP: u32 = 0u;
+
 @group(0) @binding(0) var<storage, read> p: Params;
 @group(0) @binding(1) var<storage, read> a: array<f32>;
 @group(0) @binding(2) var<storage, read> b: array<f32>;
@@ -95,7 +99,7 @@ fn unary_f32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgro
     let i = linear_index(gid, groups);
     if (i >= p.misc.x) { return; }
     let x = a[p.offs.y + operand(i, 0u, p.a_stride)];
-    out[p.offs.x + i] = unary(p.misc.y, x);
+    out[p.offs.x + i] = unary(OP, x);
 }
 
 @compute @workgroup_size(64)
@@ -115,7 +119,7 @@ fn binary_f32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgr
     if (i >= p.misc.x) { return; }
     let x = a[p.offs.y + operand(i, 0u, p.a_stride)];
     let y = b[p.offs.z + operand(i, 1u, p.b_stride)];
-    out[p.offs.x + i] = binary(p.misc.y, x, y);
+    out[p.offs.x + i] = binary(OP, x, y);
 }
 
 @compute @workgroup_size(64)

@@ -54,6 +54,12 @@ const KERNELS: [(&str, &str); 14] = [
     ("random_f32", "random"),
 ];
 const OPTIMIZER_KERNEL: (&str, &str) = ("optimizer_step", "optim");
+/// Kernels compiled once per op code (the `OP` override of elementwise.wgsl), lazily, as
+/// programs need them: a switch over the op in every invocation costs SwiftShader a quarter to
+/// a half of these kernels' time.
+const SPECIALIZED: [&str; 2] = ["unary_f32", "binary_f32"];
+/// The op code's word in elementwise.wgsl's parameters (misc.y).
+const OP_WORD: usize = 21;
 /// Segments per optimizer dispatch (the size of the parameters. segment table).
 const MAX_SEGMENTS: usize = 64;
 const WORKGROUP: u32 = 64;
@@ -80,6 +86,9 @@ pub struct GpuContext {
     /// Adapter name and backend, for the page's badge and the CLI's JSON.
     pub adapter: String,
     pipelines: Arc<HashMap<&'static str, wgpu::ComputePipeline>>,
+    modules: Arc<HashMap<&'static str, wgpu::ShaderModule>>,
+    /// The specialized kernels compiled so far, by (kernel, op code).
+    specialized: Arc<Mutex<HashMap<(&'static str, u32), wgpu::ComputePipeline>>>,
     errors: Arc<Mutex<Vec<String>>>,
     lost: Arc<Mutex<Option<String>>>,
 }
@@ -127,7 +136,7 @@ impl GpuContext {
             *lost_sink.lock().unwrap() = Some(format!("{reason:?}: {message}"));
         });
         let scope = device.push_error_scope(wgpu::ErrorFilter::Validation);
-        let modules: HashMap<&str, wgpu::ShaderModule> = FAMILIES
+        let modules: HashMap<&'static str, wgpu::ShaderModule> = FAMILIES
             .iter()
             .map(|(family, src)| {
                 let source = format!("{COMMON}\n{src}");
@@ -140,6 +149,9 @@ impl GpuContext {
             .collect();
         let mut pipelines = HashMap::new();
         for (entry, family) in KERNELS.iter().chain([&OPTIMIZER_KERNEL]) {
+            if SPECIALIZED.contains(entry) {
+                continue;
+            }
             let pipeline = device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
                 label: Some(entry),
                 layout: None,
@@ -158,9 +170,41 @@ impl GpuContext {
             queue,
             adapter,
             pipelines: Arc::new(pipelines),
+            modules: Arc::new(modules),
+            specialized: Arc::new(Mutex::new(HashMap::new())),
             errors,
             lost,
         })
+    }
+
+    /// The pipeline of `kernel`; for a specialized one, its variant for op code `op`, compiled on
+    /// first use.
+    fn pipeline(&self, kernel: &'static str, op: Option<u32>) -> wgpu::ComputePipeline {
+        let Some(op) = op.filter(|_| SPECIALIZED.contains(&kernel)) else {
+            return self.pipelines[kernel].clone();
+        };
+        let mut cache = self.specialized.lock().unwrap();
+        cache
+            .entry((kernel, op))
+            .or_insert_with(|| {
+                let family = KERNELS
+                    .iter()
+                    .find(|(k, _)| *k == kernel)
+                    .map_or("elementwise", |(_, f)| *f);
+                self.device
+                    .create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+                        label: Some(kernel),
+                        layout: None,
+                        module: &self.modules[family],
+                        entry_point: Some(kernel),
+                        compilation_options: wgpu::PipelineCompilationOptions {
+                            constants: &[("OP", op as f64)],
+                            ..Default::default()
+                        },
+                        cache: None,
+                    })
+            })
+            .clone()
     }
 
     /// The first error the device reported since the last call, or device loss.
@@ -191,6 +235,7 @@ struct View {
 
 struct Dispatch {
     kernel: &'static str,
+    pipeline: wgpu::ComputePipeline,
     bind_group: wgpu::BindGroup,
     groups: (u32, u32, u32),
 }
@@ -284,9 +329,15 @@ pub struct GpuExec {
 /// the runner bounds the steps per frame instead).
 const MAX_IN_FLIGHT: usize = 4;
 
-/// A dispatch before the parameter buffer exists: kernel, parameter offset and size in bytes,
-/// storage bindings (slot, buffer index) and workgroup counts.
-type PendingDispatch = (&'static str, u64, u64, Vec<(u32, usize)>, (u32, u32, u32));
+/// A dispatch before the parameter buffer exists: kernel and its op code if it is specialized,
+/// parameter offset and size in bytes, storage bindings (slot, buffer index) and workgroups.
+type PendingDispatch = (
+    (&'static str, Option<u32>),
+    u64,
+    u64,
+    Vec<(u32, usize)>,
+    (u32, u32, u32),
+);
 
 /// Builds kernel parameters and bind groups while an executor is compiled.
 struct Builder<'a> {
@@ -328,8 +379,9 @@ impl Builder<'_> {
         self.params_bytes.extend_from_slice(bytes);
         let padded = (bytes.len() as u64).div_ceil(PARAMS_ALIGN) * PARAMS_ALIGN;
         self.params_bytes.resize((offset + padded) as usize, 0);
+        let op = SPECIALIZED.contains(&kernel).then(|| uniform[OP_WORD]);
         self.pending
-            .push((kernel, offset, bytes.len() as u64, bindings, groups));
+            .push(((kernel, op), offset, bytes.len() as u64, bindings, groups));
         self.pending.len() - 1
     }
     /// Creates the parameter buffer and every bind group.
@@ -346,8 +398,9 @@ impl Builder<'_> {
             .write_buffer(params_buffer, 0, &self.params_bytes);
         self.pending
             .into_iter()
-            .map(|(kernel, offset, size, bindings, groups)| {
-                let layout = self.ctx.pipelines[kernel].get_bind_group_layout(0);
+            .map(|((kernel, op), offset, size, bindings, groups)| {
+                let pipeline = self.ctx.pipeline(kernel, op);
+                let layout = pipeline.get_bind_group_layout(0);
                 let mut entries = vec![wgpu::BindGroupEntry {
                     binding: 0,
                     resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
@@ -372,6 +425,7 @@ impl Builder<'_> {
                     });
                 Dispatch {
                     kernel,
+                    pipeline,
                     bind_group,
                     groups,
                 }
@@ -1173,7 +1227,7 @@ impl GpuExec {
             });
             for w in &self.prologue {
                 let Work::Dispatch(d) = w;
-                pass.set_pipeline(&self.ctx.pipelines[d.kernel]);
+                pass.set_pipeline(&d.pipeline);
                 pass.set_bind_group(0, &d.bind_group, &[]);
                 pass.dispatch_workgroups(d.groups.0, d.groups.1, d.groups.2);
             }
@@ -1229,7 +1283,7 @@ impl GpuExec {
                 for _ in 0..chunk {
                     for w in &e.work {
                         let Work::Dispatch(d) = w;
-                        pass.set_pipeline(&self.ctx.pipelines[d.kernel]);
+                        pass.set_pipeline(&d.pipeline);
                         pass.set_bind_group(0, &d.bind_group, &[]);
                         pass.dispatch_workgroups(d.groups.0, d.groups.1, d.groups.2);
                     }
@@ -1298,7 +1352,7 @@ impl GpuExec {
                 {
                     let mut pass =
                         encoder.begin_compute_pass(&wgpu::ComputePassDescriptor::default());
-                    pass.set_pipeline(&self.ctx.pipelines[d.kernel]);
+                    pass.set_pipeline(&d.pipeline);
                     pass.set_bind_group(0, &d.bind_group, &[]);
                     for _ in 0..n {
                         pass.dispatch_workgroups(d.groups.0, d.groups.1, d.groups.2);
