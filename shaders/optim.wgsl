@@ -1,6 +1,7 @@
-// Fused optimizer steps: one dispatch updates every parameter of a run group. Parameters,
-// gradients and moments live in three arenas with the same layout; a segment table maps an
-// element to its parameter and run, and so to that run's learning rate.
+// Fused optimizer steps: one dispatch updates every parameter of a run group. Gradients and
+// moments live in two arenas with the same layout, each parameter's gradient starting a
+// workgroup; a segment table maps a workgroup to its parameter, and an element to its index in
+// the parameter arena and its run (and so that run's learning rate).
 
 struct Params {
     total: u32,          // elements updated by this optimizer (the gradient arena's size)
@@ -17,6 +18,10 @@ struct Params {
     _pad2: u32,
     hyper: vec4<f32>,    // sgd: momentum, weight decay; adam: beta1, beta2, eps, weight decay
     seg: array<vec4<u32>, 64>,  // gradient-arena start, elements per run, runs, parameter-arena start
+    // Per workgroup, the index of its segment in `seg`: segments start on workgroup boundaries
+    // in the gradient arena, so a lookup replaces a search over segments (which costs software
+    // GPUs half this kernel's time).
+    group_seg: array<u32>,
 }
 
 @group(0) @binding(0) var<storage, read> p: Params;
@@ -25,28 +30,17 @@ struct Params {
 @group(0) @binding(3) var<storage, read_write> moments: array<f32>;
 @group(0) @binding(4) var<storage, read> leaves: array<f32>;
 
-// The segment holding gradient-arena element u: (its run, its index in the parameter arena).
-// The loop only compares; the one integer division (slow on software GPUs, which have no vector
-// integer division) happens once, and only when the learning rate differs per run.
-fn locate(u: u32) -> vec2<u32> {
-    var seg = p.seg[0];
-    for (var s = 1u; s < p.segments; s = s + 1u) {
-        if (u >= p.seg[s].x) { seg = p.seg[s]; }
-    }
-    var run = 0u;
-    if (p.lr_len > 1u) { run = (u - seg.x) / seg.y; }
-    return vec2<u32>(run, seg.w + (u - seg.x));
-}
-
 @compute @workgroup_size(64)
 fn optimizer_step(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
     let local = linear_index(gid, groups);
     if (local >= p.count) { return; }
     let u = p.first + local;
-    let loc = locate(u);
+    let seg = p.seg[p.group_seg[local / WG]];
+    let rel = u - seg.x;
+    if (rel >= seg.y * seg.z) { return; }   // the padding after a segment
     var lr = leaves[p.lr_off];
-    if (p.lr_len > 1u) { lr = leaves[p.lr_off + min(loc.x, p.lr_len - 1u)]; }
-    let i = loc.y;
+    if (p.lr_len > 1u) { lr = leaves[p.lr_off + min(rel / seg.y, p.lr_len - 1u)]; }
+    let i = seg.w + rel;
     let g0 = grads[u];
     if (p.kind == 0u) {
         let g = g0 + p.hyper.y * theta[i];

@@ -281,3 +281,79 @@ fn a_lost_device_is_an_error_not_a_panic() {
         "{err}"
     );
 }
+
+#[test]
+fn fused_optimizers_match_the_cpu_with_odd_sizes_and_per_run_rates() {
+    let Some(ctx) = context() else { return };
+    // Parameters of sizes that are not multiples of a workgroup, each run with its own rate:
+    // every element must find its parameter and its run's rate in the fused kernel.
+    for kind in [
+        OptimizerKind::sgd(0.9),
+        OptimizerKind::adam(),
+        OptimizerKind::adamw(0.1),
+    ] {
+        let runs = 3;
+        let g = Graph::new(runs, 5);
+        let shapes: [&[usize]; 3] = [&[runs, 3, 70], &[runs, 1, 70], &[runs, 70, 1]];
+        let inits: Vec<Vec<f32>> = shapes
+            .iter()
+            .enumerate()
+            .map(|(i, d)| {
+                let n: usize = d.iter().product();
+                (0..n)
+                    .map(|k| ((k * 7 + i) % 11) as f32 / 11.0 - 0.5)
+                    .collect()
+            })
+            .collect();
+        let params: Vec<_> = shapes
+            .iter()
+            .zip(&inits)
+            .enumerate()
+            .map(|(i, (d, init))| g.param(&format!("p{i}"), d, init.clone()).unwrap())
+            .collect();
+        let x = g
+            .input("x", &[1, 4, 3], (0..12).map(|k| k as f32 / 12.0).collect())
+            .unwrap();
+        let h = x
+            .matmul(&params[0])
+            .unwrap()
+            .add(&params[1])
+            .unwrap()
+            .tanh()
+            .unwrap();
+        let loss = h
+            .matmul(&params[2])
+            .unwrap()
+            .square()
+            .unwrap()
+            .mean_per_run()
+            .unwrap();
+        let lr = g.per_run("lr", &[0.01, 0.05, 0.002]).unwrap();
+        let train = Entry::new("train")
+            .minimize(&loss, &params, kind.clone(), &lr)
+            .unwrap();
+        let p = Program::new(&g, vec![train]).unwrap();
+        let mut cpu = CpuExec::new(&p).unwrap();
+        let mut gpu = pollster::block_on(GpuExec::new(&ctx, &p)).unwrap();
+        cpu.run(0, 20).unwrap();
+        gpu.run(0, 20).unwrap();
+        for (t, init) in params.iter().zip(&inits) {
+            let (want, got) = (
+                cpu.read(t).unwrap(),
+                pollster::block_on(gpu.read(t)).unwrap(),
+            );
+            let err = max_rel_err(&got, &want);
+            assert!(
+                err < 1e-4,
+                "{kind:?} {:?}: relative error {err:e}",
+                t.dims()
+            );
+            // Every run moved its parameters.
+            for r in 0..runs {
+                let n = want.len() / runs;
+                let moved = (r * n..(r + 1) * n).any(|k| (want[k] - init[k]).abs() > 1e-6);
+                assert!(moved, "{kind:?} {:?}: run {r} did not move", t.dims());
+            }
+        }
+    }
+}

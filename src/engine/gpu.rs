@@ -574,6 +574,8 @@ impl GpuExec {
         let mut grad_slot: HashMap<usize, (usize, usize)> = HashMap::new(); // grad node -> (entry, offset)
         let mut grad_arena: Vec<Option<usize>> = vec![None; program.entries.len()];
         let mut grad_offsets: Vec<Vec<usize>> = vec![Vec::new(); program.entries.len()];
+        // Each entry's gradient arena size in elements, padding included.
+        let mut grad_sizes = vec![0usize; program.entries.len()];
         let mut grad_count: HashMap<usize, usize> = HashMap::new();
         for e in &program.entries {
             if let Some(u) = &e.update {
@@ -584,14 +586,18 @@ impl GpuExec {
         }
         for (k, e) in program.entries.iter().enumerate() {
             if let Some(u) = &e.update {
-                let mut offset = 0;
+                let mut offset = 0usize;
                 for g in &u.grads {
+                    // Each gradient starts a workgroup, so the optimizer kernel finds an
+                    // element's parameter from its workgroup in a table, not by a search.
+                    offset = offset.next_multiple_of(WORKGROUP as usize);
                     grad_offsets[k].push(offset);
                     if grad_count[&g.id] == 1 {
                         grad_slot.insert(g.id, (k, offset));
                     }
                     offset += g.shape().numel();
                 }
+                grad_sizes[k] = offset;
                 grad_arena[k] = Some(b.storage(&format!("{}.grads", e.name), offset));
             }
         }
@@ -1019,7 +1025,7 @@ impl GpuExec {
                         list.extend(copy(&mut b, view(&views, g.id)?, slot, &g.shape()));
                     }
                 }
-                let total: usize = u.grads.iter().map(|g| g.shape().numel()).sum();
+                let total = grad_sizes[k];
                 let moments = b.storage(&format!("{}.moments", e.name), total * u.kind.moments());
                 let lr = view(&views, u.lr.id)?;
                 if lr.buffer != leaves {
@@ -1055,7 +1061,6 @@ impl GpuExec {
                         ]
                     })
                     .collect();
-                // optim.wgsl finds an element's segment as the last one starting at or before it.
                 debug_assert!(segments.windows(2).all(|w| w[0][0] < w[1][0]));
                 for chunk in segments.chunks(MAX_SEGMENTS) {
                     let first = chunk[0][0];
@@ -1080,6 +1085,15 @@ impl GpuExec {
                         uni.extend_from_slice(s);
                     }
                     uni.resize(16 + 4 * MAX_SEGMENTS, 0);
+                    // Per workgroup, its segment: the last one starting at or before it (it may
+                    // end in the padding after that segment, which the kernel skips).
+                    let groups = (count as usize).div_ceil(WORKGROUP as usize);
+                    uni.extend((0..groups).map(|wg| {
+                        let start = first + wg as u32 * WORKGROUP;
+                        (chunk.iter().rposition(|s| s[0] <= start).unwrap_or(0)) as u32
+                    }));
+                    // The struct's size is a multiple of its 16-byte alignment.
+                    uni.resize(uni.len().next_multiple_of(4), 0);
                     list.push(b.dispatch(
                         "optimizer_step",
                         &uni,
