@@ -46,6 +46,13 @@ async fn bench_cpu(w: Workload, runs: usize) -> Result<Figure, EngineError> {
     Ok(Figure::new("cpu (wasm)", w, runs, m))
 }
 
+/// The page's WebGPU context, or why there is none.
+fn device(gpu: &SharedGpu) -> Result<crate::engine::gpu::GpuContext, EngineError> {
+    gpu.borrow()
+        .clone()
+        .ok_or_else(|| EngineError::NoGpu("no WebGPU device".into()))
+}
+
 /// Trains on WebGPU, waiting for the device after each batch so the time is the device's.
 async fn bench_gpu(
     gpu: &SharedGpu,
@@ -53,10 +60,7 @@ async fn bench_gpu(
     w: Workload,
     runs: usize,
 ) -> Result<Figure, EngineError> {
-    let ctx = gpu
-        .borrow()
-        .clone()
-        .ok_or_else(|| EngineError::NoGpu("no WebGPU device".into()))?;
+    let ctx = device(gpu)?;
     let mut exec = GpuExec::new(&ctx, &w.program(runs, 1)?).await?;
     exec.run(0, 1)?;
     exec.finish().await?;
@@ -103,10 +107,7 @@ async fn bench_gpu(
 
 /// One WebGPU step of `w` at `runs` runs, each dispatch timed alone (see `GpuExec::profile`).
 async fn profile_gpu(gpu: &SharedGpu, w: Workload, runs: usize) -> Result<String, EngineError> {
-    let ctx = gpu
-        .borrow()
-        .clone()
-        .ok_or_else(|| EngineError::NoGpu("no WebGPU device".into()))?;
+    let ctx = device(gpu)?;
     let mut exec = GpuExec::new(&ctx, &w.program(runs, 1)?).await?;
     exec.run(0, 3)?;
     exec.finish().await?;

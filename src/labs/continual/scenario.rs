@@ -73,6 +73,17 @@ impl Stream {
     }
 }
 
+/// A domain-incremental stream of digit tasks: every task uses all ten outputs.
+fn digit_domains(tasks: Vec<Task>) -> Stream {
+    Stream {
+        setting: Setting::DomainIncremental,
+        dims: digits::PIXELS,
+        outputs: digits::CLASSES,
+        tasks,
+        extent: None,
+    }
+}
+
 fn part(d: &digits::Digits) -> Part {
     Part {
         x: d.x.clone(),
@@ -148,13 +159,7 @@ pub fn build(name: &str, tasks: usize, rotation: f32, seed: u32) -> Result<Strea
                     })
                 })
                 .collect::<Result<Vec<_>, String>>()?;
-            Ok(Stream {
-                setting: Setting::DomainIncremental,
-                dims: digits::PIXELS,
-                outputs: digits::CLASSES,
-                tasks,
-                extent: None,
-            })
+            Ok(digit_domains(tasks))
         }
         "random-labels" => {
             // Memorisation tasks (Lyle et al. 2023; Kumar et al. 2024): the same images, new
@@ -180,13 +185,7 @@ pub fn build(name: &str, tasks: usize, rotation: f32, seed: u32) -> Result<Strea
                     }
                 })
                 .collect();
-            Ok(Stream {
-                setting: Setting::DomainIncremental,
-                dims: digits::PIXELS,
-                outputs: digits::CLASSES,
-                tasks,
-                extent: None,
-            })
+            Ok(digit_domains(tasks))
         }
         "moons" => {
             // Two moons, turned `rotation` degrees further each task about the origin.
