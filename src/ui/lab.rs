@@ -809,6 +809,13 @@ fn colour(p: f32) -> [u8; 3] {
     [r as u8, g as u8, b as u8]
 }
 
+/// The 2-D drawing context of a mounted canvas (`None` before it mounts).
+fn context_2d(canvas: NodeRef<leptos::html::Canvas>) -> Option<web_sys::CanvasRenderingContext2d> {
+    let el = canvas.get()?;
+    let el: &web_sys::HtmlCanvasElement = el.unchecked_ref();
+    el.get_context("2d").ok()??.dyn_into().ok()
+}
+
 /// A method's heatmap (the Basics decision boundary: P(class 1) of the first run) with the data.
 #[component]
 fn Heatmap(map: HeatmapView) -> impl IntoView {
@@ -830,12 +837,7 @@ fn Heatmap(map: HeatmapView) -> impl IntoView {
     let cell = cell.max(1);
     let (width, height) = (cols * cell, rows * cell);
     Effect::new(move |_| {
-        let Some(el) = canvas.get() else { return };
-        let el: &web_sys::HtmlCanvasElement = el.unchecked_ref();
-        let Ok(Some(ctx)) = el.get_context("2d") else {
-            return;
-        };
-        let Ok(ctx) = ctx.dyn_into::<web_sys::CanvasRenderingContext2d>() else {
+        let Some(ctx) = context_2d(canvas) else {
             return;
         };
         // Each cell is `cell` × `cell` pixels, so points and values can be drawn crisply on top.
@@ -969,12 +971,7 @@ fn Network(net: NetworkView) -> impl IntoView {
     let method = net.method.clone();
     let file = format!("network-{}.png", net.method);
     Effect::new(move |_| {
-        let Some(el) = canvas.get() else { return };
-        let el: &web_sys::HtmlCanvasElement = el.unchecked_ref();
-        let Ok(Some(ctx)) = el.get_context("2d") else {
-            return;
-        };
-        let Ok(ctx) = ctx.dyn_into::<web_sys::CanvasRenderingContext2d>() else {
+        let Some(ctx) = context_2d(canvas) else {
             return;
         };
         ctx.set_fill_style_str("#fff");

@@ -1,36 +1,13 @@
 // End-to-end: the built app (dist/) in Debian's Chromium with WebGPU on, driven by Playwright.
 // Run by scripts/test.sh after `trunk build --release`.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chromium } from 'playwright-core';
-import { mkdir } from 'node:fs/promises';
-import { serveDist, chromiumFlags } from './serve-dist.mjs';
+import { useBrowser, open } from './lab-helpers.mjs';
 
-let server, browser, base;
-before(async () => {
-  server = await serveDist(process.env.DIST ?? 'dist');
-  base = `http://127.0.0.1:${server.address().port}/`;
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: chromiumFlags });
-  await mkdir('test-results', { recursive: true });
-});
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
-
-async function open(fragment, flags = {}) {
-  const page = await browser.newPage({ viewport: { width: 1200, height: 700 } });
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  if (flags.noWebGpu) {
-    await page.addInitScript(() => { Object.defineProperty(navigator, 'gpu', { value: undefined }); });
-  }
-  await page.goto(base + fragment);
-  return { page, errors };
-}
+useBrowser();
 
 test('the page loads with the WebGPU badge', async () => {
-  const { page, errors } = await open('#/bench');
+  const { page, errors } = await open('#/bench', { viewport: { width: 1200, height: 700 } });
   await page.waitForFunction(() => { const t = document.querySelector('#backend-badge')?.textContent; return !!t && !t.includes('checking'); });
   const badge = await page.textContent('#backend-badge');
   assert.match(badge, /^WebGPU/, `badge says ${badge}`);
@@ -40,7 +17,7 @@ test('the page loads with the WebGPU badge', async () => {
 });
 
 test('the benchmark trains on the CPU and on WebGPU', async () => {
-  const { page, errors } = await open('#/bench?auto');
+  const { page, errors } = await open('#/bench?auto', { viewport: { width: 1200, height: 700 } });
   await page.waitForFunction(() => document.querySelector('#bench-status')?.textContent === 'done', null, { timeout: 120_000 });
   const figures = JSON.parse(await page.textContent('#bench-json'));
   const backends = new Set(figures.map((f) => f.backend.split(' ')[0]));
@@ -56,7 +33,7 @@ test('the benchmark trains on the CPU and on WebGPU', async () => {
 });
 
 test('without WebGPU the badge says CPU and why, and the CPU benchmark still runs', async () => {
-  const { page, errors } = await open('#/bench?auto', { noWebGpu: true });
+  const { page, errors } = await open('#/bench?auto', { gpu: false, viewport: { width: 1200, height: 700 } });
   await page.waitForFunction(() => document.querySelector('#bench-status')?.textContent === 'done', null, { timeout: 120_000 });
   const badge = await page.textContent('#backend-badge');
   assert.match(badge, /^CPU \(/, `badge says ${badge}`);

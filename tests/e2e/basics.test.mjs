@@ -1,36 +1,9 @@
 // End-to-end tests of the Basics lab page in Chromium with WebGPU on (SwiftShader here).
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chromium } from 'playwright-core';
-import { mkdir } from 'node:fs/promises';
-import { serveDist, chromiumFlags } from './serve-dist.mjs';
+import { useBrowser, open, playToEnd } from './lab-helpers.mjs';
 
-let server, browser, base;
-before(async () => {
-  server = await serveDist(process.env.DIST ?? 'dist');
-  base = `http://127.0.0.1:${server.address().port}/`;
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: chromiumFlags });
-  await mkdir('test-results', { recursive: true });
-});
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
-
-async function open(fragment) {
-  const page = await browser.newPage({ viewport: { width: 1300, height: 1000 } });
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(base + fragment);
-  await page.waitForFunction(() => { const t = document.querySelector('#backend-badge')?.textContent; return !!t && !t.includes('checking'); });
-  return { page, errors };
-}
-
-async function playToEnd(page, steps) {
-  await page.click('#play');
-  await page.waitForFunction((n) => document.querySelector('#step-counter')?.textContent === String(n), steps, { timeout: 120_000 });
-  await page.waitForFunction(() => document.querySelector('#play')?.textContent === 'Play');
-}
+useBrowser();
 
 test('play trains the circle to at least 90% test accuracy, with curves and a boundary', async () => {
   const { page, errors } = await open('#/basics?v=1&lr=0.1&steps=300');
@@ -110,9 +83,7 @@ test('keyboard: s steps, space plays and pauses, r resets', async () => {
 });
 
 test('export writes the history as CSV and JSON', async () => {
-  const page = await browser.newPage({ viewport: { width: 1300, height: 1000 }, acceptDownloads: true });
-  await page.goto(base + '#/basics?v=1&runs=2&methods=plain,l2');
-  await page.waitForFunction(() => { const t = document.querySelector('#backend-badge')?.textContent; return !!t && !t.includes('checking'); });
+  const { page } = await open('#/basics?v=1&runs=2&methods=plain,l2', { downloads: true });
   await page.click('#step');
   await page.waitForFunction(() => document.querySelectorAll('#finals tbody tr').length === 2);
   const read = async (button) => {
@@ -155,11 +126,7 @@ test('classroom mode: hidden controls and presentation live in the link and rese
 });
 
 test('copy link, PNG export of a chart and a boundary, and the speed control', async () => {
-  const context = await browser.newContext({ viewport: { width: 1300, height: 1000 }, acceptDownloads: true });
-  await context.grantPermissions(['clipboard-read', 'clipboard-write']);
-  const page = await context.newPage();
-  await page.goto(base + '#/basics?v=1&seed=3&steps=100000');
-  await page.waitForFunction(() => { const t = document.querySelector('#backend-badge')?.textContent; return !!t && !t.includes('checking'); });
+  const { page } = await open('#/basics?v=1&seed=3&steps=100000', { downloads: true, clipboard: true });
   await page.click('#copy-link');
   await page.waitForFunction(() => document.querySelector('.status')?.textContent === 'link copied');
   assert.equal(await page.evaluate(() => navigator.clipboard.readText()), await page.evaluate(() => location.href));
@@ -188,7 +155,7 @@ test('copy link, PNG export of a chart and a boundary, and the speed control', a
   await page.click('#play');
   const fast = Number(await page.textContent('#step-counter'));
   assert.ok(slow > 0 && slow * 3 < fast, `one step a frame ran ${slow} steps, uncapped ${fast}`);
-  await context.close();
+  await page.close();
 });
 
 test('a lost GPU hands the run to the CPU and the badge says so', async () => {

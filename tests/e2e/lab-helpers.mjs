@@ -1,4 +1,4 @@
-// Shared by the lab pages' end-to-end tests: one browser and one static server per test file,
+// Shared by the end-to-end tests: one browser and one static server per test file,
 // opening a lab link (optionally with WebGPU hidden), and playing.
 import { before, after } from 'node:test';
 import { chromium } from 'playwright-core';
@@ -21,9 +21,14 @@ export function useBrowser() {
   });
 }
 
-/// Opens `fragment` and waits for the backend badge to settle; `gpu: false` hides WebGPU.
-export async function open(fragment, { gpu = true } = {}) {
-  const page = await browser.newPage({ viewport: { width: 1300, height: 1100 } });
+/// Opens `fragment` in a fresh context and waits for the backend badge to settle. Options:
+/// `gpu: false` hides WebGPU, `downloads` accepts downloads, `clipboard` grants the clipboard,
+/// `viewport` sizes the page. Closing the page closes its context.
+export async function open(fragment, { gpu = true, downloads = false, clipboard = false, viewport = { width: 1300, height: 1100 } } = {}) {
+  const context = await browser.newContext({ viewport, acceptDownloads: downloads });
+  if (clipboard) await context.grantPermissions(['clipboard-read', 'clipboard-write']);
+  const page = await context.newPage();
+  page.on('close', () => context.close());
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
   if (!gpu) {
