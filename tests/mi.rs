@@ -1,6 +1,8 @@
 //! The mutual-information lab: each estimator's formula and gradient on hand-made score
 //! matrices, and the claims of Poole et al. (2019) and Song & Ermon (2020) on the staircase.
 
+mod common;
+
 use methodlab::engine::{grad, CpuExec, Entry, Graph, Program, Tensor};
 use methodlab::labs::mi::methods::{bound, Estimator, Scores};
 
@@ -157,32 +159,11 @@ fn mine_gradient_uses_the_moving_average() {
 /// narrower one keeps this test near a minute per method on the CPU backend), Adam at 1e-3,
 /// 3 seeds. Each method runs on its own thread.
 fn staircase() -> std::collections::BTreeMap<String, Vec<methodlab::runner::RunReport>> {
-    use methodlab::experiment::Experiment;
-    let labs = methodlab::labs::registry();
-    let lab = labs.iter().find(|l| l.id == "mi").unwrap().clone();
-    let methods = ["infonce", "nwj", "dv", "js", "smile"];
-    let threads: Vec<_> = methods
-        .iter()
-        .map(|m| {
-            let lab = lab.clone();
-            let link = format!(
-                "#/mi?v=1&runs=3&hidden=64&steps=4000&first=2&stride=8&levels=2&lr=0.001&methods={m}"
-            );
-            std::thread::spawn(move || {
-                let (exp, problems) = Experiment::from_link(&link, std::slice::from_ref(&lab));
-                assert!(problems.is_empty(), "{problems:?}");
-                let report =
-                    pollster::block_on(methodlab::runner::run_headless(&exp, &lab, None, None))
-                        .unwrap();
-                report.runs
-            })
-        })
-        .collect();
-    methods
-        .iter()
-        .zip(threads)
-        .map(|(m, t)| (m.to_string(), t.join().unwrap()))
-        .collect()
+    common::run_methods(
+        "mi",
+        "runs=3&hidden=64&steps=4000&first=2&stride=8&levels=2&lr=0.001",
+        &["infonce", "nwj", "dv", "js", "smile"],
+    )
 }
 
 #[test]
