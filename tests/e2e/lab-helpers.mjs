@@ -6,6 +6,18 @@ import { mkdir } from 'node:fs/promises';
 import { serveDist, chromiumFlags } from './serve-dist.mjs';
 
 let server, browser, base;
+/// Every context `open` made and not yet closed, and the closes under way. A close is awaited
+/// in `after` before the browser goes: a close that nobody awaits would reject once the browser
+/// is gone, and Node's test runner fails the file for that activity after its tests ended.
+const contexts = new Set();
+const closing = new Set();
+
+/// Closes a context once, and never rejects: a context whose browser is already gone is closed.
+function closeContext(context) {
+  if (!contexts.delete(context)) return;
+  const done = context.close().catch(() => {}).finally(() => closing.delete(done));
+  closing.add(done);
+}
 
 /// Registers the file's before/after hooks: serve dist/, launch Chromium with WebGPU on.
 export function useBrowser() {
@@ -16,7 +28,9 @@ export function useBrowser() {
     await mkdir('test-results', { recursive: true });
   });
   after(async () => {
-    await browser?.close();
+    for (const context of [...contexts]) closeContext(context);
+    await Promise.all([...closing]);
+    await browser?.close().catch(() => {});
     server?.close();
   });
 }
@@ -27,8 +41,9 @@ export function useBrowser() {
 export async function open(fragment, { gpu = true, downloads = false, clipboard = false, viewport = { width: 1300, height: 1100 } } = {}) {
   const context = await browser.newContext({ viewport, acceptDownloads: downloads });
   if (clipboard) await context.grantPermissions(['clipboard-read', 'clipboard-write']);
+  contexts.add(context);
   const page = await context.newPage();
-  page.on('close', () => context.close());
+  page.on('close', () => closeContext(context));
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
   if (!gpu) {
