@@ -78,16 +78,15 @@ impl Workload {
             let link = format!("#/continual?v=1&scenario=permuted&methods={method}");
             let (exp, _) =
                 crate::experiment::Experiment::from_link(&link, std::slice::from_ref(&lab));
-            let mut recipe = continual::model::Recipe::from_settings(&exp);
-            recipe.method = continual::method(method, &exp, &lab);
-            let stream =
-                continual::scenario::build("permuted", 5, 0.0, seed).map_err(|detail| {
-                    crate::engine::EngineError::Invalid {
-                        op: "bench",
-                        detail,
-                    }
-                })?;
-            return Ok(continual::model::build(&recipe, &stream, runs, seed)?.program);
+            let recipe = continual::model::Recipe::from_settings(&exp);
+            let mut hooks = continual::methods::make(method, &exp)?;
+            let stream = crate::data::tasks::build("permuted", 5, 0.0, seed).map_err(|detail| {
+                crate::engine::EngineError::Invalid {
+                    op: "bench",
+                    detail,
+                }
+            })?;
+            return Ok(continual::model::build(&recipe, &stream, runs, seed, &mut *hooks)?.program);
         }
         let g = Graph::new(runs, seed);
         let step = g.step_counter()?;

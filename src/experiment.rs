@@ -4,7 +4,7 @@
 //! bad key or value becomes a `LinkProblem` naming the key, the value and what is allowed, and the
 //! key keeps its default. The CLI turns problems into exit status 2; the page shows them and runs.
 
-use crate::labs::{LabDecl, Value};
+use crate::decl::{Knobs, LabDecl, MethodDecl, Value};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt;
@@ -416,6 +416,17 @@ impl Experiment {
     }
 
     /// The value of a knob of an enabled method, or its default.
+    /// Method `method`'s knobs: this experiment's choices over the declared defaults.
+    pub fn knobs<'a>(&'a self, method: &'a MethodDecl) -> Knobs<'a> {
+        Knobs {
+            method,
+            chosen: self
+                .methods
+                .iter()
+                .find(|m| m.id == method.id)
+                .map(|m| &m.knobs),
+        }
+    }
     pub fn knob(&self, lab: &LabDecl, method: &str, knob: &str) -> Option<Value> {
         let decl = lab.method(method)?.knobs.iter().find(|s| s.key == knob)?;
         let chosen = self.methods.iter().find(|m| m.id == method)?;

@@ -3,9 +3,12 @@
 
 pub mod bench;
 pub mod data;
+pub mod decl;
 pub mod engine;
 pub mod experiment;
+pub mod history;
 pub mod labs;
 pub mod runner;
 #[cfg(feature = "web")]
 pub mod ui;
+pub mod views;

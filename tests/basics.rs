@@ -1,8 +1,9 @@
 //! The Basics lab run headless on the CPU backend: it learns, it reproduces, it reports divergence.
 
 use methodlab::experiment::Experiment;
+use methodlab::history::ExperimentReport;
 use methodlab::labs::registry;
-use methodlab::runner::{run_headless, ExperimentReport};
+use methodlab::runner::run_headless;
 
 fn run(link: &str, steps: Option<u32>) -> ExperimentReport {
     let labs = registry();

@@ -11,9 +11,8 @@ fn trained(link: &str, method: &str, steps: u32) -> Group {
     let (mut exp, problems) = Experiment::from_link(link, &labs);
     assert!(problems.is_empty(), "{problems:?}");
     exp.runs = 5;
-    let lab = labs.iter().find(|l| l.id == "basics").unwrap();
     pollster::block_on(async {
-        let mut g = Group::new(&exp, lab, method, None).await.unwrap();
+        let mut g = Group::new(&exp, method, None).await.unwrap();
         g.train(steps).unwrap();
         g.evaluate().await.unwrap();
         g

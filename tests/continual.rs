@@ -5,9 +5,9 @@
 mod common;
 
 use methodlab::experiment::Experiment;
+use methodlab::history::RunReport;
 use methodlab::labs::continual::methods::{ewc, magmax, replay};
 use methodlab::labs::continual::summary;
-use methodlab::runner::RunReport;
 use std::collections::BTreeMap;
 
 #[test]

@@ -3,8 +3,8 @@
 
 mod common;
 
+use methodlab::history::RunReport;
 use methodlab::labs::merging::merge;
-use methodlab::runner::RunReport;
 
 const A: [f32; 6] = [0.5, -0.2, 0.05, 0.0, -0.9, 0.3];
 const B: [f32; 6] = [-0.4, -0.1, 0.6, 0.2, -0.3, 0.01];

@@ -158,7 +158,7 @@ fn mine_gradient_uses_the_moving_average() {
 /// 10 nats, 4000 steps each (their schedule), a 2×64 separable critic (theirs is 2×256: the
 /// narrower one keeps this test near a minute per method on the CPU backend), Adam at 1e-3,
 /// 3 seeds. Each method runs on its own thread.
-fn staircase() -> std::collections::BTreeMap<String, Vec<methodlab::runner::RunReport>> {
+fn staircase() -> std::collections::BTreeMap<String, Vec<methodlab::history::RunReport>> {
     common::run_methods(
         "mi",
         "runs=3&hidden=64&steps=4000&first=2&stride=8&levels=2&lr=0.001",

@@ -2,6 +2,7 @@
 //! browser, the CLI and the tests see the same points.
 
 pub mod digits;
+pub mod tasks;
 
 use crate::engine::rng;
 

@@ -44,3 +44,12 @@ pub fn normal(seed: u32, stream: u32, counter: u32, index: u32) -> f32 {
 pub fn run_seed(base_seed: u32, run: usize) -> u32 {
     base_seed.wrapping_add(run as u32)
 }
+
+/// A 64-bit mix (splitmix64's finaliser), for the host's seeded choices between phases (a
+/// reservoir's order, DARE's drops): not drawn on the device, so it need not match WGSL.
+pub fn mix64(mut z: u64) -> u64 {
+    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}

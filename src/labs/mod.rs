@@ -1,440 +1,162 @@
-//! Lab declarations: each lab declares its settings, methods (with their papers and knobs) and
-//! metrics once; the page's controls, the share link, validation, the CLI and the docs are all
-//! derived from these declarations. No lab writes its own form or URL parsing.
+//! The labs: the registry (the one list of labs) and the two traits every lab implements.
+//!
+//! A lab is one folder here and one line in `LABS`. It implements [`Lab`]: its declaration, how
+//! many steps an experiment takes, a run group for one method on a backend, and the views of a
+//! session's groups. Its run groups implement [`RunGroup`], through which the driver, the page and
+//! the CLI step, observe and report every lab alike. Nothing outside this file matches on a lab's
+//! id.
 
 pub mod basics;
 pub mod continual;
 pub mod merging;
 pub mod mi;
 
+pub use crate::decl::*;
 use crate::engine::gpu::GpuContext;
 use crate::engine::{EngineError, Exec, Result};
 use crate::experiment::Experiment;
-use crate::runner::{History, Picture, RunReport, Views};
-use serde::Serialize;
+use crate::history::{History, RunReport};
+use crate::views::{Picture, Views};
+use std::any::Any;
+use std::future::Future;
+use std::pin::Pin;
 
-/// The allowed values of a setting or knob.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(tag = "type", rename_all = "lowercase")]
-pub enum Kind {
-    Int {
-        min: i64,
-        max: i64,
-    },
-    /// `log`: the control moves on a log scale (learning rates, λ).
-    Float {
-        min: f64,
-        max: f64,
-        log: bool,
-    },
-    Choice {
-        options: &'static [&'static str],
-    },
-    Bool,
-}
-
-/// A setting's value. Choices are stored by name so links stay readable.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(untagged)]
-pub enum Value {
-    Int(i64),
-    Float(f64),
-    Choice(String),
-    Bool(bool),
-}
-
-impl Value {
-    pub fn as_f64(&self) -> f64 {
-        match self {
-            Value::Int(v) => *v as f64,
-            Value::Float(v) => *v,
-            Value::Bool(b) => *b as u8 as f64,
-            Value::Choice(_) => f64::NAN,
-        }
-    }
-    pub fn as_str(&self) -> &str {
-        match self {
-            Value::Choice(s) => s,
-            _ => "",
-        }
-    }
-    pub fn as_bool(&self) -> bool {
-        matches!(self, Value::Bool(true))
-    }
-    /// How the value is written in a link: shortest round-tripping form.
-    pub fn to_link(&self) -> String {
-        match self {
-            Value::Int(v) => v.to_string(),
-            Value::Float(v) => format!("{v}"),
-            Value::Choice(s) => s.clone(),
-            Value::Bool(b) => if *b { "1" } else { "0" }.into(),
-        }
-    }
-}
-
-/// One setting of a lab, or one knob of a method.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Setting {
-    pub key: &'static str,
-    pub label: &'static str,
-    pub kind: Kind,
-    pub default: Value,
-    pub unit: &'static str,
-    pub help: &'static str,
-}
-
-impl Setting {
-    /// Parses a link value, or says why not, naming the allowed range.
-    pub fn parse(&self, text: &str) -> std::result::Result<Value, String> {
-        let range = self.range();
-        match &self.kind {
-            Kind::Int { min, max } => match text.parse::<i64>() {
-                Ok(v) if (*min..=*max).contains(&v) => Ok(Value::Int(v)),
-                _ => Err(format!("expected an integer in {range}")),
-            },
-            Kind::Float { min, max, .. } => match text.parse::<f64>() {
-                Ok(v) if v.is_finite() && *min <= v && v <= *max => Ok(Value::Float(v)),
-                _ => Err(format!("expected a number in {range}")),
-            },
-            Kind::Choice { options } => match options.iter().find(|o| **o == text) {
-                Some(o) => Ok(Value::Choice((*o).to_string())),
-                None => Err(format!("expected one of {range}")),
-            },
-            Kind::Bool => match text {
-                "1" | "true" | "on" => Ok(Value::Bool(true)),
-                "0" | "false" | "off" => Ok(Value::Bool(false)),
-                _ => Err("expected 1 or 0".into()),
-            },
-        }
-    }
-    /// The allowed values, as a person reads them.
-    pub fn range(&self) -> String {
-        match &self.kind {
-            Kind::Int { min, max } => format!("[{min}, {max}]"),
-            Kind::Float { min, max, .. } => format!("[{min}, {max}]"),
-            Kind::Choice { options } => options.join(", "),
-            Kind::Bool => "0, 1".into(),
-        }
-    }
-}
-
-/// Where a method comes from.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Paper {
-    pub title: &'static str,
-    pub url: &'static str,
-}
-
-/// A method a lab can compare, with its own knobs.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct MethodDecl {
-    pub id: &'static str,
-    pub title: &'static str,
-    pub paper: Option<Paper>,
-    /// What to look for in the views.
-    pub explain: &'static str,
-    pub knobs: Vec<Setting>,
-}
-
-/// A ready-made experiment that tells one story, as the query part of a share link.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Preset {
-    pub id: &'static str,
-    pub title: &'static str,
-    /// `key=value&…` after `#/<lab>?v=1&`; empty for the lab's defaults.
-    pub query: &'static str,
-}
-
-/// Everything the generic parts need to know about a lab.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct LabDecl {
-    pub id: &'static str,
-    pub title: &'static str,
-    pub summary: &'static str,
-    pub settings: Vec<Setting>,
-    pub methods: Vec<MethodDecl>,
-    /// Methods enabled when a link names none.
-    pub default_methods: Vec<&'static str>,
-    /// Metric names the runs report (CLI and export keys).
-    pub metrics: Vec<&'static str>,
-    pub presets: Vec<Preset>,
-}
-
-impl LabDecl {
-    pub fn setting(&self, key: &str) -> Option<&Setting> {
-        self.settings.iter().find(|s| s.key == key)
-    }
-    pub fn method(&self, id: &str) -> Option<&MethodDecl> {
-        self.methods.iter().find(|m| m.id == id)
-    }
-    /// The share link of a preset.
-    pub fn preset_link(&self, preset: &Preset) -> String {
-        if preset.query.is_empty() {
-            format!("#/{}?v=1", self.id)
-        } else {
-            format!("#/{}?v=1&{}", self.id, preset.query)
-        }
-    }
-}
+/// A boxed future that stays on its thread: the GPU context is not `Send`, and in the browser
+/// nothing is.
+pub type LocalFuture<'a, T> = Pin<Box<dyn Future<Output = T> + 'a>>;
 
 /// Every lab, in the order the page lists them. The first is the default.
+pub static LABS: [&dyn Lab; 4] = [
+    &basics::Basics,
+    &continual::Continual,
+    &mi::Mi,
+    &merging::Merging,
+];
+
+/// Every lab's declaration, in the registry's order.
 pub fn registry() -> Vec<LabDecl> {
-    vec![
-        basics::declaration(),
-        continual::declaration(),
-        mi::declaration(),
-        merging::declaration(),
-    ]
+    LABS.iter().map(|l| l.declaration()).collect()
 }
 
-/// One method's run group in whichever lab: the runner and the page drive every lab through it.
-pub enum Group {
-    Basics(Box<basics::Group>),
-    Continual(Box<continual::Group>),
-    Merging(Box<merging::Group>),
-    Mi(Box<mi::Group>),
-}
-
-impl Group {
-    /// Builds method `method`'s program (all of the experiment's runs) on a backend.
-    pub async fn new(
-        exp: &Experiment,
-        lab: &LabDecl,
-        method: &str,
-        gpu: Option<&GpuContext>,
-    ) -> Result<Group> {
-        Ok(match lab.id {
-            "basics" => Group::Basics(Box::new(basics::Group::new(exp, lab, method, gpu).await?)),
-            "mi" => Group::Mi(Box::new(mi::Group::new(exp, lab, method, gpu).await?)),
-            "continual" => Group::Continual(Box::new(
-                continual::Group::new(exp, lab, method, gpu).await?,
-            )),
-            "merging" => {
-                Group::Merging(Box::new(merging::Group::new(exp, lab, method, gpu).await?))
-            }
-            other => {
-                return Err(EngineError::Invalid {
-                    op: "lab",
-                    detail: format!("lab {other} has no runner"),
-                })
-            }
+/// The lab with id `id`, or an error naming the labs there are.
+pub fn lab(id: &str) -> Result<&'static dyn Lab> {
+    LABS.iter()
+        .copied()
+        .find(|l| l.id() == id)
+        .ok_or_else(|| EngineError::Invalid {
+            op: "lab",
+            detail: format!(
+                "no lab {id:?} (labs: {})",
+                LABS.iter().map(|l| l.id()).collect::<Vec<_>>().join(", ")
+            ),
         })
+}
+
+/// A lab: its data, its model, its evaluation, and its table of methods.
+pub trait Lab: Sync {
+    /// The id in links (`#/<id>?…`), from the declaration.
+    fn id(&self) -> &'static str {
+        self.declaration().id
     }
-    pub fn method(&self) -> &str {
-        match self {
-            Group::Basics(g) => &g.method,
-            Group::Continual(g) => &g.method,
-            Group::Merging(g) => &g.method,
-            Group::Mi(g) => &g.method,
-        }
-    }
+    /// Settings, methods, metrics and presets: what every generic part is derived from.
+    fn declaration(&self) -> LabDecl;
+    /// Training steps of a whole run of `exp`.
+    fn total_steps(&self, exp: &Experiment) -> u32;
+    /// Builds method `method`'s run group (all of the experiment's runs) on a backend: the GPU
+    /// when a context is given. An unknown method is an error naming the lab's methods.
+    fn group<'a>(
+        &'a self,
+        exp: &'a Experiment,
+        method: &'a str,
+        gpu: Option<&'a GpuContext>,
+    ) -> LocalFuture<'a, Result<Box<dyn RunGroup>>>;
+    /// What the page draws of a session's groups (all of this lab, in the page's order).
+    /// `pictures` holds each group's latest picture, by method.
+    fn views(
+        &self,
+        exp: &Experiment,
+        groups: &[&dyn RunGroup],
+        pictures: &[(String, Picture)],
+    ) -> Views;
+}
+
+/// One method of a lab under all of an experiment's runs (seeds): a compiled program on one
+/// backend, its step and its metric history.
+pub trait RunGroup: Any {
+    fn method(&self) -> &str;
     /// Training steps taken so far.
-    pub fn step(&self) -> u32 {
-        match self {
-            Group::Basics(g) => g.step,
-            Group::Continual(g) => g.step,
-            Group::Merging(g) => g.step,
-            Group::Mi(g) => g.step,
-        }
-    }
-    pub fn exec(&self) -> &Exec {
-        match self {
-            Group::Basics(g) => &g.exec,
-            Group::Continual(g) => &g.exec,
-            Group::Merging(g) => &g.exec,
-            Group::Mi(g) => &g.exec,
-        }
-    }
-    pub fn history(&self) -> &History {
-        match self {
-            Group::Basics(g) => &g.history,
-            Group::Continual(g) => &g.history,
-            Group::Merging(g) => &g.history,
-            Group::Mi(g) => &g.history,
-        }
-    }
+    fn step(&self) -> u32;
+    fn exec(&self) -> &Exec;
+    fn history(&self) -> &History;
     /// Queues `steps` training steps (the GPU runs them asynchronously); a lab with phases
     /// waits for the device at a phase's end to do its bookkeeping.
-    pub async fn train(&mut self, steps: u32) -> Result<()> {
-        match self {
-            Group::Basics(g) => g.train(steps),
-            Group::Continual(g) => g.train(steps).await,
-            Group::Merging(g) => g.train(steps).await,
-            Group::Mi(g) => g.train(steps),
-        }
-    }
+    fn train(&mut self, steps: u32) -> LocalFuture<'_, Result<()>>;
     /// Records the metrics at the current step (an evaluation pass, or the training windows).
-    pub async fn observe(&mut self) -> Result<()> {
-        match self {
-            Group::Basics(g) => g.evaluate().await,
-            Group::Continual(g) => g.observe().await,
-            Group::Merging(g) => g.observe().await,
-            Group::Mi(g) => g.observe().await,
-        }
-    }
+    fn observe(&mut self) -> LocalFuture<'_, Result<()>>;
     /// How many steps apart the headless runner observes, for `total` steps.
-    pub fn observe_every(&self, total: u32) -> u32 {
-        match self {
-            Group::Basics(_) => (total / 100).max(1),
-            Group::Continual(g) => g.observe_every(),
-            Group::Merging(g) => g.observe_every(),
-            Group::Mi(g) => g.observe_every(),
-        }
-    }
+    fn observe_every(&self, total: u32) -> u32;
     /// The lab's costly picture of run 0 (the Basics boundary and network), if it has one.
-    pub async fn picture(&mut self) -> Result<Option<Picture>> {
-        match self {
-            Group::Basics(g) => Ok(Some(Picture {
-                grid: g.grid().await?,
-                weights: g.network().await?,
-            })),
-            Group::Continual(_) | Group::Merging(_) | Group::Mi(_) => Ok(None),
-        }
+    fn picture(&mut self) -> LocalFuture<'_, Result<Option<Picture>>> {
+        Box::pin(async { Ok(None) })
     }
-    pub fn reports(&self, seed: u32) -> Vec<RunReport> {
+    /// Itself, for its lab's views to see its own type.
+    fn as_any(&self) -> &dyn Any;
+    /// Each run's report so far.
+    fn reports(&self, seed: u32) -> Vec<RunReport> {
         self.history().reports(self.method(), seed)
     }
 }
 
-/// Training steps of a whole run of `exp`.
-pub fn total_steps(lab: &LabDecl, exp: &Experiment) -> u32 {
-    match lab.id {
-        "mi" => mi::Recipe::from_settings(exp).total_steps(),
-        "continual" => continual::model::Recipe::from_settings(exp).total_steps(),
-        "merging" => {
-            let get = |k: &str| exp.settings.get(k).map_or(0, |v| v.as_f64() as u32);
-            let multitask = exp.methods.iter().any(|m| m.id.starts_with("mt_"));
-            get("base_steps") + get("steps") * get("tasks") * if multitask { 2 } else { 1 }
-        }
-        _ => exp
-            .settings
-            .get("steps")
-            .map_or(2000, |v| v.as_f64() as u32),
-    }
+/// A lab's `Lab::group`: its group type's constructor, boxed.
+pub fn boxed<'a, G: RunGroup>(
+    group: impl Future<Output = Result<G>> + 'a,
+) -> LocalFuture<'a, Result<Box<dyn RunGroup>>> {
+    Box::pin(async move { Ok(Box::new(group.await?) as Box<dyn RunGroup>) })
 }
 
-/// The page's views of a session's groups (all of one lab). `pictures` holds each group's
-/// latest picture, by method.
-pub fn views(
+/// A lab's own groups among a session's (its views see its own type), each with its colour:
+/// its method's place in the lab's list, so a method keeps its colour whichever others are on.
+pub fn own_groups<'g, G: RunGroup>(
     lab: &LabDecl,
-    exp: &Experiment,
-    groups: &[Group],
-    pictures: &[(String, Picture)],
-) -> Views {
-    let colours: Vec<usize> = groups
+    groups: &[&'g dyn RunGroup],
+) -> (Vec<&'g G>, Vec<usize>) {
+    groups
         .iter()
-        .map(|g| {
-            lab.methods
-                .iter()
-                .position(|m| m.id == g.method())
-                .unwrap_or(0)
+        .filter_map(|g| {
+            let own = g.as_any().downcast_ref::<G>()?;
+            let colour = lab.methods.iter().position(|m| m.id == g.method());
+            Some((own, colour.unwrap_or(0)))
         })
-        .collect();
-    // The session's groups of one lab, unboxed.
-    macro_rules! of {
-        ($variant:ident) => {
-            groups
-                .iter()
-                .filter_map(|g| match g {
-                    Group::$variant(g) => Some(&**g),
-                    _ => None,
-                })
-                .collect::<Vec<_>>()
-        };
-    }
-    match lab.id {
-        "mi" => mi::views(&of!(Mi), &colours, exp),
-        "merging" => merging::views(&of!(Merging), &colours, exp),
-        "continual" => continual::views(&of!(Continual), &colours, exp),
-        _ => basics::views(&of!(Basics), &colours, pictures, exp.seed),
+        .unzip()
+}
+
+/// The error for a method id a lab does not have.
+pub fn unknown_method(detail: String) -> EngineError {
+    EngineError::Invalid {
+        op: "method",
+        detail,
     }
 }
 
-/// Shorthands for declarations.
-pub fn int(
-    key: &'static str,
-    label: &'static str,
-    min: i64,
-    max: i64,
-    default: i64,
-    unit: &'static str,
-    help: &'static str,
-) -> Setting {
-    Setting {
-        key,
-        label,
-        kind: Kind::Int { min, max },
-        default: Value::Int(default),
-        unit,
-        help,
-    }
-}
-pub fn float(
-    key: &'static str,
-    label: &'static str,
-    min: f64,
-    max: f64,
-    default: f64,
-    unit: &'static str,
-    help: &'static str,
-) -> Setting {
-    Setting {
-        key,
-        label,
-        kind: Kind::Float {
-            min,
-            max,
-            log: false,
-        },
-        default: Value::Float(default),
-        unit,
-        help,
-    }
-}
-pub fn log_float(
-    key: &'static str,
-    label: &'static str,
-    min: f64,
-    max: f64,
-    default: f64,
-    help: &'static str,
-) -> Setting {
-    Setting {
-        key,
-        label,
-        kind: Kind::Float {
-            min,
-            max,
-            log: true,
-        },
-        default: Value::Float(default),
-        unit: "",
-        help,
-    }
-}
-pub fn choice(
-    key: &'static str,
-    label: &'static str,
-    options: &'static [&'static str],
-    default: &'static str,
-    help: &'static str,
-) -> Setting {
-    Setting {
-        key,
-        label,
-        kind: Kind::Choice { options },
-        default: Value::Choice(default.into()),
-        unit: "",
-        help,
-    }
-}
-pub fn flag(key: &'static str, label: &'static str, default: bool, help: &'static str) -> Setting {
-    Setting {
-        key,
-        label,
-        kind: Kind::Bool,
-        default: Value::Bool(default),
-        unit: "",
-        help,
-    }
+/// Implements `RunGroup`'s plain accessors for a lab's group struct with fields `method`,
+/// `step`, `exec` and `history`; the lab writes the rest.
+#[macro_export]
+macro_rules! run_group_fields {
+    () => {
+        fn method(&self) -> &str {
+            &self.method
+        }
+        fn step(&self) -> u32 {
+            self.step
+        }
+        fn exec(&self) -> &$crate::engine::Exec {
+            &self.exec
+        }
+        fn history(&self) -> &$crate::history::History {
+            &self.history
+        }
+        fn as_any(&self) -> &dyn std::any::Any {
+            self
+        }
+    };
 }

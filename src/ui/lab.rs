@@ -5,10 +5,9 @@
 use super::browser::{copy_text, download, download_png, now_ms, yield_now};
 use super::{BackendStatus, SharedGpu};
 use crate::experiment::{Experiment, LinkProblem, MethodChoice};
-use crate::labs::{self, Group, Kind, LabDecl, Setting, Value};
-use crate::runner::{
-    BarView, ChartView, ExperimentReport, HeatmapView, NetworkView, Picture, Views,
-};
+use crate::labs::{Kind, LabDecl, Setting, Value};
+use crate::runner::Driver;
+use crate::views::{BarView, ChartView, HeatmapView, NetworkView, Views};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use std::cell::{Cell, RefCell};
@@ -26,11 +25,9 @@ const COLOURS: [&str; 10] = [
 const FRAME_BUDGET_MS: f64 = 12.0;
 const GPU_FRAME_BUDGET_MS: f64 = 40.0;
 
-/// The page's training state: the groups and which experiment they belong to.
+/// The page's training state: the session's driver and which experiment it belongs to.
 struct Session {
-    groups: Vec<Group>,
-    /// Each group's latest picture (a boundary grid and weights), by method.
-    pictures: Vec<(String, Picture)>,
+    driver: Driver,
     generation: u32,
 }
 
@@ -62,9 +59,21 @@ pub fn LabPage(
     let generation = Rc::new(Cell::new(0u32));
     let lab = Arc::new(lab);
 
+    // Forgets the session: a reset, or a new experiment. A frame still awaiting sees the new
+    // generation and drops itself.
+    let reset = {
+        let (session, generation) = (session.clone(), generation.clone());
+        Rc::new(move || {
+            generation.set(generation.get() + 1);
+            *session.borrow_mut() = None;
+            set_playing.set(false);
+            set_step.set(0);
+            set_views.set(Views::default());
+        })
+    };
     // Any change of experiment (a control, back/forward, a pasted link) starts over.
     {
-        let (session, generation) = (session.clone(), generation.clone());
+        let reset = reset.clone();
         // Classroom options (hidden controls, presentation) change no run: not a reset.
         let runnable = Memo::new(move |_| experiment.get().runnable());
         Effect::new(move |previous: Option<()>| {
@@ -72,32 +81,19 @@ pub fn LabPage(
             let _ = backend.get();
             // The first run only subscribes: there is nothing to reset yet, and a Play or Step
             // pressed before this effect first ran must not be cancelled by it.
-            if previous.is_none() {
-                return;
+            if previous.is_some() {
+                reset();
             }
-            generation.set(generation.get() + 1);
-            *session.borrow_mut() = None;
-            set_playing.set(false);
-            set_step.set(0);
-            set_views.set(Views::default());
         });
     }
 
-    // Makes the groups if needed, then trains while playing (or `single` steps once).
+    // Builds the session if needed, then trains while playing (or `single`: to the next
+    // observation). The driver observes on its schedule, so the page's histories are the
+    // CLI's for the same link; the page only sizes each frame's work and draws.
     let drive = {
-        let (session, generation, gpu, lab) = (
-            session.clone(),
-            generation.clone(),
-            gpu.clone(),
-            lab.clone(),
-        );
-        move |single: bool| {
-            let (session, generation, gpu, lab) = (
-                session.clone(),
-                generation.clone(),
-                gpu.clone(),
-                lab.clone(),
-            );
+        let (session, generation, gpu) = (session.clone(), generation.clone(), gpu.clone());
+        Rc::new(move |single: bool| {
+            let (session, generation, gpu) = (session.clone(), generation.clone(), gpu.clone());
             spawn_local(async move {
                 let my_generation = generation.get();
                 let exp = experiment.get_untracked();
@@ -107,39 +103,33 @@ pub fn LabPage(
                     }
                     set_status.set("building…".into());
                     let ctx = gpu.borrow().clone();
-                    let mut groups = Vec::new();
+                    let mut driver = match Driver::start(&exp, None) {
+                        Ok(d) => d,
+                        Err(e) => {
+                            set_status.set(e.to_string());
+                            set_playing.set(false);
+                            return;
+                        }
+                    };
                     for m in &exp.methods {
-                        match Group::new(&exp, &lab, &m.id, ctx.as_ref()).await {
-                            Ok(mut g) => {
-                                if let Err(e) = g.observe().await {
-                                    set_status.set(format!("{}: {e}", m.id));
-                                    return;
-                                }
-                                groups.push(g);
-                            }
-                            Err(e) => {
-                                set_status.set(format!("{}: {e}", m.id));
-                                set_playing.set(false);
-                                return;
-                            }
+                        if let Err(e) = driver.add(&m.id, ctx.as_ref()).await {
+                            set_status.set(format!("{}: {e}", m.id));
+                            set_playing.set(false);
+                            return;
                         }
                     }
                     if generation.get() != my_generation {
                         return;
                     }
                     *session.borrow_mut() = Some(Session {
-                        groups,
-                        pictures: Vec::new(),
+                        driver,
                         generation: my_generation,
                     });
                     set_status.set(String::new());
                 }
-                let total = labs::total_steps(&lab, &exp);
-                let every = (total / 200).max(1);
                 let mut chunk = 1u32;
                 let mut per_step_before = f64::INFINITY;
-                let (mut last_grid, mut last_eval) = (f64::NEG_INFINITY, now_ms());
-                let mut evaluated_at = 0u32;
+                let mut last_grid = f64::NEG_INFINITY;
                 let (mut rate_steps, mut rate_t0) = (0u32, now_ms());
                 loop {
                     let Some(mut s) = session.borrow_mut().take() else {
@@ -148,29 +138,19 @@ pub fn LabPage(
                     if s.generation != generation.get() {
                         return;
                     }
-                    let done = s.groups.first().map_or(0, |g| g.step());
+                    let d = &mut s.driver;
+                    let done = d.step();
                     let n = if single {
-                        every
+                        d.every - done % d.every.max(1)
                     } else {
-                        chunk
-                            .min(speed.get_untracked())
-                            .min(total.saturating_sub(done))
-                    };
-                    let mut failed = None;
+                        chunk.min(speed.get_untracked())
+                    }
+                    .min(d.total.saturating_sub(done));
                     // Train every group, then wait once: they share the device's queue.
                     let t0 = now_ms();
-                    for g in s.groups.iter_mut() {
-                        if let Err(e) = g.train(n).await {
-                            failed = Some(e);
-                        }
-                    }
-                    if let Some(g) = s.groups.last() {
-                        if let Err(e) = g.exec().finish().await {
-                            failed = Some(e);
-                        }
-                    }
+                    let mut failed = d.train(n).await.err();
                     let train_ms = now_ms() - t0;
-                    let budget = if s.groups.first().is_some_and(|g| g.exec().is_gpu()) {
+                    let budget = if d.groups.first().is_some_and(|g| g.exec().is_gpu()) {
                         GPU_FRAME_BUDGET_MS
                     } else {
                         FRAME_BUDGET_MS
@@ -186,32 +166,11 @@ pub fn LabPage(
                     } else {
                         (chunk * 2 / 3).max(1)
                     };
-                    let step_now = s.groups.first().map_or(done + n, |g| g.step());
-                    let finished = step_now >= total;
-                    // Evaluations and boundaries cost a readback each: on a schedule, not per frame.
-                    if (step_now - evaluated_at >= every && now_ms() - last_eval > 150.0)
-                        || single
-                        || finished
-                    {
-                        last_eval = now_ms();
-                        evaluated_at = step_now;
-                        for g in s.groups.iter_mut() {
-                            if let Err(e) = g.observe().await {
-                                failed = Some(e);
-                            }
-                        }
-                    }
-                    if now_ms() - last_grid > 500.0 || single || finished {
+                    let finished = d.finished();
+                    // Pictures cost a readback each: now and then, not every frame.
+                    if failed.is_none() && (now_ms() - last_grid > 500.0 || single || finished) {
                         last_grid = now_ms();
-                        let mut pictures = Vec::new();
-                        for g in s.groups.iter_mut() {
-                            match g.picture().await {
-                                Ok(Some(p)) => pictures.push((g.method().to_string(), p)),
-                                Ok(None) => {}
-                                Err(e) => failed = Some(e),
-                            }
-                        }
-                        s.pictures = pictures;
+                        failed = d.refresh_pictures().await.err();
                     }
                     // A reset or a new experiment while this frame awaited: drop it silently.
                     if s.generation != generation.get() {
@@ -223,8 +182,8 @@ pub fn LabPage(
                         rate_steps = 0;
                         rate_t0 = now_ms();
                     }
-                    set_step.set(step_now);
-                    set_views.set(labs::views(&lab, &exp, &s.groups, &s.pictures));
+                    set_step.set(s.driver.step());
+                    set_views.set(s.driver.views());
                     *session.borrow_mut() = Some(s);
                     if let Some(e) = failed {
                         if let crate::engine::EngineError::DeviceLost(why) = &e {
@@ -249,19 +208,24 @@ pub fn LabPage(
                     yield_now().await;
                 }
             });
-        }
+        })
     };
 
-    let play = {
+    // Play or pause (the button and the space bar).
+    let toggle = {
         let drive = drive.clone();
-        move |_| {
+        Rc::new(move || {
             if playing.get_untracked() {
                 set_playing.set(false);
             } else {
                 set_playing.set(true);
                 drive(false);
             }
-        }
+        })
+    };
+    let play = {
+        let toggle = toggle.clone();
+        move |_| toggle()
     };
     let step_once = {
         let drive = drive.clone();
@@ -270,20 +234,14 @@ pub fn LabPage(
             drive(true);
         }
     };
-    let reset = {
-        let (session, generation) = (session.clone(), generation.clone());
-        move |_| {
-            generation.set(generation.get() + 1);
-            *session.borrow_mut() = None;
-            set_playing.set(false);
-            set_step.set(0);
-            set_views.set(Views::default());
-        }
+    let reset_click = {
+        let reset = reset.clone();
+        move |_| reset()
     };
 
     // Keyboard: space plays or pauses, s steps, r resets (not while typing in a field).
     {
-        let (drive, session, generation) = (drive.clone(), session.clone(), generation.clone());
+        let (drive, toggle, reset) = (drive.clone(), toggle.clone(), reset.clone());
         let handle = window_event_listener(leptos::ev::keydown, move |ev| {
             let typing = ev
                 .target()
@@ -295,24 +253,13 @@ pub fn LabPage(
             match ev.key().as_str() {
                 " " => {
                     ev.prevent_default();
-                    if playing.get_untracked() {
-                        set_playing.set(false);
-                    } else {
-                        set_playing.set(true);
-                        drive(false);
-                    }
+                    toggle();
                 }
                 "s" => {
                     set_playing.set(false);
                     drive(true);
                 }
-                "r" => {
-                    generation.set(generation.get() + 1);
-                    *session.borrow_mut() = None;
-                    set_playing.set(false);
-                    set_step.set(0);
-                    set_views.set(Views::default());
-                }
+                "r" => reset(),
                 _ => {}
             }
         });
@@ -323,23 +270,20 @@ pub fn LabPage(
     let export = {
         let (session, lab) = (session.clone(), lab.clone());
         move |csv: bool| {
-            let exp = experiment.get_untracked();
-            let Some(s) = session.borrow_mut().take() else {
+            let backend_name = match backend.get_untracked() {
+                BackendStatus::WebGpu(_) => "webgpu",
+                _ => "cpu",
+            };
+            let Some(mut report) = session
+                .borrow()
+                .as_ref()
+                .map(|s| s.driver.report(backend_name))
+            else {
                 set_status.set("nothing to export yet: press Play or Step".into());
                 return;
             };
-            let runs = s.groups.iter().flat_map(|g| g.reports(exp.seed)).collect();
-            let backend_name = match backend.get_untracked() {
-                BackendStatus::WebGpu(_) => "webgpu".to_string(),
-                _ => "cpu".to_string(),
-            };
-            *session.borrow_mut() = Some(s);
-            let report = ExperimentReport {
-                lab: lab.id.to_string(),
-                experiment: exp.to_link(&lab),
-                backend: backend_name,
-                runs,
-            };
+            // The link as it is now, classroom options included.
+            report.experiment = experiment.get_untracked().to_link(&lab);
             let result = if csv {
                 download(
                     &format!("methodlab-{}.csv", lab.id),
@@ -374,7 +318,7 @@ pub fn LabPage(
                 <h2>{lab_for_title.title}</h2>
                 <button id="play" on:click=play>{move || if playing.get() { "Pause" } else { "Play" }}</button>
                 <button id="step" class="secondary" on:click=step_once>"Step"</button>
-                <button id="reset" class="secondary" on:click=reset>"Reset"</button>
+                <button id="reset" class="secondary" on:click=reset_click>"Reset"</button>
                 <span class="counter">"step " <b id="step-counter">{move || step.get()}</b></span>
                 <span class="counter"><b>{move || format!("{:.0}", rate.get())}</b>" steps/s"</span>
                 <button id="export-csv" class="secondary" on:click=move |_| export_csv(true)>"Export CSV"</button>

@@ -2,7 +2,7 @@
 //! its own thread (the machine's cores share the work).
 
 use methodlab::experiment::Experiment;
-use methodlab::runner::RunReport;
+use methodlab::history::RunReport;
 use std::collections::BTreeMap;
 
 /// Every run of each of `methods` on `#/<lab>?v=1&<query>&methods=<m>`, by method.

@@ -1,7 +1,7 @@
 //! The Basics lab: TensorFlow Playground's experiment (2-D data sets, an MLP, a decision
 //! boundary), with methods compared side by side on their own seeds.
 
-use super::{choice, flag, float, int, log_float, LabDecl, MethodDecl, Paper, Preset};
+use super::{choice, flag, float, int, log_float, LabDecl, Preset};
 
 pub const DATASETS: &[&str] = &[
     "circle",
@@ -46,62 +46,7 @@ pub fn declaration() -> LabDecl {
             float("dropout", "Dropout", 0.0, 0.9, 0.0, "", "Dropout on hidden units while training, for all methods."),
             int("steps", "Steps", 1, 100_000, 2000, "", "Training steps per run."),
         ],
-        methods: vec![
-            MethodDecl {
-                id: "plain",
-                title: "Plain training",
-                paper: None,
-                explain: "The baseline: the settings as they are.",
-                knobs: vec![],
-            },
-            MethodDecl {
-                id: "l2",
-                title: "L2 weight penalty",
-                paper: None,
-                explain: "Smaller weights, smoother boundaries: watch the boundary stop chasing noisy points.",
-                knobs: vec![log_float("lambda", "λ", 1e-5, 1.0, 1e-3, "Weight of Σ w² in the loss.")],
-            },
-            MethodDecl {
-                id: "dropout",
-                title: "Dropout",
-                paper: Some(Paper {
-                    title: "Dropout: A Simple Way to Prevent Neural Networks from Overfitting",
-                    url: "https://jmlr.org/papers/v15/srivastava14a.html",
-                }),
-                explain: "Random units off while training: a noisier training curve, a smaller train–test gap.",
-                knobs: vec![float("p", "Drop probability", 0.0, 0.9, 0.2, "", "Chance each hidden unit is dropped.")],
-            },
-            MethodDecl {
-                id: "mixup",
-                title: "Mixup",
-                paper: Some(Paper {
-                    title: "Provable Benefit of Mixup for Finding Optimal Decision Boundaries",
-                    url: "https://arxiv.org/abs/2306.00267",
-                }),
-                explain: "Trains on convex mixes of point pairs and their labels. On well-separated skewed \
-                          clusters plain training's boundary drifts toward the widest-margin line, away from \
-                          the Bayes-optimal one (dashed); mixup's stays on it. Less noise, more separable \
-                          data: plain drifts further (the curse of separability).",
-                knobs: vec![float("alpha", "α", 0.05, 4.0, 1.0, "", "Mixing weights are drawn from Beta(α, α).")],
-            },
-            MethodDecl {
-                id: "smoothing",
-                title: "Label smoothing",
-                paper: Some(Paper {
-                    title: "Rethinking the Inception Architecture for Computer Vision",
-                    url: "https://arxiv.org/abs/1512.00567",
-                }),
-                explain: "Soft targets: less confident outputs, a softer boundary heatmap.",
-                knobs: vec![float("epsilon", "ε", 0.0, 0.5, 0.1, "", "Mass moved from the true class to all classes.")],
-            },
-            MethodDecl {
-                id: "adam",
-                title: "Adam instead of the chosen optimizer",
-                paper: Some(Paper { title: "Adam: A Method for Stochastic Optimization", url: "https://arxiv.org/abs/1412.6980" }),
-                explain: "Per-weight step sizes: usually faster early progress than SGD at the same learning rate.",
-                knobs: vec![log_float("lr", "Learning rate", 1e-4, 1.0, 0.01, "Adam's step size.")],
-            },
-        ],
+        methods: methods::METHODS.iter().map(|m| (m.declaration)()).collect(),
         default_methods: vec!["plain"],
         metrics: vec!["train_loss", "test_loss", "train_acc", "test_acc"],
         presets: vec![
@@ -122,6 +67,7 @@ pub fn declaration() -> LabDecl {
                 query: "data=skewed&noise=0&points=100&layers=0&lr=0.1&steps=3000&methods=plain,mixup",
             },
         ],
+        smoke: "points=50&steps=20",
     }
 }
 
@@ -131,9 +77,9 @@ pub mod model;
 use crate::engine::gpu::GpuContext;
 use crate::engine::{Exec, Result};
 use crate::experiment::Experiment;
-use crate::runner::{
-    ChartView, HeatmapView, History, NetworkView, Picture, SeriesView, TableView, Views,
-};
+use crate::history::History;
+use crate::labs::{find_method, unknown_method, Lab, LocalFuture, RunGroup};
+use crate::views::{ChartView, HeatmapView, NetworkView, Picture, SeriesView, TableView, Views};
 use std::sync::Arc;
 
 /// One method's run group: its compiled program on a backend, its step and its history.
@@ -146,15 +92,68 @@ pub struct Group {
     pub step: u32,
 }
 
-impl Group {
-    pub async fn new(
+/// The Basics lab in the registry.
+pub struct Basics;
+
+impl Lab for Basics {
+    fn declaration(&self) -> LabDecl {
+        declaration()
+    }
+    fn total_steps(&self, exp: &Experiment) -> u32 {
+        exp.settings
+            .get("steps")
+            .map_or(2000, |v| v.as_f64() as u32)
+    }
+    fn group<'a>(
+        &'a self,
+        exp: &'a Experiment,
+        method: &'a str,
+        gpu: Option<&'a GpuContext>,
+    ) -> LocalFuture<'a, Result<Box<dyn RunGroup>>> {
+        crate::labs::boxed(Group::new(exp, method, gpu))
+    }
+    fn views(
+        &self,
         exp: &Experiment,
-        lab: &LabDecl,
-        method: &str,
-        gpu: Option<&GpuContext>,
-    ) -> Result<Group> {
+        groups: &[&dyn RunGroup],
+        pictures: &[(String, Picture)],
+    ) -> Views {
+        let (groups, colours) = crate::labs::own_groups(&declaration(), groups);
+        views(&groups, &colours, pictures, exp.seed)
+    }
+}
+
+impl RunGroup for Group {
+    crate::run_group_fields!();
+    fn train(&mut self, steps: u32) -> LocalFuture<'_, Result<()>> {
+        let done = Group::train(self, steps);
+        Box::pin(async move { done })
+    }
+    fn observe(&mut self) -> LocalFuture<'_, Result<()>> {
+        Box::pin(self.evaluate())
+    }
+    fn observe_every(&self, total: u32) -> u32 {
+        (total / 100).max(1)
+    }
+    fn picture(&mut self) -> LocalFuture<'_, Result<Option<Picture>>> {
+        Box::pin(async move {
+            Ok(Some(Picture {
+                grid: self.grid().await?,
+                weights: self.network().await?,
+            }))
+        })
+    }
+}
+
+impl Group {
+    /// Method `method`'s group under every run of `exp`, on the GPU when a context is given.
+    pub async fn new(exp: &Experiment, method: &str, gpu: Option<&GpuContext>) -> Result<Group> {
+        let table = &methods::METHODS;
+        let chosen =
+            find_method(table, |m| (m.declaration)(), "basics", method).map_err(unknown_method)?;
+        let declared = (chosen.declaration)();
         let mut recipe = model::Recipe::from_settings(exp);
-        methods::apply(method, &mut recipe, exp, lab);
+        (chosen.apply)(&mut recipe, &exp.knobs(&declared));
         let built = model::build(&recipe, exp.runs as usize, exp.seed)?;
         let exec = Exec::new(&built.program, gpu).await?;
         Ok(Group {

@@ -5,18 +5,19 @@
 
 pub mod methods;
 pub mod model;
-pub mod scenario;
 
-use super::{choice, float, int, log_float, LabDecl, MethodDecl, Paper, Preset};
+use super::{choice, float, int, log_float, LabDecl, Preset};
+use crate::data::tasks::{self, Setting, Stream};
 use crate::engine::gpu::GpuContext;
 use crate::engine::{EngineError, Exec, Result};
 use crate::experiment::Experiment;
-use crate::runner::{
-    mean_sd, BarView, ChartView, Guide, HeatmapView, History, SeriesView, TableView, Views,
+use crate::history::History;
+use crate::labs::{Lab, LocalFuture, RunGroup};
+use crate::views::{
+    mean_sd, BarView, ChartView, Guide, HeatmapView, Picture, SeriesView, TableView, Views,
 };
-use methods::{Method, State};
+use methods::{Hooks, Phase};
 use model::{Built, Recipe};
-use scenario::{Setting, Stream};
 use std::sync::Arc;
 
 pub const SCENARIOS: &[&str] = &[
@@ -46,97 +47,7 @@ pub fn declaration() -> LabDecl {
             int("batch", "Batch size", 1, 256, 32, "", "Examples per step (replay adds as many from its buffer)."),
             float("rotation", "Rotation per task", 0.0, 90.0, 30.0, "°", "How much further each task turns (rotated digits, moons)."),
         ],
-        methods: vec![
-            MethodDecl {
-                id: "naive",
-                title: "Naive fine-tuning",
-                paper: None,
-                explain: "Each task in turn, nothing kept: the old tasks' curves fall as each new task trains.",
-                knobs: vec![],
-            },
-            MethodDecl {
-                id: "joint",
-                title: "Joint training (upper bound)",
-                paper: None,
-                explain: "Trains on every task so far at once; keeps all the data, so it is the bar the others aim at.",
-                knobs: vec![],
-            },
-            MethodDecl {
-                id: "ewc",
-                title: "EWC",
-                paper: Some(Paper { title: "Overcoming catastrophic forgetting in neural networks", url: "https://arxiv.org/abs/1612.00796" }),
-                explain: "A quadratic pull toward each old task's weights, weighted by the diagonal Fisher: strong on \
-                          permuted digits, weak when classes arrive one head at a time.",
-                knobs: vec![log_float("lambda", "λ", 1.0, 1e6, 1000.0, "Strength of the pull.")],
-            },
-            MethodDecl {
-                id: "online_ewc",
-                title: "Online EWC",
-                paper: Some(Paper { title: "Progress & Compress: A scalable framework for continual learning", url: "https://arxiv.org/abs/1805.06370" }),
-                explain: "One running Fisher that decays by γ, anchored at the latest weights.",
-                knobs: vec![
-                    log_float("lambda", "λ", 1.0, 1e6, 1000.0, "Strength of the pull."),
-                    float("gamma", "γ", 0.0, 1.0, 0.9, "", "Decay of the running Fisher."),
-                ],
-            },
-            MethodDecl {
-                id: "lwf",
-                title: "Learning without Forgetting",
-                paper: Some(Paper { title: "Learning without Forgetting", url: "https://arxiv.org/abs/1606.09282" }),
-                explain: "Distils the previous model's outputs on the new data: no stored data, and little help \
-                          when the new data says nothing about the old classes.",
-                knobs: vec![
-                    float("temperature", "Temperature T", 0.5, 10.0, 2.0, "", "Softens both distributions."),
-                    float("alpha", "α", 0.0, 10.0, 1.0, "", "Weight of the distillation term."),
-                ],
-            },
-            MethodDecl {
-                id: "replay",
-                title: "Experience replay",
-                paper: Some(Paper { title: "On Tiny Episodic Memories in Continual Learning", url: "https://arxiv.org/abs/1902.10486" }),
-                explain: "Keeps a reservoir sample of past examples and trains on them alongside the new task: \
-                          the strongest simple remedy, above all class-incrementally.",
-                knobs: vec![int("buffer", "Buffer M", 10, 20_000, 200, "", "Examples kept.")],
-            },
-            MethodDecl {
-                id: "magmax",
-                title: "MagMax",
-                paper: Some(Paper { title: "MagMax: Leveraging Model Merging for Seamless Continual Learning", url: "https://arxiv.org/abs/2407.06322" }),
-                explain: "Fine-tunes in sequence, then evaluates the merge that keeps, per weight, the largest \
-                          change any task made.",
-                knobs: vec![float("lambda", "λ", 0.0, 2.0, 0.5, "", "Scale of the merged task vector.")],
-            },
-            MethodDecl {
-                id: "spectral",
-                title: "Spectral regularisation",
-                paper: Some(Paper { title: "Learning Continually by Spectral Regularization", url: "https://arxiv.org/abs/2406.06811" }),
-                explain: "Keeps each layer's largest singular value near one: a network that stays trainable \
-                          over long streams. Watch the diagonal of R (each task right after training on it): \
-                          naive's falls over 20 permutations or random-label tasks, spectral's stays up.",
-                knobs: vec![log_float("lambda", "λ", 1e-6, 1.0, 1e-3, "Weight of Σ (σ_max² − 1)² + ‖b‖⁴.")],
-            },
-            MethodDecl {
-                id: "upgd",
-                title: "UPGD",
-                paper: Some(Paper { title: "Addressing Loss of Plasticity and Catastrophic Forgetting in Continual Learning", url: "https://arxiv.org/abs/2404.00781" }),
-                explain: "An optimizer: useful weights (by a utility trace) barely move, the rest take the step \
-                          plus noise. Less forgetting than SGD, without stored data.",
-                knobs: vec![
-                    log_float("lr", "Step size α", 1e-4, 1.0, 0.01, "UPGD's own step size."),
-                    log_float("sigma", "Noise σ", 1e-4, 1.0, 0.01, "Standard deviation of the perturbation."),
-                    float("beta", "Utility trace β", 0.0, 0.9999, 0.999, "", "Decay of the utility's running average."),
-                    float("decay", "Weight decay", 0.0, 0.1, 0.001, "", "θ shrinks by α·decay each step."),
-                ],
-            },
-            MethodDecl {
-                id: "center",
-                title: "Center-loss regularisation",
-                paper: Some(Paper { title: "Center Loss Regularization for Continual Learning", url: "https://arxiv.org/abs/2110.11314" }),
-                explain: "Pulls new tasks' features to the frozen centres of their classes: the old boundaries \
-                          keep working when the classes repeat (permuted, rotated).",
-                knobs: vec![log_float("lambda", "λ", 1e-4, 10.0, 0.01, "Weight of the centre loss.")],
-            },
-        ],
+        methods: methods::METHODS.iter().map(|m| (m.declaration)()).collect(),
         default_methods: vec!["naive", "replay", "ewc"],
         metrics: vec![
             "acc_matrix",
@@ -175,45 +86,7 @@ pub fn declaration() -> LabDecl {
                 query: "scenario=moons&tasks=4&rotation=45&width=32&lr=0.1&methods=naive,replay",
             },
         ],
-    }
-}
-
-/// The method a declaration id stands for, with its knobs.
-pub fn method(id: &str, exp: &Experiment, lab: &LabDecl) -> Method {
-    let knob = |k: &str, default: f64| exp.knob(lab, id, k).map_or(default, |v| v.as_f64());
-    match id {
-        "joint" => Method::Joint,
-        "ewc" => Method::Ewc {
-            lambda: knob("lambda", 1000.0) as f32,
-            online: None,
-        },
-        "online_ewc" => Method::Ewc {
-            lambda: knob("lambda", 1000.0) as f32,
-            online: Some(knob("gamma", 0.9) as f32),
-        },
-        "lwf" => Method::Lwf {
-            temperature: knob("temperature", 2.0) as f32,
-            alpha: knob("alpha", 1.0) as f32,
-        },
-        "replay" => Method::Replay {
-            buffer: knob("buffer", 200.0) as usize,
-        },
-        "magmax" => Method::MagMax {
-            lambda: knob("lambda", 0.5) as f32,
-        },
-        "spectral" => Method::Spectral {
-            lambda: knob("lambda", 1e-3) as f32,
-        },
-        "upgd" => Method::Upgd {
-            lr: knob("lr", 0.01) as f32,
-            sigma: knob("sigma", 0.01) as f32,
-            beta: knob("beta", 0.999) as f32,
-            decay: knob("decay", 0.001) as f32,
-        },
-        "center" => Method::Center {
-            lambda: knob("lambda", 0.01) as f32,
-        },
-        _ => Method::Naive,
+        smoke: "tasks=3&steps=10&width=8",
     }
 }
 
@@ -224,12 +97,50 @@ fn invalid(detail: String) -> EngineError {
     }
 }
 
-/// A 64-bit mix (splitmix64's finaliser), for the host's seeded choices.
-fn mix(mut z: u64) -> u64 {
-    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
+/// The continual-learning lab in the registry.
+pub struct Continual;
+
+impl Lab for Continual {
+    fn declaration(&self) -> LabDecl {
+        declaration()
+    }
+    fn total_steps(&self, exp: &Experiment) -> u32 {
+        Recipe::from_settings(exp).total_steps()
+    }
+    fn group<'a>(
+        &'a self,
+        exp: &'a Experiment,
+        method: &'a str,
+        gpu: Option<&'a GpuContext>,
+    ) -> LocalFuture<'a, Result<Box<dyn RunGroup>>> {
+        crate::labs::boxed(Group::new(exp, method, gpu))
+    }
+    fn views(&self, exp: &Experiment, groups: &[&dyn RunGroup], _: &[(String, Picture)]) -> Views {
+        let (groups, colours) = crate::labs::own_groups(&declaration(), groups);
+        views(&groups, &colours, exp)
+    }
+}
+
+impl RunGroup for Group {
+    crate::run_group_fields!();
+    fn train(&mut self, steps: u32) -> LocalFuture<'_, Result<()>> {
+        Box::pin(Group::train(self, steps))
+    }
+    fn observe(&mut self) -> LocalFuture<'_, Result<()>> {
+        Box::pin(Group::observe(self))
+    }
+    fn observe_every(&self, _total: u32) -> u32 {
+        Group::observe_every(self)
+    }
+}
+
+/// When a method's hook runs.
+#[derive(Clone, Copy)]
+enum Moment {
+    Start,
+    BeginTask,
+    EndTask,
+    Scored,
 }
 
 /// One method's run group over the whole stream.
@@ -247,48 +158,25 @@ pub struct Group {
     pub rows: Vec<Vec<f32>>,
     /// The 2-D scenario: run 0's boundary after each task.
     pub boundaries: Vec<Vec<f32>>,
+    /// What the method does between tasks (and added to the step).
+    hooks: Box<dyn Hooks>,
     seed: u32,
     runs: usize,
-    /// MagMax: the starting weights and the running merged task vector, per parameter.
-    theta0: Vec<Vec<f32>>,
-    merged: Vec<Vec<f32>>,
-    /// Replay: each run's buffer and offers seen.
-    buffers: Vec<Vec<f32>>,
-    seen: Vec<u64>,
 }
 
 impl Group {
-    pub async fn new(
-        exp: &Experiment,
-        lab: &LabDecl,
-        method_id: &str,
-        gpu: Option<&GpuContext>,
-    ) -> Result<Group> {
-        let mut recipe = Recipe::from_settings(exp);
-        recipe.method = method(method_id, exp, lab);
-        let stream = scenario::build(&recipe.scenario, recipe.tasks, recipe.rotation, exp.seed)
+    /// Method `method`'s group under every run of `exp`, on the GPU when a context is given.
+    pub async fn new(exp: &Experiment, method: &str, gpu: Option<&GpuContext>) -> Result<Group> {
+        let recipe = Recipe::from_settings(exp);
+        let mut hooks = methods::make(method, exp)?;
+        let stream = tasks::build(&recipe.scenario, recipe.tasks, recipe.rotation, exp.seed)
             .map_err(invalid)?;
-        if let Method::Replay { buffer } = recipe.method {
-            let total = stream.train_total();
-            if buffer > total {
-                return Err(invalid(format!(
-                    "replay.buffer = {buffer} is more than the {total} training examples of the \
-                     whole stream: keep it at most {total}"
-                )));
-            }
-        }
+        hooks.check(&stream).map_err(invalid)?;
         let runs = exp.runs as usize;
-        let built = model::build(&recipe, &stream, runs, exp.seed)?;
-        let mut exec = Exec::new(&built.program, gpu).await?;
-        let mut theta0 = Vec::new();
-        if matches!(recipe.method, Method::MagMax { .. }) {
-            for p in &built.params {
-                theta0.push(exec.read(p).await?);
-            }
-        }
-        let merged = theta0.iter().map(|t| vec![0.0; t.len()]).collect();
+        let built = model::build(&recipe, &stream, runs, exp.seed, &mut *hooks)?;
+        let exec = Exec::new(&built.program, gpu).await?;
         let mut group = Group {
-            method: method_id.to_string(),
+            method: method.to_string(),
             recipe,
             stream,
             built,
@@ -298,16 +186,33 @@ impl Group {
             task: 0,
             rows: Vec::new(),
             boundaries: Vec::new(),
+            hooks,
             seed: exp.seed,
             runs,
-            theta0,
-            merged,
-            buffers: vec![Vec::new(); runs],
-            seen: vec![0; runs],
         };
+        group.hook(Moment::Start).await?;
         let before = group.evaluate().await?;
         group.rows.push(before);
         Ok(group)
+    }
+
+    /// Runs one of the method's hooks at the current task.
+    async fn hook(&mut self, moment: Moment) -> Result<()> {
+        let mut at = Phase {
+            exec: &mut self.exec,
+            built: &self.built,
+            stream: &self.stream,
+            task: self.task,
+            seed: self.seed,
+            runs: self.runs,
+        };
+        let hooks = &mut *self.hooks;
+        match moment {
+            Moment::Start => hooks.start(&mut at).await,
+            Moment::BeginTask => hooks.begin_task(&mut at).await,
+            Moment::EndTask => hooks.end_task(&mut at).await,
+            Moment::Scored => hooks.scored(&mut at).await,
+        }
     }
 
     fn tasks(&self) -> usize {
@@ -367,102 +272,12 @@ impl Group {
         }
     }
 
-    /// The end of task `self.task`: the methods' consolidation, a row of R, the next task's setup.
+    /// The end of task `self.task`: the method's bookkeeping, a row of R, the next task's setup.
     async fn end_task(&mut self) -> Result<()> {
-        let t = self.task;
-        match (&self.recipe.method, &self.built.state) {
-            (Method::Ewc { online, .. }, State::Ewc(s)) => {
-                let online = *online;
-                let fisher_entry = self
-                    .built
-                    .entries
-                    .fisher
-                    .ok_or_else(|| invalid("EWC without its Fisher pass".into()))?;
-                for f in &s.fisher {
-                    self.exec.write(f, &vec![0.0; f.shape().numel()])?;
-                }
-                self.exec.run(fisher_entry, methods::ewc::FISHER_SAMPLES)?;
-                let (a_t, b_t, f_t) = (s.a.clone(), s.b.clone(), s.fisher.clone());
-                for (i, p) in self.built.params.clone().iter().enumerate() {
-                    let theta = self.exec.read(p).await?;
-                    let a = self.exec.read(&a_t[i]).await?;
-                    let b = self.exec.read(&b_t[i]).await?;
-                    let f: Vec<f32> = self
-                        .exec
-                        .read(&f_t[i])
-                        .await?
-                        .iter()
-                        .map(|v| v / methods::ewc::FISHER_SAMPLES as f32)
-                        .collect();
-                    let (a, b) = methods::ewc::consolidate(&a, &b, &f, &theta, online);
-                    self.exec.write(&a_t[i], &a)?;
-                    self.exec.write(&b_t[i], &b)?;
-                }
-            }
-            (Method::Replay { buffer }, State::Replay(s)) => {
-                let m = *buffer;
-                let offset = self.stream.offsets()[t];
-                let n = self.stream.tasks[t].train.n;
-                let mut data = Vec::with_capacity(self.runs * m);
-                for r in 0..self.runs {
-                    // This task's examples in a seeded random order, as a stream would bring them.
-                    let key = |i: usize| {
-                        mix(((self.seed as u64) << 32)
-                            ^ ((r as u64) << 20)
-                            ^ (t as u64)
-                            ^ ((i as u64) << 40))
-                    };
-                    let mut order: Vec<usize> = (0..n).collect();
-                    order.sort_by_key(|&i| key(i));
-                    let salt = mix(self.seed as u64 ^ 0xC0FFEE ^ ((r as u64) << 8));
-                    let mut rng = |seen: u64| mix(salt ^ seen) % seen;
-                    self.seen[r] = methods::replay::offer(
-                        &mut self.buffers[r],
-                        m,
-                        self.seen[r],
-                        order.into_iter().map(|i| offset + i),
-                        &mut rng,
-                    );
-                    let mut row = self.buffers[r].clone();
-                    row.resize(m, 0.0);
-                    data.extend(row);
-                }
-                let fill = self.buffers[0].len() as f32;
-                self.exec.write(&s.buffer, &data)?;
-                self.exec.write(&s.fill, &[fill])?;
-            }
-            _ => {}
-        }
-        let acc = if let Method::MagMax { lambda } = self.recipe.method {
-            // Evaluate the merge, then go on fine-tuning from this task's weights.
-            let params = self.built.params.clone();
-            let mut current = Vec::new();
-            for (i, p) in params.iter().enumerate() {
-                let theta = self.exec.read(p).await?;
-                let tau: Vec<f32> = theta
-                    .iter()
-                    .zip(&self.theta0[i])
-                    .map(|(a, b)| a - b)
-                    .collect();
-                methods::magmax::fold(&mut self.merged[i], &tau);
-                let merged: Vec<f32> = self.theta0[i]
-                    .iter()
-                    .zip(&self.merged[i])
-                    .map(|(a, b)| a + lambda * b)
-                    .collect();
-                self.exec.write(p, &merged)?;
-                current.push(theta);
-            }
-            let acc = self.evaluate().await?;
-            self.capture_boundary().await?;
-            for (p, theta) in params.iter().zip(&current) {
-                self.exec.write(p, theta)?;
-            }
-            acc
-        } else {
-            self.capture_boundary().await?;
-            self.evaluate().await?
-        };
+        self.hook(Moment::EndTask).await?;
+        self.capture_boundary().await?;
+        let acc = self.evaluate().await?;
+        self.hook(Moment::Scored).await?;
         self.record(&acc);
         self.rows.push(acc);
         self.task += 1;
@@ -484,56 +299,22 @@ impl Group {
         Ok(())
     }
 
-    /// Points the sampler, the heads and the methods at task `self.task`.
+    /// Points the sampler, the heads and the method at task `self.task`.
     async fn begin_task(&mut self) -> Result<()> {
         let t = self.task;
         let offsets = self.stream.offsets();
         let counts: Vec<usize> = self.stream.tasks.iter().map(|k| k.train.n).collect();
-        let range = if self.recipe.method == Method::Joint {
-            methods::joint::range(&offsets, &counts, t)
-        } else {
-            [offsets[t] as f32, counts[t] as f32]
-        };
+        let range = self.hooks.range(&offsets, &counts, t);
         self.exec.write(&self.built.range, &range)?;
-        let c = self.stream.outputs;
         if self.stream.setting == Setting::ClassIncremental {
-            let mut mask = vec![0.0; c];
+            let mut mask = vec![0.0; self.stream.outputs];
             for k in self.stream.train_classes(t) {
                 mask[k] = 1.0;
             }
             self.exec.write(&self.built.train_mask, &mask)?;
             self.exec.write(&self.built.eval_mask, &mask)?;
         }
-        if let State::Center(s) = &self.built.state {
-            // Centres of classes met for the first time learn; the rest stay frozen.
-            let mut learnable = vec![0.0; c];
-            let earlier: Vec<usize> = self.stream.tasks[..t]
-                .iter()
-                .flat_map(|k| k.classes.iter().copied())
-                .collect();
-            for &k in &self.stream.tasks[t].classes {
-                if !earlier.contains(&k) {
-                    learnable[k] = 1.0;
-                }
-            }
-            self.exec.write(&s.learnable, &learnable)?;
-        }
-        if let State::Lwf(s) = &self.built.state {
-            let (old, old_mask, on) = (s.old.clone(), s.old_mask.clone(), s.on.clone());
-            for (p, o) in self.built.params.clone().iter().zip(&old) {
-                let theta = self.exec.read(p).await?;
-                self.exec.write(o, &theta)?;
-            }
-            let mut mask = vec![0.0; c];
-            for task in &self.stream.tasks[..t] {
-                for &k in &task.classes {
-                    mask[k] = 1.0;
-                }
-            }
-            self.exec.write(&old_mask, &mask)?;
-            self.exec.write(&on, &[1.0])?;
-        }
-        Ok(())
+        self.hook(Moment::BeginTask).await
     }
 
     /// The summaries of R, per run, once the stream is done.

@@ -3,9 +3,9 @@
 //! range, the output masks and the methods' state at task boundaries), an evaluation entry that
 //! scores every task's test set at once, and the methods' own entries.
 
-use super::methods::{self, Method};
-use super::scenario::{Setting, Stream};
-use crate::engine::{nn, Entry, Graph, OptimizerKind, Program, Result, Tensor};
+use super::methods::{self, Hooks};
+use crate::data::tasks::{Setting, Stream};
+use crate::engine::{nn, EngineError, Entry, Graph, OptimizerKind, Program, Result, Tensor};
 use crate::experiment::Experiment;
 use crate::labs::Value;
 
@@ -25,7 +25,6 @@ pub struct Recipe {
     pub lr: f32,
     pub batch: usize,
     pub rotation: f32,
-    pub method: Method,
 }
 
 impl Recipe {
@@ -42,7 +41,6 @@ impl Recipe {
             lr: num("lr") as f32,
             batch: num("batch") as usize,
             rotation: num("rotation") as f32,
-            method: Method::Naive,
         }
     }
     pub fn total_steps(&self) -> u32 {
@@ -64,17 +62,32 @@ pub struct Built {
     pub train_mask: Tensor,
     /// [1, 1, C]: 1 for the outputs every test may use (class-incremental: all seen so far).
     pub eval_mask: Tensor,
-    pub state: methods::State,
     pub entries: Entries,
 }
 
 /// Entry indices of the program.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct Entries {
     pub train: usize,
     pub eval: usize,
     pub grid: Option<usize>,
-    pub fisher: Option<usize>,
+    /// The method's own entries (EWC's Fisher pass), by name.
+    pub methods: Vec<(String, usize)>,
+}
+
+impl Built {
+    /// The index of the method's entry `name`.
+    pub fn entry(&self, name: &str) -> Result<usize> {
+        self.entries
+            .methods
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, i)| *i)
+            .ok_or_else(|| EngineError::Invalid {
+                op: "continual",
+                detail: format!("the program has no entry {name}"),
+            })
+    }
 }
 
 /// Pushes masked-out logits down: `logits + (mask − 1)·10⁴`.
@@ -112,7 +125,14 @@ impl Net {
     }
 }
 
-pub fn build(recipe: &Recipe, stream: &Stream, runs: usize, seed: u32) -> Result<Built> {
+/// The program of one method group: `hooks.graph` adds the method's part of the step.
+pub fn build(
+    recipe: &Recipe,
+    stream: &Stream,
+    runs: usize,
+    seed: u32,
+    hooks: &mut dyn Hooks,
+) -> Result<Built> {
     let g = Graph::new(runs, seed);
     let (d, c, t) = (stream.dims, stream.outputs, stream.tasks.len());
     let mut sizes = vec![d];
@@ -213,7 +233,7 @@ pub fn build(recipe: &Recipe, stream: &Stream, runs: usize, seed: u32) -> Result
         entries: Vec::new(),
         update: None,
     };
-    let state = methods::graph(&recipe.method, &mut ctx)?;
+    hooks.graph(&mut ctx)?;
     let methods::Ctx {
         loss,
         assigns,
@@ -300,11 +320,9 @@ pub fn build(recipe: &Recipe, stream: &Stream, runs: usize, seed: u32) -> Result
         None => None,
     };
     let grid_entry = grid.as_ref().map(|_| entries.len() - 1);
-    let mut fisher = None;
+    let mut methods = Vec::new();
     for e in extra_entries {
-        if e.name == "fisher" {
-            fisher = Some(entries.len());
-        }
+        methods.push((e.name.clone(), entries.len()));
         entries.push(e);
     }
     Ok(Built {
@@ -315,12 +333,11 @@ pub fn build(recipe: &Recipe, stream: &Stream, runs: usize, seed: u32) -> Result
         range,
         train_mask,
         eval_mask,
-        state,
         entries: Entries {
             train: 0,
             eval,
             grid: grid_entry,
-            fisher,
+            methods,
         },
     })
 }

@@ -6,14 +6,18 @@
 
 pub mod aggregate;
 pub mod merge;
+pub mod methods;
 pub mod model;
 
-use super::continual::scenario::{self, Stream};
-use super::{choice, float, int, log_float, LabDecl, MethodDecl, Paper, Preset};
+use super::{choice, float, int, log_float, LabDecl, Preset};
+use crate::data::tasks::{self as scenario, Stream};
 use crate::engine::gpu::GpuContext;
+use crate::engine::rng::mix64;
 use crate::engine::{EngineError, Exec, Result};
 use crate::experiment::Experiment;
-use crate::runner::{mean_sd, BarView, ChartView, Guide, History, SeriesView, TableView, Views};
+use crate::history::History;
+use crate::labs::{find_method, unknown_method, Lab, LocalFuture, RunGroup};
+use crate::views::{mean_sd, BarView, ChartView, Guide, Picture, SeriesView, TableView, Views};
 use model::Built;
 
 /// λ values of every sweep: 0, 0.1, …, 1.5.
@@ -41,89 +45,7 @@ pub fn declaration() -> LabDecl {
             log_float("lr", "Learning rate", 1e-4, 1.0, 0.05, "SGD step size (no optimizer state to carry between fine-tunes)."),
             int("batch", "Batch size", 1, 256, 32, "", "Examples per step."),
         ],
-        methods: vec![
-            MethodDecl {
-                id: "average",
-                title: "Weight averaging",
-                paper: Some(Paper { title: "Model soups: averaging weights of multiple fine-tuned models improves accuracy without increasing inference time", url: "https://arxiv.org/abs/2203.05482" }),
-                explain: "θ₀ + (1/K)·Σ τₖ: no knob; every task vector diluted K times.",
-                knobs: vec![],
-            },
-            MethodDecl {
-                id: "task_arithmetic",
-                title: "Task arithmetic",
-                paper: Some(Paper { title: "Editing Models with Task Arithmetic", url: "https://arxiv.org/abs/2212.04089" }),
-                explain: "θ₀ + λ·Σ τₖ: conflicting entries cancel or pile up; the λ curve peaks between.",
-                knobs: vec![],
-            },
-            MethodDecl {
-                id: "ties",
-                title: "TIES",
-                paper: Some(Paper { title: "TIES-Merging: Resolving Interference When Merging Models", url: "https://arxiv.org/abs/2306.01708" }),
-                explain: "Trim each τₖ to its largest entries, elect a sign per weight, average only the agreeing ones.",
-                knobs: vec![float("keep", "Keep k", 0.01, 0.99, 0.2, "", "Share of each tensor's entries kept by the trim, in [0, 1).")],
-            },
-            MethodDecl {
-                id: "breadcrumbs",
-                title: "Model Breadcrumbs",
-                paper: Some(Paper { title: "Model Breadcrumbs: Scaling Multi-Task Model Merging with Sparse Masks", url: "https://arxiv.org/abs/2312.06795" }),
-                explain: "Per tensor, drop the largest (outliers) and the smallest (noise) entries of each τₖ, sum the rest.",
-                knobs: vec![
-                    float("top", "Top β", 0.0, 0.99, 0.01, "", "Share of largest entries dropped."),
-                    float("bottom", "Bottom γ", 0.0, 0.99, 0.85, "", "Share of smallest entries dropped."),
-                ],
-            },
-            MethodDecl {
-                id: "fisher",
-                title: "Fisher averaging",
-                paper: Some(Paper { title: "Merging Models with Fisher-Weighted Averaging", url: "https://arxiv.org/abs/2111.09832" }),
-                explain: "Each weight averaged with the weights each model's diagonal Fisher gives it.",
-                knobs: vec![],
-            },
-            MethodDecl {
-                id: "magmax",
-                title: "MagMax",
-                paper: Some(Paper { title: "MagMax: Leveraging Model Merging for Seamless Continual Learning", url: "https://arxiv.org/abs/2407.06322" }),
-                explain: "Per weight, the task vector entry of largest magnitude.",
-                knobs: vec![],
-            },
-            MethodDecl {
-                id: "dare",
-                title: "DARE",
-                paper: Some(Paper { title: "Language Models are Super Mario: Absorbing Abilities from Homologous Models as a Free Lunch", url: "https://arxiv.org/abs/2311.03099" }),
-                explain: "Drop each entry of τₖ with probability p and rescale the rest by 1/(1 − p), then add.",
-                knobs: vec![float("p", "Drop p", 0.0, 0.99, 0.5, "", "Drop probability, in [0, 1).")],
-            },
-            MethodDecl {
-                id: "mt_sum",
-                title: "Multi-task: sum of gradients",
-                paper: None,
-                explain: "One model, all tasks at once from the pre-trained backbone, the task gradients added \
-                          (linear scalarisation). Same step budget as all the fine-tunes together.",
-                knobs: vec![],
-            },
-            MethodDecl {
-                id: "mt_pcgrad",
-                title: "Multi-task: PCGrad",
-                paper: Some(Paper { title: "Gradient Surgery for Multi-Task Learning", url: "https://arxiv.org/abs/2001.06782" }),
-                explain: "Each task gradient loses its component along any other it conflicts with, then they are added.",
-                knobs: vec![],
-            },
-            MethodDecl {
-                id: "mt_mgda",
-                title: "Multi-task: MGDA",
-                paper: Some(Paper { title: "Multi-Task Learning as Multi-Objective Optimization", url: "https://arxiv.org/abs/1810.04650" }),
-                explain: "The minimum-norm point of the gradients' convex hull: a step no task objects to, often a short one.",
-                knobs: vec![],
-            },
-            MethodDecl {
-                id: "mt_upgrad",
-                title: "Multi-task: UPGrad",
-                paper: Some(Paper { title: "Jacobian Descent for Multi-Objective Optimization", url: "https://arxiv.org/abs/2406.16232" }),
-                explain: "Each task gradient projected onto the dual cone of all of them, then averaged: never against any task.",
-                knobs: vec![],
-            },
-        ],
+        methods: methods::METHODS.iter().map(|m| (m.declaration)()).collect(),
         default_methods: vec!["task_arithmetic", "ties", "magmax"],
         metrics: vec![
             "task_acc/<model>/<task>",
@@ -155,6 +77,7 @@ pub fn declaration() -> LabDecl {
                 query: "scenario=moons&tasks=6&rotation=30&width=32&methods=average,task_arithmetic,ties",
             },
         ],
+        smoke: "tasks=2&base_steps=10&steps=10&width=8",
     }
 }
 
@@ -188,26 +111,12 @@ pub enum Aggregator {
 }
 
 impl Merge {
-    pub fn from_method(id: &str, exp: &Experiment, lab: &LabDecl) -> Merge {
-        let knob = |k: &str, d: f64| exp.knob(lab, id, k).map_or(d, |v| v.as_f64()) as f32;
-        match id {
-            "average" => Merge::Average,
-            "ties" => Merge::Ties {
-                keep: knob("keep", 0.2),
-            },
-            "breadcrumbs" => Merge::Breadcrumbs {
-                top: knob("top", 0.01),
-                bottom: knob("bottom", 0.85),
-            },
-            "fisher" => Merge::Fisher,
-            "magmax" => Merge::MagMax,
-            "dare" => Merge::Dare { p: knob("p", 0.5) },
-            "mt_sum" => Merge::MultiTask(Aggregator::Sum),
-            "mt_pcgrad" => Merge::MultiTask(Aggregator::PcGrad),
-            "mt_mgda" => Merge::MultiTask(Aggregator::Mgda),
-            "mt_upgrad" => Merge::MultiTask(Aggregator::UpGrad),
-            _ => Merge::TaskArithmetic,
-        }
+    /// The merge method `id` stands for, with the experiment's knobs; an unknown id is an
+    /// error naming the lab's methods.
+    pub fn from_method(id: &str, exp: &Experiment) -> Result<Merge> {
+        let chosen = find_method(&methods::METHODS, |m| (m.declaration)(), "merging", id)
+            .map_err(unknown_method)?;
+        Ok((chosen.merge)(&exp.knobs(&(chosen.declaration)())))
     }
     /// Whether the merged task vector is scaled by a swept λ.
     pub fn has_lambda(&self) -> bool {
@@ -223,19 +132,12 @@ impl Merge {
             Merge::Fisher => merge::fisher(taus, fishers),
             Merge::MagMax => merge::magmax(taus),
             Merge::Dare { p } => merge::dare(taus, *p, &|k, i| {
-                (mix(salt ^ ((k as u64) << 40) ^ i as u64) >> 40) as f32 / (1u64 << 24) as f32
+                (mix64(salt ^ ((k as u64) << 40) ^ i as u64) >> 40) as f32 / (1u64 << 24) as f32
             }),
             // Multi-task models are trained, not merged: the sum stands in for the unused merge.
             Merge::MultiTask(_) => merge::sum(taus),
         }
     }
-}
-
-fn mix(mut z: u64) -> u64 {
-    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
 }
 
 fn invalid(detail: String) -> EngineError {
@@ -276,13 +178,50 @@ pub struct Group {
     total: u32,
 }
 
+/// The model-merging lab in the registry.
+pub struct Merging;
+
+impl Lab for Merging {
+    fn declaration(&self) -> LabDecl {
+        declaration()
+    }
+    /// Pre-training, then each fine-tune; a multi-task phase of the same length when any
+    /// multi-task method is on (the merges wait through it).
+    fn total_steps(&self, exp: &Experiment) -> u32 {
+        let get = |k: &str| exp.settings.get(k).map_or(0, |v| v.as_f64() as u32);
+        let multitask = exp.methods.iter().any(|m| m.id.starts_with("mt_"));
+        get("base_steps") + get("steps") * get("tasks") * if multitask { 2 } else { 1 }
+    }
+    fn group<'a>(
+        &'a self,
+        exp: &'a Experiment,
+        method: &'a str,
+        gpu: Option<&'a GpuContext>,
+    ) -> LocalFuture<'a, Result<Box<dyn RunGroup>>> {
+        crate::labs::boxed(Group::new(exp, method, gpu))
+    }
+    fn views(&self, exp: &Experiment, groups: &[&dyn RunGroup], _: &[(String, Picture)]) -> Views {
+        let (groups, colours) = crate::labs::own_groups(&declaration(), groups);
+        views(&groups, &colours, exp)
+    }
+}
+
+impl RunGroup for Group {
+    crate::run_group_fields!();
+    fn train(&mut self, steps: u32) -> LocalFuture<'_, Result<()>> {
+        Box::pin(Group::train(self, steps))
+    }
+    fn observe(&mut self) -> LocalFuture<'_, Result<()>> {
+        Box::pin(Group::observe(self))
+    }
+    fn observe_every(&self, _total: u32) -> u32 {
+        Group::observe_every(self)
+    }
+}
+
 impl Group {
-    pub async fn new(
-        exp: &Experiment,
-        lab: &LabDecl,
-        method: &str,
-        gpu: Option<&GpuContext>,
-    ) -> Result<Group> {
+    /// Method `method`'s group under every run of `exp`, on the GPU when a context is given.
+    pub async fn new(exp: &Experiment, method: &str, gpu: Option<&GpuContext>) -> Result<Group> {
         let get = |k: &str| exp.settings.get(k).map_or(0.0, |v| v.as_f64());
         let name = exp
             .settings
@@ -291,7 +230,7 @@ impl Group {
         let k = get("tasks") as usize;
         let stream =
             scenario::build(&name, k + 1, get("rotation") as f32, exp.seed).map_err(invalid)?;
-        let merge = Merge::from_method(method, exp, lab);
+        let merge = Merge::from_method(method, exp)?;
         let fraction = match &merge {
             Merge::Ties { keep } => Some(("ties.keep", *keep)),
             Merge::Dare { p } => Some(("dare.p", *p)),
@@ -311,9 +250,8 @@ impl Group {
         };
         let multitask = matches!(merge, Merge::MultiTask(_));
         let built = model::build(&stream, &shape, runs, exp.seed, multitask)?;
-        let any_multitask = exp.methods.iter().any(|m| m.id.starts_with("mt_"));
         let (base_steps, steps) = (get("base_steps") as u32, get("steps") as u32);
-        let total = base_steps + steps * k as u32 * if any_multitask { 2 } else { 1 };
+        let total = Merging.total_steps(exp);
         let exec = Exec::new(&built.program, gpu).await?;
         Ok(Group {
             method: method.to_string(),
@@ -454,10 +392,10 @@ impl Group {
                         let order: Vec<Vec<usize>> = (0..k)
                             .map(|t| {
                                 let mut o: Vec<usize> = (0..k).filter(|&j| j != t).collect();
-                                let key = mix(((self.step + i) as u64) << 24
-                                    ^ (r as u64) << 8
-                                    ^ t as u64);
-                                o.sort_by_key(|&j| mix(key ^ j as u64));
+                                let key = mix64(
+                                    ((self.step + i) as u64) << 24 ^ (r as u64) << 8 ^ t as u64,
+                                );
+                                o.sort_by_key(|&j| mix64(key ^ j as u64));
                                 o
                             })
                             .collect();
@@ -627,7 +565,7 @@ impl Group {
                 let refs: Vec<&[f32]> = taus.iter().map(|v| v.as_slice()).collect();
                 let fishers: Vec<&[f32]> =
                     self.fishers.iter().map(|f| &f[p][span.clone()]).collect();
-                let salt = mix(((self.seed as u64) << 32) ^ ((r as u64) << 16) ^ p as u64);
+                let salt = mix64(((self.seed as u64) << 32) ^ ((r as u64) << 16) ^ p as u64);
                 out[span].copy_from_slice(&self.merge.apply(&refs, &fishers, salt));
             }
             merged_tau.push(out);

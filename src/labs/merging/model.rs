@@ -4,8 +4,8 @@
 //! evaluation of every task's test set with its own head (or the base head, zero-shot), and a
 //! Fisher pass that samples labels from the model's own predictive distribution.
 
+use crate::data::tasks::Stream;
 use crate::engine::{grad, nn, Entry, Graph, OptimizerKind, Program, Result, Tensor};
-use crate::labs::continual::scenario::Stream;
 
 pub struct Built {
     pub program: Program,

@@ -8,17 +8,13 @@ pub mod model;
 
 pub use model::Recipe;
 
-use super::{choice, flag, float, int, log_float, LabDecl, MethodDecl, Paper, Preset};
+use super::{choice, flag, float, int, log_float, LabDecl, Preset};
 use crate::engine::gpu::GpuContext;
 use crate::engine::{Exec, MetricWindow, Result};
 use crate::experiment::Experiment;
-use crate::runner::{ChartView, Guide, History, SeriesView, TableView, Views};
-use methods::Estimator;
-
-const POOLE: Paper = Paper {
-    title: "On Variational Bounds of Mutual Information",
-    url: "https://arxiv.org/abs/1905.06922",
-};
+use crate::history::History;
+use crate::labs::{find_method, unknown_method, Lab, LocalFuture, RunGroup};
+use crate::views::{ChartView, Guide, Picture, SeriesView, TableView, Views};
 
 pub fn declaration() -> LabDecl {
     LabDecl {
@@ -41,57 +37,7 @@ pub fn declaration() -> LabDecl {
             log_float("lr", "Learning rate", 1e-5, 0.1, 5e-4, "Adam's step size."),
             flag("cubic", "Cubic y", false, "Use y³ instead of y: the MI is unchanged, the critic's task harder."),
         ],
-        methods: vec![
-            MethodDecl {
-                id: "infonce",
-                title: "InfoNCE",
-                paper: Some(Paper {
-                    title: "Representation Learning with Contrastive Predictive Coding",
-                    url: "https://arxiv.org/abs/1807.03748",
-                }),
-                explain: "I = log K + mean [F(xᵢ, yᵢ) − log Σⱼ exp F(xᵢ, yⱼ)]. Low variance, but never above \
-                          log K: watch it flatten at the dashed line.",
-                knobs: vec![],
-            },
-            MethodDecl {
-                id: "nwj",
-                title: "NWJ",
-                paper: Some(POOLE),
-                explain: "I = E_p[F] − e⁻¹·E_q[exp F]. Unbiased at the optimum, but its variance grows \
-                          exponentially with the true MI.",
-                knobs: vec![],
-            },
-            MethodDecl {
-                id: "dv",
-                title: "DV / MINE",
-                paper: Some(Paper {
-                    title: "Mutual Information Neural Estimation",
-                    url: "https://arxiv.org/abs/1801.04062",
-                }),
-                explain: "I = E_p[F] − log E_q[exp F], trained with MINE's moving average in the gradient. \
-                          Tighter than NWJ, just as noisy at high MI.",
-                knobs: vec![float("alpha", "Moving-average rate α", 0.001, 1.0, 0.01, "", "m ← (1 − α)·m + α·mean(exp F).")],
-            },
-            MethodDecl {
-                id: "js",
-                title: "JS",
-                paper: Some(POOLE),
-                explain: "Critic trained with the Jensen–Shannon objective, MI read out with NWJ at 1 + F: \
-                          stable training, NWJ's variance.",
-                knobs: vec![],
-            },
-            MethodDecl {
-                id: "smile",
-                title: "SMILE",
-                paper: Some(Paper {
-                    title: "Understanding the Limitations of Variational Mutual Information Estimators",
-                    url: "https://arxiv.org/abs/1910.06222",
-                }),
-                explain: "JS-trained critic, I = E_p[F] − log E_q[exp clip(F, −τ, τ)]. Smaller τ: lower \
-                          variance, more bias; τ = inf is DV.",
-                knobs: vec![choice("tau", "Clip τ", &["1", "5", "inf"], "5", "Clip of the scores in the partition term.")],
-            },
-        ],
+        methods: methods::METHODS.iter().map(|m| (m.declaration)()).collect(),
         default_methods: vec!["infonce", "nwj", "smile"],
         metrics: vec!["mi_estimate", "true_mi"],
         presets: vec![
@@ -121,26 +67,7 @@ pub fn declaration() -> LabDecl {
                 query: "cubic=1&hidden=64&steps=1000&lr=0.001",
             },
         ],
-    }
-}
-
-/// The estimator method `id` stands for, with its knobs.
-pub fn estimator(id: &str, exp: &Experiment, lab: &LabDecl) -> Estimator {
-    let knob = |k: &str| exp.knob(lab, id, k);
-    match id {
-        "nwj" => Estimator::Nwj,
-        "dv" => Estimator::Dv {
-            alpha: knob("alpha").map_or(0.01, |v| v.as_f64() as f32),
-        },
-        "js" => Estimator::Js,
-        "smile" => Estimator::Smile {
-            tau: match knob("tau").as_ref().map(|v| v.as_str()) {
-                Some("1") => Some(1.0),
-                Some("inf") => None,
-                _ => Some(5.0),
-            },
-        },
-        _ => Estimator::InfoNce,
+        smoke: "levels=2&steps=10&batch=8&hidden=8&embed=4",
     }
 }
 
@@ -157,15 +84,51 @@ pub struct Group {
     cut: Vec<MetricWindow>,
 }
 
+/// The mutual-information lab in the registry.
+pub struct Mi;
+
+impl Lab for Mi {
+    fn declaration(&self) -> LabDecl {
+        declaration()
+    }
+    fn total_steps(&self, exp: &Experiment) -> u32 {
+        Recipe::from_settings(exp).total_steps()
+    }
+    fn group<'a>(
+        &'a self,
+        exp: &'a Experiment,
+        method: &'a str,
+        gpu: Option<&'a GpuContext>,
+    ) -> LocalFuture<'a, Result<Box<dyn RunGroup>>> {
+        crate::labs::boxed(Group::new(exp, method, gpu))
+    }
+    fn views(&self, exp: &Experiment, groups: &[&dyn RunGroup], _: &[(String, Picture)]) -> Views {
+        let (groups, colours) = crate::labs::own_groups(&declaration(), groups);
+        views(&groups, &colours, exp)
+    }
+}
+
+impl RunGroup for Group {
+    crate::run_group_fields!();
+    fn train(&mut self, steps: u32) -> LocalFuture<'_, Result<()>> {
+        let done = Group::train(self, steps);
+        Box::pin(async move { done })
+    }
+    fn observe(&mut self) -> LocalFuture<'_, Result<()>> {
+        Box::pin(Group::observe(self))
+    }
+    fn observe_every(&self, _total: u32) -> u32 {
+        Group::observe_every(self)
+    }
+}
+
 impl Group {
-    pub async fn new(
-        exp: &Experiment,
-        lab: &LabDecl,
-        method: &str,
-        gpu: Option<&GpuContext>,
-    ) -> Result<Group> {
+    /// Method `method`'s group under every run of `exp`, on the GPU when a context is given.
+    pub async fn new(exp: &Experiment, method: &str, gpu: Option<&GpuContext>) -> Result<Group> {
+        let chosen = find_method(&methods::METHODS, |m| (m.declaration)(), "mi", method)
+            .map_err(unknown_method)?;
         let mut recipe = Recipe::from_settings(exp);
-        recipe.estimator = estimator(method, exp, lab);
+        recipe.estimator = (chosen.estimator)(&exp.knobs(&(chosen.declaration)()));
         let built = model::build(&recipe, exp.runs as usize, exp.seed)?;
         let exec = Exec::new(&built.program, gpu).await?;
         Ok(Group {

@@ -1,4 +1,5 @@
-//! The Basics lab's methods: each changes only what it must of the training recipe.
+//! The Basics lab's methods, one file each: its declaration and what it changes of the training
+//! recipe the settings made. A new method is a file and a line in `METHODS`.
 
 mod adam;
 mod dropout;
@@ -8,23 +9,20 @@ mod plain;
 mod smoothing;
 
 use super::model::Recipe;
-use crate::experiment::Experiment;
-use crate::labs::LabDecl;
+use crate::decl::{Knobs, MethodDecl};
 
-/// Applies method `id` (with the experiment's knobs) to the recipe the settings made.
-pub fn apply(id: &str, recipe: &mut Recipe, exp: &Experiment, lab: &LabDecl) {
-    let knob = |k: &str| {
-        exp.knob(lab, id, k)
-            .map(|v| v.as_f64() as f32)
-            .unwrap_or(f32::NAN)
-    };
-    match id {
-        "plain" => plain::apply(recipe),
-        "l2" => l2::apply(recipe, knob("lambda")),
-        "dropout" => dropout::apply(recipe, knob("p")),
-        "mixup" => mixup::apply(recipe, knob("alpha")),
-        "smoothing" => smoothing::apply(recipe, knob("epsilon")),
-        "adam" => adam::apply(recipe, knob("lr")),
-        _ => {}
-    }
+pub struct Method {
+    pub declaration: fn() -> MethodDecl,
+    /// Changes the recipe, given the method's knobs.
+    pub apply: fn(&mut Recipe, &Knobs),
 }
+
+/// Every method, in the page's order.
+pub const METHODS: [Method; 6] = [
+    plain::METHOD,
+    l2::METHOD,
+    dropout::METHOD,
+    mixup::METHOD,
+    smoothing::METHOD,
+    adam::METHOD,
+];

@@ -11,18 +11,57 @@
 //! penalty ties new tasks' features to the old class centres) and a summary of its ablation
 //! (centres frozen after their task). The paper also freezes the classifier; we do not.
 
-use super::Ctx;
+use super::{Ctx, Hook, Hooks, Method, Phase};
+use crate::decl::*;
 use crate::engine::{nn, Result, Tensor};
 
 /// Wen et al.'s centre learning rate.
 const ALPHA: f32 = 0.5;
 
-pub struct State {
+pub const METHOD: Method = Method {
+    declaration,
+    make: |knobs| {
+        Box::new(Center {
+            lambda: knobs.f32("lambda"),
+            learnable: None,
+        })
+    },
+};
+
+struct Center {
+    lambda: f32,
     /// [1, C, 1]: 1 for the classes whose centres still learn.
-    pub learnable: Tensor,
+    learnable: Option<Tensor>,
 }
 
-pub fn graph(ctx: &mut Ctx, lambda: f32) -> Result<State> {
+impl Hooks for Center {
+    fn graph(&mut self, ctx: &mut Ctx) -> Result<()> {
+        self.learnable = Some(graph(ctx, self.lambda)?);
+        Ok(())
+    }
+    /// Centres of classes met for the first time learn; the rest stay frozen.
+    fn begin_task<'a>(&'a mut self, at: &'a mut Phase<'_>) -> Hook<'a> {
+        Box::pin(async move {
+            let Some(learnable) = &self.learnable else {
+                return Ok(());
+            };
+            let t = at.task;
+            let mut mask = vec![0.0; at.stream.outputs];
+            let earlier: Vec<usize> = at.stream.tasks[..t]
+                .iter()
+                .flat_map(|k| k.classes.iter().copied())
+                .collect();
+            for &k in &at.stream.tasks[t].classes {
+                if !earlier.contains(&k) {
+                    mask[k] = 1.0;
+                }
+            }
+            at.exec.write(learnable, &mask)
+        })
+    }
+}
+
+fn graph(ctx: &mut Ctx, lambda: f32) -> Result<Tensor> {
     let g = ctx.g;
     let runs = g.runs();
     let c = ctx.stream.outputs;
@@ -51,5 +90,27 @@ pub fn graph(ctx: &mut Ctx, lambda: f32) -> Result<State> {
         .div(&counts.add_scalar(1.0)?)?;
     let next = centres.sub(&delta.mul(&learnable)?.mul_scalar(ALPHA)?)?;
     ctx.assigns.push((centres, next));
-    Ok(State { learnable })
+    Ok(learnable)
+}
+
+fn declaration() -> MethodDecl {
+    MethodDecl {
+        id: "center",
+        title: "Center-loss regularisation",
+        paper: Some(Paper {
+            title: "Center Loss Regularization for Continual Learning",
+            url: "https://arxiv.org/abs/2110.11314",
+        }),
+        explain:
+            "Pulls new tasks' features to the frozen centres of their classes: the old boundaries \
+                  keep working when the classes repeat (permuted, rotated).",
+        knobs: vec![log_float(
+            "lambda",
+            "λ",
+            1e-4,
+            10.0,
+            0.01,
+            "Weight of the centre loss.",
+        )],
+    }
 }

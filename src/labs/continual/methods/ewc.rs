@@ -11,20 +11,83 @@
 //! NOTE: the Fisher is the empirical one: squared gradients of the log-likelihood of the true
 //! label, one example at a time, averaged over `FISHER_SAMPLES` training examples of the task.
 
-use super::{zeros_like, Ctx};
+use super::{zeros_like, Ctx, Hook, Hooks, Method, Phase};
+use crate::decl::*;
 use crate::engine::{grad, nn, Entry, Result, Tensor};
 
 /// Examples per Fisher estimate.
 pub const FISHER_SAMPLES: u32 = 200;
 
-pub struct State {
-    pub a: Vec<Tensor>,
-    pub b: Vec<Tensor>,
-    /// Σ g² accumulated by the Fisher entry.
-    pub fisher: Vec<Tensor>,
+pub const METHOD: Method = Method {
+    declaration,
+    make: |knobs| Box::new(Ewc::new(knobs.f32("lambda"), None)),
+};
+
+pub const ONLINE: Method = Method {
+    declaration: online_declaration,
+    make: |knobs| Box::new(Ewc::new(knobs.f32("lambda"), Some(knobs.f32("gamma")))),
+};
+
+/// EWC with λ; `online: Some(γ)` is online EWC.
+struct Ewc {
+    lambda: f32,
+    online: Option<f32>,
+    state: Option<State>,
 }
 
-pub fn graph(ctx: &mut Ctx, lambda: f32) -> Result<State> {
+struct State {
+    a: Vec<Tensor>,
+    b: Vec<Tensor>,
+    /// Σ g² accumulated by the Fisher entry.
+    fisher: Vec<Tensor>,
+}
+
+impl Ewc {
+    fn new(lambda: f32, online: Option<f32>) -> Ewc {
+        Ewc {
+            lambda,
+            online,
+            state: None,
+        }
+    }
+}
+
+impl Hooks for Ewc {
+    fn graph(&mut self, ctx: &mut Ctx) -> Result<()> {
+        self.state = Some(graph(ctx, self.lambda)?);
+        Ok(())
+    }
+    /// This task's Fisher at its weights, folded into the penalty's A and B.
+    fn end_task<'a>(&'a mut self, at: &'a mut Phase<'_>) -> Hook<'a> {
+        Box::pin(async move {
+            let Some(s) = &self.state else {
+                return Ok(());
+            };
+            for f in &s.fisher {
+                at.exec.write(f, &vec![0.0; f.shape().numel()])?;
+            }
+            at.exec.run(at.built.entry("fisher")?, FISHER_SAMPLES)?;
+            for (i, p) in at.built.params.iter().enumerate() {
+                let theta = at.exec.read(p).await?;
+                let a = at.exec.read(&s.a[i]).await?;
+                let b = at.exec.read(&s.b[i]).await?;
+                let f: Vec<f32> = at
+                    .exec
+                    .read(&s.fisher[i])
+                    .await?
+                    .iter()
+                    .map(|v| v / FISHER_SAMPLES as f32)
+                    .collect();
+                let (a, b) = consolidate(&a, &b, &f, &theta, self.online);
+                at.exec.write(&s.a[i], &a)?;
+                at.exec.write(&s.b[i], &b)?;
+            }
+            Ok(())
+        })
+    }
+}
+
+fn graph(ctx: &mut Ctx, lambda: f32) -> Result<State> {
     let g = ctx.g;
     let runs = g.runs();
     let mut a = Vec::new();
@@ -92,5 +155,40 @@ pub fn consolidate(
             let b = a.iter().zip(theta).map(|(a, t)| a * t).collect();
             (a, b)
         }
+    }
+}
+
+fn declaration() -> MethodDecl {
+    MethodDecl {
+        id: "ewc",
+        title: "EWC",
+        paper: Some(Paper { title: "Overcoming catastrophic forgetting in neural networks", url: "https://arxiv.org/abs/1612.00796" }),
+        explain: "A quadratic pull toward each old task's weights, weighted by the diagonal Fisher: strong on \
+                  permuted digits, weak when classes arrive one head at a time.",
+        knobs: vec![log_float("lambda", "λ", 1.0, 1e6, 1000.0, "Strength of the pull.")],
+    }
+}
+
+fn online_declaration() -> MethodDecl {
+    MethodDecl {
+        id: "online_ewc",
+        title: "Online EWC",
+        paper: Some(Paper {
+            title: "Progress & Compress: A scalable framework for continual learning",
+            url: "https://arxiv.org/abs/1805.06370",
+        }),
+        explain: "One running Fisher that decays by γ, anchored at the latest weights.",
+        knobs: vec![
+            log_float("lambda", "λ", 1.0, 1e6, 1000.0, "Strength of the pull."),
+            float(
+                "gamma",
+                "γ",
+                0.0,
+                1.0,
+                0.9,
+                "",
+                "Decay of the running Fisher.",
+            ),
+        ],
     }
 }

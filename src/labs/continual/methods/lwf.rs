@@ -8,19 +8,64 @@
 //! NOTE: with a head per task the paper distils each old head separately; here the old heads'
 //! outputs are distilled under one softmax over all of them (the same when one task came before).
 
-use super::{zeros_like, Ctx};
+use super::{zeros_like, Ctx, Hook, Hooks, Method, Phase};
+use crate::decl::*;
 use crate::engine::{nn, Result, Tensor};
 
-pub struct State {
-    /// The old model's parameters, as in `Net::params`.
-    pub old: Vec<Tensor>,
-    /// [1, 1, C]: the outputs of the earlier tasks.
-    pub old_mask: Tensor,
-    /// [1]: 0 while the first task trains, 1 after.
-    pub on: Tensor,
+pub const METHOD: Method = Method {
+    declaration,
+    make: |knobs| {
+        Box::new(Lwf {
+            temperature: knobs.f32("temperature"),
+            alpha: knobs.f32("alpha"),
+            state: None,
+        })
+    },
+};
+
+struct Lwf {
+    temperature: f32,
+    alpha: f32,
+    state: Option<State>,
 }
 
-pub fn graph(ctx: &mut Ctx, temperature: f32, alpha: f32) -> Result<State> {
+struct State {
+    /// The old model's parameters, as in `Net::params`.
+    old: Vec<Tensor>,
+    /// [1, 1, C]: the outputs of the earlier tasks.
+    old_mask: Tensor,
+    /// [1]: 0 while the first task trains, 1 after.
+    on: Tensor,
+}
+
+impl Hooks for Lwf {
+    fn graph(&mut self, ctx: &mut Ctx) -> Result<()> {
+        self.state = Some(graph(ctx, self.temperature, self.alpha)?);
+        Ok(())
+    }
+    /// The model as it is now becomes the teacher, over the earlier tasks' outputs.
+    fn begin_task<'a>(&'a mut self, at: &'a mut Phase<'_>) -> Hook<'a> {
+        Box::pin(async move {
+            let Some(s) = &self.state else {
+                return Ok(());
+            };
+            for (p, o) in at.built.params.iter().zip(&s.old) {
+                let theta = at.exec.read(p).await?;
+                at.exec.write(o, &theta)?;
+            }
+            let mut mask = vec![0.0; at.stream.outputs];
+            for task in &at.stream.tasks[..at.task] {
+                for &k in &task.classes {
+                    mask[k] = 1.0;
+                }
+            }
+            at.exec.write(&s.old_mask, &mask)?;
+            at.exec.write(&s.on, &[1.0])
+        })
+    }
+}
+
+fn graph(ctx: &mut Ctx, temperature: f32, alpha: f32) -> Result<State> {
     let g = ctx.g;
     let c = ctx.stream.outputs;
     let old = ctx
@@ -43,4 +88,38 @@ pub fn graph(ctx: &mut Ctx, temperature: f32, alpha: f32) -> Result<State> {
             .mul_scalar(alpha * temperature * temperature)?,
     )?;
     Ok(State { old, old_mask, on })
+}
+
+fn declaration() -> MethodDecl {
+    MethodDecl {
+        id: "lwf",
+        title: "Learning without Forgetting",
+        paper: Some(Paper {
+            title: "Learning without Forgetting",
+            url: "https://arxiv.org/abs/1606.09282",
+        }),
+        explain:
+            "Distils the previous model's outputs on the new data: no stored data, and little help \
+                  when the new data says nothing about the old classes.",
+        knobs: vec![
+            float(
+                "temperature",
+                "Temperature T",
+                0.5,
+                10.0,
+                2.0,
+                "",
+                "Softens both distributions.",
+            ),
+            float(
+                "alpha",
+                "α",
+                0.0,
+                10.0,
+                1.0,
+                "",
+                "Weight of the distillation term.",
+            ),
+        ],
+    }
 }

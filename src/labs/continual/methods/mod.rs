@@ -1,5 +1,5 @@
-//! The continual lab's methods. Each file holds one method: its paper, what it adds to the
-//! training step (`graph`), and what it does between tasks (called from the run group).
+//! The continual lab's methods. Each file holds one method: its declaration and its `Hooks`:
+//! what it adds to the training step (`graph`) and what it does between tasks.
 
 pub mod center;
 pub mod ewc;
@@ -11,43 +11,12 @@ pub mod replay;
 pub mod spectral;
 pub mod upgd;
 
-use super::model::{Net, Recipe};
-use super::scenario::Stream;
-use crate::engine::{Entry, Graph, Result, Tensor};
-
-#[derive(Clone, Debug, PartialEq)]
-pub enum Method {
-    Naive,
-    Joint,
-    /// EWC with λ; `online: Some(γ)` is online EWC.
-    Ewc {
-        lambda: f32,
-        online: Option<f32>,
-    },
-    Lwf {
-        temperature: f32,
-        alpha: f32,
-    },
-    Replay {
-        buffer: usize,
-    },
-    /// λ scales the merged task vector.
-    MagMax {
-        lambda: f32,
-    },
-    Spectral {
-        lambda: f32,
-    },
-    Upgd {
-        lr: f32,
-        sigma: f32,
-        beta: f32,
-        decay: f32,
-    },
-    Center {
-        lambda: f32,
-    },
-}
+use super::model::{Built, Net, Recipe};
+use crate::data::tasks::Stream;
+use crate::decl::{find_method, Knobs, MethodDecl};
+use crate::engine::{Entry, Exec, Graph, Result, Tensor};
+use crate::experiment::Experiment;
+use crate::labs::{unknown_method, LocalFuture};
 
 /// What the training graph is built from, and what a method adds to it.
 pub struct Ctx<'a> {
@@ -79,45 +48,86 @@ pub struct Ctx<'a> {
     pub update: Option<Vec<(Tensor, Tensor)>>,
 }
 
-/// The states a method keeps on the device, for the host to update between tasks.
-pub enum State {
-    None,
-    Ewc(ewc::State),
-    Lwf(lwf::State),
-    Replay(replay::State),
-    Center(center::State),
+/// A continual method: its declaration, and the hooks its knobs make.
+pub struct Method {
+    pub declaration: fn() -> MethodDecl,
+    pub make: fn(&Knobs) -> Box<dyn Hooks>,
 }
 
-pub fn graph(method: &Method, ctx: &mut Ctx) -> Result<State> {
-    Ok(match method {
-        Method::Naive | Method::Joint | Method::MagMax { .. } => State::None,
-        Method::Spectral { lambda } => {
-            spectral::graph(ctx, *lambda)?;
-            State::None
-        }
-        Method::Upgd {
-            lr,
-            sigma,
-            beta,
-            decay,
-        } => {
-            upgd::graph(
-                ctx,
-                &upgd::Knobs {
-                    lr: *lr,
-                    sigma: *sigma,
-                    beta: *beta,
-                    decay: *decay,
-                },
-            )?;
-            State::None
-        }
-        Method::Center { lambda } => State::Center(center::graph(ctx, *lambda)?),
-        Method::Ewc { lambda, .. } => State::Ewc(ewc::graph(ctx, *lambda)?),
-        Method::Lwf { temperature, alpha } => State::Lwf(lwf::graph(ctx, *temperature, *alpha)?),
-        Method::Replay { buffer } => State::Replay(replay::graph(ctx, *buffer)?),
-    })
+/// Every method, in the page's order. A new method is a file and a line here.
+pub const METHODS: [Method; 10] = [
+    naive::METHOD,
+    joint::METHOD,
+    ewc::METHOD,
+    ewc::ONLINE,
+    lwf::METHOD,
+    replay::METHOD,
+    magmax::METHOD,
+    spectral::METHOD,
+    upgd::METHOD,
+    center::METHOD,
+];
+
+/// The method `id` with the experiment's knobs; an unknown id is an error naming the methods.
+pub fn make(id: &str, exp: &Experiment) -> Result<Box<dyn Hooks>> {
+    let chosen =
+        find_method(&METHODS, |m| (m.declaration)(), "continual", id).map_err(unknown_method)?;
+    Ok((chosen.make)(&exp.knobs(&(chosen.declaration)())))
 }
+
+/// What the run group lends a method at a task boundary: the device, the program's handles, the
+/// stream, and which task.
+pub struct Phase<'g> {
+    pub exec: &'g mut Exec,
+    pub built: &'g Built,
+    pub stream: &'g Stream,
+    /// The task that is about to train (`begin_task`) or has just trained (`end_task`).
+    pub task: usize,
+    pub seed: u32,
+    pub runs: usize,
+}
+
+/// A future a hook returns.
+pub type Hook<'a> = LocalFuture<'a, Result<()>>;
+
+/// What a method changes. Every hook defaults to changing nothing: naive fine-tuning is the
+/// method with no hooks.
+pub trait Hooks {
+    /// Whether its knobs fit the stream (replay's buffer), or why not.
+    fn check(&self, _stream: &Stream) -> std::result::Result<(), String> {
+        Ok(())
+    }
+    /// What it adds to the training step (a penalty, a replayed batch, its own update); it
+    /// keeps the handles of the device state it updates between tasks.
+    fn graph(&mut self, _ctx: &mut Ctx) -> Result<()> {
+        Ok(())
+    }
+    /// The training rows `[offset, count]` while task `t` trains: the task's own by default.
+    fn range(&self, offsets: &[usize], counts: &[usize], t: usize) -> [f32; 2] {
+        [offsets[t] as f32, counts[t] as f32]
+    }
+    /// Once, before the first task trains (MagMax keeps the starting weights).
+    fn start<'a>(&'a mut self, _at: &'a mut Phase<'_>) -> Hook<'a> {
+        Box::pin(async { Ok(()) })
+    }
+    /// Before task `at.task` (after the first) trains: LwF's teacher, frozen centres.
+    fn begin_task<'a>(&'a mut self, _at: &'a mut Phase<'_>) -> Hook<'a> {
+        Box::pin(async { Ok(()) })
+    }
+    /// After task `at.task` trained, before it is scored: EWC's Fisher, replay's buffer,
+    /// MagMax's merge in place of the weights.
+    fn end_task<'a>(&'a mut self, _at: &'a mut Phase<'_>) -> Hook<'a> {
+        Box::pin(async { Ok(()) })
+    }
+    /// After the task's end was scored (MagMax puts the fine-tuned weights back).
+    fn scored<'a>(&'a mut self, _at: &'a mut Phase<'_>) -> Hook<'a> {
+        Box::pin(async { Ok(()) })
+    }
+}
+
+/// Naive fine-tuning's hooks, and any method's that needs none.
+pub struct NoHooks;
+impl Hooks for NoHooks {}
 
 /// Zeros shaped like `t`, as a state.
 pub fn zeros_like(g: &Graph, label: &str, t: &Tensor) -> Result<Tensor> {

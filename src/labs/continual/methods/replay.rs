@@ -6,17 +6,95 @@
 //! NOTE: the buffer is updated at the end of each task, by running reservoir sampling over that
 //! task's training set in a seeded random order (one pass, as a stream would deliver it).
 
-use super::Ctx;
+use super::{Ctx, Hook, Hooks, Method, Phase};
+use crate::data::tasks::Stream;
+use crate::decl::*;
+use crate::engine::rng::mix64;
 use crate::engine::{nn, Result, Tensor};
 
-pub struct State {
-    /// [R, M, 1]: training-row indices, per run.
-    pub buffer: Tensor,
-    /// [1, 1]: how many slots are filled.
-    pub fill: Tensor,
+pub const METHOD: Method = Method {
+    declaration,
+    make: |knobs| {
+        Box::new(Replay {
+            m: knobs.usize("buffer"),
+            state: None,
+            buffers: Vec::new(),
+            seen: Vec::new(),
+        })
+    },
+};
+
+struct Replay {
+    /// The buffer's capacity M.
+    m: usize,
+    state: Option<State>,
+    /// Each run's buffer (training-row indices) and offers seen, on the host.
+    buffers: Vec<Vec<f32>>,
+    seen: Vec<u64>,
 }
 
-pub fn graph(ctx: &mut Ctx, m: usize) -> Result<State> {
+struct State {
+    /// [R, M, 1]: training-row indices, per run.
+    buffer: Tensor,
+    /// [1, 1]: how many slots are filled.
+    fill: Tensor,
+}
+
+impl Hooks for Replay {
+    fn check(&self, stream: &Stream) -> std::result::Result<(), String> {
+        let (m, total) = (self.m, stream.train_total());
+        if m > total {
+            return Err(format!(
+                "replay.buffer = {m} is more than the {total} training examples of the whole \
+                 stream: keep it at most {total}"
+            ));
+        }
+        Ok(())
+    }
+    fn graph(&mut self, ctx: &mut Ctx) -> Result<()> {
+        self.state = Some(graph(ctx, self.m)?);
+        Ok(())
+    }
+    /// Offers this task's examples to each run's reservoir and puts the buffers on the device.
+    fn end_task<'a>(&'a mut self, at: &'a mut Phase<'_>) -> Hook<'a> {
+        Box::pin(async move {
+            let Some(s) = &self.state else {
+                return Ok(());
+            };
+            let (m, t, seed) = (self.m, at.task, at.seed as u64);
+            self.buffers.resize(at.runs, Vec::new());
+            self.seen.resize(at.runs, 0);
+            let offset = at.stream.offsets()[t];
+            let n = at.stream.tasks[t].train.n;
+            let mut data = Vec::with_capacity(at.runs * m);
+            for r in 0..at.runs {
+                // This task's examples in a seeded random order, as a stream would bring them.
+                let key = |i: usize| {
+                    mix64((seed << 32) ^ ((r as u64) << 20) ^ (t as u64) ^ ((i as u64) << 40))
+                };
+                let mut order: Vec<usize> = (0..n).collect();
+                order.sort_by_key(|&i| key(i));
+                let salt = mix64(seed ^ 0xC0FFEE ^ ((r as u64) << 8));
+                let mut rng = |seen: u64| mix64(salt ^ seen) % seen;
+                self.seen[r] = offer(
+                    &mut self.buffers[r],
+                    m,
+                    self.seen[r],
+                    order.into_iter().map(|i| offset + i),
+                    &mut rng,
+                );
+                let mut row = self.buffers[r].clone();
+                row.resize(m, 0.0);
+                data.extend(row);
+            }
+            let fill = self.buffers[0].len() as f32;
+            at.exec.write(&s.buffer, &data)?;
+            at.exec.write(&s.fill, &[fill])
+        })
+    }
+}
+
+fn graph(ctx: &mut Ctx, m: usize) -> Result<State> {
     let g = ctx.g;
     let runs = g.runs();
     let b = ctx.recipe.batch;
@@ -58,4 +136,27 @@ pub fn offer(
         }
     }
     seen
+}
+
+fn declaration() -> MethodDecl {
+    MethodDecl {
+        id: "replay",
+        title: "Experience replay",
+        paper: Some(Paper {
+            title: "On Tiny Episodic Memories in Continual Learning",
+            url: "https://arxiv.org/abs/1902.10486",
+        }),
+        explain:
+            "Keeps a reservoir sample of past examples and trains on them alongside the new task: \
+                  the strongest simple remedy, above all class-incrementally.",
+        knobs: vec![int(
+            "buffer",
+            "Buffer M",
+            10,
+            20_000,
+            200,
+            "",
+            "Examples kept.",
+        )],
+    }
 }

@@ -12,17 +12,36 @@
 //! NOTE: η is floored at 10⁻¹², so a step where every utility is ≤ 0 cannot flip the scaling's
 //! sign (the reference code has no guard); biases are included, as in the reference code.
 
-use super::Ctx;
+use super::{Ctx, Hooks, Method};
+use crate::decl::*;
 use crate::engine::{grad, Result, Tensor};
 
-pub struct Knobs {
+pub struct Upgd {
     pub lr: f32,
     pub sigma: f32,
     pub beta: f32,
     pub decay: f32,
 }
 
-pub fn graph(ctx: &mut Ctx, k: &Knobs) -> Result<()> {
+pub const METHOD: Method = Method {
+    declaration,
+    make: |knobs| {
+        Box::new(Upgd {
+            lr: knobs.f32("lr"),
+            sigma: knobs.f32("sigma"),
+            beta: knobs.f32("beta"),
+            decay: knobs.f32("decay"),
+        })
+    },
+};
+
+impl Hooks for Upgd {
+    fn graph(&mut self, ctx: &mut Ctx) -> Result<()> {
+        graph(ctx, self)
+    }
+}
+
+fn graph(ctx: &mut Ctx, k: &Upgd) -> Result<()> {
     let g = ctx.g;
     let runs = g.runs();
     let grads = grad(&ctx.loss, ctx.params)?;
@@ -69,4 +88,55 @@ pub fn graph(ctx: &mut Ctx, k: &Knobs) -> Result<()> {
     }
     ctx.update = Some(update);
     Ok(())
+}
+
+fn declaration() -> MethodDecl {
+    MethodDecl {
+        id: "upgd",
+        title: "UPGD",
+        paper: Some(Paper {
+            title:
+                "Addressing Loss of Plasticity and Catastrophic Forgetting in Continual Learning",
+            url: "https://arxiv.org/abs/2404.00781",
+        }),
+        explain:
+            "An optimizer: useful weights (by a utility trace) barely move, the rest take the step \
+                  plus noise. Less forgetting than SGD, without stored data.",
+        knobs: vec![
+            log_float(
+                "lr",
+                "Step size α",
+                1e-4,
+                1.0,
+                0.01,
+                "UPGD's own step size.",
+            ),
+            log_float(
+                "sigma",
+                "Noise σ",
+                1e-4,
+                1.0,
+                0.01,
+                "Standard deviation of the perturbation.",
+            ),
+            float(
+                "beta",
+                "Utility trace β",
+                0.0,
+                0.9999,
+                0.999,
+                "",
+                "Decay of the utility's running average.",
+            ),
+            float(
+                "decay",
+                "Weight decay",
+                0.0,
+                0.1,
+                0.001,
+                "",
+                "θ shrinks by α·decay each step.",
+            ),
+        ],
+    }
 }

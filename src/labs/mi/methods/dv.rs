@@ -9,7 +9,8 @@
 //! objective E_p[F] − mean(e^F)/m, with m held constant, has exactly that gradient. The estimate
 //! reported is I_DV on the batch.
 
-use super::{Bound, Scores};
+use super::{Bound, Estimator, Method, Scores};
+use crate::decl::*;
 use crate::engine::Result;
 
 pub fn bound(s: &Scores, alpha: f32) -> Result<Bound> {
@@ -26,4 +27,38 @@ pub fn bound(s: &Scores, alpha: f32) -> Result<Bound> {
         value: s.joint.sub(&s.log_marginal)?,
         assigns: vec![(average, next)],
     })
+}
+
+pub const METHOD: Method = Method {
+    declaration,
+    estimator,
+};
+
+fn estimator(knobs: &Knobs) -> Estimator {
+    Estimator::Dv {
+        alpha: knobs.f32("alpha"),
+    }
+}
+
+fn declaration() -> MethodDecl {
+    MethodDecl {
+        id: "dv",
+        title: "DV / MINE",
+        paper: Some(Paper {
+            title: "Mutual Information Neural Estimation",
+            url: "https://arxiv.org/abs/1801.04062",
+        }),
+        explain:
+            "I = E_p[F] − log E_q[exp F], trained with MINE's moving average in the gradient. \
+                  Tighter than NWJ, just as noisy at high MI.",
+        knobs: vec![float(
+            "alpha",
+            "Moving-average rate α",
+            0.001,
+            1.0,
+            0.01,
+            "",
+            "m ← (1 − α)·m + α·mean(exp F).",
+        )],
+    }
 }

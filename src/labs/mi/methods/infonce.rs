@@ -6,7 +6,8 @@
 //! Each xᵢ must pick its own yᵢ out of K candidates. The bound is low-variance but can never
 //! exceed log K, so at high MI it saturates there: the lab's log K line.
 
-use super::{Bound, Scores};
+use super::{Bound, Estimator, Method, Scores};
+use crate::decl::*;
 use crate::engine::Result;
 
 pub fn bound(s: &Scores) -> Result<Bound> {
@@ -16,4 +17,28 @@ pub fn bound(s: &Scores) -> Result<Bound> {
         value,
         assigns: Vec::new(),
     })
+}
+
+pub const METHOD: Method = Method {
+    declaration,
+    estimator,
+};
+
+fn estimator(_knobs: &Knobs) -> Estimator {
+    Estimator::InfoNce
+}
+
+fn declaration() -> MethodDecl {
+    MethodDecl {
+        id: "infonce",
+        title: "InfoNCE",
+        paper: Some(Paper {
+            title: "Representation Learning with Contrastive Predictive Coding",
+            url: "https://arxiv.org/abs/1807.03748",
+        }),
+        explain:
+            "I = log K + mean [F(xᵢ, yᵢ) − log Σⱼ exp F(xᵢ, yⱼ)]. Low variance, but never above \
+                  log K: watch it flatten at the dashed line.",
+        knobs: vec![],
+    }
 }

@@ -13,7 +13,8 @@
 //! NOTE: the paper's Colab evaluates `nwj_lower_bound(F)`, i.e. NWJ at F rather than 1 + F,
 //! which at the JS optimum reads I − 1/e. We use the shifted critic the derivation calls for.
 
-use super::{Bound, Scores};
+use super::{Bound, Estimator, Method, Scores, POOLE};
+use crate::decl::*;
 use crate::engine::Result;
 
 pub fn bound(s: &Scores) -> Result<Bound> {
@@ -23,4 +24,25 @@ pub fn bound(s: &Scores) -> Result<Bound> {
         value,
         assigns: Vec::new(),
     })
+}
+
+pub const METHOD: Method = Method {
+    declaration,
+    estimator,
+};
+
+fn estimator(_knobs: &Knobs) -> Estimator {
+    Estimator::Js
+}
+
+fn declaration() -> MethodDecl {
+    MethodDecl {
+        id: "js",
+        title: "JS",
+        paper: Some(POOLE),
+        explain:
+            "Critic trained with the Jensen–Shannon objective, MI read out with NWJ at 1 + F: \
+                  stable training, NWJ's variance.",
+        knobs: vec![],
+    }
 }

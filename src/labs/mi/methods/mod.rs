@@ -8,7 +8,29 @@ mod js;
 mod nwj;
 mod smile;
 
+use crate::decl::{Knobs, MethodDecl, Paper};
 use crate::engine::{Result, Tensor};
+
+/// One estimator method: its declaration, and the estimator its knobs make. A new method is a
+/// file, a line in `METHODS`, and its bound in `bound`.
+pub struct Method {
+    pub declaration: fn() -> MethodDecl,
+    pub estimator: fn(&Knobs) -> Estimator,
+}
+
+/// Every method, in the page's order.
+pub const METHODS: [Method; 5] = [
+    infonce::METHOD,
+    nwj::METHOD,
+    dv::METHOD,
+    js::METHOD,
+    smile::METHOD,
+];
+
+pub const POOLE: Paper = Paper {
+    title: "On Variational Bounds of Mutual Information",
+    url: "https://arxiv.org/abs/1905.06922",
+};
 
 /// Which estimator a method group trains with, and its knobs.
 #[derive(Clone, Debug, PartialEq)]

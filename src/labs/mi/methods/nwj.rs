@@ -5,7 +5,8 @@
 //! A tight bound at F = 1 + log p(y|x)/p(y), but the exponential of the scores makes its
 //! variance grow exponentially with the true MI: the noisy curve at the top of the staircase.
 
-use super::{Bound, Scores};
+use super::{Bound, Estimator, Method, Scores, POOLE};
+use crate::decl::*;
 use crate::engine::Result;
 
 pub fn bound(s: &Scores) -> Result<Bound> {
@@ -15,4 +16,24 @@ pub fn bound(s: &Scores) -> Result<Bound> {
         value,
         assigns: Vec::new(),
     })
+}
+
+pub const METHOD: Method = Method {
+    declaration,
+    estimator,
+};
+
+fn estimator(_knobs: &Knobs) -> Estimator {
+    Estimator::Nwj
+}
+
+fn declaration() -> MethodDecl {
+    MethodDecl {
+        id: "nwj",
+        title: "NWJ",
+        paper: Some(POOLE),
+        explain: "I = E_p[F] − e⁻¹·E_q[exp F]. Unbiased at the optimum, but its variance grows \
+                  exponentially with the true MI.",
+        knobs: vec![],
+    }
 }

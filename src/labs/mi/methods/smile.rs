@@ -8,7 +8,8 @@
 //! any estimator of log E[e^F] grows like e^{I}) at the price of a bias; τ = ∞ is DV on the JS
 //! critic. τ = 5 is the paper's usual choice.
 
-use super::{Bound, Scores};
+use super::{Bound, Estimator, Method, Scores};
+use crate::decl::*;
 use crate::engine::Result;
 
 pub fn bound(s: &Scores, tau: Option<f32>) -> Result<Bound> {
@@ -21,4 +22,38 @@ pub fn bound(s: &Scores, tau: Option<f32>) -> Result<Bound> {
         value: s.joint.sub(&log_marginal)?,
         assigns: Vec::new(),
     })
+}
+
+pub const METHOD: Method = Method {
+    declaration,
+    estimator,
+};
+
+fn estimator(knobs: &Knobs) -> Estimator {
+    Estimator::Smile {
+        tau: match knobs.choice("tau") {
+            "inf" => None,
+            tau => Some(tau.parse().unwrap_or(5.0)),
+        },
+    }
+}
+
+fn declaration() -> MethodDecl {
+    MethodDecl {
+        id: "smile",
+        title: "SMILE",
+        paper: Some(Paper {
+            title: "Understanding the Limitations of Variational Mutual Information Estimators",
+            url: "https://arxiv.org/abs/1910.06222",
+        }),
+        explain: "JS-trained critic, I = E_p[F] − log E_q[exp clip(F, −τ, τ)]. Smaller τ: lower \
+                  variance, more bias; τ = inf is DV.",
+        knobs: vec![choice(
+            "tau",
+            "Clip τ",
+            &["1", "5", "inf"],
+            "5",
+            "Clip of the scores in the partition term.",
+        )],
+    }
 }

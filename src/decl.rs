@@ -1,0 +1,314 @@
+//! Declarations: plain data that says what a lab is (its settings, methods with their papers and
+//! knobs, metrics and presets). The page's controls, the share link, validation, the CLI and the
+//! docs are derived from these; nothing here knows how a lab trains.
+
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// The allowed values of a setting or knob.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "lowercase")]
+pub enum Kind {
+    Int {
+        min: i64,
+        max: i64,
+    },
+    /// `log`: the control moves on a log scale (learning rates, λ).
+    Float {
+        min: f64,
+        max: f64,
+        log: bool,
+    },
+    Choice {
+        options: &'static [&'static str],
+    },
+    Bool,
+}
+
+/// A setting's value. Choices are stored by name so links stay readable.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Value {
+    Int(i64),
+    Float(f64),
+    Choice(String),
+    Bool(bool),
+}
+
+impl Value {
+    pub fn as_f64(&self) -> f64 {
+        match self {
+            Value::Int(v) => *v as f64,
+            Value::Float(v) => *v,
+            Value::Bool(b) => *b as u8 as f64,
+            Value::Choice(_) => f64::NAN,
+        }
+    }
+    pub fn as_str(&self) -> &str {
+        match self {
+            Value::Choice(s) => s,
+            _ => "",
+        }
+    }
+    pub fn as_bool(&self) -> bool {
+        matches!(self, Value::Bool(true))
+    }
+    /// How the value is written in a link: shortest round-tripping form.
+    pub fn to_link(&self) -> String {
+        match self {
+            Value::Int(v) => v.to_string(),
+            Value::Float(v) => format!("{v}"),
+            Value::Choice(s) => s.clone(),
+            Value::Bool(b) => if *b { "1" } else { "0" }.into(),
+        }
+    }
+}
+
+/// One setting of a lab, or one knob of a method.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Setting {
+    pub key: &'static str,
+    pub label: &'static str,
+    pub kind: Kind,
+    pub default: Value,
+    pub unit: &'static str,
+    pub help: &'static str,
+}
+
+impl Setting {
+    /// Parses a link value, or says why not, naming the allowed range.
+    pub fn parse(&self, text: &str) -> std::result::Result<Value, String> {
+        let range = self.range();
+        match &self.kind {
+            Kind::Int { min, max } => match text.parse::<i64>() {
+                Ok(v) if (*min..=*max).contains(&v) => Ok(Value::Int(v)),
+                _ => Err(format!("expected an integer in {range}")),
+            },
+            Kind::Float { min, max, .. } => match text.parse::<f64>() {
+                Ok(v) if v.is_finite() && *min <= v && v <= *max => Ok(Value::Float(v)),
+                _ => Err(format!("expected a number in {range}")),
+            },
+            Kind::Choice { options } => match options.iter().find(|o| **o == text) {
+                Some(o) => Ok(Value::Choice((*o).to_string())),
+                None => Err(format!("expected one of {range}")),
+            },
+            Kind::Bool => match text {
+                "1" | "true" | "on" => Ok(Value::Bool(true)),
+                "0" | "false" | "off" => Ok(Value::Bool(false)),
+                _ => Err("expected 1 or 0".into()),
+            },
+        }
+    }
+    /// The allowed values, as a person reads them.
+    pub fn range(&self) -> String {
+        match &self.kind {
+            Kind::Int { min, max } => format!("[{min}, {max}]"),
+            Kind::Float { min, max, .. } => format!("[{min}, {max}]"),
+            Kind::Choice { options } => options.join(", "),
+            Kind::Bool => "0, 1".into(),
+        }
+    }
+}
+
+/// Where a method comes from.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Paper {
+    pub title: &'static str,
+    pub url: &'static str,
+}
+
+/// A method a lab can compare, with its own knobs.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct MethodDecl {
+    pub id: &'static str,
+    pub title: &'static str,
+    pub paper: Option<Paper>,
+    /// What to look for in the views.
+    pub explain: &'static str,
+    pub knobs: Vec<Setting>,
+}
+
+/// A ready-made experiment that tells one story, as the query part of a share link.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Preset {
+    pub id: &'static str,
+    pub title: &'static str,
+    /// `key=value&…` after `#/<lab>?v=1&`; empty for the lab's defaults.
+    pub query: &'static str,
+}
+
+/// Everything the generic parts need to know about a lab.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LabDecl {
+    pub id: &'static str,
+    pub title: &'static str,
+    pub summary: &'static str,
+    pub settings: Vec<Setting>,
+    pub methods: Vec<MethodDecl>,
+    /// Methods enabled when a link names none.
+    pub default_methods: Vec<&'static str>,
+    /// Metric names the runs report (CLI and export keys).
+    pub metrics: Vec<&'static str>,
+    pub presets: Vec<Preset>,
+    /// The smallest setting that trains every method a little (`key=value&…`): the
+    /// every-method test (`tests/labs.rs`) runs each of the lab's methods on it.
+    pub smoke: &'static str,
+}
+
+impl LabDecl {
+    pub fn setting(&self, key: &str) -> Option<&Setting> {
+        self.settings.iter().find(|s| s.key == key)
+    }
+    pub fn method(&self, id: &str) -> Option<&MethodDecl> {
+        self.methods.iter().find(|m| m.id == id)
+    }
+    /// The share link of a preset.
+    pub fn preset_link(&self, preset: &Preset) -> String {
+        if preset.query.is_empty() {
+            format!("#/{}?v=1", self.id)
+        } else {
+            format!("#/{}?v=1&{}", self.id, preset.query)
+        }
+    }
+}
+
+/// Shorthands for declarations.
+pub fn int(
+    key: &'static str,
+    label: &'static str,
+    min: i64,
+    max: i64,
+    default: i64,
+    unit: &'static str,
+    help: &'static str,
+) -> Setting {
+    Setting {
+        key,
+        label,
+        kind: Kind::Int { min, max },
+        default: Value::Int(default),
+        unit,
+        help,
+    }
+}
+pub fn float(
+    key: &'static str,
+    label: &'static str,
+    min: f64,
+    max: f64,
+    default: f64,
+    unit: &'static str,
+    help: &'static str,
+) -> Setting {
+    Setting {
+        key,
+        label,
+        kind: Kind::Float {
+            min,
+            max,
+            log: false,
+        },
+        default: Value::Float(default),
+        unit,
+        help,
+    }
+}
+pub fn log_float(
+    key: &'static str,
+    label: &'static str,
+    min: f64,
+    max: f64,
+    default: f64,
+    help: &'static str,
+) -> Setting {
+    Setting {
+        key,
+        label,
+        kind: Kind::Float {
+            min,
+            max,
+            log: true,
+        },
+        default: Value::Float(default),
+        unit: "",
+        help,
+    }
+}
+pub fn choice(
+    key: &'static str,
+    label: &'static str,
+    options: &'static [&'static str],
+    default: &'static str,
+    help: &'static str,
+) -> Setting {
+    Setting {
+        key,
+        label,
+        kind: Kind::Choice { options },
+        default: Value::Choice(default.into()),
+        unit: "",
+        help,
+    }
+}
+pub fn flag(key: &'static str, label: &'static str, default: bool, help: &'static str) -> Setting {
+    Setting {
+        key,
+        label,
+        kind: Kind::Bool,
+        default: Value::Bool(default),
+        unit: "",
+        help,
+    }
+}
+
+/// One method's knob values as a run uses them: the link's choices over the declaration's
+/// defaults, so a default is written once, in the method's declaration.
+pub struct Knobs<'a> {
+    pub method: &'a MethodDecl,
+    pub chosen: Option<&'a BTreeMap<String, Value>>,
+}
+
+impl Knobs<'_> {
+    /// The value of knob `key`.
+    ///
+    /// Panics when the method reads a knob it never declared: a bug in that method's file,
+    /// which the every-method test (`tests/labs.rs`) meets before any user can.
+    pub fn value(&self, key: &str) -> &Value {
+        let declared = self.method.knobs.iter().find(|k| k.key == key);
+        let Some(declared) = declared else {
+            panic!(
+                "method {} reads knob {key}, which it does not declare",
+                self.method.id
+            )
+        };
+        self.chosen
+            .and_then(|c| c.get(key))
+            .unwrap_or(&declared.default)
+    }
+    pub fn f32(&self, key: &str) -> f32 {
+        self.value(key).as_f64() as f32
+    }
+    pub fn usize(&self, key: &str) -> usize {
+        self.value(key).as_f64() as usize
+    }
+    pub fn choice(&self, key: &str) -> &str {
+        self.value(key).as_str()
+    }
+}
+
+/// Looks up `id` in a lab's method table: an unknown id is an error naming the choices, never a
+/// silent fallback to a baseline.
+pub fn find_method<'t, M>(
+    table: &'t [M],
+    decl: impl Fn(&M) -> MethodDecl,
+    lab: &str,
+    id: &str,
+) -> std::result::Result<&'t M, String> {
+    table.iter().find(|m| decl(m).id == id).ok_or_else(|| {
+        let known: Vec<&str> = table.iter().map(|m| decl(m).id).collect();
+        format!(
+            "the {lab} lab has no method {id:?} (methods: {})",
+            known.join(", ")
+        )
+    })
+}

@@ -1,0 +1,205 @@
+//! Plain data a run leaves behind: each run's metric history with divergence, and the reports
+//! the CLI prints and the page exports.
+
+use crate::views::BandPoint;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// One run's outcome, as the CLI's JSON and the page's export write it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RunReport {
+    pub method: String,
+    pub seed: u32,
+    /// "ok", or "diverged at step N".
+    pub status: String,
+    #[serde(rename = "final")]
+    pub final_values: BTreeMap<String, f32>,
+    pub history: BTreeMap<String, Vec<(u64, f32)>>,
+    /// Named matrices (the continual lab's `acc_matrix`, rows of columns), beside `final`.
+    #[serde(flatten)]
+    pub matrices: BTreeMap<String, Vec<Vec<f32>>>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ExperimentReport {
+    pub lab: String,
+    /// The canonical share link.
+    pub experiment: String,
+    pub backend: String,
+    pub runs: Vec<RunReport>,
+}
+
+impl ExperimentReport {
+    /// `method,seed,metric,step,value` rows.
+    pub fn to_csv(&self) -> String {
+        let mut out = String::from("method,seed,metric,step,value\n");
+        for run in &self.runs {
+            for (metric, points) in &run.history {
+                for (step, value) in points {
+                    out.push_str(&format!(
+                        "{},{},{},{},{}\n",
+                        run.method, run.seed, metric, step, value
+                    ));
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Per-run metric histories of one method group, with divergence detection.
+#[derive(Clone)]
+pub struct History {
+    pub runs: Vec<BTreeMap<String, Vec<(u64, f32)>>>,
+    pub diverged_at: Vec<Option<u64>>,
+    /// Summary values that are not the last point of a series (a level's mean), per run.
+    pub finals: Vec<BTreeMap<String, f32>>,
+    /// Summary matrices per run (an accuracy matrix).
+    pub matrices: Vec<BTreeMap<String, Vec<Vec<f32>>>>,
+}
+
+impl History {
+    pub fn new(runs: usize) -> History {
+        History {
+            runs: vec![BTreeMap::new(); runs],
+            diverged_at: vec![None; runs],
+            finals: vec![BTreeMap::new(); runs],
+            matrices: vec![BTreeMap::new(); runs],
+        }
+    }
+    /// Records `values[r]` of `metric` at `step`; a non-finite value marks run r diverged there
+    /// and ends its history (the others go on).
+    pub fn record(&mut self, metric: &str, step: u64, values: &[f32]) {
+        for (r, &v) in values.iter().enumerate().take(self.runs.len()) {
+            if self.diverged_at[r].is_some() {
+                continue;
+            }
+            if !v.is_finite() {
+                self.diverged_at[r] = Some(step);
+                continue;
+            }
+            self.runs[r]
+                .entry(metric.to_string())
+                .or_default()
+                .push((step, v));
+        }
+    }
+    /// Each run's report so far (the page's export), leaving the history in place.
+    pub fn reports(&self, method: &str, seed: u32) -> Vec<RunReport> {
+        self.clone().into_reports(method, seed)
+    }
+
+    /// Sets a summary value of each run (`values[r]`); non-finite values are left out.
+    pub fn set_final(&mut self, metric: &str, values: &[f32]) {
+        for (finals, &v) in self.finals.iter_mut().zip(values) {
+            if v.is_finite() {
+                finals.insert(metric.to_string(), v);
+            } else {
+                finals.remove(metric);
+            }
+        }
+    }
+
+    pub fn into_reports(self, method: &str, seed: u32) -> Vec<RunReport> {
+        self.runs
+            .into_iter()
+            .zip(self.diverged_at)
+            .zip(self.finals)
+            .zip(self.matrices)
+            .enumerate()
+            .map(|(r, (((history, diverged), extra), matrices))| RunReport {
+                method: method.to_string(),
+                seed: seed.wrapping_add(r as u32),
+                status: match diverged {
+                    Some(step) => format!("diverged at step {step}"),
+                    None => "ok".into(),
+                },
+                final_values: history
+                    .iter()
+                    .filter_map(|(k, v)| v.last().map(|(_, x)| (k.clone(), *x)))
+                    .chain(extra)
+                    .collect(),
+                history,
+                matrices,
+            })
+            .collect()
+    }
+}
+
+impl History {
+    /// "ok", or which runs diverged and where, for a table cell.
+    pub fn status(&self, seed: u32) -> String {
+        let diverged: Vec<String> = self
+            .diverged_at
+            .iter()
+            .enumerate()
+            .filter_map(|(r, d)| {
+                d.map(|s| format!("seed {} diverged at step {s}", seed.wrapping_add(r as u32)))
+            })
+            .collect();
+        if diverged.is_empty() {
+            "ok".into()
+        } else {
+            diverged.join("; ")
+        }
+    }
+}
+
+impl History {
+    /// Mean and min–max band of `metric` over runs, at every step all live runs recorded.
+    pub fn band(&self, metric: &str) -> Vec<BandPoint> {
+        let series: Vec<&Vec<(u64, f32)>> =
+            self.runs.iter().filter_map(|r| r.get(metric)).collect();
+        let Some(longest) = series.iter().map(|s| s.len()).max() else {
+            return Vec::new();
+        };
+        (0..longest)
+            .filter_map(|i| {
+                let at: Vec<(u64, f32)> = series.iter().filter_map(|s| s.get(i).copied()).collect();
+                let (step, _) = *at.first()?;
+                let values: Vec<f32> = at.iter().map(|(_, v)| *v).collect();
+                let mean = values.iter().sum::<f32>() / values.len() as f32;
+                let low = values.iter().copied().fold(f32::INFINITY, f32::min);
+                let high = values.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+                Some(BandPoint {
+                    step,
+                    mean,
+                    low,
+                    high,
+                })
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bands_span_the_runs_and_skip_a_diverged_one() {
+        let mut h = History::new(3);
+        h.record("loss", 0, &[1.0, 2.0, 3.0]);
+        h.record("loss", 10, &[0.5, f32::NAN, 1.5]);
+        let band = h.band("loss");
+        assert_eq!(
+            band[0],
+            BandPoint {
+                step: 0,
+                mean: 2.0,
+                low: 1.0,
+                high: 3.0
+            }
+        );
+        assert_eq!(
+            band[1],
+            BandPoint {
+                step: 10,
+                mean: 1.0,
+                low: 0.5,
+                high: 1.5
+            }
+        );
+        assert_eq!(h.diverged_at, vec![None, Some(10), None]);
+    }
+}

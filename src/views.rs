@@ -1,0 +1,142 @@
+//! What a lab page draws: plain data the labs build from their run groups and the UI renders
+//! without knowing which lab it came from.
+
+/// What a lab page draws, rebuilt from the run groups after each observation: plain data that
+/// the UI renders without knowing which lab it came from.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Views {
+    pub charts: Vec<ChartView>,
+    pub bars: Vec<BarView>,
+    pub heatmaps: Vec<HeatmapView>,
+    pub networks: Vec<NetworkView>,
+    pub table: TableView,
+}
+
+/// A line chart: each method's mean over runs with a min–max band, plus reference lines.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ChartView {
+    /// The metric it shows (the page's `data-metric`).
+    pub metric: String,
+    pub title: String,
+    pub series: Vec<SeriesView>,
+    /// Dashed reference lines (a true value, a ceiling), in (step, value) points.
+    pub guides: Vec<Guide>,
+    /// A fixed value range (accuracy: 0..1); `None` fits the data and guides.
+    pub range: Option<(f64, f64)>,
+    /// Twice the usual width: a lab's main picture.
+    pub wide: bool,
+    /// What the x axis counts ("step", or "λ × 100" for a sweep).
+    pub x_label: String,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct SeriesView {
+    pub method: String,
+    /// Index into the page's palette: the method's place in the lab's list.
+    pub colour: usize,
+    pub band: Vec<BandPoint>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Guide {
+    pub label: String,
+    pub points: Vec<(f64, f64)>,
+}
+
+/// A heatmap of values in [0, 1], row 0 at the top: a decision boundary over
+/// [-extent, extent]² with points drawn over it, or a matrix (with its values written in).
+#[derive(Clone, Debug, PartialEq)]
+pub struct HeatmapView {
+    /// The caption (the page's `data-method`).
+    pub method: String,
+    pub cols: usize,
+    /// Pixels per cell.
+    pub cell: usize,
+    pub values: Vec<f32>,
+    pub extent: f32,
+    /// Write each cell's value in it.
+    pub annotate: bool,
+    /// (x, y, label or target in [0, 1], is a test point).
+    pub points: std::sync::Arc<Vec<(f32, f32, f32, bool)>>,
+    /// A reference boundary w·(x, y) = 0 drawn dashed (the Bayes-optimal one), as w.
+    pub line: Option<[f32; 2]>,
+}
+
+/// A bar chart: per group (a method), one bar per named value, with its mean and a whisker
+/// from mean − sd to mean + sd over seeds.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct BarView {
+    /// The page's `data-metric`.
+    pub metric: String,
+    pub title: String,
+    /// The names of the bars in every group, each with its palette index.
+    pub names: Vec<(String, usize)>,
+    /// (group label, per name: (mean, sd)).
+    pub groups: Vec<(String, Vec<(f64, f64)>)>,
+    pub range: (f64, f64),
+}
+
+/// "mean ± sd" of the finite values, for a table cell ("–" when there are none).
+pub fn mean_sd(values: &[f32]) -> String {
+    match BarView::spread(values) {
+        (m, _) if m.is_nan() => "–".into(),
+        (m, sd) => format!("{m:.3} ± {sd:.3}"),
+    }
+}
+
+impl BarView {
+    /// Mean and standard deviation of the finite values.
+    pub fn spread(values: &[f32]) -> (f64, f64) {
+        let v: Vec<f64> = values
+            .iter()
+            .filter(|x| x.is_finite())
+            .map(|&x| x as f64)
+            .collect();
+        if v.is_empty() {
+            return (f64::NAN, 0.0);
+        }
+        let m = v.iter().sum::<f64>() / v.len() as f64;
+        (
+            m,
+            (v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / v.len() as f64).sqrt(),
+        )
+    }
+}
+
+/// A lab's costly picture of one group's first run, read now and then (not every frame).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Picture {
+    /// A decision-boundary grid.
+    pub grid: Vec<f32>,
+    /// The network's weights, layer by layer, each [in × out] row-major.
+    pub weights: Vec<Vec<f32>>,
+}
+
+/// A network drawn as columns of units, each link's width and colour its weight.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NetworkView {
+    pub method: String,
+    /// Units per layer, inputs first.
+    pub sizes: Vec<usize>,
+    /// Names of the inputs.
+    pub inputs: Vec<String>,
+    pub weights: Vec<Vec<f32>>,
+}
+
+/// The summary table: one row per method, one cell per column.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TableView {
+    /// (CSS class of the cells, heading).
+    pub columns: Vec<(String, String)>,
+    /// (method, cells).
+    pub rows: Vec<(String, Vec<String>)>,
+}
+
+/// One point of a seed band: the mean over runs at a step, and the lowest and highest run.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct BandPoint {
+    pub step: u64,
+    pub mean: f32,
+    pub low: f32,
+    pub high: f32,
+}

@@ -1,0 +1,108 @@
+//! Every method of every lab, on each backend: it builds, trains a few steps of its lab's
+//! smallest setting (`LabDecl::smoke`), records a history, and ends with its own result: its
+//! final metrics differ from every other method's of that lab on the same seed. A method that
+//! silently ran another (a mistyped id falling back to a baseline) fails here. And an unknown
+//! method id is an error that names the lab's methods.
+
+use methodlab::engine::gpu::GpuContext;
+use methodlab::experiment::Experiment;
+use methodlab::history::RunReport;
+use methodlab::labs::{self, registry, LabDecl};
+use methodlab::runner::{run_headless, Driver};
+
+/// Each method's one run on `lab`'s smoke setting, on a backend.
+fn run_every_method(lab: &LabDecl, gpu: Option<&GpuContext>) -> Vec<RunReport> {
+    let methods: Vec<&str> = lab.methods.iter().map(|m| m.id).collect();
+    let link = format!(
+        "#/{}?v=1&runs=1&{}&methods={}",
+        lab.id,
+        lab.smoke,
+        methods.join(",")
+    );
+    let (exp, problems) = Experiment::from_link(&link, std::slice::from_ref(lab));
+    assert!(problems.is_empty(), "{link}: {problems:?}");
+    let report = pollster::block_on(run_headless(&exp, lab, gpu, None))
+        .unwrap_or_else(|e| panic!("{link}: {e}"));
+    assert_eq!(report.runs.len(), methods.len(), "{link}");
+    report.runs
+}
+
+/// Every run is ok, has a history, and no two methods end with the same final metrics.
+fn check_distinct(lab: &LabDecl, runs: &[RunReport], backend: &str) {
+    for run in runs {
+        assert_eq!(run.status, "ok", "{}/{} on {backend}", lab.id, run.method);
+        assert!(
+            run.history.values().any(|points| points.len() >= 2),
+            "{}/{} on {backend} recorded no history: {:?}",
+            lab.id,
+            run.method,
+            run.history.keys().collect::<Vec<_>>()
+        );
+        assert!(!run.final_values.is_empty(), "{}/{}", lab.id, run.method);
+    }
+    for (i, a) in runs.iter().enumerate() {
+        for b in &runs[i + 1..] {
+            assert_ne!(
+                a.final_values, b.final_values,
+                "{}: {} and {} end with the same metrics on {backend}",
+                lab.id, a.method, b.method
+            );
+        }
+    }
+}
+
+#[test]
+fn every_method_of_every_lab_trains_to_its_own_result_on_the_cpu() {
+    for lab in registry() {
+        let runs = run_every_method(&lab, None);
+        check_distinct(&lab, &runs, "cpu");
+    }
+}
+
+#[test]
+fn every_method_of_every_lab_trains_to_its_own_result_on_the_gpu() {
+    let ctx = match pollster::block_on(GpuContext::new()) {
+        Ok(ctx) => ctx,
+        Err(e) if std::env::var("METHODLAB_SKIP_GPU").is_ok() => {
+            eprintln!("skipping GPU test: {e}");
+            return;
+        }
+        Err(e) => panic!("{e} (install mesa-vulkan-drivers, or set METHODLAB_SKIP_GPU=1)"),
+    };
+    for lab in registry() {
+        let runs = run_every_method(&lab, Some(&ctx));
+        check_distinct(&lab, &runs, "gpu");
+    }
+}
+
+#[test]
+fn an_unknown_method_is_an_error_naming_the_methods() {
+    for lab in registry() {
+        let mut exp = Experiment::defaults(&lab);
+        exp.methods[0].id = "no_such_method".into();
+        let error = match pollster::block_on(Driver::new(&exp, None, Some(1))) {
+            Ok(_) => panic!("{}: an unknown method built", lab.id),
+            Err(e) => e.to_string(),
+        };
+        assert!(error.contains("no_such_method"), "{error}");
+        for m in &lab.methods {
+            assert!(
+                error.contains(m.id),
+                "{}: {error} does not name {}",
+                lab.id,
+                m.id
+            );
+        }
+    }
+}
+
+#[test]
+fn the_registry_finds_each_lab_and_names_them_all_for_an_unknown_one() {
+    for lab in registry() {
+        assert_eq!(labs::lab(lab.id).unwrap().id(), lab.id);
+    }
+    let error = labs::lab("nope").err().unwrap().to_string();
+    for lab in registry() {
+        assert!(error.contains(lab.id), "{error}");
+    }
+}
