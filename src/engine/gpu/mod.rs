@@ -23,18 +23,18 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 
-const COMMON: &str = include_str!("../../shaders/common.wgsl");
+const COMMON: &str = include_str!("../../../shaders/common.wgsl");
 const FAMILIES: [(&str, &str); 7] = [
     (
         "elementwise",
-        include_str!("../../shaders/elementwise.wgsl"),
+        include_str!("../../../shaders/elementwise.wgsl"),
     ),
-    ("matmul", include_str!("../../shaders/matmul.wgsl")),
-    ("reduce", include_str!("../../shaders/reduce.wgsl")),
-    ("softmax", include_str!("../../shaders/softmax.wgsl")),
-    ("gather", include_str!("../../shaders/gather.wgsl")),
-    ("random", include_str!("../../shaders/random.wgsl")),
-    ("optim", include_str!("../../shaders/optim.wgsl")),
+    ("matmul", include_str!("../../../shaders/matmul.wgsl")),
+    ("reduce", include_str!("../../../shaders/reduce.wgsl")),
+    ("softmax", include_str!("../../../shaders/softmax.wgsl")),
+    ("gather", include_str!("../../../shaders/gather.wgsl")),
+    ("random", include_str!("../../../shaders/random.wgsl")),
+    ("optim", include_str!("../../../shaders/optim.wgsl")),
 ];
 /// (entry point, family) of every kernel.
 const KERNELS: [(&str, &str); 14] = [
