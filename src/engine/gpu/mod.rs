@@ -29,6 +29,8 @@ mod random;
 mod readback;
 mod reduce;
 mod softmax;
+#[cfg(test)]
+mod tests;
 
 pub use context::{required_limits, GpuContext};
 
