@@ -1,5 +1,4 @@
-//! The device context: adapter, device, queue and the compiled kernels (`GpuContext`), with the
-//! cache of specialized pipelines and the device's error sink.
+//! The device context (`GpuContext`): device, queue, compiled kernels and the pipeline cache.
 
 use crate::engine::error::{EngineError, Result};
 use std::collections::HashMap;

@@ -1,5 +1,4 @@
-//! Dispatches: the kernel parameter blocks and bind groups an executor records once, and the
-//! node view each family's encoder turns into them.
+//! Dispatches: kernel parameter blocks and bind groups, recorded once per executor.
 
 use super::context::{GpuContext, SPECIALIZED};
 use super::layout::{Buffers, Layout, View};

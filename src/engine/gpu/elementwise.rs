@@ -1,5 +1,7 @@
-//! Encoder of `elementwise.wgsl`: fills, unary and binary maps, clamps, selects, concatenations,
-//! slices and transposes (as copies), plus the step's copies, metric sums and step counter bump.
+//! Encoder of `elementwise.wgsl`: maps, fills, clamps, selects, concats and copies.
+//!
+//! Slices and transposes are copies; so are gradient moves and assignments. Metric sums and the
+//! step counter's bump are elementwise too.
 
 use super::dispatch::{groups_1d, Builder, KernelParams, Operands};
 use super::layout::{Layout, View};

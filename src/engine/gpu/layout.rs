@@ -1,6 +1,8 @@
-//! Memory layout: which buffer and offset holds every tensor. Inputs and states share one
-//! "leaves" buffer, parameters one "params" buffer, each optimizer's gradients one arena; every
-//! other computed node has its own buffer, and reshape and detach are views of their input.
+//! Memory layout: which buffer and offset holds every tensor.
+//!
+//! Inputs and states share one "leaves" buffer, parameters one "params" buffer, each
+//! optimizer's gradients one arena; every other computed node has its own buffer, and reshape
+//! and detach are views of their input.
 
 use super::context::GpuContext;
 use super::dispatch::WORKGROUP;

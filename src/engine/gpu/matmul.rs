@@ -1,5 +1,4 @@
-//! Encoder of `matmul.wgsl`: batched matrix products, either operand possibly transposed or
-//! shared by every run.
+//! Encoder of `matmul.wgsl`: batched matrix products, operands transposed or shared by runs.
 
 use super::dispatch::{groups_1d, Builder, KernelParams, Operands};
 use crate::engine::error::{invalid, Result};

@@ -1,5 +1,4 @@
-//! Encoder of `optim.wgsl`: one optimizer update (SGD or Adam) of every parameter of a run
-//! group, from the gradient arena, in dispatches of up to `MAX_SEGMENTS` parameters.
+//! Encoder of `optim.wgsl`: a run group's fused SGD or Adam update, from its gradient arena.
 
 use super::dispatch::{groups_1d, Builder, WORKGROUP};
 use super::elementwise;

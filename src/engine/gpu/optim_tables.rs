@@ -1,5 +1,4 @@
-//! The optimizer's tables: per parameter, its segment of the gradient arena; per workgroup of an
-//! optimizer dispatch, the segment it updates.
+//! The optimizer's tables: each parameter's segment, and each workgroup's segment index.
 
 /// Segments per optimizer dispatch (the size of the parameters' segment table).
 pub(super) const MAX_SEGMENTS: usize = 64;

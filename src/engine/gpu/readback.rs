@@ -1,5 +1,7 @@
-//! Readback: metric sums copied to a ring of staging buffers every `readback_every` steps and
-//! mapped without waiting, the metric windows they become, and `read` of any stored tensor.
+//! Readback: the metric staging ring, the metric windows it yields, and `read` of a tensor.
+//!
+//! Metric sums are copied to a ring of staging buffers every `readback_every` steps and mapped
+//! without waiting.
 
 use super::GpuExec;
 use crate::engine::error::{invalid, EngineError, Result};

@@ -1,5 +1,4 @@
-//! Tests that need no device: every kernel family's `Params` against its shader's
-//! `struct Params` (field offsets and size, by WGSL's layout rules), and the optimizer's tables.
+//! Device-free tests: each family's `Params` against its shader's, and the optimizer tables.
 
 use super::context::FAMILIES;
 use super::optim_tables::{chunks, Segment, MAX_SEGMENTS};
