@@ -1,0 +1,201 @@
+//! The device context (`GpuContext`): device, queue, compiled kernels and the pipeline cache.
+
+use crate::engine::error::{EngineError, Result};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+const COMMON: &str = include_str!("../../../shaders/common.wgsl");
+/// (family, source) of every shader file; each family's encoder is the module of the same name.
+pub(super) const FAMILIES: [(&str, &str); 7] = [
+    (
+        "elementwise",
+        include_str!("../../../shaders/elementwise.wgsl"),
+    ),
+    ("matmul", include_str!("../../../shaders/matmul.wgsl")),
+    ("reduce", include_str!("../../../shaders/reduce.wgsl")),
+    ("softmax", include_str!("../../../shaders/softmax.wgsl")),
+    ("gather", include_str!("../../../shaders/gather.wgsl")),
+    ("random", include_str!("../../../shaders/random.wgsl")),
+    ("optim", include_str!("../../../shaders/optim.wgsl")),
+];
+/// (entry point, family) of every kernel.
+const KERNELS: [(&str, &str); 14] = [
+    ("unary_f32", "elementwise"),
+    ("clamp_f32", "elementwise"),
+    ("binary_f32", "elementwise"),
+    ("select_f32", "elementwise"),
+    ("concat_f32", "elementwise"),
+    ("fill_f32", "elementwise"),
+    ("accumulate_f32", "elementwise"),
+    ("bump_f32", "elementwise"),
+    ("matmul_f32", "matmul"),
+    ("reduce_f32", "reduce"),
+    ("softmax_f32", "softmax"),
+    ("gather_rows_f32", "gather"),
+    ("scatter_add_rows_f32", "gather"),
+    ("random_f32", "random"),
+];
+const OPTIMIZER_KERNEL: (&str, &str) = ("optimizer_step", "optim");
+/// Kernels compiled once per op code (the `OP` override of elementwise.wgsl), lazily, as
+/// programs need them: a switch over the op in every invocation costs SwiftShader a quarter to
+/// a half of these kernels' time.
+pub(super) const SPECIALIZED: [&str; 2] = ["unary_f32", "binary_f32"];
+
+/// WebGPU's downlevel limits, except 8 storage buffers per shader stage (WebGPU's own default,
+/// which every browser offers): kernel parameters are a storage buffer, not a uniform, because
+/// Mesa's lavapipe (the test device) JIT-compiles a new shader variant for every dispatch whose
+/// uniform values it can inline, leaking ~150 KB and ~1 ms each time.
+pub fn required_limits() -> wgpu::Limits {
+    wgpu::Limits {
+        max_storage_buffers_per_shader_stage: 8,
+        ..wgpu::Limits::downlevel_defaults()
+    }
+}
+
+/// A device and queue, with the pipelines compiled for them. Clones share everything.
+#[derive(Clone)]
+pub struct GpuContext {
+    pub device: wgpu::Device,
+    pub queue: wgpu::Queue,
+    /// Adapter name and backend, for the page's badge and the CLI's JSON.
+    pub adapter: String,
+    pipelines: Arc<HashMap<&'static str, wgpu::ComputePipeline>>,
+    modules: Arc<HashMap<&'static str, wgpu::ShaderModule>>,
+    /// The specialized kernels compiled so far, by (kernel, op code).
+    specialized: Arc<Mutex<HashMap<(&'static str, u32), wgpu::ComputePipeline>>>,
+    errors: Arc<Mutex<Vec<String>>>,
+    lost: Arc<Mutex<Option<String>>>,
+}
+
+impl GpuContext {
+    /// Asks for an adapter and a device with WebGPU's downlevel limits, so what runs here runs in
+    /// every browser. A clear `NoGpu` error says why when there is none; fall back to the CPU then.
+    pub async fn new() -> Result<GpuContext> {
+        let instance = wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle());
+        let adapter = instance
+            .request_adapter(&wgpu::RequestAdapterOptions {
+                power_preference: wgpu::PowerPreference::HighPerformance,
+                ..Default::default()
+            })
+            .await
+            .map_err(|e| EngineError::NoGpu(format!("no adapter: {e}")))?;
+        let info = adapter.get_info();
+        let (device, queue) = adapter
+            .request_device(&wgpu::DeviceDescriptor {
+                label: Some("methodlab"),
+                required_limits: required_limits(),
+                ..Default::default()
+            })
+            .await
+            .map_err(|e| {
+                EngineError::NoGpu(format!("adapter {} gave no device: {e}", info.name))
+            })?;
+        Self::from_device(device, queue, format!("{} ({:?})", info.name, info.backend)).await
+    }
+
+    /// Wraps a device the caller made (tests, the page), compiling every kernel once.
+    pub async fn from_device(
+        device: wgpu::Device,
+        queue: wgpu::Queue,
+        adapter: String,
+    ) -> Result<GpuContext> {
+        let errors = Arc::new(Mutex::new(Vec::new()));
+        let sink = errors.clone();
+        device.on_uncaptured_error(Arc::new(move |e: wgpu::Error| {
+            sink.lock().unwrap().push(e.to_string());
+        }));
+        let lost = Arc::new(Mutex::new(None));
+        let lost_sink = lost.clone();
+        device.set_device_lost_callback(move |reason, message| {
+            *lost_sink.lock().unwrap() = Some(format!("{reason:?}: {message}"));
+        });
+        let scope = device.push_error_scope(wgpu::ErrorFilter::Validation);
+        let modules: HashMap<&'static str, wgpu::ShaderModule> = FAMILIES
+            .iter()
+            .map(|(family, src)| {
+                let source = format!("{COMMON}\n{src}");
+                let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
+                    label: Some(family),
+                    source: wgpu::ShaderSource::Wgsl(source.into()),
+                });
+                (*family, module)
+            })
+            .collect();
+        let mut pipelines = HashMap::new();
+        for (entry, family) in KERNELS.iter().chain([&OPTIMIZER_KERNEL]) {
+            if SPECIALIZED.contains(entry) {
+                continue;
+            }
+            let pipeline = device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+                label: Some(entry),
+                layout: None,
+                module: &modules[family],
+                entry_point: Some(entry),
+                compilation_options: Default::default(),
+                cache: None,
+            });
+            pipelines.insert(*entry, pipeline);
+        }
+        if let Some(e) = scope.pop().await {
+            return Err(EngineError::Gpu(format!("compiling kernels: {e}")));
+        }
+        Ok(GpuContext {
+            device,
+            queue,
+            adapter,
+            pipelines: Arc::new(pipelines),
+            modules: Arc::new(modules),
+            specialized: Arc::new(Mutex::new(HashMap::new())),
+            errors,
+            lost,
+        })
+    }
+
+    /// The pipeline of `kernel`; for a specialized one, its variant for op code `op`, compiled on
+    /// first use.
+    pub(super) fn pipeline(&self, kernel: &'static str, op: Option<u32>) -> wgpu::ComputePipeline {
+        let Some(op) = op.filter(|_| SPECIALIZED.contains(&kernel)) else {
+            return self.pipelines[kernel].clone();
+        };
+        let mut cache = self.specialized.lock().unwrap();
+        cache
+            .entry((kernel, op))
+            .or_insert_with(|| {
+                let family = KERNELS
+                    .iter()
+                    .find(|(k, _)| *k == kernel)
+                    .map_or("elementwise", |(_, f)| *f);
+                self.device
+                    .create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+                        label: Some(kernel),
+                        layout: None,
+                        module: &self.modules[family],
+                        entry_point: Some(kernel),
+                        compilation_options: wgpu::PipelineCompilationOptions {
+                            constants: &[("OP", op as f64)],
+                            ..Default::default()
+                        },
+                        cache: None,
+                    })
+            })
+            .clone()
+    }
+
+    /// The first error the device reported since the last call, or device loss.
+    pub(super) fn check(&self) -> Result<()> {
+        if let Some(why) = self.lost.lock().unwrap().clone() {
+            return Err(EngineError::DeviceLost(why));
+        }
+        let mut errors = self.errors.lock().unwrap();
+        if !errors.is_empty() {
+            let all = errors.join("; ");
+            errors.clear();
+            let lower = all.to_lowercase();
+            if lower.contains("out of memory") {
+                return Err(EngineError::Gpu(format!("out of memory: {all}")));
+            }
+            return Err(EngineError::Gpu(all));
+        }
+        Ok(())
+    }
+}

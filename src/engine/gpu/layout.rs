@@ -1,0 +1,255 @@
+//! Memory layout: which buffer and offset holds every tensor.
+//!
+//! Inputs and states share one "leaves" buffer, parameters one "params" buffer, each
+//! optimizer's gradients one arena; every other computed node has its own buffer, and reshape
+//! and detach are views of their input.
+
+use super::context::GpuContext;
+use super::dispatch::WORKGROUP;
+use crate::engine::error::{invalid, Result};
+use crate::engine::graph::Node;
+use crate::engine::op::{LeafKind, Op, UnaryOp};
+use crate::engine::plan::Plan;
+use crate::engine::program::Program;
+use std::collections::HashMap;
+
+/// Where a tensor lives: a buffer of the executor and an offset in f32 elements.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct View {
+    pub buffer: usize,
+    pub offset: u32,
+}
+
+/// An executor's device buffers, in the order they were made, and their total size.
+pub(super) struct Buffers {
+    device: wgpu::Device,
+    pub list: Vec<wgpu::Buffer>,
+    pub bytes: u64,
+}
+
+impl Buffers {
+    pub fn new(device: &wgpu::Device) -> Buffers {
+        Buffers {
+            device: device.clone(),
+            list: Vec::new(),
+            bytes: 0,
+        }
+    }
+    /// Makes a buffer of `elements` f32 (at least 4); returns its index.
+    pub fn create(&mut self, label: &str, elements: usize, usage: wgpu::BufferUsages) -> usize {
+        let size = (elements.max(4) * 4) as u64;
+        let buffer = self.device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some(label),
+            size,
+            usage,
+            mapped_at_creation: false,
+        });
+        self.bytes += size;
+        self.list.push(buffer);
+        self.list.len() - 1
+    }
+    pub fn storage(&mut self, label: &str, elements: usize) -> usize {
+        use wgpu::BufferUsages as U;
+        self.create(label, elements, U::STORAGE | U::COPY_SRC | U::COPY_DST)
+    }
+}
+
+/// One optimizer's gradient arena: every gradient of its update, each starting a workgroup.
+pub(super) struct GradArena {
+    pub buffer: usize,
+    /// Each gradient's offset in the arena, in the update's order.
+    pub offsets: Vec<usize>,
+    /// Elements, padding included.
+    pub size: usize,
+}
+
+/// Where every node of a program lives.
+pub(super) struct Layout {
+    pub views: Vec<Option<View>>,
+    /// Computed nodes that need a dispatch (the others are views of their input).
+    pub is_dispatch: Vec<bool>,
+    /// The buffer of inputs and states.
+    pub leaves: usize,
+    /// The buffer of parameters.
+    pub params: usize,
+    /// Per entry, its optimizer's gradient arena.
+    pub grads: Vec<Option<GradArena>>,
+}
+
+impl Layout {
+    /// Makes the leaf buffers (uploading their initial values), the gradient arenas and a buffer
+    /// for every computed node that is not a view, in that order.
+    pub fn new(
+        ctx: &GpuContext,
+        buffers: &mut Buffers,
+        program: &Program,
+        plan: &Plan,
+        nodes: &[Node],
+    ) -> Layout {
+        let mut views: Vec<Option<View>> = vec![None; nodes.len()];
+        let (leaves, params) = place_leaves(ctx, buffers, nodes, &mut views);
+        let (grads, grad_slot) = grad_arenas(buffers, program);
+        let is_dispatch = place_computed(buffers, plan, nodes, &mut views, &grads, grad_slot);
+        Layout {
+            views,
+            is_dispatch,
+            leaves,
+            params,
+            grads,
+        }
+    }
+
+    /// The storage of node `id`.
+    pub fn view(&self, nodes: &[Node], id: usize) -> Result<View> {
+        self.views[id].ok_or_else(|| {
+            invalid(
+                "gpu",
+                format!("node {id} ({}) has no storage", nodes[id].op.name()),
+            )
+        })
+    }
+}
+
+/// Leaves: inputs and states in one buffer, parameters in another. Returns (leaves, params).
+fn place_leaves(
+    ctx: &GpuContext,
+    buffers: &mut Buffers,
+    nodes: &[Node],
+    views: &mut [Option<View>],
+) -> (usize, usize) {
+    let (mut leaf_data, mut param_data) = (Vec::<f32>::new(), Vec::<f32>::new());
+    for (i, n) in nodes.iter().enumerate() {
+        if let (Op::Leaf(kind), Some(init)) = (&n.op, &n.init) {
+            let arena = if *kind == LeafKind::Param {
+                &mut param_data
+            } else {
+                &mut leaf_data
+            };
+            views[i] = Some(View {
+                buffer: usize::MAX,
+                offset: arena.len() as u32,
+            });
+            arena.extend_from_slice(init);
+        }
+    }
+    let leaves = buffers.storage("leaves", leaf_data.len());
+    let params = buffers.storage("params", param_data.len());
+    ctx.queue
+        .write_buffer(&buffers.list[leaves], 0, bytemuck::cast_slice(&leaf_data));
+    ctx.queue
+        .write_buffer(&buffers.list[params], 0, bytemuck::cast_slice(&param_data));
+    for (i, n) in nodes.iter().enumerate() {
+        if let Op::Leaf(kind) = n.op {
+            if let Some(v) = views[i].as_mut() {
+                v.buffer = if kind == LeafKind::Param {
+                    params
+                } else {
+                    leaves
+                };
+            }
+        }
+    }
+    (leaves, params)
+}
+
+/// Gradient node -> (entry, offset in its arena), for the gradients that may be written in place.
+type GradSlots = HashMap<usize, (usize, usize)>;
+
+/// Gradient arenas: a gradient computed by exactly one dispatch is written straight into
+/// its optimizer's arena, unless that dispatch also reads a gradient arena (a buffer can't
+/// be read and written by one dispatch). Returns the arenas and, per gradient node that may be
+/// written in place, its (entry, offset).
+fn grad_arenas(buffers: &mut Buffers, program: &Program) -> (Vec<Option<GradArena>>, GradSlots) {
+    let mut grad_slot = GradSlots::new();
+    let mut grad_count: HashMap<usize, usize> = HashMap::new();
+    for e in &program.entries {
+        if let Some(u) = &e.update {
+            for g in &u.grads {
+                *grad_count.entry(g.id).or_default() += 1;
+            }
+        }
+    }
+    let mut arenas = Vec::with_capacity(program.entries.len());
+    for (k, e) in program.entries.iter().enumerate() {
+        let Some(u) = &e.update else {
+            arenas.push(None);
+            continue;
+        };
+        let mut offsets = Vec::with_capacity(u.grads.len());
+        let mut offset = 0usize;
+        for g in &u.grads {
+            // Each gradient starts a workgroup, so the optimizer kernel finds an
+            // element's parameter from its workgroup in a table, not by a search.
+            offset = offset.next_multiple_of(WORKGROUP as usize);
+            offsets.push(offset);
+            if grad_count[&g.id] == 1 {
+                grad_slot.insert(g.id, (k, offset));
+            }
+            offset += g.shape().numel();
+        }
+        arenas.push(Some(GradArena {
+            buffer: buffers.storage(&format!("{}.grads", e.name), offset),
+            offsets,
+            size: offset,
+        }));
+    }
+    (arenas, grad_slot)
+}
+
+/// Views of computed nodes, in graph order so inputs are placed first. Returns which nodes need
+/// a dispatch.
+fn place_computed(
+    buffers: &mut Buffers,
+    plan: &Plan,
+    nodes: &[Node],
+    views: &mut [Option<View>],
+    grads: &[Option<GradArena>],
+    mut grad_slot: GradSlots,
+) -> Vec<bool> {
+    let arena_buffers: Vec<usize> = grads.iter().flatten().map(|a| a.buffer).collect();
+    let mut computed = vec![false; nodes.len()];
+    for &i in plan
+        .prologue
+        .iter()
+        .chain(plan.entries.iter().flat_map(|e| e.ops.iter()))
+    {
+        computed[i] = true;
+    }
+    let mut is_dispatch = vec![false; nodes.len()];
+    for i in 0..nodes.len() {
+        if !computed[i] {
+            continue;
+        }
+        let n = &nodes[i];
+        let aliases = matches!(n.op, Op::Reshape | Op::Unary(UnaryOp::Detach))
+            || (n.op == Op::Unary(UnaryOp::Identity) && nodes[n.inputs[0]].shape == n.shape);
+        if aliases {
+            views[i] = views[n.inputs[0]];
+            continue;
+        }
+        is_dispatch[i] = true;
+        let reads_arena = n
+            .inputs
+            .iter()
+            .any(|&j| views[j].is_some_and(|v| arena_buffers.contains(&v.buffer)));
+        views[i] = match grad_slot.get(&i) {
+            Some(&(k, offset)) if !reads_arena => Some(View {
+                buffer: grads[k].as_ref().unwrap().buffer,
+                offset: offset as u32,
+            }),
+            _ => {
+                grad_slot.remove(&i);
+                let label = if n.label.is_empty() {
+                    n.op.name().to_string()
+                } else {
+                    n.label.clone()
+                };
+                Some(View {
+                    buffer: buffers.storage(&label, n.shape.numel()),
+                    offset: 0,
+                })
+            }
+        };
+    }
+    is_dispatch
+}

@@ -1,0 +1,415 @@
+//! The GPU backend: wgpu compute with the WGSL kernels in `shaders/`.
+//!
+//! Record once, replay: building a `GpuExec` lays every tensor out in device memory, creates every
+//! pipeline, parameter block and bind group, and turns each entry into a fixed list of dispatches. Running
+//! an entry then only encodes those dispatches (many steps per queue submit); nothing is uploaded.
+//! Metrics are summed on the device and copied to a small ring of staging buffers every
+//! `readback_every` steps, mapped asynchronously and collected by `take_metrics` without waiting.
+//!
+//! Memory layout: inputs and states share one "leaves" buffer, parameters one "params" buffer, and
+//! each optimizer's gradients and moments one buffer each, in the same order, so one dispatch of
+//! `optim.wgsl` updates every parameter of a run group. Every other node has its own buffer.
+//! Reshape and detach are views of their input: no dispatch.
+//!
+//! Files, by concern: `context` (device, queue, pipelines), `layout` (buffers and where each
+//! tensor lives), `dispatch` (parameter blocks and bind groups), one encoder per shader file
+//! (`elementwise`, `matmul`, `reduce`, `softmax`, `gather`, `random`, `optim`, each with its
+//! `Params` mirroring the shader's), `optim_tables` (the optimizer's segment tables) and
+//! `readback` (metric windows and `read`).
+
+mod context;
+mod dispatch;
+mod elementwise;
+mod gather;
+mod layout;
+mod matmul;
+mod optim;
+mod optim_tables;
+mod random;
+mod readback;
+mod reduce;
+mod softmax;
+#[cfg(test)]
+mod tests;
+
+pub use context::{required_limits, GpuContext};
+
+use super::error::{invalid, EngineError, Result};
+use super::graph::{Node, Tensor};
+use super::op::Op;
+use super::plan::Plan;
+use super::program::{Counters, Program};
+use dispatch::{Builder, Dispatch, Operands, Work};
+use layout::{Layout, View};
+use readback::{MetricReadback, Oneshot};
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+use std::task::Waker;
+
+struct EntryExec {
+    work: Vec<Work>,
+    dispatches: usize,
+    readback: MetricReadback,
+}
+
+/// A program compiled for one GPU context.
+pub struct GpuExec {
+    ctx: GpuContext,
+    program: Program,
+    nodes: Vec<Node>,
+    views: Vec<Option<View>>,
+    buffers: Vec<wgpu::Buffer>,
+    buffer_bytes: u64,
+    leaves: usize,
+    params: usize,
+    prologue: Vec<Work>,
+    entries: Vec<EntryExec>,
+    counters: Counters,
+    runs: usize,
+    step_host: u64,
+    /// Steps between metric readbacks.
+    pub readback_every: u64,
+    /// Steps encoded per queue submit.
+    pub steps_per_submit: u32,
+    /// Submissions not yet known to be finished: natively, encoding runs far ahead of the device,
+    /// so `run` waits for the oldest once more than `MAX_IN_FLIGHT` are queued.
+    in_flight: VecDeque<wgpu::SubmissionIndex>,
+}
+
+/// Queue submissions allowed ahead of the device before `run` waits (native only; in the browser
+/// the runner bounds the steps per frame instead).
+const MAX_IN_FLIGHT: usize = 4;
+
+/// Queues the dispatch of computed node `id` through its kernel family's encoder.
+fn encode_op(
+    b: &mut Builder,
+    nodes: &[Node],
+    layout: &Layout,
+    seed: u32,
+    id: usize,
+) -> Result<usize> {
+    let o = Operands::new(nodes, layout, id)?;
+    match o.node.op {
+        Op::Leaf(_) => Err(invalid("gpu", "a leaf is not dispatched")),
+        Op::Reshape => Err(invalid("gpu", "reshape is a view")),
+        Op::Fill(_)
+        | Op::Unary(_)
+        | Op::Clamp { .. }
+        | Op::Binary(_)
+        | Op::Select
+        | Op::Concat
+        | Op::Slice { .. }
+        | Op::Transpose => elementwise::encode(b, &o),
+        Op::Random { .. } => random::encode(b, &o, seed),
+        Op::MatMul { .. } => matmul::encode(b, &o),
+        Op::Reduce { .. } => reduce::encode(b, &o),
+        Op::Softmax(_) => softmax::encode(b, &o),
+        Op::GatherRows | Op::ScatterAddRows { .. } => gather::encode(b, &o),
+    }
+}
+
+impl GpuExec {
+    /// Compiles `program` for `ctx`: every buffer, parameter block and bind group is made here, once.
+    pub async fn new(ctx: &GpuContext, program: &Program) -> Result<GpuExec> {
+        let scope = ctx.device.push_error_scope(wgpu::ErrorFilter::Validation);
+        let oom = ctx.device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
+        let built = Self::build(ctx, program);
+        let oom_error = oom.pop().await;
+        let validation_error = scope.pop().await;
+        let exec = built?;
+        if let Some(e) = oom_error {
+            return Err(EngineError::Gpu(format!(
+                "out of memory while building: {e}"
+            )));
+        }
+        if let Some(e) = validation_error {
+            return Err(EngineError::Gpu(format!("building the program: {e}")));
+        }
+        ctx.check()?;
+        Ok(exec)
+    }
+
+    fn build(ctx: &GpuContext, program: &Program) -> Result<GpuExec> {
+        let plan = Plan::new(program)?;
+        let nodes = program.graph.with_nodes(|n| n.to_vec());
+        let runs = program.graph.runs();
+        let seed = program.graph.seed();
+        let mut b = Builder::new(ctx);
+        let layout = Layout::new(ctx, &mut b.buffers, program, &plan, &nodes);
+        let ops = |ids: &[usize], b: &mut Builder| -> Result<Vec<usize>> {
+            ids.iter()
+                .filter(|&&id| layout.is_dispatch[id])
+                .map(|&id| encode_op(b, &nodes, &layout, seed, id))
+                .collect()
+        };
+
+        let prologue_pending = ops(&plan.prologue, &mut b)?;
+        // Per entry: ops, gradient copies, optimizer, metrics, assignments, step.
+        let step = layout.view(&nodes, program.step.id)?;
+        let mut entry_pending = Vec::new();
+        let mut metric_sums = Vec::new();
+        for (k, e) in program.entries.iter().enumerate() {
+            let mut list = ops(&plan.entries[k].ops, &mut b)?;
+            if let Some(u) = &e.update {
+                list.extend(optim::encode(&mut b, &nodes, &layout, k, &e.name, u, step)?);
+            }
+            let (sums, accumulate) = elementwise::metrics(&mut b, &nodes, &layout, e, runs)?;
+            list.extend(accumulate);
+            metric_sums.push(sums);
+            list.extend(elementwise::assigns(&mut b, &nodes, &layout, &e.assigns)?);
+            if e.advances_step {
+                list.push(elementwise::bump(&mut b, step, layout.leaves));
+            }
+            entry_pending.push(list);
+        }
+
+        let (dispatches, buffers) = b.finish();
+        let mut buffer_bytes = buffers.bytes;
+        let mut slots: Vec<Option<Dispatch>> = dispatches.into_iter().map(Some).collect();
+        let mut take =
+            |i: usize| Work::Dispatch(slots[i].take().expect("each dispatch is used once"));
+        let prologue: Vec<Work> = prologue_pending.into_iter().map(&mut take).collect();
+        let entries: Vec<EntryExec> = entry_pending
+            .into_iter()
+            .enumerate()
+            .map(|(k, list)| {
+                let work: Vec<Work> = list.into_iter().map(&mut take).collect();
+                let metrics = program.entries[k].metrics.len();
+                let readback = MetricReadback::new(&ctx.device, metrics, runs, metric_sums[k]);
+                buffer_bytes += (readback.staging_buffers() * metrics * runs * 4) as u64;
+                EntryExec {
+                    dispatches: work.len(),
+                    work,
+                    readback,
+                }
+            })
+            .collect();
+        let mut exec = GpuExec {
+            ctx: ctx.clone(),
+            program: program.clone(),
+            nodes,
+            views: layout.views,
+            buffers: buffers.list,
+            buffer_bytes,
+            leaves: layout.leaves,
+            params: layout.params,
+            prologue,
+            entries,
+            counters: Counters::default(),
+            runs,
+            step_host: 0,
+            readback_every: 100,
+            steps_per_submit: 16,
+            in_flight: VecDeque::new(),
+        };
+        exec.run_prologue();
+        Ok(exec)
+    }
+    fn run_prologue(&mut self) {
+        if self.prologue.is_empty() {
+            return;
+        }
+        let mut encoder = self
+            .ctx
+            .device
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
+                label: Some("prologue"),
+            });
+        {
+            let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
+                label: Some("prologue"),
+                timestamp_writes: None,
+            });
+            for w in &self.prologue {
+                let Work::Dispatch(d) = w;
+                pass.set_pipeline(&d.pipeline);
+                pass.set_bind_group(0, &d.bind_group, &[]);
+                pass.dispatch_workgroups(d.groups.0, d.groups.1, d.groups.2);
+            }
+        }
+        self.ctx.queue.submit([encoder.finish()]);
+    }
+
+    pub fn context(&self) -> &GpuContext {
+        &self.ctx
+    }
+    pub fn program(&self) -> &Program {
+        &self.program
+    }
+    pub fn counters(&self) -> Counters {
+        self.counters
+    }
+    /// Dispatches one step of `entry` issues (the same for every R).
+    pub fn dispatches_per_step(&self, entry: usize) -> usize {
+        self.entries[entry].dispatches
+    }
+    /// Buffers and bytes this executor holds on the device.
+    pub fn live_buffers(&self) -> (usize, u64) {
+        let staging: usize = self
+            .entries
+            .iter()
+            .map(|e| e.readback.staging_buffers())
+            .sum();
+        (self.buffers.len() + staging, self.buffer_bytes)
+    }
+
+    /// Runs `entry` `steps` times: encodes `steps_per_submit` steps per submission and copies the
+    /// metric sums out every `readback_every` steps. Returns without waiting for the GPU.
+    pub fn run(&mut self, entry: usize, steps: u32) -> Result<()> {
+        if entry >= self.entries.len() {
+            return Err(invalid("run", format!("no entry {entry}")));
+        }
+        self.ctx.check()?;
+        let advances = self.program.entries[entry].advances_step;
+        let mut left = steps;
+        while left > 0 {
+            let chunk = left.min(self.steps_per_submit.max(1));
+            left -= chunk;
+            let mut encoder =
+                self.ctx
+                    .device
+                    .create_command_encoder(&wgpu::CommandEncoderDescriptor {
+                        label: Some("steps"),
+                    });
+            let mut in_pass = 0;
+            let mut readbacks = Vec::new();
+            {
+                let e = &self.entries[entry];
+                let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
+                    label: Some("steps"),
+                    timestamp_writes: None,
+                });
+                for _ in 0..chunk {
+                    for w in &e.work {
+                        let Work::Dispatch(d) = w;
+                        pass.set_pipeline(&d.pipeline);
+                        pass.set_bind_group(0, &d.bind_group, &[]);
+                        pass.dispatch_workgroups(d.groups.0, d.groups.1, d.groups.2);
+                    }
+                    in_pass += 1;
+                }
+            }
+            let _ = in_pass;
+            self.counters.dispatches += chunk as u64 * self.entries[entry].dispatches as u64;
+            self.counters.steps += chunk as u64;
+            if advances {
+                self.step_host += chunk as u64;
+            }
+            if let Some(slot) = self.entries[entry].readback.advance(
+                chunk as u64,
+                self.readback_every,
+                &mut encoder,
+                &self.buffers,
+                self.runs,
+                self.step_host,
+            ) {
+                readbacks.push(slot);
+                self.counters.readbacks += 1;
+            }
+            if self.in_flight.len() >= MAX_IN_FLIGHT {
+                let oldest = self.in_flight.pop_front().unwrap();
+                let _ = self.ctx.device.poll(wgpu::PollType::Wait {
+                    submission_index: Some(oldest),
+                    timeout: None,
+                });
+            }
+            self.in_flight
+                .push_back(self.ctx.queue.submit([encoder.finish()]));
+            self.counters.submits += 1;
+            for slot in readbacks {
+                self.entries[entry].readback.map_slot(slot);
+            }
+        }
+        self.ctx.check()
+    }
+
+    /// Where a step's time goes: each dispatch of `entry` alone, `reps` times in one pass, timed
+    /// by `clock_ms` from submit to idle. Returns (kernel, workgroups, milliseconds per dispatch)
+    /// in step order. The dispatches rerun on the live buffers, so profile a program you will not
+    /// train on.
+    pub async fn profile(
+        &mut self,
+        entry: usize,
+        reps: u32,
+        clock_ms: impl Fn() -> f64,
+    ) -> Result<Vec<(&'static str, u32, f64)>> {
+        let e = self
+            .entries
+            .get(entry)
+            .ok_or_else(|| invalid("profile", format!("no entry {entry}")))?;
+        let reps = reps.max(1);
+        let mut out = Vec::new();
+        for w in &e.work {
+            let Work::Dispatch(d) = w;
+            let encode = |n: u32| {
+                let mut encoder = self
+                    .ctx
+                    .device
+                    .create_command_encoder(&wgpu::CommandEncoderDescriptor::default());
+                {
+                    let mut pass =
+                        encoder.begin_compute_pass(&wgpu::ComputePassDescriptor::default());
+                    pass.set_pipeline(&d.pipeline);
+                    pass.set_bind_group(0, &d.bind_group, &[]);
+                    for _ in 0..n {
+                        pass.dispatch_workgroups(d.groups.0, d.groups.1, d.groups.2);
+                    }
+                }
+                encoder.finish()
+            };
+            // One warm-up submit, then the timed one.
+            self.ctx.queue.submit([encode(1)]);
+            self.finish().await?;
+            let t0 = clock_ms();
+            self.ctx.queue.submit([encode(reps)]);
+            self.finish().await?;
+            let ms = (clock_ms() - t0) / reps as f64;
+            out.push((d.kernel, d.groups.0 * d.groups.1 * d.groups.2, ms));
+        }
+        Ok(out)
+    }
+
+    /// Blocks until the device has finished everything submitted (native; a no-op in the browser).
+    pub fn wait_idle(&self) -> Result<()> {
+        let _ = self.ctx.device.poll(wgpu::PollType::wait_indefinitely());
+        self.ctx.check()
+    }
+
+    /// Resolves when the device has finished everything submitted so far: the browser's way to
+    /// wait (natively it also polls, so it resolves at once).
+    pub async fn finish(&self) -> Result<()> {
+        let state = Arc::new(Mutex::new((None, None::<Waker>)));
+        let sink = state.clone();
+        self.ctx.queue.on_submitted_work_done(move || {
+            let mut s = sink.lock().unwrap();
+            s.0 = Some(());
+            if let Some(w) = s.1.take() {
+                w.wake();
+            }
+        });
+        let _ = self.ctx.device.poll(wgpu::PollType::wait_indefinitely());
+        Oneshot { state }.await;
+        self.ctx.check()
+    }
+
+    /// Overwrites a leaf (new data, merged weights) and recomputes what depends only on inputs.
+    pub fn write(&mut self, t: &Tensor, data: &[f32]) -> Result<()> {
+        let node = &self.nodes[t.id];
+        if !matches!(node.op, Op::Leaf(_)) || data.len() != node.shape.numel() {
+            return Err(invalid(
+                "write",
+                format!("node {} is not a leaf of {} values", t.id, data.len()),
+            ));
+        }
+        let v = self.views[t.id].ok_or_else(|| invalid("write", "leaf has no storage"))?;
+        debug_assert!(v.buffer == self.leaves || v.buffer == self.params);
+        self.ctx.queue.write_buffer(
+            &self.buffers[v.buffer],
+            v.offset as u64 * 4,
+            bytemuck::cast_slice(data),
+        );
+        self.counters.upload_bytes += 4 * data.len() as u64;
+        self.run_prologue();
+        self.ctx.check()
+    }
+}
