@@ -277,3 +277,42 @@ fn classroom_options_live_in_the_link_and_change_no_run() {
         methodlab::experiment::Experiment::defaults(lab)
     );
 }
+
+/// `methodlab link -`: one JSON verdict per input line, for good links, bad ones, raw bytes and a
+/// line far over the length it reads whole; it never stops early and exits 0.
+#[test]
+fn the_cli_checks_links_from_standard_input_one_json_line_each() {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut input = b"#/basics?v=1&noise=0.1\n#/basics?noise=9\n".to_vec();
+    input.extend_from_slice(b"\xff\xfe#/mi?\x00\n");
+    input.extend_from_slice(format!("#/basics?v=1&seed={}\n", "7".repeat(200_000)).as_bytes());
+    input.extend_from_slice(b"#/continual?v=1&methods=naive,nope"); // no final newline
+    let mut child = Command::new(env!("CARGO_BIN_EXE_methodlab"))
+        .args(["link", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || stdin.write_all(&input).unwrap());
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    assert!(out.status.success());
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 5, "{lines:?}");
+    assert_eq!(lines[0]["ok"], true);
+    assert_eq!(lines[0]["canonical"], "#/basics?v=1&noise=0.1");
+    assert_eq!(lines[1]["ok"], false);
+    assert!(lines[1]["problems"][0].as_str().unwrap().contains("noise"));
+    assert_eq!(lines[2]["ok"], false);
+    assert_eq!(lines[3]["ok"], false);
+    let long = lines[3]["problems"].to_string();
+    assert!(long.contains("longer than"), "{long}");
+    assert_eq!(lines[4]["ok"], false);
+    assert!(lines[4]["problems"].to_string().contains("nope"));
+}

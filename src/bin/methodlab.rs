@@ -41,6 +41,9 @@ mod cli {
       A bad link exits with status 2 and the same messages the page shows.
   methodlab link '<share link or fragment>'
       Checks a share link: prints its canonical form, or each problem and exits with status 2.
+  methodlab link -
+      Checks one link per line of standard input and prints one JSON line per link:
+      {ok, canonical, problems}. Exits 0 however bad the links.
   methodlab bench [--backend cpu|gpu|both] [--runs 1,4,16,64] [--workload all|mlp2|mlp64|playground|mi|continual]
                   [--seconds S] [--format text|json] [--profile]
       Trains each workload for about S seconds (default 1) per backend and run count and prints
@@ -378,6 +381,87 @@ mod cli {
         ExitCode::SUCCESS
     }
 
+    /// Longest line `link -` reads whole; the rest of a longer line is skipped, so memory stays
+    /// bounded whatever comes in.
+    const MAX_LINE: usize = 64 * 1024;
+
+    /// `link -`: one JSON verdict per input line.
+    fn check_links_from_stdin() -> ExitCode {
+        use std::io::Write;
+        let labs = methodlab::labs::registry();
+        let stdin = std::io::stdin();
+        let mut input = stdin.lock();
+        let stdout = std::io::stdout();
+        let mut output = std::io::BufWriter::new(stdout.lock());
+        let mut line = Vec::with_capacity(1024);
+        loop {
+            line.clear();
+            let (read, too_long) = match read_line_bounded(&mut input, &mut line) {
+                Ok(r) => r,
+                Err(e) => {
+                    eprintln!("methodlab link: reading standard input: {e}");
+                    return ExitCode::from(1);
+                }
+            };
+            if read == 0 {
+                break;
+            }
+            let text = String::from_utf8_lossy(&line);
+            let text = text.trim_end_matches(['\n', '\r']);
+            let (experiment, mut problems) =
+                methodlab::experiment::Experiment::from_link(text, &labs);
+            let mut messages: Vec<String> = problems.drain(..).map(|p| p.to_string()).collect();
+            if too_long {
+                messages.push(format!(
+                    "the link is longer than {MAX_LINE} bytes: the rest was not read"
+                ));
+            }
+            let canonical = labs
+                .iter()
+                .find(|l| l.id == experiment.lab)
+                .map(|lab| experiment.to_link(lab))
+                .unwrap_or_default();
+            let verdict = serde_json::json!({
+                "ok": messages.is_empty(),
+                "canonical": canonical,
+                "problems": messages,
+            });
+            if writeln!(output, "{verdict}").is_err() {
+                // The reader has gone (`| head`): stop quietly.
+                return ExitCode::SUCCESS;
+            }
+        }
+        let _ = output.flush();
+        ExitCode::SUCCESS
+    }
+
+    /// Reads one line (through its newline) into `line`, keeping at most `MAX_LINE` bytes and
+    /// skipping the rest. Returns the bytes consumed and whether the line was cut.
+    fn read_line_bounded(
+        input: &mut impl std::io::BufRead,
+        line: &mut Vec<u8>,
+    ) -> std::io::Result<(usize, bool)> {
+        let (mut consumed, mut cut) = (0, false);
+        loop {
+            let chunk = input.fill_buf()?;
+            if chunk.is_empty() {
+                return Ok((consumed, cut));
+            }
+            let (end, done) = match chunk.iter().position(|&b| b == b'\n') {
+                Some(i) => (i + 1, true),
+                None => (chunk.len(), false),
+            };
+            let room = MAX_LINE.saturating_sub(line.len());
+            line.extend_from_slice(&chunk[..end.min(room)]);
+            cut |= end > room;
+            input.consume(end);
+            consumed += end;
+            if done {
+                return Ok((consumed, cut));
+            }
+        }
+    }
+
     /// The experiment a link describes and its lab, or `None` after printing every problem (the
     /// caller exits with status 2, as the page would show the same messages).
     fn read_link(
@@ -413,6 +497,7 @@ mod cli {
                 ExitCode::SUCCESS
             }
             Some("link") => match args.get(1) {
+                Some(dash) if dash == "-" && args.len() == 2 => check_links_from_stdin(),
                 Some(link) if args.len() == 2 => check_link(link),
                 _ => {
                     eprintln!("methodlab link: expected one share link\n{USAGE}");
