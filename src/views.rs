@@ -35,6 +35,8 @@ pub struct SeriesView {
     /// Index into the page's palette: the method's place in the lab's list.
     pub colour: usize,
     pub band: Vec<BandPoint>,
+    /// Drawn dashed: a second reading of the same method (its validation curve).
+    pub dashed: bool,
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -674,9 +674,9 @@ fn Chart(chart: ChartView) -> impl IntoView {
                 .map(|p| format!("{:.1},{:.1}", x(p.step as f64), y(p.low as f64)));
             let area = upper.chain(lower).collect::<Vec<_>>().join(" ");
             view! {
-                <g class="series" data-method=s.method.clone()>
-                    <polygon points=area fill=c fill-opacity="0.18" stroke="none" />
-                    <polyline points=line fill="none" stroke=c stroke-width="2" />
+                <g class="series" class:dashed=s.dashed data-method=s.method.clone()>
+                    <polygon points=area fill=c fill-opacity=if s.dashed { "0.08" } else { "0.18" } stroke="none" />
+                    <polyline points=line fill="none" stroke=c stroke-width="2" stroke-dasharray=s.dashed.then_some("6 4") />
                 </g>
             }
         })
@@ -703,8 +703,8 @@ fn Chart(chart: ChartView) -> impl IntoView {
     let legend = chart
         .series
         .iter()
+        .filter(|s| chart.wide && !s.dashed)
         .enumerate()
-        .filter(|_| chart.wide)
         .map(|(i, s)| {
             let c = COLOURS[s.colour % COLOURS.len()];
             view! { <text x=w - right + 8.0 y=22.0 + 14.0 * i as f64 fill=c class="legend" font-size="12" font-weight="600">{s.method.clone()}</text> }

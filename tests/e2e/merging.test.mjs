@@ -10,7 +10,8 @@ useBrowser();
 /// base, the fine-tunes and a row per method with its normalised accuracy.
 async function checkViews(page) {
   const methods = await page.$$eval('input.method-toggle:checked', (els) => els.map((e) => e.dataset.method));
-  await page.waitForFunction((n) => document.querySelectorAll('figure.chart[data-metric="lambda_sweep"] g.series polyline').length === n, methods.length);
+  await page.waitForFunction((n) => document.querySelectorAll('figure.chart[data-metric="lambda_sweep"] g.series:not(.dashed) polyline').length === n
+    && document.querySelectorAll('figure.chart[data-metric="lambda_sweep"] g.series.dashed polyline').length === n, methods.length);
   assert.equal(await page.locator('figure.chart[data-metric="lambda_sweep"] g.guide').count(), 2);
   for (const m of ['base', 'finetuned', ...methods]) {
     assert.match(await page.textContent(`#finals tr[data-method="${m}"] .normalized`), /^\d\.\d{3} ± \d\.\d{3}$/, m);

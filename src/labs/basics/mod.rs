@@ -241,6 +241,7 @@ pub fn views(
                     method: g.method.clone(),
                     colour,
                     band: g.history.band(metric),
+                    dashed: false,
                 })
                 .collect(),
             guides: Vec::new(),

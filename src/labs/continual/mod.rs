@@ -425,6 +425,7 @@ pub fn views(groups: &[&Group], colours: &[usize], exp: &Experiment) -> Views {
                     method: format!("task {}", j + 1),
                     colour: j,
                     band: g.history.band(&format!("task_acc/{j}")),
+                    dashed: false,
                 })
                 .collect(),
             guides: boundaries,

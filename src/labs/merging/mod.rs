@@ -51,6 +51,7 @@ pub fn declaration() -> LabDecl {
             "task_acc/<model>/<task>",
             "normalized_acc/<model>",
             "lambda_sweep/<method>",
+            "lambda_sweep_val/<method>",
             "sign_conflict",
             "grad_cosine/<i>-<j>",
         ],
@@ -147,6 +148,15 @@ fn invalid(detail: String) -> EngineError {
     }
 }
 
+/// Accuracies per run, per task, on each task's two held-out halves.
+#[derive(Clone, Debug, Default)]
+pub struct Held {
+    /// What is reported.
+    pub test: Vec<Vec<f32>>,
+    /// What choices (λ) are made on.
+    pub val: Vec<Vec<f32>>,
+}
+
 /// One merge method's run group: its own pre-training and fine-tunes (the same for every method
 /// of an experiment: same seed, same data), then its merges.
 pub struct Group {
@@ -170,8 +180,8 @@ pub struct Group {
     /// Per run: the base model's and each fine-tune's accuracy on every task.
     pub base_acc: Vec<Vec<f32>>,
     pub tuned_acc: Vec<Vec<f32>>,
-    /// Per λ: per run, per task accuracy of the merge.
-    pub sweep: Vec<(f32, Vec<Vec<f32>>)>,
+    /// Per λ: per run, per task accuracy of the merge on the test and validation halves.
+    pub sweep: Vec<(f32, Held)>,
     pub conflict: Vec<f32>,
     pub done: bool,
     /// Steps of the whole experiment: groups without a multi-task phase wait through it.
@@ -309,13 +319,20 @@ impl Group {
         }
     }
 
-    async fn accuracies(&mut self) -> Result<Vec<Vec<f32>>> {
+    /// Every task's accuracy now, per run, on the test and validation halves.
+    async fn accuracies(&mut self) -> Result<Held> {
         self.exec.run(self.built.eval, 1)?;
         let all = self.exec.read(&self.built.accuracy).await?;
         let k = self.tasks();
-        Ok((0..self.runs)
-            .map(|r| all[r * k..(r + 1) * k].to_vec())
-            .collect())
+        let half = |from: usize| -> Vec<Vec<f32>> {
+            (0..self.runs)
+                .map(|r| all[r * 2 * k + from..r * 2 * k + from + k].to_vec())
+                .collect()
+        };
+        Ok(Held {
+            test: half(0),
+            val: half(k),
+        })
     }
 
     async fn read_all(&mut self, ts: &[crate::engine::Tensor]) -> Result<Vec<Vec<f32>>> {
@@ -457,7 +474,7 @@ impl Group {
             let (w0, b0) = self.built.heads[0].clone();
             self.head0 = self.read_all(&[w0, b0]).await?;
             self.exec.write(&self.built.zero_shot, &[1.0])?;
-            self.base_acc = self.accuracies().await?;
+            self.base_acc = self.accuracies().await?.test;
             self.exec.write(&self.built.zero_shot, &[0.0])?;
         } else {
             let task = self.tuned.len() + 1;
@@ -474,7 +491,7 @@ impl Group {
                 let estimate = self.read_all(&fisher).await?;
                 self.fishers.push(estimate);
             }
-            let acc = self.accuracies().await?;
+            let acc = self.accuracies().await?.test;
             for (tuned, acc) in self.tuned_acc.iter_mut().zip(&acc) {
                 tuned.push(acc[task - 1]);
             }
@@ -593,21 +610,24 @@ impl Group {
         let k = self.tasks();
         let m = self.method.clone();
         let mean = |v: &[f32]| v.iter().sum::<f32>() / v.len().max(1) as f32;
-        for (lambda, acc) in &self.sweep {
-            let means: Vec<f32> = acc.iter().map(|a| mean(a)).collect();
-            self.history.record(
-                &format!("lambda_sweep/{m}"),
-                (lambda * 100.0).round() as u64,
-                &means,
-            );
+        for (lambda, held) in &self.sweep {
+            let x = (lambda * 100.0).round() as u64;
+            for (name, acc) in [
+                ("lambda_sweep", &held.test),
+                ("lambda_sweep_val", &held.val),
+            ] {
+                let means: Vec<f32> = acc.iter().map(|a| mean(a)).collect();
+                self.history.record(&format!("{name}/{m}"), x, &means);
+            }
         }
+        // Each run's λ: the best mean accuracy on validation; its test accuracy is reported.
         let mut best = Vec::new();
         for r in 0..self.runs {
             let (lambda, acc) = self
                 .sweep
                 .iter()
-                .max_by(|a, b| mean(&a.1[r]).total_cmp(&mean(&b.1[r])))
-                .map(|(l, a)| (*l, a[r].clone()))
+                .max_by(|a, b| mean(&a.1.val[r]).total_cmp(&mean(&b.1.val[r])))
+                .map(|(l, held)| (*l, held.test[r].clone()))
                 .unwrap_or((1.0, vec![0.0; k]));
             best.push((lambda, acc));
         }
@@ -700,14 +720,23 @@ pub fn views(groups: &[&Group], colours: &[usize], exp: &Experiment) -> Views {
         .unwrap_or_default();
     let chart = ChartView {
         metric: "lambda_sweep".into(),
-        title: format!("Mean accuracy of the merge against λ × 100{conflict}"),
+        title: format!(
+            "Mean accuracy of the merge against λ × 100: test, and validation dashed (λ is \
+             chosen there){conflict}"
+        ),
+        // Each method's test curve, and its validation curve (where λ is chosen) dashed.
         series: groups
             .iter()
             .zip(colours)
-            .map(|(g, &colour)| SeriesView {
-                method: g.method.clone(),
-                colour,
-                band: g.history.band(&format!("lambda_sweep/{}", g.method)),
+            .flat_map(|(g, &colour)| {
+                [("lambda_sweep", false), ("lambda_sweep_val", true)].map(|(name, dashed)| {
+                    SeriesView {
+                        method: g.method.clone(),
+                        colour,
+                        band: g.history.band(&format!("{name}/{}", g.method)),
+                        dashed,
+                    }
+                })
             })
             .collect(),
         guides,
@@ -764,6 +793,7 @@ pub fn views(groups: &[&Group], colours: &[usize], exp: &Experiment) -> Views {
                     method: format!("{a}–{b}"),
                     colour: series.len(),
                     band: g.history.band(&format!("grad_cosine/{a}-{b}")),
+                    dashed: false,
                 });
             }
         }

@@ -17,7 +17,7 @@ pub struct Built {
     pub range: Tensor,
     /// [1]: 1 to evaluate every task with the base head (the base model, zero-shot).
     pub zero_shot: Tensor,
-    /// [R, 1, K]: each task's test accuracy.
+    /// [R, 1, 2K]: each task's test accuracy, then each task's validation accuracy.
     pub accuracy: Tensor,
     /// Σ g² of the backbone per example, from the Fisher entry.
     pub fisher: Vec<Tensor>,
@@ -130,17 +130,26 @@ pub fn build(
         &lr,
     )?;
 
-    // Evaluation of tasks 1..=K, each with its head (or the base head when zero-shot).
+    // Evaluation of tasks 1..=K, each with its head (or the base head when zero-shot). Each
+    // task's held-out rows alternate between its test half (odd rows, columns 0..K) and its
+    // validation half (even rows, columns K..2K): a merge's λ is chosen on validation and
+    // reported on test, as the task-arithmetic and TIES papers do.
     let m: usize = stream.tasks[1..].iter().map(|t| t.test.n).sum();
     let (mut xt, mut yt, mut task_t) = (Vec::new(), Vec::new(), Vec::new());
-    let mut member = vec![0.0; m * k];
+    let mut member = vec![0.0; m * 2 * k];
     let mut row = 0;
     for (t, task) in stream.tasks.iter().enumerate().skip(1) {
         xt.extend_from_slice(&task.test.x);
         yt.extend_from_slice(&task.test.y);
-        for _ in 0..task.test.n {
+        let n = task.test.n;
+        let (val_n, test_n) = (n.div_ceil(2), n / 2);
+        for i in 0..n {
             task_t.push(t);
-            member[row * k + t - 1] = 1.0 / task.test.n as f32;
+            if i % 2 == 1 {
+                member[row * 2 * k + t - 1] = 1.0 / test_n as f32;
+            } else {
+                member[row * 2 * k + k + t - 1] = 1.0 / val_n as f32;
+            }
             row += 1;
         }
     }
@@ -158,7 +167,7 @@ pub fn build(
         .reshape(&[runs, m])?
         .eq_mask(&y_test)?
         .reshape(&[runs, 1, m])?;
-    let member = g.input("test_tasks", &[1, m, k], member)?;
+    let member = g.input("test_tasks", &[1, m, 2 * k], member)?;
     let accuracy = correct.matmul(&member)?.detach()?;
     let eval = Entry::new("eval").output(&accuracy);
 

@@ -258,6 +258,7 @@ pub fn views(groups: &[&Group], colours: &[usize], exp: &Experiment) -> Views {
                 method: g.method.clone(),
                 colour,
                 band: g.history.band("mi_estimate"),
+                dashed: false,
             })
             .collect(),
         guides: vec![
