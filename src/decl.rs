@@ -126,6 +126,10 @@ pub struct MethodDecl {
     /// What to look for in the views.
     pub explain: &'static str,
     pub knobs: Vec<Setting>,
+    /// Why no claim of its paper is checked here, when none is (a method that names a paper
+    /// has a claim or says why not).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub no_claim: Option<&'static str>,
 }
 
 /// A ready-made experiment that tells one story, as the query part of a share link.

@@ -2,12 +2,16 @@
 //! views draw and the exports write. The page, the CLI and the tests all drive labs through it,
 //! so a link gives the same histories wherever it runs.
 
+use crate::claims::{Claim, Evidence, Verdict};
+use crate::decl::Paper;
 use crate::engine::gpu::GpuContext;
 use crate::engine::{EngineError, Result};
 use crate::experiment::Experiment;
 use crate::history::{ExperimentReport, RunReport};
 use crate::labs::{self, Lab, LabDecl, RunGroup};
 use crate::views::{Picture, Views};
+use serde::Serialize;
+use std::collections::BTreeMap;
 
 /// A session: one run group per enabled method of an experiment, all on one backend.
 pub struct Driver {
@@ -21,6 +25,36 @@ pub struct Driver {
     pub total: u32,
     /// Steps between observations.
     pub every: u32,
+    /// Verdicts of claims whose runs are all finished (they change no more), by claim id.
+    verdicts: BTreeMap<&'static str, Verdict>,
+}
+
+/// Where a claim stands in a session: the page's Claims panel row.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClaimState {
+    /// Checked on this session's runs.
+    Checked,
+    /// Its methods are still training.
+    Training,
+    /// This session is not the claim's experiment: its link opens that one.
+    DifferentSetting,
+    /// A method it reads is off.
+    NotApplicable,
+}
+
+/// One claim as the page shows it.
+#[derive(Clone, Debug, Serialize)]
+pub struct ClaimRow {
+    pub id: &'static str,
+    pub text: &'static str,
+    pub paper: Paper,
+    /// The claim's own link.
+    pub link: String,
+    pub state: ClaimState,
+    /// The verdict, once checked; otherwise why not yet.
+    pub verdict: Option<Verdict>,
+    pub note: String,
 }
 
 impl Driver {
@@ -50,6 +84,7 @@ impl Driver {
             pictures: Vec::new(),
             total,
             every: 1,
+            verdicts: BTreeMap::new(),
         })
     }
 
@@ -123,6 +158,81 @@ impl Driver {
         self.lab.views(&self.exp, &groups, &self.pictures)
     }
 
+    /// The claims that read an enabled method, each checked once its groups have finished.
+    pub fn claims(&mut self) -> Vec<ClaimRow> {
+        let on: Vec<&str> = self.exp.methods.iter().map(|m| m.id.as_str()).collect();
+        let mut rows = Vec::new();
+        for claim in self.lab.claims() {
+            if !claim.methods.iter().any(|m| on.contains(m)) {
+                continue;
+            }
+            let missing: Vec<&str> = claim
+                .methods
+                .iter()
+                .copied()
+                .filter(|m| !on.contains(m))
+                .collect();
+            let finished = |m: &&str| {
+                self.groups
+                    .iter()
+                    .any(|g| g.method() == *m && g.step() >= self.total)
+            };
+            let started = !self.groups.is_empty();
+            let training = !claim
+                .methods
+                .iter()
+                .filter(|m| on.contains(m))
+                .all(finished);
+            let (state, note) = if !claim.checked_on(&self.decl, &self.exp) {
+                (
+                    ClaimState::DifferentSetting,
+                    "checked on a different setting: open it".to_string(),
+                )
+            } else if !missing.is_empty() {
+                (
+                    ClaimState::NotApplicable,
+                    format!("needs {}", missing.join(", ")),
+                )
+            } else if training {
+                (
+                    ClaimState::Training,
+                    if started {
+                        "not enough evidence yet: its runs are training"
+                    } else {
+                        "not enough evidence yet: press Play"
+                    }
+                    .to_string(),
+                )
+            } else {
+                (ClaimState::Checked, String::new())
+            };
+            if state == ClaimState::Checked && !self.verdicts.contains_key(claim.id) {
+                let mut by_method: BTreeMap<String, Vec<RunReport>> = BTreeMap::new();
+                for g in self
+                    .groups
+                    .iter()
+                    .filter(|g| claim.methods.contains(&g.method()))
+                {
+                    by_method.insert(g.method().to_string(), g.reports(self.exp.seed));
+                }
+                let verdict = claim.evaluate(&Evidence {
+                    runs: vec![by_method],
+                });
+                self.verdicts.insert(claim.id, verdict);
+            }
+            rows.push(ClaimRow {
+                id: claim.id,
+                text: claim.text,
+                paper: claim.paper.clone(),
+                link: claim.link(self.decl.id, 0),
+                verdict: self.verdicts.get(claim.id).cloned(),
+                state,
+                note,
+            });
+        }
+        rows
+    }
+
     /// Every run's report so far.
     pub fn reports(&self) -> Vec<RunReport> {
         self.groups
@@ -173,4 +283,119 @@ pub async fn run_headless(
         backend: backend_name(gpu),
         runs,
     })
+}
+
+/// `run_headless` on the CPU backend with the methods shared out over `threads` threads (each
+/// method's group is independent, so the report is the same, bit for bit, as on one thread).
+pub fn run_on_threads(
+    exp: &Experiment,
+    lab: &LabDecl,
+    steps: Option<u32>,
+    threads: usize,
+) -> Result<ExperimentReport> {
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let threads = threads.clamp(1, exp.methods.len().max(1));
+    let mut done: Vec<(usize, Result<Vec<RunReport>>)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut out = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(method) = exp.methods.get(i) else {
+                            return out;
+                        };
+                        let runs = pollster::block_on(async {
+                            let mut driver = Driver::start(exp, steps)?;
+                            driver.add(&method.id, None).await?;
+                            driver.train(driver.total).await?;
+                            Ok(driver.reports())
+                        });
+                        out.push((i, runs));
+                    }
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap_or_default())
+            .collect()
+    });
+    done.sort_by_key(|(i, _)| *i);
+    let mut runs = Vec::new();
+    for (_, r) in done {
+        runs.extend(r?);
+    }
+    Ok(ExperimentReport {
+        lab: lab.id.to_string(),
+        experiment: exp.to_link(lab),
+        backend: backend_name(None),
+        runs,
+    })
+}
+
+/// Every run of the experiment `#/<lab>?v=1&<query>` (on the CPU, over `threads` threads), by
+/// method: one of a claim's experiments.
+pub fn query_runs(
+    lab: &LabDecl,
+    query: &str,
+    threads: usize,
+) -> Result<BTreeMap<String, Vec<RunReport>>> {
+    let link = format!("#/{}?v=1&{query}", lab.id);
+    let (exp, problems) = Experiment::from_link(&link, std::slice::from_ref(lab));
+    if let Some(p) = problems.first() {
+        return Err(EngineError::Invalid {
+            op: "claim",
+            detail: format!("the link {link} is bad: {p}"),
+        });
+    }
+    let mut by_method: BTreeMap<String, Vec<RunReport>> = BTreeMap::new();
+    for r in run_on_threads(&exp, lab, None, threads)?.runs {
+        by_method.entry(r.method.clone()).or_default().push(r);
+    }
+    Ok(by_method)
+}
+
+/// The evidence of a claim: each of its experiments run once.
+pub fn claim_evidence(lab: &LabDecl, claim: &Claim, threads: usize) -> Result<Evidence> {
+    let runs = claim
+        .queries
+        .iter()
+        .map(|q| query_runs(lab, q, threads))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Evidence { runs })
+}
+
+/// The page's export with the claims: the report's JSON with a `claims` list (each row's state
+/// and verdict), and its CSV with `claim/<id>` rows: a verdict row, then each seed's value and
+/// whether it agrees.
+pub fn export_json(report: &ExperimentReport, claims: &[ClaimRow]) -> String {
+    #[derive(Serialize)]
+    struct Export<'a> {
+        #[serde(flatten)]
+        report: &'a ExperimentReport,
+        claims: &'a [ClaimRow],
+    }
+    serde_json::to_string_pretty(&Export { report, claims }).unwrap_or_default()
+}
+
+pub fn export_csv(report: &ExperimentReport, claims: &[ClaimRow]) -> String {
+    let mut out = report.to_csv();
+    for row in claims {
+        let Some(v) = &row.verdict else { continue };
+        out.push_str(&format!(
+            "claim/{},,verdict,,{}\n",
+            row.id,
+            v.verdict.label()
+        ));
+        for s in &v.per_seed {
+            let value = s.value.map_or(String::new(), |x| x.to_string());
+            out.push_str(&format!("claim/{},{},value,,{value}\n", row.id, s.seed));
+            out.push_str(&format!(
+                "claim/{},{},agrees,,{}\n",
+                row.id, s.seed, s.agrees as u8
+            ));
+        }
+    }
+    out
 }

@@ -106,3 +106,24 @@ fn the_registry_finds_each_lab_and_names_them_all_for_an_unknown_one() {
         assert!(error.contains(lab.id), "{error}");
     }
 }
+
+/// The methods of an experiment shared out over threads give the same reports, bit for bit, as
+/// one thread and as the plain headless runner.
+#[test]
+fn threads_give_the_same_numbers_as_one_thread() {
+    for lab in registry() {
+        let methods: Vec<&str> = lab.methods.iter().map(|m| m.id).collect();
+        let link = format!(
+            "#/{}?v=1&runs=2&{}&methods={}",
+            lab.id,
+            lab.smoke,
+            methods.join(",")
+        );
+        let (exp, _) = Experiment::from_link(&link, std::slice::from_ref(&lab));
+        let one = methodlab::runner::run_on_threads(&exp, &lab, None, 1).unwrap();
+        let three = methodlab::runner::run_on_threads(&exp, &lab, None, 3).unwrap();
+        let headless = pollster::block_on(run_headless(&exp, &lab, None, None)).unwrap();
+        assert_eq!(one, three, "{link}");
+        assert_eq!(one.runs, headless.runs, "{link}");
+    }
+}

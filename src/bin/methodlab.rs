@@ -36,9 +36,17 @@ mod cli {
   methodlab labs
       Prints every lab's declarations (settings with ranges and defaults, methods with their
       ids, knobs and papers, metric names) as JSON: the data the page's controls come from.
-  methodlab run '<share link or fragment>' [--steps N] [--backend cpu|gpu] [--format json|csv]
+  methodlab run '<share link or fragment>' [--steps N] [--backend cpu|gpu] [--format json|csv] [--threads N]
       Runs the experiment headless and prints each run's status, final metrics and history.
-      A bad link exits with status 2 and the same messages the page shows.
+      A bad link exits with status 2 and the same messages the page shows. On the CPU the
+      methods share out over --threads threads (default: every core), with the same numbers.
+  methodlab claims
+      Lists every lab's papers' claims as JSON: {lab, id, text, paper, link, seeds, …}.
+  methodlab check '<claim id, lab/claim id, or share link>' [--backend cpu|gpu] [--threads N]
+      Runs a claim on its own links, or a link and then every claim of its lab against it, and
+      prints one JSON verdict a claim: {id, verdict, effect, per_seed, sentence, …}. verdict is
+      supported, not_supported, not_enough_evidence or not_applicable. Exits 0 whatever the
+      verdicts; 2 on a bad link or an unknown id.
   methodlab link '<share link or fragment>'
       Checks a share link: prints its canonical form, or each problem and exits with status 2.
   methodlab link -
@@ -302,10 +310,15 @@ mod cli {
     fn run(args: &[String]) -> ExitCode {
         let mut link = None;
         let (mut steps, mut gpu, mut csv) = (None, false, false);
+        let mut threads = default_threads();
         let mut it = args.iter();
         while let Some(a) = it.next() {
             let mut value = || it.next().cloned().unwrap_or_default();
             match a.as_str() {
+                "--threads" => match value().parse::<usize>() {
+                    Ok(n) if (1..=256).contains(&n) => threads = n,
+                    _ => return usage_error("run", "--threads expects an integer in [1, 256]"),
+                },
                 "--steps" => match value().parse::<u32>() {
                     Ok(n) if (1..=1_000_000).contains(&n) => steps = Some(n),
                     _ => return usage_error("run", "--steps expects an integer in [1, 1000000]"),
@@ -344,12 +357,18 @@ mod cli {
         } else {
             None
         };
-        match pollster::block_on(methodlab::runner::run_headless(
-            &experiment,
-            lab,
-            ctx.as_ref(),
-            steps,
-        )) {
+        // The GPU context is one device queue: its groups run in turn. On the CPU, methods share
+        // out over threads (the same numbers, bit for bit).
+        let result = match &ctx {
+            Some(ctx) => pollster::block_on(methodlab::runner::run_headless(
+                &experiment,
+                lab,
+                Some(ctx),
+                steps,
+            )),
+            None => methodlab::runner::run_on_threads(&experiment, lab, steps, threads),
+        };
+        match result {
             Ok(report) => {
                 if csv {
                     out!("{}", report.to_csv());
@@ -378,6 +397,159 @@ mod cli {
             return ExitCode::from(2);
         };
         outln!("{}", experiment.to_link(&lab));
+        ExitCode::SUCCESS
+    }
+
+    fn default_threads() -> usize {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    }
+
+    /// `claims`: every lab's claims, as JSON.
+    fn list_claims() -> ExitCode {
+        let all: Vec<methodlab::claims::ClaimInfo> = methodlab::labs::LABS
+            .iter()
+            .flat_map(|lab| {
+                let id = lab.id();
+                lab.claims().into_iter().map(move |c| c.info(id))
+            })
+            .collect();
+        outln!(
+            "{}",
+            serde_json::to_string_pretty(&all).expect("claims serialize")
+        );
+        ExitCode::SUCCESS
+    }
+
+    /// Runs one experiment for a claim: on the GPU in turn, or on CPU threads.
+    fn runs_of(
+        lab: &methodlab::labs::LabDecl,
+        exp: &methodlab::experiment::Experiment,
+        ctx: Option<&GpuContext>,
+        threads: usize,
+    ) -> Result<std::collections::BTreeMap<String, Vec<methodlab::history::RunReport>>> {
+        let report = match ctx {
+            Some(ctx) => {
+                pollster::block_on(methodlab::runner::run_headless(exp, lab, Some(ctx), None))?
+            }
+            None => methodlab::runner::run_on_threads(exp, lab, None, threads)?,
+        };
+        let mut by_method = std::collections::BTreeMap::new();
+        for r in report.runs {
+            by_method
+                .entry(r.method.clone())
+                .or_insert_with(Vec::new)
+                .push(r);
+        }
+        Ok(by_method)
+    }
+
+    /// `check '<claim id or link>'`: a claim on its own links, or every claim of a link's lab
+    /// against that link's runs. One JSON verdict a line; exit 0 whatever the verdicts.
+    fn check(args: &[String]) -> ExitCode {
+        use methodlab::claims::{Evidence, Outcome, Verdict};
+        let (mut target, mut gpu, mut threads) = (None, false, default_threads());
+        let mut it = args.iter();
+        while let Some(a) = it.next() {
+            let mut value = || it.next().cloned().unwrap_or_default();
+            match a.as_str() {
+                "--backend" => match value().as_str() {
+                    "cpu" => gpu = false,
+                    "gpu" => gpu = true,
+                    v => {
+                        return usage_error("check", &format!("--backend {v}: expected cpu or gpu"))
+                    }
+                },
+                "--threads" => match value().parse::<usize>() {
+                    Ok(n) if (1..=256).contains(&n) => threads = n,
+                    _ => return usage_error("check", "--threads expects an integer in [1, 256]"),
+                },
+                other if target.is_none() && !other.starts_with("--") => {
+                    target = Some(other.to_string())
+                }
+                other => return usage_error("check", &format!("unexpected argument {other}")),
+            }
+        }
+        let Some(target) = target else {
+            return usage_error("check", "expected a claim id or a share link");
+        };
+        let ctx = if gpu {
+            match pollster::block_on(GpuContext::new()) {
+                Ok(ctx) => Some(ctx),
+                Err(e) => {
+                    eprintln!("methodlab: {e}; running on the CPU");
+                    None
+                }
+            }
+        } else {
+            None
+        };
+        let print =
+            |v: &Verdict| outln!("{}", serde_json::to_string(v).expect("verdict serializes"));
+        let decls = methodlab::labs::registry();
+        // A claim id, bare or as lab/id.
+        let wanted = target.rsplit('/').next().unwrap_or(&target);
+        let by_id = methodlab::labs::LABS.iter().find_map(|lab| {
+            let id = lab.id();
+            let in_lab = target.split_once('/').is_none_or(|(l, _)| l == id);
+            lab.claims()
+                .into_iter()
+                .find(|c| in_lab && c.id == wanted)
+                .map(|c| (id, c))
+        });
+        if let Some((lab_id, claim)) =
+            by_id.filter(|_| !target.contains('#') && !target.contains('?'))
+        {
+            let lab = decls
+                .iter()
+                .find(|l| l.id == lab_id)
+                .expect("a registered lab");
+            let mut runs = Vec::new();
+            for i in 0..claim.queries.len() {
+                let (exp, _) =
+                    methodlab::experiment::Experiment::from_link(&claim.link(lab_id, i), &decls);
+                match runs_of(lab, &exp, ctx.as_ref(), threads) {
+                    Ok(r) => runs.push(r),
+                    Err(e) => {
+                        eprintln!("methodlab check: {}: {e}", claim.id);
+                        return ExitCode::from(1);
+                    }
+                }
+            }
+            print(&claim.evaluate(&Evidence { runs }));
+            return ExitCode::SUCCESS;
+        }
+        let Some((experiment, lab)) = read_link(&target) else {
+            eprintln!("methodlab check: {target} is neither a claim id nor a good link (`methodlab claims` lists the ids)");
+            return ExitCode::from(2);
+        };
+        let runs = match runs_of(&lab, &experiment, ctx.as_ref(), threads) {
+            Ok(r) => r,
+            Err(e) => {
+                eprintln!("methodlab check: {e}");
+                return ExitCode::from(1);
+            }
+        };
+        let Ok(registered) = methodlab::labs::lab(lab.id) else {
+            return ExitCode::from(2);
+        };
+        for claim in registered.claims() {
+            if claim.checked_on(&lab, &experiment) {
+                print(&claim.evaluate(&Evidence {
+                    runs: vec![runs.clone()],
+                }));
+            } else {
+                print(&Verdict {
+                    id: claim.id.into(),
+                    verdict: Outcome::NotApplicable,
+                    effect: String::new(),
+                    per_seed: Vec::new(),
+                    agree: 0,
+                    of: 0,
+                    p_value: None,
+                    sentence: format!("checked on a different setting: {}", claim.link(lab.id, 0)),
+                });
+            }
+        }
         ExitCode::SUCCESS
     }
 
@@ -487,6 +659,8 @@ mod cli {
         let args: Vec<String> = std::env::args().skip(1).collect();
         match args.first().map(String::as_str) {
             Some("bench") => bench(&args[1..]),
+            Some("claims") => list_claims(),
+            Some("check") => check(&args[1..]),
             Some("run") => run(&args[1..]),
             Some("labs") => {
                 outln!(

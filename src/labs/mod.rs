@@ -11,6 +11,7 @@ pub mod continual;
 pub mod merging;
 pub mod mi;
 
+use crate::claims::Claim;
 pub use crate::decl::*;
 use crate::engine::gpu::GpuContext;
 use crate::engine::{EngineError, Exec, Result};
@@ -26,7 +27,7 @@ use std::pin::Pin;
 pub type LocalFuture<'a, T> = Pin<Box<dyn Future<Output = T> + 'a>>;
 
 /// Every lab, in the order the page lists them. The first is the default.
-pub static LABS: [&dyn Lab; 4] = [
+pub static LABS: &[&dyn Lab] = &[
     &basics::Basics,
     &continual::Continual,
     &mi::Mi,
@@ -52,7 +53,8 @@ pub fn lab(id: &str) -> Result<&'static dyn Lab> {
         })
 }
 
-/// A lab: its data, its model, its evaluation, and its table of methods.
+/// A lab as the driver, the page and the CLI see it: object-safe, every lab alike. A lab writes
+/// [`LabParts`] and gets this for free.
 pub trait Lab: Sync {
     /// The id in links (`#/<id>?…`), from the declaration.
     fn id(&self) -> &'static str {
@@ -62,6 +64,8 @@ pub trait Lab: Sync {
     fn declaration(&self) -> LabDecl;
     /// Training steps of a whole run of `exp`.
     fn total_steps(&self, exp: &Experiment) -> u32;
+    /// Its papers' claims, each checked on its own link.
+    fn claims(&self) -> Vec<Claim>;
     /// Builds method `method`'s run group (all of the experiment's runs) on a backend: the GPU
     /// when a context is given. An unknown method is an error naming the lab's methods.
     fn group<'a>(
@@ -78,6 +82,67 @@ pub trait Lab: Sync {
         groups: &[&dyn RunGroup],
         pictures: &[(String, Picture)],
     ) -> Views;
+}
+
+/// What a lab writes: its data, model and evaluation live behind its own run group type.
+pub trait LabParts: Sync {
+    type Group: RunGroup;
+    fn declaration(&self) -> LabDecl;
+    fn total_steps(&self, exp: &Experiment) -> u32;
+    fn claims(&self) -> Vec<Claim>;
+    /// Method `method`'s group under every run of `exp`, on the GPU when a context is given.
+    fn group<'a>(
+        &'a self,
+        exp: &'a Experiment,
+        method: &'a str,
+        gpu: Option<&'a GpuContext>,
+    ) -> impl Future<Output = Result<Self::Group>> + 'a;
+    /// The views of its groups, each with its method's colour (its place in the lab's list).
+    fn views(
+        &self,
+        exp: &Experiment,
+        groups: &[&Self::Group],
+        colours: &[usize],
+        pictures: &[(String, Picture)],
+    ) -> Views;
+}
+
+impl<L: LabParts> Lab for L {
+    fn declaration(&self) -> LabDecl {
+        LabParts::declaration(self)
+    }
+    fn total_steps(&self, exp: &Experiment) -> u32 {
+        LabParts::total_steps(self, exp)
+    }
+    fn claims(&self) -> Vec<Claim> {
+        LabParts::claims(self)
+    }
+    fn group<'a>(
+        &'a self,
+        exp: &'a Experiment,
+        method: &'a str,
+        gpu: Option<&'a GpuContext>,
+    ) -> LocalFuture<'a, Result<Box<dyn RunGroup>>> {
+        let group = LabParts::group(self, exp, method, gpu);
+        Box::pin(async move { Ok(Box::new(group.await?) as Box<dyn RunGroup>) })
+    }
+    fn views(
+        &self,
+        exp: &Experiment,
+        groups: &[&dyn RunGroup],
+        pictures: &[(String, Picture)],
+    ) -> Views {
+        let decl = LabParts::declaration(self);
+        let (own, colours): (Vec<&L::Group>, Vec<usize>) = groups
+            .iter()
+            .filter_map(|g| {
+                let own = g.as_any().downcast_ref::<L::Group>()?;
+                let colour = decl.methods.iter().position(|m| m.id == g.method());
+                Some((own, colour.unwrap_or(0)))
+            })
+            .unzip();
+        LabParts::views(self, exp, &own, &colours, pictures)
+    }
 }
 
 /// One method of a lab under all of an experiment's runs (seeds): a compiled program on one
@@ -107,29 +172,6 @@ pub trait RunGroup: Any {
     }
 }
 
-/// A lab's `Lab::group`: its group type's constructor, boxed.
-pub fn boxed<'a, G: RunGroup>(
-    group: impl Future<Output = Result<G>> + 'a,
-) -> LocalFuture<'a, Result<Box<dyn RunGroup>>> {
-    Box::pin(async move { Ok(Box::new(group.await?) as Box<dyn RunGroup>) })
-}
-
-/// A lab's own groups among a session's (its views see its own type), each with its colour:
-/// its method's place in the lab's list, so a method keeps its colour whichever others are on.
-pub fn own_groups<'g, G: RunGroup>(
-    lab: &LabDecl,
-    groups: &[&'g dyn RunGroup],
-) -> (Vec<&'g G>, Vec<usize>) {
-    groups
-        .iter()
-        .filter_map(|g| {
-            let own = g.as_any().downcast_ref::<G>()?;
-            let colour = lab.methods.iter().position(|m| m.id == g.method());
-            Some((own, colour.unwrap_or(0)))
-        })
-        .unzip()
-}
-
 /// The error for a method id a lab does not have.
 pub fn unknown_method(detail: String) -> EngineError {
     EngineError::Invalid {
@@ -157,6 +199,67 @@ macro_rules! run_group_fields {
         }
         fn as_any(&self) -> &dyn std::any::Any {
             self
+        }
+    };
+}
+
+/// A lab's whole `RunGroup` impl for a group struct with fields `method`, `step`, `exec` and
+/// `history` and inherent `async fn train(&mut self, u32)`, `async fn observe(&mut self)` and
+/// `fn observe_every(&self) -> u32`: the labs without a picture.
+#[macro_export]
+macro_rules! run_group {
+    ($group:ty) => {
+        impl $crate::labs::RunGroup for $group {
+            $crate::run_group_fields!();
+            fn train(
+                &mut self,
+                steps: u32,
+            ) -> $crate::labs::LocalFuture<'_, $crate::engine::Result<()>> {
+                Box::pin(<$group>::train(self, steps))
+            }
+            fn observe(&mut self) -> $crate::labs::LocalFuture<'_, $crate::engine::Result<()>> {
+                Box::pin(<$group>::observe(self))
+            }
+            fn observe_every(&self, _total: u32) -> u32 {
+                <$group>::observe_every(self)
+            }
+        }
+    };
+}
+
+/// A lab module's `LabParts` impl: its `declaration()`, `claims::claims()` and
+/// `Group::new(exp, method, gpu)`, with its steps and views given as functions.
+#[macro_export]
+macro_rules! lab_parts {
+    ($lab:ty, total_steps: $total:expr, views: $views:expr $(,)?) => {
+        impl $crate::labs::LabParts for $lab {
+            type Group = Group;
+            fn declaration(&self) -> $crate::decl::LabDecl {
+                declaration()
+            }
+            fn total_steps(&self, exp: &$crate::experiment::Experiment) -> u32 {
+                ($total)(exp)
+            }
+            fn claims(&self) -> Vec<$crate::claims::Claim> {
+                claims::claims()
+            }
+            fn group<'a>(
+                &'a self,
+                exp: &'a $crate::experiment::Experiment,
+                method: &'a str,
+                gpu: Option<&'a $crate::engine::gpu::GpuContext>,
+            ) -> impl std::future::Future<Output = $crate::engine::Result<Group>> + 'a {
+                Group::new(exp, method, gpu)
+            }
+            fn views(
+                &self,
+                exp: &$crate::experiment::Experiment,
+                groups: &[&Group],
+                colours: &[usize],
+                pictures: &[(String, $crate::views::Picture)],
+            ) -> $crate::views::Views {
+                ($views)(exp, groups, colours, pictures)
+            }
         }
     };
 }

@@ -6,7 +6,7 @@ use super::browser::{copy_text, download, download_png, now_ms, yield_now};
 use super::{BackendStatus, SharedGpu};
 use crate::experiment::{Experiment, LinkProblem, MethodChoice};
 use crate::labs::{Kind, LabDecl, Setting, Value};
-use crate::runner::Driver;
+use crate::runner::{ClaimRow, ClaimState, Driver};
 use crate::views::{BarView, ChartView, HeatmapView, NetworkView, Views};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -51,6 +51,7 @@ pub fn LabPage(
     let (step, set_step) = signal(0u32);
     let (rate, set_rate) = signal(0.0f64);
     let (views, set_views) = signal(Views::default());
+    let (claims, set_claims) = signal(Vec::<ClaimRow>::new());
     let (status, set_status) = signal(String::new());
     // Most steps per frame: "slow" lets a class watch single steps land.
     let (speed, set_speed) = signal(u32::MAX);
@@ -69,6 +70,11 @@ pub fn LabPage(
             set_playing.set(false);
             set_step.set(0);
             set_views.set(Views::default());
+            set_claims.set(
+                Driver::start(&experiment.get_untracked(), None)
+                    .map(|mut d| d.claims())
+                    .unwrap_or_default(),
+            );
         })
     };
     // Any change of experiment (a control, back/forward, a pasted link) starts over.
@@ -83,6 +89,12 @@ pub fn LabPage(
             // pressed before this effect first ran must not be cancelled by it.
             if previous.is_some() {
                 reset();
+            } else {
+                set_claims.set(
+                    Driver::start(&experiment.get_untracked(), None)
+                        .map(|mut d| d.claims())
+                        .unwrap_or_default(),
+                );
             }
         });
     }
@@ -184,6 +196,7 @@ pub fn LabPage(
                     }
                     set_step.set(s.driver.step());
                     set_views.set(s.driver.views());
+                    set_claims.set(s.driver.claims());
                     *session.borrow_mut() = Some(s);
                     if let Some(e) = failed {
                         if let crate::engine::EngineError::DeviceLost(why) = &e {
@@ -274,27 +287,27 @@ pub fn LabPage(
                 BackendStatus::WebGpu(_) => "webgpu",
                 _ => "cpu",
             };
-            let Some(mut report) = session
-                .borrow()
-                .as_ref()
-                .map(|s| s.driver.report(backend_name))
-            else {
+            let exported = session.borrow_mut().as_mut().map(|s| {
+                let mut report = s.driver.report(backend_name);
+                // The link as it is now, classroom options included.
+                report.experiment = experiment.get_untracked().to_link(&lab);
+                (report, s.driver.claims())
+            });
+            let Some((report, claims)) = exported else {
                 set_status.set("nothing to export yet: press Play or Step".into());
                 return;
             };
-            // The link as it is now, classroom options included.
-            report.experiment = experiment.get_untracked().to_link(&lab);
             let result = if csv {
                 download(
                     &format!("methodlab-{}.csv", lab.id),
                     "text/csv",
-                    &report.to_csv(),
+                    &crate::runner::export_csv(&report, &claims),
                 )
             } else {
                 download(
                     &format!("methodlab-{}.json", lab.id),
                     "application/json",
-                    &serde_json::to_string_pretty(&report).unwrap_or_default(),
+                    &crate::runner::export_json(&report, &claims),
                 )
             };
             if result.is_err() {
@@ -464,6 +477,7 @@ pub fn LabPage(
                         {move || views.get().charts.into_iter().map(|chart| view! { <Chart chart=chart /> }).collect_view()}
                         {move || views.get().bars.into_iter().filter(|b| !b.groups.is_empty()).map(|bars| view! { <Bars bars=bars /> }).collect_view()}
                     </div>
+                    <ClaimsPanel claims=claims />
                     <table class="finals" id="finals">
                         {move || {
                             let table = views.get().table;
@@ -1041,5 +1055,59 @@ fn Bars(bars: BarView) -> impl IntoView {
                 {legend}
             </svg>
         </figure>
+    }
+}
+
+/// The Claims panel: each claim that reads an enabled method, with its verdict, effect, one dot
+/// per seed (filled: agrees) and its reason; a click opens the claim's own link.
+#[component]
+fn ClaimsPanel(claims: ReadSignal<Vec<ClaimRow>>) -> impl IntoView {
+    view! {
+        <section class="claims" id="claims" style:display=move || if claims.get().is_empty() { "none" } else { "block" }>
+            <h3>"Claims"</h3>
+            {move || claims.get().into_iter().map(|row| {
+                let verdict = match (&row.state, &row.verdict) {
+                    (ClaimState::Checked, Some(v)) => v.verdict.label().to_string(),
+                    (ClaimState::DifferentSetting, _) => "other setting".into(),
+                    (ClaimState::NotApplicable, _) => "not applicable".into(),
+                    _ => "not enough evidence yet".into(),
+                };
+                let class = verdict.replace(' ', "-");
+                let label = verdict.clone();
+                let detail = row.verdict.clone();
+                view! {
+                    <div class=format!("claim {class}") data-claim=row.id data-verdict=verdict.clone()>
+                        <div class="claim-head">
+                            <span class="verdict">{label}</span>
+                            <a class="claim-link" href=row.link.clone() title="Open the experiment this claim is checked on">"open its link"</a>
+                        </div>
+                        <p class="claim-text">{row.text}</p>
+                        <a class="paper" href=row.paper.url target="_blank" rel="noopener">{row.paper.title}</a>
+                        {detail.map(|v| {
+                            let dots = v.per_seed.iter().enumerate().map(|(i, s)| {
+                                let fill = match (s.value.is_some(), s.agrees) {
+                                    (false, _) => "#bbb",
+                                    (true, true) => "#2a9d8f",
+                                    (true, false) => "#d1495b",
+                                };
+                                let title = format!("seed {}: {}{}", s.seed, s.value.map_or(s.status.clone(), |x| format!("{x:.4}")), if s.agrees { " (agrees)" } else { "" });
+                                view! { <circle cx=8.0 + 16.0 * i as f64 cy=8.0 r=6.0 fill=fill><title>{title}</title></circle> }
+                            }).collect_view();
+                            let width = 16.0 * v.per_seed.len().max(1) as f64;
+                            let p = v.p_value.map(|p| format!(", sign test p = {p:.3}")).unwrap_or_default();
+                            view! {
+                                <p class="effect">{v.effect.clone()}</p>
+                                <div class="seeds">
+                                    <svg class="seed-dots" width=width height="16">{dots}</svg>
+                                    <span class="agree">{format!("{} of {} seeds agree{p}", v.agree, v.of)}</span>
+                                </div>
+                                <p class="sentence">{v.sentence.clone()}</p>
+                            }
+                        })}
+                        {(!row.note.is_empty()).then(|| view! { <p class="note">{row.note.clone()}</p> })}
+                    </div>
+                }
+            }).collect_view()}
+        </section>
     }
 }

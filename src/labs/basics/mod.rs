@@ -48,7 +48,7 @@ pub fn declaration() -> LabDecl {
         ],
         methods: methods::METHODS.iter().map(|m| (m.declaration)()).collect(),
         default_methods: vec!["plain"],
-        metrics: vec!["train_loss", "test_loss", "train_acc", "test_acc"],
+        metrics: vec!["train_loss", "test_loss", "train_acc", "test_acc", "bayes_gap", "weight_sq", "confidence"],
         presets: vec![
             Preset { id: "circle", title: "A circle, the default", query: "" },
             Preset {
@@ -71,6 +71,7 @@ pub fn declaration() -> LabDecl {
     }
 }
 
+pub mod claims;
 pub mod methods;
 pub mod model;
 
@@ -78,7 +79,7 @@ use crate::engine::gpu::GpuContext;
 use crate::engine::{Exec, Result};
 use crate::experiment::Experiment;
 use crate::history::History;
-use crate::labs::{find_method, unknown_method, Lab, LocalFuture, RunGroup};
+use crate::labs::{find_method, unknown_method, LocalFuture, RunGroup};
 use crate::views::{ChartView, HeatmapView, NetworkView, Picture, SeriesView, TableView, Views};
 use std::sync::Arc;
 
@@ -95,33 +96,17 @@ pub struct Group {
 /// The Basics lab in the registry.
 pub struct Basics;
 
-impl Lab for Basics {
-    fn declaration(&self) -> LabDecl {
-        declaration()
-    }
-    fn total_steps(&self, exp: &Experiment) -> u32 {
+crate::lab_parts!(
+    Basics,
+    total_steps: |exp: &Experiment| {
         exp.settings
             .get("steps")
             .map_or(2000, |v| v.as_f64() as u32)
-    }
-    fn group<'a>(
-        &'a self,
-        exp: &'a Experiment,
-        method: &'a str,
-        gpu: Option<&'a GpuContext>,
-    ) -> LocalFuture<'a, Result<Box<dyn RunGroup>>> {
-        crate::labs::boxed(Group::new(exp, method, gpu))
-    }
-    fn views(
-        &self,
-        exp: &Experiment,
-        groups: &[&dyn RunGroup],
-        pictures: &[(String, Picture)],
-    ) -> Views {
-        let (groups, colours) = crate::labs::own_groups(&declaration(), groups);
-        views(&groups, &colours, pictures, exp.seed)
-    }
-}
+    },
+    views: |exp: &Experiment, groups: &[&Group], colours: &[usize], pictures: &[(String, Picture)]| {
+        views(groups, colours, pictures, exp.seed)
+    },
+);
 
 impl RunGroup for Group {
     crate::run_group_fields!();
@@ -148,7 +133,7 @@ impl RunGroup for Group {
 impl Group {
     /// Method `method`'s group under every run of `exp`, on the GPU when a context is given.
     pub async fn new(exp: &Experiment, method: &str, gpu: Option<&GpuContext>) -> Result<Group> {
-        let table = &methods::METHODS;
+        let table = methods::METHODS;
         let chosen =
             find_method(table, |m| (m.declaration)(), "basics", method).map_err(unknown_method)?;
         let declared = (chosen.declaration)();

@@ -358,6 +358,27 @@ pub fn build(recipe: &Recipe, runs: usize, seed: u32) -> Result<Built> {
         let agree = accuracy(&grid_out, &bayes)?;
         eval.push(("bayes_gap", g.scalar(1.0)?.sub(&agree)?));
     }
+    // Σ w² over every weight matrix (what an L2 penalty shrinks), and how confident the
+    // classifier is over the square: the mean of |2p − 1| on the grid (what smoothing lowers).
+    let mut weight_sq: Option<Tensor> = None;
+    for layer in &mlp.layers {
+        let sq = layer.weight.square()?.sum_per_run()?;
+        weight_sq = Some(match weight_sq {
+            Some(total) => total.add(&sq)?,
+            None => sq,
+        });
+    }
+    if let Some(w) = weight_sq {
+        eval.push(("weight_sq", w.detach()?));
+    }
+    if !regression && !recipe.mse {
+        let confidence = grid
+            .mul_scalar(2.0)?
+            .add_scalar(-1.0)?
+            .abs()?
+            .mean_per_run()?;
+        eval.push(("confidence", confidence.detach()?));
+    }
     let mut eval_all = eval[0].1.reshape(&[runs, 1])?;
     for (_, t) in &eval[1..] {
         eval_all = eval_all.concat(&t.reshape(&[runs, 1])?)?;

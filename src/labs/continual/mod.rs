@@ -3,6 +3,7 @@
 //! i holds every task's test accuracy after task i (row 0 before any training), with Avalanche's
 //! summaries of it.
 
+pub mod claims;
 pub mod methods;
 pub mod model;
 
@@ -12,7 +13,6 @@ use crate::engine::gpu::GpuContext;
 use crate::engine::{EngineError, Exec, Result};
 use crate::experiment::Experiment;
 use crate::history::History;
-use crate::labs::{Lab, LocalFuture, RunGroup};
 use crate::views::{
     mean_sd, BarView, ChartView, Guide, HeatmapView, Picture, SeriesView, TableView, Views,
 };
@@ -100,39 +100,15 @@ fn invalid(detail: String) -> EngineError {
 /// The continual-learning lab in the registry.
 pub struct Continual;
 
-impl Lab for Continual {
-    fn declaration(&self) -> LabDecl {
-        declaration()
-    }
-    fn total_steps(&self, exp: &Experiment) -> u32 {
-        Recipe::from_settings(exp).total_steps()
-    }
-    fn group<'a>(
-        &'a self,
-        exp: &'a Experiment,
-        method: &'a str,
-        gpu: Option<&'a GpuContext>,
-    ) -> LocalFuture<'a, Result<Box<dyn RunGroup>>> {
-        crate::labs::boxed(Group::new(exp, method, gpu))
-    }
-    fn views(&self, exp: &Experiment, groups: &[&dyn RunGroup], _: &[(String, Picture)]) -> Views {
-        let (groups, colours) = crate::labs::own_groups(&declaration(), groups);
-        views(&groups, &colours, exp)
-    }
-}
+crate::lab_parts!(
+    Continual,
+    total_steps: |exp: &Experiment| Recipe::from_settings(exp).total_steps(),
+    views: |exp: &Experiment, groups: &[&Group], colours: &[usize], _: &[(String, Picture)]| {
+        views(groups, colours, exp)
+    },
+);
 
-impl RunGroup for Group {
-    crate::run_group_fields!();
-    fn train(&mut self, steps: u32) -> LocalFuture<'_, Result<()>> {
-        Box::pin(Group::train(self, steps))
-    }
-    fn observe(&mut self) -> LocalFuture<'_, Result<()>> {
-        Box::pin(Group::observe(self))
-    }
-    fn observe_every(&self, _total: u32) -> u32 {
-        Group::observe_every(self)
-    }
-}
+crate::run_group!(Group);
 
 /// When a method's hook runs.
 #[derive(Clone, Copy)]

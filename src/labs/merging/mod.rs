@@ -5,6 +5,7 @@
 //! task vectors conflict.
 
 pub mod aggregate;
+pub mod claims;
 pub mod merge;
 pub mod methods;
 pub mod model;
@@ -16,7 +17,7 @@ use crate::engine::rng::mix64;
 use crate::engine::{EngineError, Exec, Result};
 use crate::experiment::Experiment;
 use crate::history::History;
-use crate::labs::{find_method, unknown_method, Lab, LocalFuture, RunGroup};
+use crate::labs::{find_method, unknown_method};
 use crate::views::{mean_sd, BarView, ChartView, Guide, Picture, SeriesView, TableView, Views};
 use model::Built;
 
@@ -115,7 +116,7 @@ impl Merge {
     /// The merge method `id` stands for, with the experiment's knobs; an unknown id is an
     /// error naming the lab's methods.
     pub fn from_method(id: &str, exp: &Experiment) -> Result<Merge> {
-        let chosen = find_method(&methods::METHODS, |m| (m.declaration)(), "merging", id)
+        let chosen = find_method(methods::METHODS, |m| (m.declaration)(), "merging", id)
             .map_err(unknown_method)?;
         Ok((chosen.merge)(&exp.knobs(&(chosen.declaration)())))
     }
@@ -191,43 +192,21 @@ pub struct Group {
 /// The model-merging lab in the registry.
 pub struct Merging;
 
-impl Lab for Merging {
-    fn declaration(&self) -> LabDecl {
-        declaration()
-    }
-    /// Pre-training, then each fine-tune; a multi-task phase of the same length when any
-    /// multi-task method is on (the merges wait through it).
-    fn total_steps(&self, exp: &Experiment) -> u32 {
+crate::lab_parts!(
+    Merging,
+    total_steps: |exp: &Experiment| {
+        // Pre-training, then each fine-tune; a multi-task phase of the same length when any
+        // multi-task method is on (the merges wait through it).
         let get = |k: &str| exp.settings.get(k).map_or(0, |v| v.as_f64() as u32);
         let multitask = exp.methods.iter().any(|m| m.id.starts_with("mt_"));
         get("base_steps") + get("steps") * get("tasks") * if multitask { 2 } else { 1 }
-    }
-    fn group<'a>(
-        &'a self,
-        exp: &'a Experiment,
-        method: &'a str,
-        gpu: Option<&'a GpuContext>,
-    ) -> LocalFuture<'a, Result<Box<dyn RunGroup>>> {
-        crate::labs::boxed(Group::new(exp, method, gpu))
-    }
-    fn views(&self, exp: &Experiment, groups: &[&dyn RunGroup], _: &[(String, Picture)]) -> Views {
-        let (groups, colours) = crate::labs::own_groups(&declaration(), groups);
-        views(&groups, &colours, exp)
-    }
-}
+    },
+    views: |exp: &Experiment, groups: &[&Group], colours: &[usize], _: &[(String, Picture)]| {
+        views(groups, colours, exp)
+    },
+);
 
-impl RunGroup for Group {
-    crate::run_group_fields!();
-    fn train(&mut self, steps: u32) -> LocalFuture<'_, Result<()>> {
-        Box::pin(Group::train(self, steps))
-    }
-    fn observe(&mut self) -> LocalFuture<'_, Result<()>> {
-        Box::pin(Group::observe(self))
-    }
-    fn observe_every(&self, _total: u32) -> u32 {
-        Group::observe_every(self)
-    }
-}
+crate::run_group!(Group);
 
 impl Group {
     /// Method `method`'s group under every run of `exp`, on the GPU when a context is given.
@@ -261,7 +240,7 @@ impl Group {
         let multitask = matches!(merge, Merge::MultiTask(_));
         let built = model::build(&stream, &shape, runs, exp.seed, multitask)?;
         let (base_steps, steps) = (get("base_steps") as u32, get("steps") as u32);
-        let total = Merging.total_steps(exp);
+        let total = crate::labs::LabParts::total_steps(&Merging, exp);
         let exec = Exec::new(&built.program, gpu).await?;
         Ok(Group {
             method: method.to_string(),

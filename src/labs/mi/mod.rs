@@ -3,6 +3,7 @@
 //! I(x; y) = −(d/2)·log(1 − ρ²); the true MI steps up level by level and each estimator's
 //! critic chases it (Poole et al. 2019, Fig. 2; Song & Ermon 2020, Fig. 1).
 
+pub mod claims;
 pub mod methods;
 pub mod model;
 
@@ -13,7 +14,7 @@ use crate::engine::gpu::GpuContext;
 use crate::engine::{Exec, MetricWindow, Result};
 use crate::experiment::Experiment;
 use crate::history::History;
-use crate::labs::{find_method, unknown_method, Lab, LocalFuture, RunGroup};
+use crate::labs::{find_method, unknown_method};
 use crate::views::{ChartView, Guide, Picture, SeriesView, TableView, Views};
 
 pub fn declaration() -> LabDecl {
@@ -89,45 +90,20 @@ pub struct Group {
 /// The mutual-information lab in the registry.
 pub struct Mi;
 
-impl Lab for Mi {
-    fn declaration(&self) -> LabDecl {
-        declaration()
-    }
-    fn total_steps(&self, exp: &Experiment) -> u32 {
-        Recipe::from_settings(exp).total_steps()
-    }
-    fn group<'a>(
-        &'a self,
-        exp: &'a Experiment,
-        method: &'a str,
-        gpu: Option<&'a GpuContext>,
-    ) -> LocalFuture<'a, Result<Box<dyn RunGroup>>> {
-        crate::labs::boxed(Group::new(exp, method, gpu))
-    }
-    fn views(&self, exp: &Experiment, groups: &[&dyn RunGroup], _: &[(String, Picture)]) -> Views {
-        let (groups, colours) = crate::labs::own_groups(&declaration(), groups);
-        views(&groups, &colours, exp)
-    }
-}
+crate::lab_parts!(
+    Mi,
+    total_steps: |exp: &Experiment| Recipe::from_settings(exp).total_steps(),
+    views: |exp: &Experiment, groups: &[&Group], colours: &[usize], _: &[(String, Picture)]| {
+        views(groups, colours, exp)
+    },
+);
 
-impl RunGroup for Group {
-    crate::run_group_fields!();
-    fn train(&mut self, steps: u32) -> LocalFuture<'_, Result<()>> {
-        let done = Group::train(self, steps);
-        Box::pin(async move { done })
-    }
-    fn observe(&mut self) -> LocalFuture<'_, Result<()>> {
-        Box::pin(Group::observe(self))
-    }
-    fn observe_every(&self, _total: u32) -> u32 {
-        Group::observe_every(self)
-    }
-}
+crate::run_group!(Group);
 
 impl Group {
     /// Method `method`'s group under every run of `exp`, on the GPU when a context is given.
     pub async fn new(exp: &Experiment, method: &str, gpu: Option<&GpuContext>) -> Result<Group> {
-        let chosen = find_method(&methods::METHODS, |m| (m.declaration)(), "mi", method)
+        let chosen = find_method(methods::METHODS, |m| (m.declaration)(), "mi", method)
             .map_err(unknown_method)?;
         let mut recipe = Recipe::from_settings(exp);
         recipe.estimator = (chosen.estimator)(&exp.knobs(&(chosen.declaration)()));
@@ -160,7 +136,7 @@ impl Group {
     }
 
     /// Queues `steps` training steps, closing metric windows at half-level boundaries.
-    pub fn train(&mut self, steps: u32) -> Result<()> {
+    pub async fn train(&mut self, steps: u32) -> Result<()> {
         let mut left = steps;
         while left > 0 {
             let cut = self.next_cut();

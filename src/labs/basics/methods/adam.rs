@@ -20,5 +20,6 @@ fn declaration() -> MethodDecl {
         paper: Some(Paper { title: "Adam: A Method for Stochastic Optimization", url: "https://arxiv.org/abs/1412.6980" }),
         explain: "Per-weight step sizes: usually faster early progress than SGD at the same learning rate.",
         knobs: vec![log_float("lr", "Learning rate", 1e-4, 1.0, 0.01, "Adam's step size.")],
+        no_claim: None,
     }
 }

@@ -33,5 +33,6 @@ fn declaration() -> MethodDecl {
             "",
             "Chance each hidden unit is dropped.",
         )],
+        no_claim: None,
     }
 }

@@ -26,5 +26,6 @@ fn declaration() -> MethodDecl {
             1e-3,
             "Weight of Σ w² in the loss.",
         )],
+        no_claim: None,
     }
 }

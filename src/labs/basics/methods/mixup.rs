@@ -30,5 +30,6 @@ fn declaration() -> MethodDecl {
                   the Bayes-optimal one (dashed); mixup's stays on it. Less noise, more separable \
                   data: plain drifts further (the curse of separability).",
         knobs: vec![float("alpha", "α", 0.05, 4.0, 1.0, "", "Mixing weights are drawn from Beta(α, α).")],
+        no_claim: None,
     }
 }

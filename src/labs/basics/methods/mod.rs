@@ -18,7 +18,7 @@ pub struct Method {
 }
 
 /// Every method, in the page's order.
-pub const METHODS: [Method; 6] = [
+pub const METHODS: &[Method] = &[
     plain::METHOD,
     l2::METHOD,
     dropout::METHOD,

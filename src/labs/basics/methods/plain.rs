@@ -15,5 +15,6 @@ fn declaration() -> MethodDecl {
         paper: None,
         explain: "The baseline: the settings as they are.",
         knobs: vec![],
+        no_claim: None,
     }
 }

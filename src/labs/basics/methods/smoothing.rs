@@ -30,5 +30,6 @@ fn declaration() -> MethodDecl {
             "",
             "Mass moved from the true class to all classes.",
         )],
+        no_claim: None,
     }
 }

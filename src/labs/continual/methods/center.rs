@@ -112,5 +112,6 @@ fn declaration() -> MethodDecl {
             0.01,
             "Weight of the centre loss.",
         )],
+        no_claim: None,
     }
 }

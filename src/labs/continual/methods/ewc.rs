@@ -166,6 +166,7 @@ fn declaration() -> MethodDecl {
         explain: "A quadratic pull toward each old task's weights, weighted by the diagonal Fisher: strong on \
                   permuted digits, weak when classes arrive one head at a time.",
         knobs: vec![log_float("lambda", "λ", 1.0, 1e6, 1000.0, "Strength of the pull.")],
+        no_claim: None,
     }
 }
 
@@ -190,5 +191,6 @@ fn online_declaration() -> MethodDecl {
                 "Decay of the running Fisher.",
             ),
         ],
+        no_claim: None,
     }
 }

@@ -105,5 +105,6 @@ fn declaration() -> MethodDecl {
             "",
             "Scale of the merged task vector.",
         )],
+        no_claim: None,
     }
 }

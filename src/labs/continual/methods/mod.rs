@@ -55,7 +55,7 @@ pub struct Method {
 }
 
 /// Every method, in the page's order. A new method is a file and a line here.
-pub const METHODS: [Method; 10] = [
+pub const METHODS: &[Method] = &[
     naive::METHOD,
     joint::METHOD,
     ewc::METHOD,
@@ -71,7 +71,7 @@ pub const METHODS: [Method; 10] = [
 /// The method `id` with the experiment's knobs; an unknown id is an error naming the methods.
 pub fn make(id: &str, exp: &Experiment) -> Result<Box<dyn Hooks>> {
     let chosen =
-        find_method(&METHODS, |m| (m.declaration)(), "continual", id).map_err(unknown_method)?;
+        find_method(METHODS, |m| (m.declaration)(), "continual", id).map_err(unknown_method)?;
     Ok((chosen.make)(&exp.knobs(&(chosen.declaration)())))
 }
 

@@ -17,5 +17,6 @@ fn declaration() -> MethodDecl {
         explain:
             "Each task in turn, nothing kept: the old tasks' curves fall as each new task trains.",
         knobs: vec![],
+        no_claim: None,
     }
 }

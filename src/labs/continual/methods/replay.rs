@@ -158,5 +158,6 @@ fn declaration() -> MethodDecl {
             "",
             "Examples kept.",
         )],
+        no_claim: None,
     }
 }

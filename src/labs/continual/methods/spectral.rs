@@ -94,5 +94,6 @@ fn declaration() -> MethodDecl {
                   over long streams. Watch the diagonal of R (each task right after training on it): \
                   naive's falls over 20 permutations or random-label tasks, spectral's stays up.",
         knobs: vec![log_float("lambda", "λ", 1e-6, 1.0, 1e-3, "Weight of Σ (σ_max² − 1)² + ‖b‖⁴.")],
+        no_claim: None,
     }
 }

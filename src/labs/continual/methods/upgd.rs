@@ -138,5 +138,6 @@ fn declaration() -> MethodDecl {
                 "θ shrinks by α·decay each step.",
             ),
         ],
+        no_claim: None,
     }
 }

@@ -23,5 +23,8 @@ fn declaration() -> MethodDecl {
             float("top", "Top β", 0.0, 0.99, 0.01, "", "Share of largest entries dropped."),
             float("bottom", "Bottom γ", 0.0, 0.99, 0.85, "", "Share of smallest entries dropped."),
         ],
+        no_claim: Some(
+            "Its claim, beating task arithmetic, does not show here: normalised accuracy 0.674 against 0.661 over 5 seeds on four rotated-digit tasks, within the seeds' spread.",
+        ),
     }
 }

@@ -17,5 +17,6 @@ fn declaration() -> MethodDecl {
         paper: Some(Paper { title: "Language Models are Super Mario: Absorbing Abilities from Homologous Models as a Free Lunch", url: "https://arxiv.org/abs/2311.03099" }),
         explain: "Drop each entry of τₖ with probability p and rescale the rest by 1/(1 − p), then add.",
         knobs: vec![float("p", "Drop p", 0.0, 0.99, 0.5, "", "Drop probability, in [0, 1).")],
+        no_claim: None,
     }
 }

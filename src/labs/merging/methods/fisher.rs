@@ -20,5 +20,6 @@ fn declaration() -> MethodDecl {
         }),
         explain: "Each weight averaged with the weights each model's diagonal Fisher gives it.",
         knobs: vec![],
+        no_claim: None,
     }
 }

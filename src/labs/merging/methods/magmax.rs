@@ -20,5 +20,6 @@ fn declaration() -> MethodDecl {
         }),
         explain: "Per weight, the task vector entry of largest magnitude.",
         knobs: vec![],
+        no_claim: None,
     }
 }

@@ -17,5 +17,8 @@ fn declaration() -> MethodDecl {
         paper: Some(Paper { title: "Multi-Task Learning as Multi-Objective Optimization", url: "https://arxiv.org/abs/1810.04650" }),
         explain: "The minimum-norm point of the gradients' convex hull: a step no task objects to, often a short one.",
         knobs: vec![],
+        no_claim: Some(
+            "Not measured yet: the multi-task phase shows each aggregator's training and the task gradients' cosine, but no setting here has yet been run that separates the aggregators from summed gradients.",
+        ),
     }
 }

@@ -19,5 +19,6 @@ fn declaration() -> MethodDecl {
             "One model, all tasks at once from the pre-trained backbone, the task gradients added \
                   (linear scalarisation). Same step budget as all the fine-tunes together.",
         knobs: vec![],
+        no_claim: None,
     }
 }

@@ -20,5 +20,6 @@ fn declaration() -> MethodDecl {
         }),
         explain: "θ₀ + λ·Σ τₖ: conflicting entries cancel or pile up; the λ curve peaks between.",
         knobs: vec![],
+        no_claim: None,
     }
 }

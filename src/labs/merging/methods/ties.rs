@@ -19,5 +19,6 @@ fn declaration() -> MethodDecl {
         paper: Some(Paper { title: "TIES-Merging: Resolving Interference When Merging Models", url: "https://arxiv.org/abs/2306.01708" }),
         explain: "Trim each τₖ to its largest entries, elect a sign per weight, average only the agreeing ones.",
         knobs: vec![float("keep", "Keep k", 0.01, 0.99, 0.2, "", "Share of each tensor's entries kept by the trim, in [0, 1).")],
+        no_claim: None,
     }
 }

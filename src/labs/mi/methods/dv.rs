@@ -60,5 +60,6 @@ fn declaration() -> MethodDecl {
             "",
             "m ← (1 − α)·m + α·mean(exp F).",
         )],
+        no_claim: None,
     }
 }

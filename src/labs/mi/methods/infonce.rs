@@ -40,5 +40,6 @@ fn declaration() -> MethodDecl {
             "I = log K + mean [F(xᵢ, yᵢ) − log Σⱼ exp F(xᵢ, yⱼ)]. Low variance, but never above \
                   log K: watch it flatten at the dashed line.",
         knobs: vec![],
+        no_claim: None,
     }
 }

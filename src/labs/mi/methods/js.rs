@@ -44,5 +44,6 @@ fn declaration() -> MethodDecl {
             "Critic trained with the Jensen–Shannon objective, MI read out with NWJ at 1 + F: \
                   stable training, NWJ's variance.",
         knobs: vec![],
+        no_claim: None,
     }
 }

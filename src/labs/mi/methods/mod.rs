@@ -19,7 +19,7 @@ pub struct Method {
 }
 
 /// Every method, in the page's order.
-pub const METHODS: [Method; 5] = [
+pub const METHODS: &[Method] = &[
     infonce::METHOD,
     nwj::METHOD,
     dv::METHOD,

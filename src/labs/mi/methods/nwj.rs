@@ -35,5 +35,6 @@ fn declaration() -> MethodDecl {
         explain: "I = E_p[F] − e⁻¹·E_q[exp F]. Unbiased at the optimum, but its variance grows \
                   exponentially with the true MI.",
         knobs: vec![],
+        no_claim: None,
     }
 }

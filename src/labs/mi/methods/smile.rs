@@ -55,5 +55,6 @@ fn declaration() -> MethodDecl {
             "5",
             "Clip of the scores in the partition term.",
         )],
+        no_claim: None,
     }
 }

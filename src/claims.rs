@@ -1,0 +1,362 @@
+//! Claims as data: what a paper says, the link it is checked on, and a predicate over that
+//! run's reports that gives a verdict. The same declarations feed the claim tests, the CLI's
+//! `claims` and `check`, and the page's Claims panel, so a claim is written once.
+//!
+//! Comparisons are paired by seed (the runs of two methods with the same seed share data and
+//! initial weights): a verdict counts the seeds that agree and gives a one-sided sign-test
+//! p-value. Fewer usable seeds than the claim needs is never "supported"; a diverged run is a
+//! failed seed, with its reason.
+
+use crate::decl::{LabDecl, Paper};
+use crate::experiment::Experiment;
+use crate::history::RunReport;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// One claim of a paper, checked on one experiment (or a few, for a comparison across
+/// settings).
+#[derive(Clone)]
+pub struct Claim {
+    pub id: &'static str,
+    /// The claim in the paper's words (quoted where we have them; said so where inferred).
+    pub text: &'static str,
+    pub paper: Paper,
+    /// The experiments it reads, as queries after `#/<lab>?v=1&`, seeds and methods included.
+    /// The first is the claim's own link.
+    pub queries: &'static [&'static str],
+    /// The methods whose runs it reads.
+    pub methods: &'static [&'static str],
+    /// Seeds (runs) a verdict needs.
+    pub seeds: usize,
+    /// What our runs show, recorded by the claim tests: `Supported`, or `NotSupported` for a
+    /// claim honestly not reproduced in this toy setting (its declaration says with what
+    /// figures). The test fails when the verdict changes, so the record stays true.
+    pub expect: Outcome,
+    /// The predicate: the verdict on the reports of `queries`' runs (through `Claim::verdict`).
+    pub check: fn(&Claim, &Evidence) -> Verdict,
+}
+
+/// The serialisable part of a claim (`methodlab claims`).
+#[derive(Clone, Debug, Serialize)]
+pub struct ClaimInfo {
+    pub lab: String,
+    pub id: String,
+    pub text: String,
+    pub paper: Paper,
+    pub link: String,
+    pub links: Vec<String>,
+    pub methods: Vec<String>,
+    pub seeds: usize,
+}
+
+impl Claim {
+    /// The claim's `i`-th link.
+    pub fn link(&self, lab: &str, i: usize) -> String {
+        format!("#/{lab}?v=1&{}", self.queries[i])
+    }
+    /// Whether a session of `exp` is this claim's own experiment: one link, the same settings
+    /// and seed, and the claim's methods on with the same knobs (other methods and the number
+    /// of runs may differ: too few runs is "not enough evidence").
+    pub fn checked_on(&self, lab: &LabDecl, exp: &Experiment) -> bool {
+        if self.queries.len() != 1 || exp.lab != lab.id {
+            return false;
+        }
+        let (own, problems) =
+            Experiment::from_link(&self.link(lab.id, 0), std::slice::from_ref(lab));
+        let knobs = |e: &Experiment, m: &str| {
+            e.methods
+                .iter()
+                .find(|c| c.id == m)
+                .map(|c| c.knobs.clone())
+        };
+        problems.is_empty()
+            && own.settings == exp.settings
+            && own.seed == exp.seed
+            && self
+                .methods
+                .iter()
+                .all(|m| knobs(exp, m).is_some() && knobs(exp, m) == knobs(&own, m))
+    }
+    pub fn info(&self, lab: &str) -> ClaimInfo {
+        ClaimInfo {
+            lab: lab.into(),
+            id: self.id.into(),
+            text: self.text.into(),
+            paper: self.paper.clone(),
+            link: self.link(lab, 0),
+            links: (0..self.queries.len()).map(|i| self.link(lab, i)).collect(),
+            methods: self.methods.iter().map(|m| m.to_string()).collect(),
+            seeds: self.seeds,
+        }
+    }
+}
+
+/// What a claim's predicate reads: each of its experiments' runs, by method, in seed order.
+pub struct Evidence {
+    /// Per query: method → its runs.
+    pub runs: Vec<BTreeMap<String, Vec<RunReport>>>,
+}
+
+impl Evidence {
+    /// Method `method`'s runs in experiment `query`.
+    pub fn runs(&self, query: usize, method: &str) -> &[RunReport] {
+        self.runs
+            .get(query)
+            .and_then(|m| m.get(method))
+            .map_or(&[], |v| v.as_slice())
+    }
+    /// Each run's value of `read` (a final metric, a matrix summary), `None` for a run that
+    /// diverged or lacks it.
+    pub fn values(
+        &self,
+        query: usize,
+        method: &str,
+        read: impl Fn(&RunReport) -> Option<f32>,
+    ) -> Vec<Seeded> {
+        self.runs(query, method)
+            .iter()
+            .map(|r| Seeded {
+                seed: r.seed,
+                value: if r.status == "ok" {
+                    read(r).filter(|v| v.is_finite())
+                } else {
+                    None
+                },
+                status: r.status.clone(),
+            })
+            .collect()
+    }
+    /// Each run's final value of `metric`.
+    pub fn finals(&self, query: usize, method: &str, metric: &str) -> Vec<Seeded> {
+        self.values(query, method, |r| r.final_values.get(metric).copied())
+    }
+}
+
+/// One seed's value, or why there is none.
+#[derive(Clone, Debug)]
+pub struct Seeded {
+    pub seed: u32,
+    pub value: Option<f32>,
+    pub status: String,
+}
+
+/// The mean of the usable values.
+pub fn mean_of(values: &[Seeded]) -> f32 {
+    let v: Vec<f32> = values.iter().filter_map(|s| s.value).collect();
+    if v.is_empty() {
+        f32::NAN
+    } else {
+        v.iter().sum::<f32>() / v.len() as f32
+    }
+}
+
+/// "mean ± sd" of the usable values.
+pub fn summary(values: &[Seeded]) -> String {
+    let v: Vec<f32> = values.iter().filter_map(|s| s.value).collect();
+    crate::views::mean_sd(&v)
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Supported,
+    NotSupported,
+    NotEnoughEvidence,
+    /// The session lacks a method the claim reads.
+    NotApplicable,
+}
+
+impl Outcome {
+    pub fn label(self) -> &'static str {
+        match self {
+            Outcome::Supported => "supported",
+            Outcome::NotSupported => "not supported",
+            Outcome::NotEnoughEvidence => "not enough evidence yet",
+            Outcome::NotApplicable => "not applicable",
+        }
+    }
+}
+
+/// One seed's part in a verdict: the paired value the claim reads (a difference, a ratio) and
+/// whether that seed agrees with the claim.
+#[derive(Clone, Debug, Serialize)]
+pub struct SeedVerdict {
+    pub seed: u32,
+    pub value: Option<f32>,
+    pub agrees: bool,
+    /// "ok", or why the seed counts as failed (a diverged run).
+    pub status: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Verdict {
+    pub id: String,
+    pub verdict: Outcome,
+    /// The effect in numbers: "forgetting: naive 0.99 ± 0.01, replay 0.04 ± 0.02".
+    pub effect: String,
+    pub per_seed: Vec<SeedVerdict>,
+    /// How many seeds agree, of how many.
+    pub agree: usize,
+    pub of: usize,
+    /// One-sided sign test: P(at least `agree` of `of` seeds agree by chance).
+    pub p_value: Option<f64>,
+    pub sentence: String,
+}
+
+/// How a predicate's test reads: the seeds paired, each agreeing or not, and whether the
+/// claim's aggregate condition (a margin on the means) holds.
+pub struct Finding {
+    pub per_seed: Vec<SeedVerdict>,
+    /// The aggregate condition over the usable seeds.
+    pub holds: bool,
+    pub effect: String,
+    /// What the numbers say, as a person would.
+    pub sentence: String,
+}
+
+impl Finding {
+    /// Pairs two methods' (or settings') values by seed: `agrees(a, b)` per seed, `value` the
+    /// paired number shown as that seed's dot.
+    pub fn paired(
+        a: &[Seeded],
+        b: &[Seeded],
+        value: impl Fn(f32, f32) -> f32,
+        agrees: impl Fn(f32, f32) -> bool,
+    ) -> Vec<SeedVerdict> {
+        a.iter()
+            .zip(b)
+            .map(|(x, y)| match (x.value, y.value) {
+                (Some(p), Some(q)) => SeedVerdict {
+                    seed: x.seed,
+                    value: Some(value(p, q)),
+                    agrees: agrees(p, q),
+                    status: "ok".into(),
+                },
+                _ => SeedVerdict {
+                    seed: x.seed,
+                    value: None,
+                    agrees: false,
+                    status: if x.status != "ok" {
+                        x.status.clone()
+                    } else if y.status != "ok" {
+                        y.status.clone()
+                    } else {
+                        "no value".into()
+                    },
+                },
+            })
+            .collect()
+    }
+    /// One method's own values, each agreeing when `agrees(v)`.
+    pub fn single(a: &[Seeded], agrees: impl Fn(f32) -> bool) -> Vec<SeedVerdict> {
+        a.iter()
+            .map(|x| SeedVerdict {
+                seed: x.seed,
+                value: x.value,
+                agrees: x.value.is_some_and(&agrees),
+                status: if x.value.is_some() {
+                    "ok".into()
+                } else {
+                    x.status.clone()
+                },
+            })
+            .collect()
+    }
+}
+
+/// P(X ≥ k) for X ~ Binomial(n, ½): the chance that `k` or more of `n` seeds agree when the
+/// methods do not differ.
+pub fn sign_test(k: usize, n: usize) -> f64 {
+    let mut choose = 1.0f64;
+    let mut tail = 0.0;
+    for i in 0..=n {
+        if i >= k {
+            tail += choose;
+        }
+        choose = choose * (n - i) as f64 / (i + 1) as f64;
+    }
+    tail / 2f64.powi(n as i32)
+}
+
+impl Claim {
+    /// The verdict of a finding: supported when the aggregate holds over at least `seeds`
+    /// usable seeds; a failed (diverged) seed is one that does not agree.
+    pub fn verdict(&self, finding: Finding) -> Verdict {
+        let usable = finding
+            .per_seed
+            .iter()
+            .filter(|s| s.value.is_some())
+            .count();
+        let agree = finding.per_seed.iter().filter(|s| s.agrees).count();
+        let of = finding.per_seed.len();
+        let failed: Vec<String> = finding
+            .per_seed
+            .iter()
+            .filter(|s| s.value.is_none())
+            .map(|s| format!("seed {}: {}", s.seed, s.status))
+            .collect();
+        let verdict = if usable < self.seeds {
+            Outcome::NotEnoughEvidence
+        } else if finding.holds && failed.is_empty() {
+            Outcome::Supported
+        } else {
+            Outcome::NotSupported
+        };
+        let mut sentence = finding.sentence;
+        if verdict == Outcome::NotEnoughEvidence {
+            sentence = format!(
+                "{usable} usable seed(s) of the {} this claim needs. {sentence}",
+                self.seeds
+            );
+        }
+        if !failed.is_empty() {
+            sentence = format!("{sentence} Failed: {}.", failed.join("; "));
+        }
+        Verdict {
+            id: self.id.into(),
+            verdict,
+            effect: finding.effect,
+            per_seed: finding.per_seed,
+            agree,
+            of,
+            p_value: (of > 0).then(|| sign_test(agree, of)),
+            sentence,
+        }
+    }
+
+    /// Checks the claim on `evidence`; `NotApplicable` when a method it reads has no runs.
+    pub fn evaluate(&self, evidence: &Evidence) -> Verdict {
+        let missing: Vec<&str> = self
+            .methods
+            .iter()
+            .copied()
+            .filter(|m| (0..self.queries.len()).all(|q| evidence.runs(q, m).is_empty()))
+            .collect();
+        if !missing.is_empty() {
+            return Verdict {
+                id: self.id.into(),
+                verdict: Outcome::NotApplicable,
+                effect: String::new(),
+                per_seed: Vec::new(),
+                agree: 0,
+                of: 0,
+                p_value: None,
+                sentence: format!("needs {} in the experiment", missing.join(", ")),
+            };
+        }
+        (self.check)(self, evidence)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sign_test_is_the_binomial_tail() {
+        assert!((sign_test(5, 5) - 1.0 / 32.0).abs() < 1e-12);
+        assert!((sign_test(4, 5) - 6.0 / 32.0).abs() < 1e-12);
+        assert!((sign_test(0, 5) - 1.0).abs() < 1e-12);
+        assert!((sign_test(3, 3) - 0.125).abs() < 1e-12);
+    }
+}
