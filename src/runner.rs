@@ -136,6 +136,9 @@ impl Driver {
             if group.step().is_multiple_of(every) || group.step() == total {
                 group.observe().await?;
             }
+            if group.step() == total {
+                group.finish().await?;
+            }
         }
         Ok(())
     }
@@ -230,6 +233,12 @@ impl Driver {
                 note,
             });
         }
+        // This session's own claims first, then those that need another method or setting.
+        rows.sort_by_key(|r| match r.state {
+            ClaimState::Checked | ClaimState::Training => 0,
+            ClaimState::NotApplicable => 1,
+            ClaimState::DifferentSetting => 2,
+        });
         rows
     }
 

@@ -160,6 +160,11 @@ pub trait RunGroup: Any {
     fn observe(&mut self) -> LocalFuture<'_, Result<()>>;
     /// How many steps apart the headless runner observes, for `total` steps.
     fn observe_every(&self, total: u32) -> u32;
+    /// Once, when the group has taken the experiment's last step and been observed there:
+    /// summaries that are costly to take at every observation.
+    fn finish(&mut self) -> LocalFuture<'_, Result<()>> {
+        Box::pin(async { Ok(()) })
+    }
     /// The lab's costly picture of run 0 (the Basics boundary and network), if it has one.
     fn picture(&mut self) -> LocalFuture<'_, Result<Option<Picture>>> {
         Box::pin(async { Ok(None) })

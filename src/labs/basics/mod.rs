@@ -120,6 +120,9 @@ impl RunGroup for Group {
     fn observe_every(&self, total: u32) -> u32 {
         (total / 100).max(1)
     }
+    fn finish(&mut self) -> LocalFuture<'_, Result<()>> {
+        Box::pin(self.summarise())
+    }
     fn picture(&mut self) -> LocalFuture<'_, Result<Option<Picture>>> {
         Box::pin(async move {
             Ok(Some(Picture {
@@ -167,6 +170,18 @@ impl Group {
         }
         Ok(())
     }
+    /// The end-of-run summaries (weight_sq, confidence), as each run's final values.
+    pub async fn summarise(&mut self) -> Result<()> {
+        self.exec.run(3, 1)?;
+        let all = self.exec.read(&self.built.summary_all).await?;
+        let width = self.built.summary.len();
+        for (k, (name, _)) in self.built.summary.iter().enumerate() {
+            let values: Vec<f32> = all.iter().skip(k).step_by(width).copied().collect();
+            self.history.set_final(name, &values);
+        }
+        Ok(())
+    }
+
     /// Run 0's weights, layer by layer, [in × out] each.
     pub async fn network(&mut self) -> Result<Vec<Vec<f32>>> {
         let mut out = Vec::new();

@@ -150,6 +150,9 @@ pub struct Built {
     pub eval: Vec<(&'static str, Tensor)>,
     /// Every evaluation metric as one `[R, metrics]` tensor: one readback per evaluation.
     pub eval_all: Tensor,
+    /// End-of-run summaries (names, and all of them as one `[R, n]` tensor).
+    pub summary: Vec<(&'static str, Tensor)>,
+    pub summary_all: Tensor,
     /// `[R, GRID², 1]`: P(class 1), or the prediction for regression.
     pub grid: Tensor,
     pub train: Points,
@@ -358,8 +361,20 @@ pub fn build(recipe: &Recipe, runs: usize, seed: u32) -> Result<Built> {
         let agree = accuracy(&grid_out, &bayes)?;
         eval.push(("bayes_gap", g.scalar(1.0)?.sub(&agree)?));
     }
-    // Σ w² over every weight matrix (what an L2 penalty shrinks), and how confident the
-    // classifier is over the square: the mean of |2p − 1| on the grid (what smoothing lowers).
+    let mut eval_all = eval[0].1.reshape(&[runs, 1])?;
+    for (_, t) in &eval[1..] {
+        eval_all = eval_all.concat(&t.reshape(&[runs, 1])?)?;
+    }
+    let eval_entry = Entry::new("eval").output(&eval_all);
+
+    let grid_entry = Entry::new("grid").output(&grid);
+
+    // Summaries read once, at a run's end (the claims read them): Σ w² over every weight matrix
+    // (what an L2 penalty shrinks) and, for a classifier, how confident it is over the square:
+    // the mean of |2p − 1| on the grid (what label smoothing lowers). Not in the evaluation
+    // entry: the grid's forward pass at every observation would cost the page a third of its
+    // speed.
+    let mut summary = Vec::new();
     let mut weight_sq: Option<Tensor> = None;
     for layer in &mlp.layers {
         let sq = layer.weight.square()?.sum_per_run()?;
@@ -369,7 +384,7 @@ pub fn build(recipe: &Recipe, runs: usize, seed: u32) -> Result<Built> {
         });
     }
     if let Some(w) = weight_sq {
-        eval.push(("weight_sq", w.detach()?));
+        summary.push(("weight_sq", w.detach()?));
     }
     if !regression && !recipe.mse {
         let confidence = grid
@@ -377,22 +392,22 @@ pub fn build(recipe: &Recipe, runs: usize, seed: u32) -> Result<Built> {
             .add_scalar(-1.0)?
             .abs()?
             .mean_per_run()?;
-        eval.push(("confidence", confidence.detach()?));
+        summary.push(("confidence", confidence.detach()?));
     }
-    let mut eval_all = eval[0].1.reshape(&[runs, 1])?;
-    for (_, t) in &eval[1..] {
-        eval_all = eval_all.concat(&t.reshape(&[runs, 1])?)?;
+    let mut summary_all = summary[0].1.reshape(&[runs, 1])?;
+    for (_, t) in &summary[1..] {
+        summary_all = summary_all.concat(&t.reshape(&[runs, 1])?)?;
     }
-    let eval_entry = Entry::new("eval").output(&eval_all);
+    let summary_entry = Entry::new("summary").output(&summary_all);
 
-    let grid_entry = Entry::new("grid").output(&grid);
-
-    let program = Program::new(&g, vec![train_entry, eval_entry, grid_entry])?;
+    let program = Program::new(&g, vec![train_entry, eval_entry, grid_entry, summary_entry])?;
     Ok(Built {
         program,
         regression,
         eval,
         eval_all,
+        summary,
+        summary_all,
         grid,
         train,
         test,
