@@ -352,6 +352,86 @@ impl Claim {
 mod tests {
     use super::*;
 
+    fn run(method: &str, seed: u32, status: &str, value: f32) -> RunReport {
+        RunReport {
+            method: method.into(),
+            seed,
+            status: status.into(),
+            final_values: [("loss".to_string(), value)].into_iter().collect(),
+            history: BTreeMap::new(),
+            matrices: BTreeMap::new(),
+        }
+    }
+
+    /// "a's loss is below b's", paired by seed, on 3 seeds.
+    fn lower(claim: &Claim, ev: &Evidence) -> Verdict {
+        let (a, b) = (ev.finals(0, "a", "loss"), ev.finals(0, "b", "loss"));
+        claim.verdict(Finding {
+            per_seed: Finding::paired(&a, &b, |x, y| x - y, |x, y| x < y),
+            holds: mean_of(&a) < mean_of(&b),
+            effect: String::new(),
+            sentence: String::new(),
+        })
+    }
+
+    fn claim() -> Claim {
+        Claim {
+            id: "lower",
+            text: "",
+            paper: Paper { title: "", url: "" },
+            queries: &["runs=3&methods=a,b"],
+            methods: &["a", "b"],
+            seeds: 3,
+            expect: Outcome::Supported,
+            check: lower,
+        }
+    }
+
+    fn evidence(a: Vec<RunReport>, b: Vec<RunReport>) -> Evidence {
+        Evidence {
+            runs: vec![[("a".to_string(), a), ("b".to_string(), b)]
+                .into_iter()
+                .collect()],
+        }
+    }
+
+    #[test]
+    fn a_diverged_run_is_a_failed_seed_with_its_reason() {
+        let ok = |m, s, v| run(m, s, "ok", v);
+        let all_ok = evidence(
+            vec![ok("a", 1, 0.1), ok("a", 2, 0.2), ok("a", 3, 0.1)],
+            vec![ok("b", 1, 0.5), ok("b", 2, 0.6), ok("b", 3, 0.5)],
+        );
+        let v = claim().evaluate(&all_ok);
+        assert_eq!((v.verdict, v.agree, v.of), (Outcome::Supported, 3, 3));
+        // Seed 2 of a diverged: 2 usable seeds of the 3 the claim needs.
+        let diverged = evidence(
+            vec![
+                ok("a", 1, 0.1),
+                run("a", 2, "diverged at step 40", 0.2),
+                ok("a", 3, 0.1),
+            ],
+            vec![ok("b", 1, 0.5), ok("b", 2, 0.6), ok("b", 3, 0.5)],
+        );
+        let v = claim().evaluate(&diverged);
+        assert_eq!(v.verdict, Outcome::NotEnoughEvidence);
+        assert_eq!(v.agree, 2);
+        assert!(!v.per_seed[1].agrees);
+        assert_eq!(v.per_seed[1].status, "diverged at step 40");
+        assert!(
+            v.sentence.contains("seed 2: diverged at step 40"),
+            "{}",
+            v.sentence
+        );
+        // A claim needing a method the session lacks is not applicable, not failed.
+        let v = claim().evaluate(&Evidence {
+            runs: vec![[("a".to_string(), vec![ok("a", 1, 0.1)])]
+                .into_iter()
+                .collect()],
+        });
+        assert_eq!(v.verdict, Outcome::NotApplicable);
+    }
+
     #[test]
     fn the_sign_test_is_the_binomial_tail() {
         assert!((sign_test(5, 5) - 1.0 / 32.0).abs() < 1e-12);

@@ -2,6 +2,7 @@
 
 mod bench;
 mod browser;
+mod figures;
 mod lab;
 
 use crate::engine::gpu::GpuContext;
