@@ -4,7 +4,7 @@
 //! (`src/labs/<lab>/claims.rs`); the page's Claims panel and `methodlab check` read the same ones.
 //! Claims that share a link share its runs.
 
-use methodlab::claims::{Evidence, Outcome};
+use methodlab::claims::Evidence;
 use methodlab::history::RunReport;
 use methodlab::labs::{registry, LABS};
 use std::collections::{BTreeMap, HashMap};
@@ -43,10 +43,14 @@ fn check_lab(id: &str) {
             verdict.effect,
             verdict.sentence
         );
-        if verdict.verdict != Outcome::Supported {
+        if verdict.verdict != claim.expect {
             failures.push(format!(
-                "{}: {} — {}",
-                claim.id, verdict.effect, verdict.sentence
+                "{}: {} where {} was recorded: {} — {}",
+                claim.id,
+                verdict.verdict.label(),
+                claim.expect.label(),
+                verdict.effect,
+                verdict.sentence
             ));
         }
     }
