@@ -346,17 +346,7 @@ mod cli {
             return ExitCode::from(2);
         };
         let lab = &lab;
-        let ctx = if gpu {
-            match pollster::block_on(GpuContext::new()) {
-                Ok(ctx) => Some(ctx),
-                Err(e) => {
-                    eprintln!("methodlab: {e}; running on the CPU");
-                    None
-                }
-            }
-        } else {
-            None
-        };
+        let ctx = gpu_context(gpu);
         // The GPU context is one device queue: its groups run in turn. On the CPU, methods share
         // out over threads (the same numbers, bit for bit).
         let result = match &ctx {
@@ -398,6 +388,20 @@ mod cli {
         };
         outln!("{}", experiment.to_link(&lab));
         ExitCode::SUCCESS
+    }
+
+    /// The GPU when asked for and there is one; otherwise the CPU, saying why.
+    fn gpu_context(wanted: bool) -> Option<GpuContext> {
+        if !wanted {
+            return None;
+        }
+        match pollster::block_on(GpuContext::new()) {
+            Ok(ctx) => Some(ctx),
+            Err(e) => {
+                eprintln!("methodlab: {e}; running on the CPU");
+                None
+            }
+        }
     }
 
     fn default_threads() -> usize {
@@ -472,17 +476,7 @@ mod cli {
         let Some(target) = target else {
             return usage_error("check", "expected a claim id or a share link");
         };
-        let ctx = if gpu {
-            match pollster::block_on(GpuContext::new()) {
-                Ok(ctx) => Some(ctx),
-                Err(e) => {
-                    eprintln!("methodlab: {e}; running on the CPU");
-                    None
-                }
-            }
-        } else {
-            None
-        };
+        let ctx = gpu_context(gpu);
         let print =
             |v: &Verdict| outln!("{}", serde_json::to_string(v).expect("verdict serializes"));
         let decls = methodlab::labs::registry();
