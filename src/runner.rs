@@ -143,6 +143,26 @@ impl Driver {
         Ok(())
     }
 
+    /// Moves every group to the GPU (a context) or the CPU (`None`). A group between two
+    /// observations first trains up to the next one, so no metric window is cut; then its run
+    /// moves with every weight, moment and counter, and continues exactly as it would have.
+    pub async fn move_to(&mut self, gpu: Option<&GpuContext>) -> Result<()> {
+        let every = self.every.max(1);
+        for i in 0..self.groups.len() {
+            let step = self.groups[i].step();
+            if step < self.total && !step.is_multiple_of(every) {
+                self.train_group(i, every - step % every).await?;
+            }
+            self.groups[i].exec_mut().move_to(gpu).await?;
+        }
+        Ok(())
+    }
+
+    /// Whether the groups train on the GPU.
+    pub fn on_gpu(&self) -> bool {
+        self.groups.first().is_some_and(|g| g.exec().is_gpu())
+    }
+
     /// Each group's picture now (a readback each: call it now and then, not every frame).
     pub async fn refresh_pictures(&mut self) -> Result<()> {
         let mut pictures = Vec::new();

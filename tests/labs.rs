@@ -127,3 +127,50 @@ fn threads_give_the_same_numbers_as_one_thread() {
         assert_eq!(one.runs, headless.runs, "{link}");
     }
 }
+
+/// A session moved to the GPU and straight back part way through continues exactly: every
+/// method's report is the uninterrupted run's, bit for bit. So a move carries every weight,
+/// moment, counter and data write, through the GPU's layout and back. (Without a GPU, under
+/// `METHODLAB_SKIP_GPU`, the move is CPU to CPU.)
+#[test]
+fn moving_a_session_between_backends_mid_run_continues_it_exactly() {
+    let ctx = match pollster::block_on(GpuContext::new()) {
+        Ok(ctx) => Some(ctx),
+        Err(e) if std::env::var("METHODLAB_SKIP_GPU").is_ok() => {
+            eprintln!("moving CPU to CPU only: {e}");
+            None
+        }
+        Err(e) => panic!("{e} (install mesa-vulkan-drivers, or set METHODLAB_SKIP_GPU=1)"),
+    };
+    for lab in registry() {
+        let methods: Vec<&str> = lab.methods.iter().map(|m| m.id).collect();
+        let link = format!(
+            "#/{}?v=1&runs=2&{}&methods={}",
+            lab.id,
+            lab.smoke,
+            methods.join(",")
+        );
+        let (exp, _) = Experiment::from_link(&link, std::slice::from_ref(&lab));
+        let whole = pollster::block_on(async {
+            let mut d = Driver::new(&exp, None, None).await?;
+            d.train(d.total).await?;
+            Ok::<_, methodlab::engine::EngineError>(d.reports())
+        })
+        .unwrap_or_else(|e| panic!("{link}: {e}"));
+        let moved = pollster::block_on(async {
+            let mut d = Driver::new(&exp, None, None).await?;
+            // Off an observation on purpose: the move trains up to the next one first.
+            d.train(d.total / 2 + 1).await?;
+            let before = d.step();
+            d.move_to(ctx.as_ref()).await?;
+            assert_eq!(d.on_gpu(), ctx.is_some(), "{link}");
+            assert!(d.step() >= before && d.step().is_multiple_of(d.every) || d.finished());
+            d.move_to(None).await?;
+            assert!(!d.on_gpu());
+            d.train(d.total).await?;
+            Ok::<_, methodlab::engine::EngineError>(d.reports())
+        })
+        .unwrap_or_else(|e| panic!("{link}: {e}"));
+        assert_eq!(whole, moved, "{link}");
+    }
+}

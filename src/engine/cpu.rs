@@ -4,6 +4,7 @@
 //! of ops per entry) so the two count dispatches alike and replay the same sequence of numbers.
 
 use super::error::{invalid, Result};
+use super::exec::{open_window, Snapshot};
 use super::graph::{Node, Tensor};
 use super::op::{BinaryOp, Dist, LeafKind, Op, ReduceOp, SoftmaxKind, UnaryOp};
 use super::plan::Plan;
@@ -171,6 +172,40 @@ impl CpuExec {
         self.values[t.id] = data.to_vec();
         self.counters.upload_bytes += 4 * data.len() as u64;
         // Static nodes may depend on it: recompute them.
+        for &id in &self.plan.prologue {
+            let out = eval(&self.nodes, &self.values, id, self.seed)?;
+            self.values[id] = out;
+        }
+        Ok(())
+    }
+
+    /// Every leaf's values and every optimizer moment: what the next step reads. Refused while a
+    /// metric window is open, since its sums would not move with the state.
+    pub fn snapshot(&self) -> Result<Snapshot> {
+        if let Some(k) = self.metric_steps.iter().position(|&n| n > 0) {
+            return Err(open_window(&self.program, k));
+        }
+        let leaves = self
+            .nodes
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| matches!(n.op, Op::Leaf(_)))
+            .map(|(id, _)| (id, self.values[id].clone()))
+            .collect();
+        Ok(Snapshot {
+            leaves,
+            moments: self.moments.clone(),
+        })
+    }
+
+    /// Continues from `snapshot`, taken from this program on any backend.
+    pub fn restore(&mut self, snapshot: &Snapshot) -> Result<()> {
+        snapshot.check(&self.program)?;
+        for (id, v) in &snapshot.leaves {
+            self.values[*id] = v.clone();
+            self.counters.upload_bytes += 4 * v.len() as u64;
+        }
+        self.moments = snapshot.moments.clone();
         for &id in &self.plan.prologue {
             let out = eval(&self.nodes, &self.values, id, self.seed)?;
             self.values[id] = out;

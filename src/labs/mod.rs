@@ -152,6 +152,8 @@ pub trait RunGroup: Any {
     /// Training steps taken so far.
     fn step(&self) -> u32;
     fn exec(&self) -> &Exec;
+    /// The program's run, to move to another backend (`Exec::move_to`) between observations.
+    fn exec_mut(&mut self) -> &mut Exec;
     fn history(&self) -> &History;
     /// Queues `steps` training steps (the GPU runs them asynchronously); a lab with phases
     /// waits for the device at a phase's end to do its bookkeeping.
@@ -198,6 +200,9 @@ macro_rules! run_group_fields {
         }
         fn exec(&self) -> &$crate::engine::Exec {
             &self.exec
+        }
+        fn exec_mut(&mut self) -> &mut $crate::engine::Exec {
+            &mut self.exec
         }
         fn history(&self) -> &$crate::history::History {
             &self.history

@@ -35,6 +35,7 @@ mod tests;
 pub use context::{required_limits, GpuContext};
 
 use super::error::{invalid, EngineError, Result};
+use super::exec::{open_window, Snapshot};
 use super::graph::{Node, Tensor};
 use super::op::Op;
 use super::plan::Plan;
@@ -48,8 +49,17 @@ use std::task::Waker;
 
 struct EntryExec {
     work: Vec<Work>,
+    moments: Option<Moments>,
     dispatches: usize,
     readback: MetricReadback,
+}
+
+/// Where an entry's optimizer keeps its moments: `kind.moments()` slabs of `total` values, each
+/// laid out as the gradient arena (parameter `j` from `offsets[j]`).
+struct Moments {
+    buffer: usize,
+    offsets: Vec<usize>,
+    total: usize,
 }
 
 /// A program compiled for one GPU context.
@@ -148,11 +158,21 @@ impl GpuExec {
         let step = layout.view(&nodes, program.step.id)?;
         let mut entry_pending = Vec::new();
         let mut metric_sums = Vec::new();
+        let mut moments: Vec<Option<Moments>> = Vec::new();
         for (k, e) in program.entries.iter().enumerate() {
             let mut list = ops(&plan.entries[k].ops, &mut b)?;
+            let mut entry_moments = None;
             if let Some(u) = &e.update {
-                list.extend(optim::encode(&mut b, &nodes, &layout, k, &e.name, u, step)?);
+                let (update, buffer) = optim::encode(&mut b, &nodes, &layout, k, &e.name, u, step)?;
+                list.extend(update);
+                let arena = layout.grads[k].as_ref().expect("an update has an arena");
+                entry_moments = Some(Moments {
+                    buffer,
+                    offsets: arena.offsets.clone(),
+                    total: arena.size,
+                });
             }
+            moments.push(entry_moments);
             let (sums, accumulate) = elementwise::metrics(&mut b, &nodes, &layout, e, runs)?;
             list.extend(accumulate);
             metric_sums.push(sums);
@@ -180,6 +200,7 @@ impl GpuExec {
                 EntryExec {
                     dispatches: work.len(),
                     work,
+                    moments: moments[k].take(),
                     readback,
                 }
             })
@@ -389,6 +410,100 @@ impl GpuExec {
         });
         let _ = self.ctx.device.poll(wgpu::PollType::wait_indefinitely());
         Oneshot { state }.await;
+        self.ctx.check()
+    }
+
+    /// Every leaf and moment (see `Snapshot`): two leaf buffers and each moments buffer read back
+    /// whole, then cut per tensor. Refused while a metric window is open.
+    pub async fn snapshot(&mut self) -> Result<Snapshot> {
+        if let Some(k) = self.entries.iter().position(|e| e.readback.open()) {
+            return Err(open_window(&self.program, k));
+        }
+        let whole = |b: &wgpu::Buffer| (b.size() / 4) as usize;
+        let leaves_buf = self
+            .read_buffer(self.leaves, 0, whole(&self.buffers[self.leaves]))
+            .await?;
+        let params_buf = self
+            .read_buffer(self.params, 0, whole(&self.buffers[self.params]))
+            .await?;
+        let mut leaves = Vec::new();
+        for (id, n) in self.nodes.iter().enumerate() {
+            if !matches!(n.op, Op::Leaf(_)) {
+                continue;
+            }
+            let v = self.views[id].ok_or_else(|| invalid("snapshot", "leaf has no storage"))?;
+            let from = if v.buffer == self.leaves {
+                &leaves_buf
+            } else {
+                &params_buf
+            };
+            let at = v.offset as usize;
+            leaves.push((id, from[at..at + n.shape.numel()].to_vec()));
+        }
+        let mut moments = Vec::new();
+        for k in 0..self.entries.len() {
+            let (Some(m), Some(u)) = (
+                &self.entries[k].moments,
+                self.program.entries[k].update.clone(),
+            ) else {
+                moments.push(Vec::new());
+                continue;
+            };
+            let (buffer, total, offsets) = (m.buffer, m.total, m.offsets.clone());
+            let slots = u.kind.moments();
+            let all = self.read_buffer(buffer, 0, total * slots).await?;
+            let per_param = u
+                .params
+                .iter()
+                .zip(&offsets)
+                .map(|(p, &at)| {
+                    let n = p.shape().numel();
+                    (0..slots)
+                        .flat_map(|s| all[s * total + at..s * total + at + n].iter().copied())
+                        .collect()
+                })
+                .collect();
+            moments.push(per_param);
+        }
+        Ok(Snapshot { leaves, moments })
+    }
+
+    /// Continues from `snapshot`, taken from this program on any backend: every leaf and moment
+    /// written in place, the host's step count set, then the prologue recomputed.
+    pub fn restore(&mut self, snapshot: &Snapshot) -> Result<()> {
+        snapshot.check(&self.program)?;
+        for (id, v) in &snapshot.leaves {
+            let at = self.views[*id].ok_or_else(|| invalid("restore", "leaf has no storage"))?;
+            self.ctx.queue.write_buffer(
+                &self.buffers[at.buffer],
+                at.offset as u64 * 4,
+                bytemuck::cast_slice(v),
+            );
+            self.counters.upload_bytes += 4 * v.len() as u64;
+            if *id == self.program.step.id {
+                self.step_host = v[0] as u64;
+            }
+        }
+        for (k, per_param) in snapshot.moments.iter().enumerate() {
+            let (Some(m), Some(u)) = (&self.entries[k].moments, &self.program.entries[k].update)
+            else {
+                continue;
+            };
+            let slots = u.kind.moments();
+            let mut all = vec![0.0f32; m.total * slots];
+            for ((p, &at), v) in u.params.iter().zip(&m.offsets).zip(per_param) {
+                let n = p.shape().numel();
+                for s in 0..slots {
+                    all[s * m.total + at..s * m.total + at + n]
+                        .copy_from_slice(&v[s * n..(s + 1) * n]);
+                }
+            }
+            self.ctx
+                .queue
+                .write_buffer(&self.buffers[m.buffer], 0, bytemuck::cast_slice(&all));
+            self.counters.upload_bytes += 4 * all.len() as u64;
+        }
+        self.run_prologue();
         self.ctx.check()
     }
 

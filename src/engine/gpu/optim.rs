@@ -48,7 +48,7 @@ pub(super) fn encode(
     name: &str,
     u: &Update,
     step: View,
-) -> Result<Vec<usize>> {
+) -> Result<(Vec<usize>, usize)> {
     let arena = layout.grads[entry]
         .as_ref()
         .expect("an entry with an update has a gradient arena");
@@ -137,5 +137,5 @@ pub(super) fn encode(
             groups_1d(chunk.count as usize),
         ));
     }
-    Ok(list)
+    Ok((list, moments))
 }

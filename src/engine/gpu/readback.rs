@@ -72,6 +72,10 @@ impl MetricReadback {
     }
 
     /// Staging buffers.
+    /// Steps summed on the device and not yet copied out, and copies not yet collected.
+    pub fn open(&self) -> bool {
+        self.steps_in_window > 0 || !self.pending.is_empty()
+    }
     pub fn staging_buffers(&self) -> usize {
         self.ring.len()
     }
@@ -259,6 +263,19 @@ impl GpuExec {
             )
         })?;
         let n = self.nodes[t.id].shape.numel();
+        self.read_buffer(v.buffer, v.offset as u64, n).await
+    }
+
+    /// Copies `n` values of buffer `buffer` from element `offset` back.
+    pub(super) async fn read_buffer(
+        &mut self,
+        buffer: usize,
+        offset: u64,
+        n: usize,
+    ) -> Result<Vec<f32>> {
+        if n == 0 {
+            return Ok(Vec::new());
+        }
         let staging = self.ctx.device.create_buffer(&wgpu::BufferDescriptor {
             label: Some("read"),
             size: (n * 4) as u64,
@@ -272,8 +289,8 @@ impl GpuExec {
                 label: Some("read"),
             });
         encoder.copy_buffer_to_buffer(
-            &self.buffers[v.buffer],
-            v.offset as u64 * 4,
+            &self.buffers[buffer],
+            offset * 4,
             &staging,
             0,
             (n * 4) as u64,
