@@ -26,6 +26,32 @@ pub struct MethodChoice {
     pub knobs: BTreeMap<String, Value>,
 }
 
+/// Which backend the page trains on: `auto` times this experiment's run groups on each and
+/// takes the faster; `gpu` and `cpu` force one (and are kept in the link).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BackendChoice {
+    #[default]
+    Auto,
+    Gpu,
+    Cpu,
+}
+
+impl BackendChoice {
+    pub const ALL: [BackendChoice; 3] =
+        [BackendChoice::Auto, BackendChoice::Gpu, BackendChoice::Cpu];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BackendChoice::Auto => "auto",
+            BackendChoice::Gpu => "gpu",
+            BackendChoice::Cpu => "cpu",
+        }
+    }
+    pub fn parse(s: &str) -> Option<BackendChoice> {
+        BackendChoice::ALL.into_iter().find(|b| b.as_str() == s)
+    }
+}
+
 /// Everything that decides a run's numbers: the same experiment gives the same data, initial
 /// weights and sampling.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -41,6 +67,9 @@ pub struct Experiment {
     pub hide: Vec<String>,
     /// Classroom mode: large type, controls folded away.
     pub present: bool,
+    /// Where to train. Not part of what a run computes: a switch moves the runs, it does not
+    /// restart them.
+    pub backend: BackendChoice,
 }
 
 /// Controls that are not settings but can be hidden in classroom mode.
@@ -129,14 +158,17 @@ impl Experiment {
                 .collect(),
             hide: Vec::new(),
             present: false,
+            backend: BackendChoice::Auto,
         }
     }
 
-    /// The same experiment without its classroom view options: what decides the numbers.
+    /// The same experiment without its classroom view options and backend choice: what decides
+    /// the numbers.
     pub fn runnable(&self) -> Experiment {
         Experiment {
             hide: Vec::new(),
             present: false,
+            backend: BackendChoice::Auto,
             ..self.clone()
         }
     }
@@ -261,6 +293,10 @@ impl Experiment {
                         }
                     }
                 }
+                "backend" => match BackendChoice::parse(v) {
+                    Some(b) => exp.backend = b,
+                    None => problems.push(bad("expected auto, gpu or cpu; using auto".into())),
+                },
                 "present" => match v.as_str() {
                     "1" => exp.present = true,
                     "0" => exp.present = false,
@@ -398,6 +434,9 @@ impl Experiment {
                     }
                 }
             }
+        }
+        if self.backend != BackendChoice::Auto {
+            parts.push(format!("backend={}", self.backend.as_str()));
         }
         // Classroom options last, hidden controls in declaration order.
         let hidden: Vec<&str> = RUN_CONTROLS

@@ -158,6 +158,43 @@ impl Driver {
         Ok(())
     }
 
+    /// Trains every group for about `budget_ms` of wall time by the clock `now_ms`, in doubling
+    /// chunks sized to fit what is left of the budget, and returns the steps per second after the
+    /// first chunk (which pays for warm-up: kernel compiles, the first submit), or of the first
+    /// alone if the budget held only one. These are the runs' own steps, observed on schedule;
+    /// `None` if the session had finished already.
+    pub async fn time_steps(
+        &mut self,
+        budget_ms: f64,
+        now_ms: &dyn Fn() -> f64,
+    ) -> Result<Option<f64>> {
+        let start = now_ms();
+        let mut chunk = 1u32;
+        // (step, time) after the first chunk, and the rate since then.
+        let (mut warm, mut rate) = (None, None);
+        while !self.finished() {
+            let (before, t0) = (self.step(), now_ms());
+            self.train(chunk).await?;
+            let t = now_ms();
+            let (from, since) = *warm.get_or_insert((before, t0));
+            rate = Some((self.step() - from) as f64 / (t - since).max(1e-3) * 1000.0);
+            if warm == Some((before, t0)) {
+                warm = Some((self.step(), t));
+            }
+            let left_ms = budget_ms - (t - start);
+            if left_ms <= 0.0 {
+                break;
+            }
+            // Double, but not past what the budget left has room for.
+            let per_s = rate.unwrap_or(1.0);
+            chunk = chunk
+                .saturating_mul(2)
+                .min((per_s * left_ms / 1000.0) as u32)
+                .max(1);
+        }
+        Ok(rate)
+    }
+
     /// Whether the groups train on the GPU.
     pub fn on_gpu(&self) -> bool {
         self.groups.first().is_some_and(|g| g.exec().is_gpu())

@@ -29,6 +29,7 @@ mod cli {
     use methodlab::bench::{mean, profile_table, time_steps, Figure, Measurement, Workload};
     use methodlab::engine::gpu::{GpuContext, GpuExec};
     use methodlab::engine::{CpuExec, Result};
+    use methodlab::experiment::BackendChoice;
     use std::process::ExitCode;
     use std::time::Instant;
 
@@ -40,6 +41,8 @@ mod cli {
       Runs the experiment headless and prints each run's status, final metrics and history.
       A bad link exits with status 2 and the same messages the page shows. On the CPU the
       methods share out over --threads threads (default: every core), with the same numbers.
+      Without --backend, the link's backend= decides: gpu asks for the GPU, auto and cpu run on
+      the CPU.
   methodlab claims
       Lists every lab's papers' claims as JSON: {lab, id, text, paper, link, seeds, …}.
   methodlab check '<claim id, lab/claim id, or share link>' [--backend cpu|gpu] [--threads N]
@@ -309,7 +312,7 @@ mod cli {
 
     fn run(args: &[String]) -> ExitCode {
         let mut link = None;
-        let (mut steps, mut gpu, mut csv) = (None, false, false);
+        let (mut steps, mut gpu, mut csv) = (None, None, false);
         let mut threads = default_threads();
         let mut it = args.iter();
         while let Some(a) = it.next() {
@@ -324,8 +327,8 @@ mod cli {
                     _ => return usage_error("run", "--steps expects an integer in [1, 1000000]"),
                 },
                 "--backend" => match value().as_str() {
-                    "cpu" => gpu = false,
-                    "gpu" => gpu = true,
+                    "cpu" => gpu = Some(false),
+                    "gpu" => gpu = Some(true),
                     v => return usage_error("run", &format!("--backend {v}: expected cpu or gpu")),
                 },
                 "--format" => match value().as_str() {
@@ -346,7 +349,9 @@ mod cli {
             return ExitCode::from(2);
         };
         let lab = &lab;
-        let ctx = gpu_context(gpu);
+        // Without --backend, the link's: `backend=gpu` asks for the GPU; auto and cpu are the CPU,
+        // whose threads beat one device queue for these groups.
+        let ctx = gpu_context(gpu.unwrap_or(experiment.backend == BackendChoice::Gpu));
         // The GPU context is one device queue: its groups run in turn. On the CPU, methods share
         // out over threads (the same numbers, bit for bit).
         let result = match &ctx {

@@ -140,10 +140,7 @@ pub fn BenchPage(gpu: SharedGpu, backend: ReadSignal<BackendStatus>) -> impl Int
                 while backend.get_untracked() == BackendStatus::Checking {
                     yield_now().await;
                 }
-                let adapter = match backend.get_untracked() {
-                    BackendStatus::WebGpu(name) => Some(name),
-                    _ => None,
-                };
+                let adapter = gpu.borrow().as_ref().map(super::browser::adapter_name);
                 let mut figures = Vec::new();
                 for runs in RUNS {
                     let w = Workload::Playground;

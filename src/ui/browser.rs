@@ -22,6 +22,31 @@ pub async fn yield_now() {
     let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }
 
+/// Resolves after `ms` milliseconds.
+pub async fn sleep_ms(ms: f64) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(w) = web_sys::window() {
+            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms as i32);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
+/// The output of `work`, or `None` if `deadline` resolved first (then `work` is dropped).
+pub async fn before<T>(
+    work: impl std::future::Future<Output = T>,
+    deadline: impl std::future::Future<Output = ()>,
+) -> Option<T> {
+    let (mut work, mut deadline) = (std::pin::pin!(work), std::pin::pin!(deadline));
+    std::future::poll_fn(|cx| {
+        if let std::task::Poll::Ready(v) = work.as_mut().poll(cx) {
+            return std::task::Poll::Ready(Some(v));
+        }
+        deadline.as_mut().poll(cx).map(|()| None)
+    })
+    .await
+}
+
 /// The URL fragment without its '#'.
 pub fn fragment() -> String {
     web_sys::window()
@@ -129,6 +154,31 @@ pub async fn download_png(figure: &web_sys::Element, name: &str) -> Result<(), J
 
 /// Defines `window.methodlabLoseDevice()`, which destroys the WebGPU device as a crash or a driver
 /// reset would: the end-to-end tests use it to check the page falls back to the CPU.
+/// `window.methodlabLive()`: what the page holds now, for the soak script: `{gpu_buffers,
+/// wasm_bytes}`, the buffers of every live GPU program and the wasm memory's size.
+pub fn expose_live_counts() {
+    let live = Closure::<dyn Fn() -> JsValue>::new(|| {
+        let out = js_sys::Object::new();
+        let gpu = crate::engine::gpu::live_buffers_everywhere() as f64;
+        let _ = js_sys::Reflect::set(&out, &"gpu_buffers".into(), &gpu.into());
+        let bytes = wasm_bindgen::memory()
+            .dyn_into::<js_sys::WebAssembly::Memory>()
+            .map(|m| {
+                m.buffer()
+                    .dyn_into::<js_sys::ArrayBuffer>()
+                    .map(|b| b.byte_length())
+                    .unwrap_or(0)
+            })
+            .unwrap_or(0) as f64;
+        let _ = js_sys::Reflect::set(&out, &"wasm_bytes".into(), &bytes.into());
+        out.into()
+    });
+    if let Some(w) = web_sys::window() {
+        let _ = js_sys::Reflect::set(&w, &"methodlabLive".into(), live.as_ref());
+    }
+    live.forget();
+}
+
 pub fn expose_device_loss(ctx: &GpuContext) {
     let device = ctx.device.clone();
     let lose = Closure::<dyn Fn()>::new(move || device.destroy());

@@ -2,10 +2,12 @@
 //! their knobs, play / pause / step / reset, loss and accuracy curves with seed bands, and each
 //! method's decision boundary. The experiment lives in the URL fragment.
 
-use super::browser::{copy_text, download, now_ms, yield_now};
+use super::browser::{before, copy_text, download, now_ms, sleep_ms, yield_now};
 use super::figures::{Bars, Chart, ClaimsPanel, Heatmap, Network, COLOURS};
-use super::{BackendStatus, SharedGpu};
-use crate::experiment::{Experiment, LinkProblem, MethodChoice};
+use super::{adapter_detail, BackendStatus, SharedGpu};
+use crate::engine::gpu::GpuContext;
+use crate::engine::EngineError;
+use crate::experiment::{BackendChoice, Experiment, LinkProblem, MethodChoice};
 use crate::labs::{Kind, LabDecl, Setting, Value};
 use crate::runner::{ClaimRow, Driver};
 use crate::views::Views;
@@ -21,11 +23,206 @@ use wasm_bindgen::JsCast;
 /// GPU, waiting for the queue costs a round trip of its own, so batches must be longer to pay it.
 const FRAME_BUDGET_MS: f64 = 12.0;
 const GPU_FRAME_BUDGET_MS: f64 = 40.0;
+/// Wall time `auto` spends timing the CPU on the session's own steps, and at most on a copy of
+/// the session on the GPU (building it included) when a CPU step is quick.
+const AUTO_CPU_MS: f64 = 100.0;
+const AUTO_GPU_MS: f64 = 220.0;
 
 /// The page's training state: the session's driver and which experiment it belongs to.
 struct Session {
     driver: Driver,
     generation: u32,
+    /// The backend choice the runs were last placed by.
+    placed: Option<BackendChoice>,
+}
+
+/// What a press of the page's controls asks of the training loop.
+#[derive(Clone, Copy, PartialEq)]
+enum Drive {
+    /// Train until paused or finished.
+    Play,
+    /// Train to the next observation.
+    Step,
+    /// Only place the runs where the backend choice says (a switch while paused).
+    Place,
+}
+
+/// Steps per second as the badge prints them: 1,380 or 62 or 0.8.
+fn rate_text(per_s: f64) -> String {
+    if per_s < 10.0 {
+        return format!("{per_s:.1}");
+    }
+    let digits = format!("{:.0}", per_s);
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Puts the session's runs where `choice` says and returns what the badge says, and a line for
+/// the status when the choice could not be honoured. Under `auto` with an adapter, it times the
+/// runs' own steps on the backend they are on, moves them, times them there, and keeps the
+/// faster (moving back if need be): every step timed is a real step of the run.
+async fn place(
+    d: &mut Driver,
+    choice: BackendChoice,
+    ctx: Option<&GpuContext>,
+    adapter: &BackendStatus,
+) -> Result<(BackendStatus, Option<String>), EngineError> {
+    let cpu = |label: String, detail: String| BackendStatus::Cpu { label, detail };
+    let Some(ctx) = ctx else {
+        if d.on_gpu() {
+            d.move_to(None).await?;
+        }
+        let why = adapter.detail();
+        let note = (choice == BackendChoice::Gpu).then(|| {
+            format!("backend=gpu, but this browser gives no WebGPU ({why}): training on the CPU")
+        });
+        return Ok((BackendStatus::cpu_because(&why), note));
+    };
+    match choice {
+        BackendChoice::Cpu => {
+            if d.on_gpu() {
+                d.move_to(None).await?;
+            }
+            Ok((
+                cpu(
+                    "CPU (chosen)".into(),
+                    format!("backend=cpu. {}", adapter_detail(ctx)),
+                ),
+                None,
+            ))
+        }
+        BackendChoice::Gpu => {
+            if !d.on_gpu() {
+                d.move_to(Some(ctx)).await?;
+            }
+            Ok((BackendStatus::webgpu(ctx, None), None))
+        }
+        BackendChoice::Auto => {
+            // The CPU on the session's own steps; the GPU on a copy of it, against a deadline:
+            // a software adapter can take a minute to compile and run one step, and the page must
+            // not wait for that to learn that the CPU is faster.
+            if d.on_gpu() {
+                d.move_to(None).await?;
+            }
+            let on_cpu = d.time_steps(AUTO_CPU_MS, &now_ms).await?;
+            // A slow CPU step means a long experiment: the GPU's copy may then take up to three
+            // CPU steps' time (compiling its kernels included), up to 3 s.
+            let deadline = on_cpu.map_or(AUTO_GPU_MS, |r| (3000.0 / r).clamp(AUTO_GPU_MS, 3000.0));
+            let on_gpu = time_gpu(&d.exp, d.total, ctx, deadline).await;
+            let gpu_wins = match (&on_gpu, on_cpu) {
+                (GpuTiming::Rate(g), Some(c)) => *g > c,
+                (GpuTiming::Rate(_), None) => true,
+                _ => false,
+            };
+            if gpu_wins {
+                d.move_to(Some(ctx)).await?;
+            }
+            let cpu_text = on_cpu.map(rate_text).unwrap_or_else(|| "–".into());
+            let gpu_text = match &on_gpu {
+                GpuTiming::Rate(r) => rate_text(*r),
+                GpuTiming::Below(r) => format!("< {}", rate_text(*r)),
+                GpuTiming::Failed(_) => "failed".into(),
+            };
+            let mut detail = format!(
+                "auto timed this experiment's runs: CPU {cpu_text} steps/s, WebGPU {gpu_text} steps/s"
+            );
+            match &on_gpu {
+                GpuTiming::Below(_) => detail.push_str(&format!(
+                    " (no more steps landed within {deadline:.0} ms, compiling included)"
+                )),
+                GpuTiming::Failed(e) => detail.push_str(&format!(" ({e})")),
+                GpuTiming::Rate(_) => {}
+            }
+            detail.push_str(&format!(". {}", adapter_detail(ctx)));
+            Ok((
+                if gpu_wins {
+                    BackendStatus::WebGpu {
+                        label: format!("WebGPU: {gpu_text} steps/s here vs CPU {cpu_text}"),
+                        detail,
+                    }
+                } else {
+                    cpu(
+                        format!("CPU: {cpu_text} steps/s here vs WebGPU {gpu_text}"),
+                        detail,
+                    )
+                },
+                None,
+            ))
+        }
+    }
+}
+
+/// How a copy of the session fared on the GPU.
+enum GpuTiming {
+    /// Steps per second once warm.
+    Rate(f64),
+    /// The deadline passed first: fewer steps per second than this, warm-up included.
+    Below(f64),
+    Failed(String),
+}
+
+/// Builds a copy of the session on the GPU and times its steps, all within `deadline_ms`. The
+/// copy is dropped either way (work still queued on the device finishes there, unwatched).
+async fn time_gpu(exp: &Experiment, total: u32, ctx: &GpuContext, deadline_ms: f64) -> GpuTiming {
+    let start = now_ms();
+    let done = Rc::new(Cell::new(0u32));
+    let trial = {
+        let done = done.clone();
+        async move {
+            let mut copy = Driver::new(exp, Some(ctx), Some(total)).await?;
+            let (mut chunk, mut warm, mut rate) = (1u32, None, None);
+            while !copy.finished() {
+                copy.train(chunk).await?;
+                done.set(copy.step());
+                let t = now_ms();
+                match warm {
+                    None => warm = Some((copy.step(), t)),
+                    Some((from, since)) => {
+                        rate = Some((copy.step() - from) as f64 / (t - since).max(1e-3) * 1000.0)
+                    }
+                }
+                if t - start > deadline_ms * 0.8 {
+                    break;
+                }
+                chunk = chunk.saturating_mul(2);
+            }
+            Ok::<_, EngineError>(rate)
+        }
+    };
+    match before(trial, sleep_ms(deadline_ms)).await {
+        Some(Ok(Some(rate))) => GpuTiming::Rate(rate),
+        Some(Err(e)) => GpuTiming::Failed(e.to_string()),
+        // Only the warm-up chunk landed, or not even that.
+        Some(Ok(None)) | None => {
+            GpuTiming::Below((done.get() + 1) as f64 / (now_ms() - start).max(1.0) * 1000.0)
+        }
+    }
+}
+
+/// What the badge says before a session has placed its runs.
+fn idle_badge(
+    choice: BackendChoice,
+    ctx: Option<&GpuContext>,
+    adapter: &BackendStatus,
+) -> BackendStatus {
+    match (choice, ctx) {
+        (_, None) => adapter.clone(),
+        (BackendChoice::Gpu, Some(ctx)) => BackendStatus::webgpu(ctx, None),
+        (BackendChoice::Cpu, Some(ctx)) => BackendStatus::Cpu {
+            label: "CPU (chosen)".into(),
+            detail: format!("backend=cpu. {}", adapter_detail(ctx)),
+        },
+        (BackendChoice::Auto, Some(ctx)) => BackendStatus::WebGpu {
+            label: "auto: CPU or WebGPU, timed at Play".into(),
+            detail: adapter_detail(ctx),
+        },
+    }
 }
 
 fn set_fragment(link: &str) {
@@ -41,7 +238,8 @@ pub fn LabPage(
     problems: ReadSignal<Vec<LinkProblem>>,
     set_problems: WriteSignal<Vec<LinkProblem>>,
     gpu: SharedGpu,
-    backend: ReadSignal<BackendStatus>,
+    adapter: ReadSignal<BackendStatus>,
+    set_adapter: WriteSignal<BackendStatus>,
     set_backend: WriteSignal<BackendStatus>,
 ) -> impl IntoView {
     let (playing, set_playing) = signal(false);
@@ -59,11 +257,24 @@ pub fn LabPage(
 
     // Forgets the session: a reset, or a new experiment. A frame still awaiting sees the new
     // generation and drops itself.
+    let idle = {
+        let gpu = gpu.clone();
+        move || {
+            if adapter.get_untracked() != BackendStatus::Checking {
+                set_backend.set(idle_badge(
+                    experiment.get_untracked().backend,
+                    gpu.borrow().as_ref(),
+                    &adapter.get_untracked(),
+                ));
+            }
+        }
+    };
     let reset = {
-        let (session, generation) = (session.clone(), generation.clone());
+        let (session, generation, idle) = (session.clone(), generation.clone(), idle.clone());
         Rc::new(move || {
             generation.set(generation.get() + 1);
             *session.borrow_mut() = None;
+            idle();
             set_playing.set(false);
             set_step.set(0);
             set_views.set(Views::default());
@@ -81,7 +292,8 @@ pub fn LabPage(
         let runnable = Memo::new(move |_| experiment.get().runnable());
         Effect::new(move |previous: Option<()>| {
             let _ = runnable.get();
-            let _ = backend.get();
+            // A lost device (or the adapter check landing) starts over too.
+            let _ = adapter.get();
             // The first run only subscribes: there is nothing to reset yet, and a Play or Step
             // pressed before this effect first ran must not be cancelled by it.
             if previous.is_some() {
@@ -101,17 +313,25 @@ pub fn LabPage(
     // CLI's for the same link; the page only sizes each frame's work and draws.
     let drive = {
         let (session, generation, gpu) = (session.clone(), generation.clone(), gpu.clone());
-        Rc::new(move |single: bool| {
+        Rc::new(move |mode: Drive| {
             let (session, generation, gpu) = (session.clone(), generation.clone(), gpu.clone());
+            let single = mode == Drive::Step;
             spawn_local(async move {
                 let my_generation = generation.get();
                 let exp = experiment.get_untracked();
                 if session.borrow().is_none() {
-                    while backend.get_untracked() == BackendStatus::Checking {
+                    if mode == Drive::Place {
+                        return;
+                    }
+                    while adapter.get_untracked() == BackendStatus::Checking {
                         yield_now().await;
                     }
                     set_status.set("building…".into());
-                    let ctx = gpu.borrow().clone();
+                    // A forced GPU builds there; auto and cpu build on the CPU (auto then times both).
+                    let ctx = gpu
+                        .borrow()
+                        .clone()
+                        .filter(|_| exp.backend == BackendChoice::Gpu);
                     let mut driver = match Driver::start(&exp, None) {
                         Ok(d) => d,
                         Err(e) => {
@@ -133,6 +353,7 @@ pub fn LabPage(
                     *session.borrow_mut() = Some(Session {
                         driver,
                         generation: my_generation,
+                        placed: None,
                     });
                     set_status.set(String::new());
                 }
@@ -148,8 +369,45 @@ pub fn LabPage(
                         return;
                     }
                     let d = &mut s.driver;
+                    // Place the runs where the choice says (a switch moves them mid-run). Auto
+                    // times both backends on the run's own steps, which a single step or a
+                    // capped speed must not jump past: those train on the CPU until full-speed Play.
+                    let choice = experiment.get_untracked().backend;
+                    let timing = choice == BackendChoice::Auto && gpu.borrow().is_some();
+                    let may_time = !single && speed.get_untracked() == u32::MAX;
+                    if timing && !may_time && s.placed.is_none() {
+                        set_backend.set(BackendStatus::Cpu {
+                            label: "CPU (auto times both at full-speed Play)".into(),
+                            detail: adapter.get_untracked().detail(),
+                        });
+                    } else if s.placed != Some(choice) && (!timing || may_time) {
+                        if timing {
+                            set_status
+                                .set("timing this experiment on the CPU and on WebGPU…".into());
+                        }
+                        let ctx = gpu.borrow().clone();
+                        match place(d, choice, ctx.as_ref(), &adapter.get_untracked()).await {
+                            Ok((badge, note)) => {
+                                set_backend.set(badge);
+                                set_status.set(note.unwrap_or_default());
+                                s.placed = Some(choice);
+                            }
+                            Err(e) => {
+                                set_status.set(format!("could not move the runs: {e}"));
+                                set_playing.set(false);
+                                *session.borrow_mut() = Some(s);
+                                return;
+                            }
+                        }
+                        if s.generation != generation.get() {
+                            return;
+                        }
+                    }
+                    let d = &mut s.driver;
                     let done = d.step();
-                    let n = if single {
+                    let n = if mode == Drive::Place {
+                        0
+                    } else if single {
                         d.every - done % d.every.max(1)
                     } else {
                         chunk.min(speed.get_untracked())
@@ -159,7 +417,7 @@ pub fn LabPage(
                     let t0 = now_ms();
                     let mut failed = d.train(n).await.err();
                     let train_ms = now_ms() - t0;
-                    let budget = if d.groups.first().is_some_and(|g| g.exec().is_gpu()) {
+                    let budget = if d.on_gpu() {
                         GPU_FRAME_BUDGET_MS
                     } else {
                         FRAME_BUDGET_MS
@@ -197,10 +455,12 @@ pub fn LabPage(
                     *session.borrow_mut() = Some(s);
                     if let Some(e) = failed {
                         if let crate::engine::EngineError::DeviceLost(why) = &e {
-                            // The CPU takes over: the badge says so and the run starts again there.
+                            // The CPU takes over: the badge says so and the run starts again there
+                            // (the weights went with the device).
                             *gpu.borrow_mut() = None;
-                            set_backend
-                                .set(BackendStatus::Cpu(format!("WebGPU device lost: {why}")));
+                            set_adapter.set(BackendStatus::cpu_because(&format!(
+                                "WebGPU device lost: {why}"
+                            )));
                             set_status
                                 .set("the GPU was lost; running on the CPU now: press Play".into());
                         } else {
@@ -209,7 +469,7 @@ pub fn LabPage(
                         set_playing.set(false);
                         return;
                     }
-                    if single || finished || !playing.get_untracked() {
+                    if single || mode == Drive::Place || finished || !playing.get_untracked() {
                         if finished {
                             set_playing.set(false);
                         }
@@ -221,6 +481,23 @@ pub fn LabPage(
         })
     };
 
+    // A backend switch: the loop moves the runs at its next frame; paused, they move now.
+    {
+        let (drive, session) = (drive.clone(), session.clone());
+        let choice = Memo::new(move |_| experiment.get().backend);
+        Effect::new(move |_| {
+            let _ = choice.get();
+            if playing.get_untracked() {
+                return;
+            }
+            if session.borrow().is_some() {
+                drive(Drive::Place);
+            } else {
+                idle();
+            }
+        });
+    }
+
     // Play or pause (the button and the space bar).
     let toggle = {
         let drive = drive.clone();
@@ -229,7 +506,7 @@ pub fn LabPage(
                 set_playing.set(false);
             } else {
                 set_playing.set(true);
-                drive(false);
+                drive(Drive::Play);
             }
         })
     };
@@ -241,7 +518,7 @@ pub fn LabPage(
         let drive = drive.clone();
         move |_| {
             set_playing.set(false);
-            drive(true);
+            drive(Drive::Step);
         }
     };
     let reset_click = {
@@ -267,7 +544,7 @@ pub fn LabPage(
                 }
                 "s" => {
                     set_playing.set(false);
-                    drive(true);
+                    drive(Drive::Step);
                 }
                 "r" => reset(),
                 _ => {}
@@ -280,11 +557,8 @@ pub fn LabPage(
     let export = {
         let (session, lab) = (session.clone(), lab.clone());
         move |csv: bool| {
-            let backend_name = match backend.get_untracked() {
-                BackendStatus::WebGpu(_) => "webgpu",
-                _ => "cpu",
-            };
             let exported = session.borrow_mut().as_mut().map(|s| {
+                let backend_name = if s.driver.on_gpu() { "webgpu" } else { "cpu" };
                 let mut report = s.driver.report(backend_name);
                 // The link as it is now, classroom options included.
                 report.experiment = experiment.get_untracked().to_link(&lab);

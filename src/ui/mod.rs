@@ -6,41 +6,78 @@ mod figures;
 mod lab;
 
 use crate::engine::gpu::GpuContext;
-use crate::experiment::Experiment;
+use crate::experiment::{BackendChoice, Experiment};
 use crate::labs::registry;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use std::cell::RefCell;
 use std::rc::Rc;
 
-/// Which backend the page trains on, as the header's badge tells it.
+/// What the header's badge says: the backend the page trains on (or would), in a few words, and
+/// the whole story (adapter, measurements) for its tooltip.
 #[derive(Clone, Debug, PartialEq)]
 pub enum BackendStatus {
     Checking,
-    WebGpu(String),
-    /// The CPU backend, and why there is no WebGPU.
-    Cpu(String),
+    WebGpu { label: String, detail: String },
+    Cpu { label: String, detail: String },
 }
 
 impl BackendStatus {
     fn label(&self) -> String {
         match self {
             BackendStatus::Checking => "checking for WebGPU…".into(),
-            BackendStatus::WebGpu(adapter) if adapter.is_empty() => "WebGPU".into(),
-            BackendStatus::WebGpu(adapter) => format!("WebGPU: {adapter}"),
-            BackendStatus::Cpu(why) => {
-                // The first clause says it; the adapter's full story goes in the tooltip.
-                let short = why.split(':').take(2).collect::<Vec<_>>().join(":");
-                format!("CPU ({short})")
+            BackendStatus::WebGpu { label, .. } | BackendStatus::Cpu { label, .. } => label.clone(),
+        }
+    }
+    pub fn detail(&self) -> String {
+        match self {
+            BackendStatus::Checking => self.label(),
+            BackendStatus::WebGpu { detail, .. } | BackendStatus::Cpu { detail, .. } => {
+                detail.clone()
             }
         }
     }
-    fn detail(&self) -> String {
-        match self {
-            BackendStatus::Cpu(why) => why.clone(),
-            other => other.label(),
+    pub fn is_gpu(&self) -> bool {
+        matches!(self, BackendStatus::WebGpu { .. })
+    }
+    /// The CPU, because of `why` (no adapter, a lost device): its first clause in the badge.
+    pub fn cpu_because(why: &str) -> BackendStatus {
+        let short = why.split(':').take(2).collect::<Vec<_>>().join(":");
+        BackendStatus::Cpu {
+            label: format!("CPU ({short})"),
+            detail: why.to_string(),
         }
     }
+    /// WebGPU on `ctx`'s adapter, with `label` or the adapter's name.
+    pub fn webgpu(ctx: &GpuContext, label: Option<String>) -> BackendStatus {
+        let name = browser::adapter_name(ctx);
+        BackendStatus::WebGpu {
+            label: label.unwrap_or_else(|| {
+                if name.is_empty() {
+                    "WebGPU".into()
+                } else {
+                    format!("WebGPU: {name}")
+                }
+            }),
+            detail: adapter_detail(ctx),
+        }
+    }
+}
+
+/// The adapter as the tooltip tells it: its description, and whether it is a fallback or
+/// software one.
+pub fn adapter_detail(ctx: &GpuContext) -> String {
+    let name = if browser::adapter_name(ctx).is_empty() {
+        "unnamed (the browser withholds its description)"
+    } else {
+        &ctx.adapter
+    };
+    let kind = if ctx.software {
+        "a fallback or software adapter"
+    } else {
+        "a hardware adapter, as the browser reports it"
+    };
+    format!("WebGPU adapter: {name}; {kind}")
 }
 
 /// The GPU context, shared by every page once it is made (not Send: it lives on this thread).
@@ -48,19 +85,28 @@ pub type SharedGpu = Rc<RefCell<Option<GpuContext>>>;
 
 #[component]
 pub fn App() -> impl IntoView {
+    // The adapter check's outcome (and a lost device), and what the badge says now: a lab page
+    // sets the badge when it has chosen where to train.
+    let (adapter, set_adapter) = signal(BackendStatus::Checking);
     let (backend, set_backend) = signal(BackendStatus::Checking);
     let gpu: SharedGpu = Rc::new(RefCell::new(None));
+    browser::expose_live_counts();
     {
         let gpu = gpu.clone();
         spawn_local(async move {
             match GpuContext::new().await {
                 Ok(ctx) => {
-                    let name = browser::adapter_name(&ctx);
                     browser::expose_device_loss(&ctx);
+                    let status = BackendStatus::webgpu(&ctx, None);
                     *gpu.borrow_mut() = Some(ctx);
-                    set_backend.set(BackendStatus::WebGpu(name));
+                    set_adapter.set(status.clone());
+                    set_backend.set(status);
                 }
-                Err(e) => set_backend.set(BackendStatus::Cpu(e.to_string())),
+                Err(e) => {
+                    let status = BackendStatus::cpu_because(&e.to_string());
+                    set_adapter.set(status.clone());
+                    set_backend.set(status);
+                }
             }
         });
     }
@@ -93,6 +139,12 @@ pub fn App() -> impl IntoView {
     // The GPU context is not Send; reactive views reach it through local storage.
     let gpu_store = StoredValue::new_local(gpu.clone());
     let on_bench = Memo::new(move |_| route.get().starts_with("/bench"));
+    // The benchmark measures both backends itself: its badge is the adapter's.
+    Effect::new(move |_| {
+        if on_bench.get() {
+            set_backend.set(adapter.get());
+        }
+    });
     let lab_id = Memo::new(move |_| experiment.get().lab);
     let lab_link = move || {
         let id = lab_id.get();
@@ -114,17 +166,34 @@ pub fn App() -> impl IntoView {
                 }).collect_view()}
                 <a href="#/bench" class:active=move || on_bench.get()>"Engine benchmark"</a>
             </nav>
-            <span class="badge" id="backend-badge" title=move || backend.get().detail() class:cpu=move || matches!(backend.get(), BackendStatus::Cpu(_))>
-                {move || backend.get().label()}
+            <span class="backend">
+                <span class="badge" id="backend-badge" title=move || backend.get().detail() class:cpu=move || matches!(backend.get(), BackendStatus::Cpu { .. })>
+                    {move || backend.get().label()}
+                </span>
+                <select id="backend-choice" aria-label="backend" title="where to train: auto times both and takes the faster" disabled=move || on_bench.get()
+                    prop:value=move || experiment.get().backend.as_str()
+                    on:change=move |ev| {
+                        let Some(choice) = BackendChoice::parse(&event_target_value(&ev)) else { return };
+                        let mut e = experiment.get_untracked();
+                        e.backend = choice;
+                        let labs = registry();
+                        if let Some(lab) = labs.iter().find(|l| l.id == e.lab) {
+                            if let Some(w) = web_sys::window() {
+                                let _ = w.location().set_hash(e.to_link(lab).trim_start_matches('#'));
+                            }
+                        }
+                    }>
+                    {BackendChoice::ALL.iter().map(|b| view! { <option value=b.as_str()>{b.as_str()}</option> }).collect_view()}
+                </select>
             </span>
         </header>
         <main>
             {move || if on_bench.get() {
-                view! { <bench::BenchPage gpu=gpu_store.get_value() backend=backend /> }.into_any()
+                view! { <bench::BenchPage gpu=gpu_store.get_value() backend=adapter /> }.into_any()
             } else {
                 let id = lab_id.get();
                 let lab = labs.iter().find(|l| l.id == id).cloned().unwrap_or_else(|| labs[0].clone());
-                view! { <lab::LabPage lab=lab experiment=experiment problems=problems set_problems=set_problems gpu=gpu_store.get_value() backend=backend set_backend=set_backend /> }.into_any()
+                view! { <lab::LabPage lab=lab experiment=experiment problems=problems set_problems=set_problems gpu=gpu_store.get_value() adapter=adapter set_adapter=set_adapter set_backend=set_backend /> }.into_any()
             }}
         </main>
     }

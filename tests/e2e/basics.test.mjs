@@ -70,7 +70,7 @@ test('a bad link shows what was wrong and the page still trains', async () => {
 });
 
 test('keyboard: s steps, space plays and pauses, r resets', async () => {
-  const { page } = await open('#/basics?v=1&steps=100000');
+  const { page } = await open('#/basics?v=1&steps=100000&backend=gpu');
   await page.keyboard.press('s');
   await page.waitForFunction(() => Number(document.querySelector('#step-counter')?.textContent) > 0);
   await page.keyboard.press(' ');
@@ -159,7 +159,7 @@ test('copy link, PNG export of a chart and a boundary, and the speed control', a
 });
 
 test('a lost GPU hands the run to the CPU and the badge says so', async () => {
-  const { page, errors } = await open('#/basics?v=1&steps=100000');
+  const { page, errors } = await open('#/basics?v=1&steps=100000&backend=gpu');
   assert.match(await page.textContent('#backend-badge'), /WebGPU/);
   await page.click('#play');
   await page.waitForFunction(() => Number(document.querySelector('#step-counter')?.textContent) > 20);

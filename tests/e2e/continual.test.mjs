@@ -30,7 +30,7 @@ test('the default link and every preset run a short stream on WebGPU and fill th
   await first.close();
   for (const link of ['#/continual?v=1', ...presets]) {
     // Shortened streams: SwiftShader runs a few steps a second.
-    const short = link.replace(/&?(steps|tasks|runs)=\d+/g, '') + '&steps=4&tasks=2&runs=1';
+    const short = link.replace(/&?(steps|tasks|runs)=\d+/g, '') + '&steps=4&tasks=2&runs=1&backend=gpu';
     const { page, errors } = await open(short);
     assert.match(await page.textContent('#backend-badge'), /WebGPU/);
     await playToEnd(page, 8);

@@ -75,7 +75,7 @@ test('every lab steps and exports CSV, JSON and PNG on WebGPU and on the CPU und
   for (const lab of labs) {
     for (const gpu of [true, false]) {
       const what = `${lab} on ${gpu ? 'WebGPU' : 'the CPU'}`;
-      const { page, requests, check } = await openWatched(`#/${lab}`, { gpu });
+      const { page, requests, check } = await openWatched(`#/${lab}${gpu ? '?v=1&backend=gpu' : ''}`, { gpu });
       assert.match(await page.textContent('#backend-badge'), gpu ? /^WebGPU/ : /^CPU/, what);
       assert.ok(requests.some((u) => u.endsWith('.wasm')), `${what}: the wasm was fetched`);
       await page.click('#step');

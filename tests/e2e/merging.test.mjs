@@ -25,7 +25,7 @@ test('the default link and every preset run on WebGPU and fill their views', asy
   assert.ok(presets.length >= 3);
   await first.close();
   for (const link of ['#/merging?v=1', ...presets]) {
-    const short = link.replace(/&?(steps|base_steps|tasks)=\d+/g, '') + '&tasks=2&base_steps=4&steps=2&runs=2';
+    const short = link.replace(/&?(steps|base_steps|tasks)=\d+/g, '') + '&tasks=2&base_steps=4&steps=2&runs=2&backend=gpu';
     const { page, errors } = await open(short);
     assert.match(await page.textContent('#backend-badge'), /WebGPU/);
     await playToEnd(page, 8);

@@ -25,7 +25,7 @@ test('the default link and every preset play, fill the chart and list each estim
   assert.ok(presets.length >= 4, `${presets.length} presets`);
   await first.close();
   for (const link of ['#/mi', ...presets]) {
-    const { page, errors: e } = await open(link);
+    const { page, errors: e } = await open(link + (link.includes('?') ? '&' : '?') + 'backend=gpu');
     assert.match(await page.textContent('#backend-badge'), /WebGPU/);
     await playFor(page, 5);
     await checkViews(page);

@@ -1,6 +1,7 @@
 // The web app's figures for the issue notes (printed, never asserted): the gzipped download of
 // the page, the time from navigation to the first trained frame, the Basics lab's steps/s on
-// each backend and the frame time while it trains, in Debian's headless Chromium.
+// each backend (WebGPU forced with backend=gpu), the frame time while it trains and the time a
+// click on Pause takes to show, in Debian's headless Chromium.
 // Usage, after `trunk build --release`: node tests/e2e/page-figures.mjs [dist]
 import { chromium } from 'playwright-core';
 import { readdir, readFile } from 'node:fs/promises';
@@ -27,7 +28,7 @@ async function measure(gpu) {
   const page = await browser.newPage({ viewport: { width: 1300, height: 1000 } });
   if (!gpu) await page.addInitScript(() => { Object.defineProperty(navigator, 'gpu', { value: undefined }); });
   const t0 = Date.now();
-  await page.goto(base + link);
+  await page.goto(base + link + (gpu ? '&backend=gpu' : ''));
   await page.waitForFunction(() => { const t = document.querySelector('#backend-badge')?.textContent; return !!t && !t.includes('checking'); });
   const ready = Date.now() - t0;
   await page.click('#play');
@@ -47,6 +48,14 @@ async function measure(gpu) {
   }));
   const rate = Number((await page.textContent('.counter:nth-of-type(2) b')) ?? 'NaN');
   const badge = await page.textContent('#backend-badge');
+  // Pause: from the click to the button reading Play, in the page's own clock.
+  const pause_ms = await page.evaluate(() => new Promise((resolve) => {
+    const button = document.querySelector('#play');
+    const t0 = performance.now();
+    const seen = () => button.textContent === 'Play' ? resolve(+(performance.now() - t0).toFixed(1)) : requestAnimationFrame(seen);
+    button.click();
+    seen();
+  }));
   await page.close();
   frames.sort((a, b) => a - b);
   const at = (q) => frames[Math.min(frames.length - 1, Math.floor(q * frames.length))];
@@ -55,6 +64,7 @@ async function measure(gpu) {
     ms_to_ready: ready,
     ms_to_first_trained_frame: firstFrame,
     steps_per_s: rate,
+    pause_ms,
     frame_ms: { median: +at(0.5).toFixed(1), p95: +at(0.95).toFixed(1), frames: frames.length },
   };
 }

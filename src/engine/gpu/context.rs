@@ -59,6 +59,9 @@ pub struct GpuContext {
     pub queue: wgpu::Queue,
     /// Adapter name and backend, for the page's badge and the CLI's JSON.
     pub adapter: String,
+    /// The adapter is a fallback or software rasteriser (a browser's fallback adapter, a CPU
+    /// device type, or SwiftShader, llvmpipe or lavapipe by name): measure before trusting it.
+    pub software: bool,
     pipelines: Arc<HashMap<&'static str, wgpu::ComputePipeline>>,
     modules: Arc<HashMap<&'static str, wgpu::ShaderModule>>,
     /// The specialized kernels compiled so far, by (kernel, op code).
@@ -90,7 +93,10 @@ impl GpuContext {
             .map_err(|e| {
                 EngineError::NoGpu(format!("adapter {} gave no device: {e}", info.name))
             })?;
-        Self::from_device(device, queue, format!("{} ({:?})", info.name, info.backend)).await
+        let mut ctx =
+            Self::from_device(device, queue, format!("{} ({:?})", info.name, info.backend)).await?;
+        ctx.software |= info.device_type == wgpu::DeviceType::Cpu;
+        Ok(ctx)
     }
 
     /// Wraps a device the caller made (tests, the page), compiling every kernel once.
@@ -139,10 +145,15 @@ impl GpuContext {
         if let Some(e) = scope.pop().await {
             return Err(EngineError::Gpu(format!("compiling kernels: {e}")));
         }
+        let name = adapter.to_lowercase();
+        let software = ["swiftshader", "llvmpipe", "lavapipe", "software"]
+            .iter()
+            .any(|s| name.contains(s));
         Ok(GpuContext {
             device,
             queue,
             adapter,
+            software,
             pipelines: Arc::new(pipelines),
             modules: Arc::new(modules),
             specialized: Arc::new(Mutex::new(HashMap::new())),

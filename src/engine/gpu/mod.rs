@@ -86,6 +86,21 @@ pub struct GpuExec {
     in_flight: VecDeque<wgpu::SubmissionIndex>,
 }
 
+/// Buffers held by every live `GpuExec` together: the page's soak reads it to show that sessions
+/// let go of what they made.
+static LIVE_BUFFERS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Buffers held on the device by every `GpuExec` alive now.
+pub fn live_buffers_everywhere() -> usize {
+    LIVE_BUFFERS.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+impl Drop for GpuExec {
+    fn drop(&mut self) {
+        LIVE_BUFFERS.fetch_sub(self.live_buffers().0, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
 /// Queue submissions allowed ahead of the device before `run` waits (native only; in the browser
 /// the runner bounds the steps per frame instead).
 const MAX_IN_FLIGHT: usize = 4;
@@ -224,6 +239,7 @@ impl GpuExec {
             in_flight: VecDeque::new(),
         };
         exec.run_prologue();
+        LIVE_BUFFERS.fetch_add(exec.live_buffers().0, std::sync::atomic::Ordering::Relaxed);
         Ok(exec)
     }
     fn run_prologue(&mut self) {

@@ -1,0 +1,96 @@
+// End-to-end: where the page trains. `backend=auto` times the session's own steps on both
+// backends and keeps the faster, saying why in the badge; a switch mid-run moves the runs and they
+// continue exactly; `backend=gpu` without an adapter says so and trains on the CPU.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { useBrowser, open, playToEnd } from './lab-helpers.mjs';
+
+useBrowser();
+
+async function exportJson(page) {
+  const [d] = await Promise.all([page.waitForEvent('download'), page.click('#export-json')]);
+  const chunks = [];
+  for await (const chunk of await d.createReadStream()) chunks.push(chunk);
+  return JSON.parse(Buffer.concat(chunks).toString());
+}
+
+async function choose(page, backend, badge) {
+  await page.selectOption('#backend-choice', backend);
+  await page.waitForFunction((re) => new RegExp(re).test(document.querySelector('#backend-badge')?.textContent ?? ''), badge.source, { timeout: 60_000 });
+  await page.waitForFunction(() => document.querySelector('.status')?.textContent === '');
+}
+
+test('under auto the page times both backends on its own runs and says which won and why', async () => {
+  const { page, errors } = await open('#/basics?v=1&steps=3000');
+  assert.equal(await page.inputValue('#backend-choice'), 'auto');
+  assert.match(await page.textContent('#backend-badge'), /^auto/);
+  await page.click('#play');
+  await page.waitForFunction(() => /steps\/s here vs/.test(document.querySelector('#backend-badge')?.textContent ?? ''), null, { timeout: 60_000 });
+  const badge = await page.textContent('#backend-badge');
+  const title = await page.getAttribute('#backend-badge', 'title');
+  await page.click('#play');
+  console.log(`auto: ${badge} | ${title}`);
+  // SwiftShader is a software rasteriser: on it the CPU wins, by a wide margin.
+  assert.match(badge, /^CPU: [\d,.]+ steps\/s here vs WebGPU (< )?[\d,.]+$/);
+  assert.match(title, /WebGPU adapter: .+; a (fallback or software|hardware) adapter/);
+  const [cpu, gpu] = badge.match(/\d[\d,.]*/g).map((x) => Number(x.replace(/,/g, '')));
+  assert.ok(cpu > gpu, badge);
+  // The choice stays auto: nothing forced goes into the link.
+  assert.ok(!page.url().includes('backend='), page.url());
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('a switch to WebGPU and back mid-run continues the runs exactly', async () => {
+  const link = '#/basics?v=1&steps=400&runs=2&methods=plain,adam&backend=cpu';
+  const { page: straight } = await open(link, { downloads: true });
+  await playToEnd(straight, 400);
+  const whole = await exportJson(straight);
+  await straight.close();
+
+  const { page, errors } = await open(link, { downloads: true });
+  assert.match(await page.textContent('#backend-badge'), /^CPU \(chosen\)/);
+  // Ten steps a frame, so a pause lands part way.
+  await page.selectOption('#speed', '10');
+  await page.click('#play');
+  await page.waitForFunction(() => Number(document.querySelector('#step-counter')?.textContent) >= 100);
+  await page.click('#play');
+  await page.waitForFunction(() => document.querySelector('#play')?.textContent === 'Play');
+  const paused = Number(await page.textContent('#step-counter'));
+  assert.ok(paused < 400, `paused at ${paused}`);
+  await choose(page, 'gpu', /^WebGPU/);
+  assert.ok(page.url().includes('backend=gpu'), page.url());
+  const moved = Number(await page.textContent('#step-counter'));
+  // The move waits for the next observation (every 4 steps here), no further.
+  assert.ok(moved >= paused && moved <= paused + 4, `paused at ${paused}, moved at ${moved}`);
+  await choose(page, 'cpu', /^CPU \(chosen\)/);
+  await page.selectOption('#speed', '4294967295');
+  await playToEnd(page, 400);
+  const resumed = await exportJson(page);
+  assert.equal(resumed.backend, 'cpu');
+  assert.deepEqual(resumed.runs, whole.runs);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('a switch while playing moves the runs at the next frame and training goes on', async () => {
+  const { page, errors } = await open('#/basics?v=1&steps=100000&backend=cpu');
+  await page.click('#play');
+  await page.waitForFunction(() => Number(document.querySelector('#step-counter')?.textContent) > 50);
+  await page.selectOption('#backend-choice', 'gpu');
+  await page.waitForFunction(() => document.querySelector('#backend-badge')?.textContent.startsWith('WebGPU'), null, { timeout: 60_000 });
+  const at = Number(await page.textContent('#step-counter'));
+  await page.waitForFunction((n) => Number(document.querySelector('#step-counter')?.textContent) > n + 10, at, { timeout: 60_000 });
+  await page.click('#play');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('backend=gpu without WebGPU says so and trains on the CPU', async () => {
+  const { page, errors } = await open('#/basics?v=1&steps=100&backend=gpu', { gpu: false });
+  assert.match(await page.textContent('#backend-badge'), /^CPU \(/);
+  await playToEnd(page, 100);
+  assert.match(await page.textContent('.status'), /backend=gpu, but this browser gives no WebGPU/);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
