@@ -391,6 +391,9 @@ pub fn LabPage(
                                 set_backend.set(badge);
                                 set_status.set(note.unwrap_or_default());
                                 s.placed = Some(choice);
+                                // The other backend's pace: size frames afresh.
+                                chunk = 1;
+                                per_step_before = f64::INFINITY;
                             }
                             Err(e) => {
                                 set_status.set(format!("could not move the runs: {e}"));

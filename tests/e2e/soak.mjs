@@ -21,12 +21,12 @@ page.on('pageerror', (e) => errors.push(e.message));
 page.on('dialog', (d) => d.dismiss());
 
 const badge = () => page.textContent('#backend-badge');
-async function waitBadge(re, timeout = 180_000) {
+async function waitBadge(re, timeout = 900_000) {
   await page.waitForFunction((src) => new RegExp(src).test(document.querySelector('#backend-badge')?.textContent ?? ''), re.source, { timeout });
 }
 async function settle() {
   // A move waits for the frame in flight; the status empties when it has landed.
-  await page.waitForFunction(() => !/timing|building/.test(document.querySelector('.status')?.textContent ?? ''), null, { timeout: 180_000 });
+  await page.waitForFunction(() => !/timing|building/.test(document.querySelector('.status')?.textContent ?? ''), null, { timeout: 900_000 });
 }
 async function sample(label, t0, samples) {
   await page.evaluate(() => window.gc?.());
@@ -64,7 +64,7 @@ try {
         await page.selectOption('#backend-choice', 'auto');
         await settle();
         if ((await page.textContent('#play')) === 'Pause') await page.click('#play');
-        await page.waitForFunction(() => document.querySelector('#play')?.textContent === 'Play', null, { timeout: 180_000 });
+        await page.waitForFunction(() => document.querySelector('#play')?.textContent === 'Play', null, { timeout: 900_000 });
         await page.click('#reset');
         cycles += 1;
       }
