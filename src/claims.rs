@@ -360,6 +360,7 @@ mod tests {
             final_values: [("loss".to_string(), value)].into_iter().collect(),
             history: BTreeMap::new(),
             matrices: BTreeMap::new(),
+            lists: BTreeMap::new(),
         }
     }
 

@@ -18,6 +18,9 @@ pub struct RunReport {
     /// Named matrices (the continual lab's `acc_matrix`, rows of columns), beside `final`.
     #[serde(flatten)]
     pub matrices: BTreeMap<String, Vec<Vec<f32>>>,
+    /// Named lists of names (the groups lab's `key_reps`), beside `final`.
+    #[serde(flatten)]
+    pub lists: BTreeMap<String, Vec<String>>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -56,6 +59,8 @@ pub struct History {
     pub finals: Vec<BTreeMap<String, f32>>,
     /// Summary matrices per run (an accuracy matrix).
     pub matrices: Vec<BTreeMap<String, Vec<Vec<f32>>>>,
+    /// Summary lists of names per run (the key representations).
+    pub lists: Vec<BTreeMap<String, Vec<String>>>,
 }
 
 impl History {
@@ -65,6 +70,7 @@ impl History {
             diverged_at: vec![None; runs],
             finals: vec![BTreeMap::new(); runs],
             matrices: vec![BTreeMap::new(); runs],
+            lists: vec![BTreeMap::new(); runs],
         }
     }
     /// Records `values[r]` of `metric` at `step`; a non-finite value marks run r diverged there
@@ -100,28 +106,39 @@ impl History {
         }
     }
 
+    /// Sets a summary list of each run (`lists[r]`).
+    pub fn set_list(&mut self, name: &str, lists: Vec<Vec<String>>) {
+        for (mine, list) in self.lists.iter_mut().zip(lists) {
+            mine.insert(name.to_string(), list);
+        }
+    }
+
     pub fn into_reports(self, method: &str, seed: u32) -> Vec<RunReport> {
         self.runs
             .into_iter()
             .zip(self.diverged_at)
             .zip(self.finals)
             .zip(self.matrices)
+            .zip(self.lists)
             .enumerate()
-            .map(|(r, (((history, diverged), extra), matrices))| RunReport {
-                method: method.to_string(),
-                seed: seed.wrapping_add(r as u32),
-                status: match diverged {
-                    Some(step) => format!("diverged at step {step}"),
-                    None => "ok".into(),
+            .map(
+                |(r, ((((history, diverged), extra), matrices), lists))| RunReport {
+                    method: method.to_string(),
+                    seed: seed.wrapping_add(r as u32),
+                    status: match diverged {
+                        Some(step) => format!("diverged at step {step}"),
+                        None => "ok".into(),
+                    },
+                    final_values: history
+                        .iter()
+                        .filter_map(|(k, v)| v.last().map(|(_, x)| (k.clone(), *x)))
+                        .chain(extra)
+                        .collect(),
+                    history,
+                    matrices,
+                    lists,
                 },
-                final_values: history
-                    .iter()
-                    .filter_map(|(k, v)| v.last().map(|(_, x)| (k.clone(), *x)))
-                    .chain(extra)
-                    .collect(),
-                history,
-                matrices,
-            })
+            )
             .collect()
     }
 }

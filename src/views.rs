@@ -27,6 +27,8 @@ pub struct ChartView {
     pub wide: bool,
     /// What the x axis counts ("step", or "λ × 100" for a sweep).
     pub x_label: String,
+    /// Steps on a log axis (from the first positive step): grokking's decades.
+    pub log_x: bool,
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -77,6 +77,11 @@ fn merging_claims_hold() {
     check_lab("merging");
 }
 
+#[test]
+fn groups_claims_hold() {
+    check_lab("groups");
+}
+
 /// Every method that names a paper is read by a claim of that paper, or its declaration says
 /// why none can be shown here.
 #[test]

@@ -8,6 +8,7 @@
 
 pub mod basics;
 pub mod continual;
+pub mod groups;
 pub mod merging;
 pub mod mi;
 
@@ -32,6 +33,7 @@ pub static LABS: &[&dyn Lab] = &[
     &continual::Continual,
     &mi::Mi,
     &merging::Merging,
+    &groups::Groups,
 ];
 
 /// Every lab's declaration, in the registry's order.

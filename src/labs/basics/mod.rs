@@ -248,6 +248,7 @@ pub fn views(
             range,
             wide: false,
             x_label: "step".into(),
+            log_x: false,
         })
         .collect();
     let last = |g: &Group, m: &str| {

@@ -408,6 +408,7 @@ pub fn views(groups: &[&Group], colours: &[usize], exp: &Experiment) -> Views {
             range: Some((0.0, 1.0)),
             wide: true,
             x_label: "step".into(),
+            log_x: false,
         });
         if g.rows.len() > 1 {
             let values: Vec<f32> = g.rows.iter().flat_map(|row| row[..t].to_vec()).collect();

@@ -722,6 +722,7 @@ pub fn views(groups: &[&Group], colours: &[usize], exp: &Experiment) -> Views {
         range: Some((0.0, 1.0)),
         wide: true,
         x_label: "λ × 100".into(),
+        log_x: false,
     };
     let k = groups.first().map_or(0, |g| g.tasks());
     let mut columns: Vec<(String, String)> = (1..=k)
@@ -787,6 +788,7 @@ pub fn views(groups: &[&Group], colours: &[usize], exp: &Experiment) -> Views {
             range: Some((-1.0, 1.0)),
             wide: true,
             x_label: "step".into(),
+            log_x: false,
         });
     }
     let mut bar_groups = Vec::new();

@@ -253,6 +253,7 @@ pub fn views(groups: &[&Group], colours: &[usize], exp: &Experiment) -> Views {
         range: Some((-1.0, top * 1.25 + 1.0)),
         wide: true,
         x_label: "step".into(),
+        log_x: false,
     };
     let mut columns: Vec<(String, String)> = recipe
         .levels

@@ -46,7 +46,23 @@ pub fn Chart(chart: ChartView) -> impl IntoView {
         .fold(1.0f64, f64::max);
     // Wide charts keep a right margin for their legend.
     let right = if chart.wide { 96.0 } else { 8.0 };
-    let x = move |s: f64| pad + (w - pad - right) * s / max_step;
+    let min_step = chart
+        .series
+        .iter()
+        .flat_map(|s| s.band.iter().map(|p| p.step as f64))
+        .filter(|&s| s > 0.0)
+        .fold(max_step, f64::min)
+        .min(max_step / 10.0)
+        .max(1.0);
+    let log_x = chart.log_x;
+    let x = move |s: f64| {
+        let t = if log_x {
+            (s.max(min_step).ln() - min_step.ln()) / (max_step.ln() - min_step.ln()).max(1e-9)
+        } else {
+            s / max_step
+        };
+        pad + (w - pad - right) * t
+    };
     let y = move |v: f64| {
         let t = ((v - lo) / (hi - lo)).clamp(0.0, 1.0);
         h - pad - (h - pad - 8.0) * t
@@ -126,6 +142,7 @@ pub fn Chart(chart: ChartView) -> impl IntoView {
                 <text x="4" y="14" class="tick" font-size="10" fill="#5b6673">{tick(hi)}</text>
                 <text x="4" y={h - pad + 4.0} class="tick" font-size="10" fill="#5b6673">{tick(lo)}</text>
                 <text x={w - right - 52.0} y={h - 8.0} class="tick" font-size="10" fill="#5b6673">{format!("{} {max_step:.0}", chart.x_label)}</text>
+                {log_x.then(|| view! { <text x={pad + 2.0} y={h - 8.0} class="tick" font-size="10" fill="#5b6673">{format!("log axis from {min_step:.0}")}</text> })}
                 {guides}
                 {series}
                 {legend}
