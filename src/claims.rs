@@ -32,6 +32,9 @@ pub struct Claim {
     /// claim honestly not reproduced in this toy setting (its declaration says with what
     /// figures). The test fails when the verdict changes, so the record stays true.
     pub expect: Outcome,
+    /// Too slow for every run of the test suite (minutes of CPU): `methodlab check` and
+    /// `cargo test --test claims -- --ignored` check it; the page's panel as always.
+    pub slow: bool,
     /// The predicate: the verdict on the reports of `queries`' runs (through `Claim::verdict`).
     pub check: fn(&Claim, &Evidence) -> Verdict,
 }
@@ -47,6 +50,8 @@ pub struct ClaimInfo {
     pub links: Vec<String>,
     pub methods: Vec<String>,
     pub seeds: usize,
+    /// Minutes of CPU: checked with `--ignored`, not on every test run.
+    pub slow: bool,
 }
 
 impl Claim {
@@ -87,6 +92,7 @@ impl Claim {
             links: (0..self.queries.len()).map(|i| self.link(lab, i)).collect(),
             methods: self.methods.iter().map(|m| m.to_string()).collect(),
             seeds: self.seeds,
+            slow: self.slow,
         }
     }
 }
@@ -384,6 +390,7 @@ mod tests {
             methods: &["a", "b"],
             seeds: 3,
             expect: Outcome::Supported,
+            slow: false,
             check: lower,
         }
     }

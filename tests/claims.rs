@@ -13,14 +13,23 @@ fn threads() -> usize {
     std::thread::available_parallelism().map_or(2, |n| n.get())
 }
 
-/// Checks every claim of the lab `id`, printing each verdict, and fails on any not supported.
+/// Checks the claims of the lab `id` (its slow ones when `slow`, else all the others),
+/// printing each verdict, and fails on any that differs from its record.
 fn check_lab(id: &str) {
+    check_claims(id, false)
+}
+
+fn check_claims(id: &str, slow: bool) {
     let decl = registry().into_iter().find(|l| l.id == id).unwrap();
     let lab = LABS.iter().find(|l| l.id() == id).unwrap();
     let mut cache: HashMap<&str, BTreeMap<String, Vec<RunReport>>> = HashMap::new();
     let mut failures = Vec::new();
-    let claims = lab.claims();
-    assert!(!claims.is_empty(), "{id} declares no claims");
+    let claims: Vec<_> = lab
+        .claims()
+        .into_iter()
+        .filter(|c| c.slow == slow)
+        .collect();
+    assert!(!claims.is_empty() || slow, "{id} declares no claims");
     for claim in &claims {
         assert!(claim.seeds >= 3, "{}: too few seeds to pair", claim.id);
         let mut runs = Vec::new();
@@ -80,6 +89,15 @@ fn merging_claims_hold() {
 #[test]
 fn groups_claims_hold() {
     check_lab("groups");
+}
+
+/// The claims too slow for every run (`Claim::slow`): `cargo test --test claims -- --ignored`.
+#[test]
+#[ignore = "minutes of CPU: run with --ignored"]
+fn slow_claims_hold() {
+    for lab in LABS {
+        check_claims(lab.id(), true);
+    }
 }
 
 /// Every method that names a paper is read by a claim of that paper, or its declaration says

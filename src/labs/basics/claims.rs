@@ -23,6 +23,7 @@ pub fn claims() -> Vec<Claim> {
             methods: &["plain", "l2"],
             seeds: 5,
             expect: Outcome::Supported,
+            slow: false,
             check: l2_small_weights,
         },
         Claim {
@@ -37,6 +38,7 @@ pub fn claims() -> Vec<Claim> {
             methods: &["plain", "dropout"],
             seeds: 5,
             expect: Outcome::Supported,
+            slow: false,
             check: dropout_gap,
         },
         Claim {
@@ -52,6 +54,7 @@ pub fn claims() -> Vec<Claim> {
             methods: &["plain", "smoothing"],
             seeds: 5,
             expect: Outcome::Supported,
+            slow: false,
             check: smoothing_confidence,
         },
         Claim {
@@ -66,6 +69,7 @@ pub fn claims() -> Vec<Claim> {
             methods: &["plain", "adam"],
             seeds: 5,
             expect: Outcome::Supported,
+            slow: false,
             check: adam_early,
         },
         Claim {
@@ -79,6 +83,7 @@ pub fn claims() -> Vec<Claim> {
             methods: &["plain", "mixup"],
             seeds: 5,
             expect: Outcome::Supported,
+            slow: false,
             check: mixup_bayes,
         },
         Claim {
@@ -94,6 +99,7 @@ pub fn claims() -> Vec<Claim> {
             methods: &["plain", "mixup"],
             seeds: 5,
             expect: Outcome::Supported,
+            slow: false,
             check: mixup_separability,
         },
     ]

@@ -39,6 +39,7 @@ pub fn claims() -> Vec<Claim> {
             methods: &["naive", "ewc"],
             seeds: 5,
             expect: Outcome::Supported,
+            slow: false,
             check: |c, ev| forgets_less(c, ev, "ewc"),
         },
         Claim {
@@ -53,6 +54,7 @@ pub fn claims() -> Vec<Claim> {
             methods: &["naive", "replay"],
             seeds: 5,
             expect: Outcome::Supported,
+            slow: false,
             check: |c, ev| forgets_less(c, ev, "replay"),
         },
         Claim {
@@ -68,6 +70,7 @@ pub fn claims() -> Vec<Claim> {
             methods: &["naive", "online_ewc"],
             seeds: 5,
             expect: Outcome::Supported,
+            slow: false,
             check: |c, ev| forgets_less(c, ev, "online_ewc"),
         },
         Claim {
@@ -83,6 +86,7 @@ pub fn claims() -> Vec<Claim> {
             methods: &["naive", "upgd"],
             seeds: 5,
             expect: Outcome::Supported,
+            slow: false,
             check: |c, ev| forgets_less(c, ev, "upgd"),
         },
         Claim {
@@ -100,6 +104,7 @@ pub fn claims() -> Vec<Claim> {
             methods: &["naive", "center"],
             seeds: 5,
             expect: Outcome::NotSupported,
+            slow: false,
             check: |c, ev| forgets_less(c, ev, "center"),
         },
         Claim {
@@ -114,6 +119,7 @@ pub fn claims() -> Vec<Claim> {
             methods: &["naive", "magmax"],
             seeds: 5,
             expect: Outcome::Supported,
+            slow: false,
             check: magmax_beats_naive,
         },
         Claim {
@@ -128,6 +134,7 @@ pub fn claims() -> Vec<Claim> {
             methods: &ALL,
             seeds: 5,
             expect: Outcome::Supported,
+            slow: false,
             check: joint_bounds,
         },
         Claim {
@@ -143,6 +150,7 @@ pub fn claims() -> Vec<Claim> {
             methods: &["joint", "ewc", "lwf", "replay"],
             seeds: 5,
             expect: Outcome::Supported,
+            slow: false,
             check: class_il_replay,
         },
         Claim {
@@ -155,6 +163,7 @@ pub fn claims() -> Vec<Claim> {
             methods: &["naive", "spectral"],
             seeds: 5,
             expect: Outcome::Supported,
+            slow: false,
             check: spectral_permutations,
         },
         Claim {
@@ -167,6 +176,7 @@ pub fn claims() -> Vec<Claim> {
             methods: &["naive", "spectral"],
             seeds: 5,
             expect: Outcome::Supported,
+            slow: false,
             check: spectral_random_labels,
         },
     ]

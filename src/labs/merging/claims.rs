@@ -32,6 +32,7 @@ pub fn claims() -> Vec<Claim> {
             methods: &ALL,
             seeds: 5,
             expect: Outcome::Supported,
+            slow: false,
             check: merges_beat_base,
         },
         Claim {
@@ -47,6 +48,7 @@ pub fn claims() -> Vec<Claim> {
             methods: &["ties", "task_arithmetic", "average"],
             seeds: 5,
             expect: Outcome::Supported,
+            slow: false,
             check: ties_beats_task_arithmetic,
         },
         Claim {
@@ -61,6 +63,7 @@ pub fn claims() -> Vec<Claim> {
             methods: &["fisher", "average"],
             seeds: 5,
             expect: Outcome::Supported,
+            slow: false,
             check: |c, ev| beats(c, ev, "fisher", "average", 0.1),
         },
         Claim {
@@ -76,6 +79,7 @@ pub fn claims() -> Vec<Claim> {
             methods: &["magmax", "task_arithmetic"],
             seeds: 5,
             expect: Outcome::Supported,
+            slow: false,
             check: |c, ev| beats(c, ev, "magmax", "task_arithmetic", 0.05),
         },
         Claim {
@@ -91,6 +95,7 @@ pub fn claims() -> Vec<Claim> {
             methods: &["dare", "task_arithmetic"],
             seeds: 5,
             expect: Outcome::Supported,
+            slow: false,
             check: dare_drops_half,
         },
     ]

@@ -32,6 +32,7 @@ pub fn claims() -> Vec<Claim> {
             methods: &["infonce"],
             seeds: 3,
             expect: Outcome::Supported,
+            slow: false,
             check: infonce_log_k,
         },
         Claim {
@@ -43,6 +44,7 @@ pub fn claims() -> Vec<Claim> {
             methods: &["infonce", "nwj", "dv", "js", "smile"],
             seeds: 3,
             expect: Outcome::Supported,
+            slow: false,
             check: low_mi_accurate,
         },
         Claim {
@@ -57,6 +59,7 @@ pub fn claims() -> Vec<Claim> {
             methods: &["dv"],
             seeds: 3,
             expect: Outcome::Supported,
+            slow: false,
             check: mine_accurate,
         },
         Claim {
@@ -68,6 +71,7 @@ pub fn claims() -> Vec<Claim> {
             methods: &["nwj", "infonce"],
             seeds: 3,
             expect: Outcome::Supported,
+            slow: false,
             check: nwj_variance,
         },
         Claim {
@@ -79,6 +83,7 @@ pub fn claims() -> Vec<Claim> {
             methods: &["smile", "nwj"],
             seeds: 3,
             expect: Outcome::Supported,
+            slow: false,
             check: smile_clip,
         },
     ]
