@@ -23,7 +23,7 @@ async function choose(page, backend, badge) {
 test('under auto the page times both backends on its own runs and says which won and why', async () => {
   const { page, errors } = await open('#/basics?v=1&steps=3000');
   assert.equal(await page.inputValue('#backend-choice'), 'auto');
-  assert.match(await page.textContent('#backend-badge'), /^auto/);
+  await page.waitForFunction(() => /^auto/.test(document.querySelector('#backend-badge')?.textContent ?? ''));
   await page.click('#play');
   await page.waitForFunction(() => /steps\/s here vs/.test(document.querySelector('#backend-badge')?.textContent ?? ''), null, { timeout: 60_000 });
   const badge = await page.textContent('#backend-badge');
@@ -49,7 +49,7 @@ test('a switch to WebGPU and back mid-run continues the runs exactly', async () 
   await straight.close();
 
   const { page, errors } = await open(link, { downloads: true });
-  assert.match(await page.textContent('#backend-badge'), /^CPU \(chosen\)/);
+  await page.waitForFunction(() => /^CPU \(chosen\)/.test(document.querySelector('#backend-badge')?.textContent ?? ''));
   // Ten steps a frame, so a pause lands part way.
   await page.selectOption('#speed', '10');
   await page.click('#play');

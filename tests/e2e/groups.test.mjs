@@ -14,6 +14,7 @@ async function checkViews(page, runs) {
     assert.equal(await page.locator(`figure.chart[data-metric="${metric}"] g.series polyline`).count(), methods.length, metric);
   }
   await page.waitForFunction((n) => document.querySelectorAll('figure.bars[data-metric="irrep_var"] g.bar-group').length === n, methods.length * runs);
+  assert.equal(await page.locator('figure.bars[data-metric="char_sim"] g.bar-group').count(), methods.length);
   for (const m of methods) {
     assert.match(await page.textContent(`#finals tr[data-method="${m}"] .test-acc`), /^\d\.\d{3} ± \d\.\d{3}$/, m);
     const keys = await page.textContent(`#finals tr[data-method="${m}"] .key-reps`);

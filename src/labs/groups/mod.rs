@@ -290,6 +290,36 @@ fn views(groups: &[&Group], colours: &[usize], seed: u32) -> Views {
             range: (0.0, 1.0),
         });
     }
+    // The paper's logit–character similarity: how much of each method's logits, as a function
+    // of (a, b, c), each irrep's character χ(a·b·c⁻¹) explains (mean ± sd over seeds).
+    if let Some(bar) = bars.first() {
+        let names = bar.names.clone();
+        bars.push(BarView {
+            metric: "char_sim".into(),
+            title: "Logit–character similarity per representation (mean ± sd over seeds)".into(),
+            groups: groups
+                .iter()
+                .filter(|g| !g.shares.is_empty())
+                .map(|g| {
+                    let per_irrep = names
+                        .iter()
+                        .map(|(n, _)| {
+                            let v: Vec<f32> = g
+                                .history
+                                .finals
+                                .iter()
+                                .filter_map(|f| f.get(&format!("char_sim/{n}")).copied())
+                                .collect();
+                            BarView::spread(&v)
+                        })
+                        .collect();
+                    (g.method.clone(), per_irrep)
+                })
+                .collect(),
+            names,
+            range: (0.0, 1.0),
+        });
+    }
     let final_of = |g: &Group, m: &str| -> Vec<f32> {
         g.history
             .finals
