@@ -12,18 +12,10 @@ use methodlab::runner::{run_headless, Driver};
 
 /// Each method's one run on `lab`'s smoke setting, on a backend.
 fn run_every_method(lab: &LabDecl, gpu: Option<&GpuContext>) -> Vec<RunReport> {
-    let methods: Vec<&str> = lab.methods.iter().map(|m| m.id).collect();
-    let link = format!(
-        "#/{}?v=1&runs=1&{}&methods={}",
-        lab.id,
-        lab.smoke,
-        methods.join(",")
-    );
-    let (exp, problems) = Experiment::from_link(&link, std::slice::from_ref(lab));
-    assert!(problems.is_empty(), "{link}: {problems:?}");
+    let (link, exp) = every_method_at_smoke(lab, 1);
     let report = pollster::block_on(run_headless(&exp, lab, gpu, None))
         .unwrap_or_else(|e| panic!("{link}: {e}"));
-    assert_eq!(report.runs.len(), methods.len(), "{link}");
+    assert_eq!(report.runs.len(), lab.methods.len(), "{link}");
     report.runs
 }
 
@@ -107,19 +99,26 @@ fn the_registry_finds_each_lab_and_names_them_all_for_an_unknown_one() {
     }
 }
 
+/// `lab`'s smoke setting with every method on, `runs` runs each: its link and experiment.
+fn every_method_at_smoke(lab: &LabDecl, runs: u32) -> (String, Experiment) {
+    let methods: Vec<&str> = lab.methods.iter().map(|m| m.id).collect();
+    let link = format!(
+        "#/{}?v=1&runs={runs}&{}&methods={}",
+        lab.id,
+        lab.smoke,
+        methods.join(",")
+    );
+    let (exp, problems) = Experiment::from_link(&link, std::slice::from_ref(lab));
+    assert!(problems.is_empty(), "{link}: {problems:?}");
+    (link, exp)
+}
+
 /// The methods of an experiment shared out over threads give the same reports, bit for bit, as
 /// one thread and as the plain headless runner.
 #[test]
 fn threads_give_the_same_numbers_as_one_thread() {
     for lab in registry() {
-        let methods: Vec<&str> = lab.methods.iter().map(|m| m.id).collect();
-        let link = format!(
-            "#/{}?v=1&runs=2&{}&methods={}",
-            lab.id,
-            lab.smoke,
-            methods.join(",")
-        );
-        let (exp, _) = Experiment::from_link(&link, std::slice::from_ref(&lab));
+        let (link, exp) = every_method_at_smoke(&lab, 2);
         let one = methodlab::runner::run_on_threads(&exp, &lab, None, 1).unwrap();
         let three = methodlab::runner::run_on_threads(&exp, &lab, None, 3).unwrap();
         let headless = pollster::block_on(run_headless(&exp, &lab, None, None)).unwrap();
@@ -143,14 +142,7 @@ fn moving_a_session_between_backends_mid_run_continues_it_exactly() {
         Err(e) => panic!("{e} (install mesa-vulkan-drivers, or set METHODLAB_SKIP_GPU=1)"),
     };
     for lab in registry() {
-        let methods: Vec<&str> = lab.methods.iter().map(|m| m.id).collect();
-        let link = format!(
-            "#/{}?v=1&runs=2&{}&methods={}",
-            lab.id,
-            lab.smoke,
-            methods.join(",")
-        );
-        let (exp, _) = Experiment::from_link(&link, std::slice::from_ref(&lab));
+        let (link, exp) = every_method_at_smoke(&lab, 2);
         let whole = pollster::block_on(async {
             let mut d = Driver::new(&exp, None, None).await?;
             d.train(d.total).await?;
