@@ -15,7 +15,8 @@ pub enum Workload {
     /// 64→256→256→10 relu MLP, cross-entropy, Adam, batch 256 sampled from 4,096 clustered points.
     Mlp64x256,
     /// TensorFlow Playground's default-sized net: 2→64→64→1 tanh, MSE on ±1 labels, plain SGD,
-    /// batch 32 over 250 two-spiral points (the comparison with Playground and TF.js).
+    /// batch 32 over the Basics lab's spiral (Playground's data: 250 points on [-3, 3]²), the
+    /// issue's comparison with Playground and TF.js.
     Playground,
     /// The mutual-information lab's step: a 2×256 separable critic (embedding 32) on d = 20
     /// correlated Gaussians, InfoNCE on a K × K score matrix, Adam.
@@ -104,7 +105,7 @@ impl Workload {
                 nn::Activation::Relu,
             ),
             Workload::Playground | Workload::MiCritic { .. } | Workload::Continual { .. } => (
-                data::two_spirals(250, 0.05, seed),
+                data::playground("spiral", 250, 0.0, seed).expect("a Basics data set"),
                 vec![2, 64, 64, 1],
                 32,
                 nn::Activation::Tanh,
