@@ -58,12 +58,25 @@ pub struct HeatmapView {
     pub cell: usize,
     pub values: Vec<f32>,
     pub extent: f32,
-    /// Write each cell's value in it.
-    pub annotate: bool,
-    /// (x, y, label or target in [0, 1], is a test point).
+    pub style: HeatStyle,
+    /// Points' labels are class indices, drawn in the page's palette (else values in [0, 1] on
+    /// the boundary's scale).
+    pub categorical: bool,
+    /// (x, y, label or target, is a test point).
     pub points: std::sync::Arc<Vec<(f32, f32, f32, bool)>>,
     /// A reference boundary w·(x, y) = 0 drawn dashed (the Bayes-optimal one), as w.
     pub line: Option<[f32; 2]>,
+}
+
+/// How a heatmap paints its values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HeatStyle {
+    /// Blue (0) through white to orange (1): a decision boundary.
+    Boundary,
+    /// White to blue with each cell's value written in: a matrix of accuracies.
+    Matrix,
+    /// White (0) to black (1): pixel intensities, a density.
+    Ink,
 }
 
 /// A bar chart: per group (a method), one bar per named value, with its mean and a whisker

@@ -91,6 +91,11 @@ fn groups_claims_hold() {
     check_lab("groups");
 }
 
+#[test]
+fn vae_claims_hold() {
+    check_lab("vae");
+}
+
 /// The claims too slow for every run (`Claim::slow`): `cargo test --test claims -- --ignored`.
 #[test]
 #[ignore = "minutes of CPU: run with --ignored"]

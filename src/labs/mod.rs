@@ -11,6 +11,7 @@ pub mod continual;
 pub mod groups;
 pub mod merging;
 pub mod mi;
+pub mod vae;
 
 use crate::claims::Claim;
 pub use crate::decl::*;
@@ -34,6 +35,7 @@ pub static LABS: &[&dyn Lab] = &[
     &mi::Mi,
     &merging::Merging,
     &groups::Groups,
+    &vae::Vae,
 ];
 
 /// Every lab's declaration, in the registry's order.

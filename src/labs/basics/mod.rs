@@ -80,7 +80,9 @@ use crate::engine::{Exec, Result};
 use crate::experiment::Experiment;
 use crate::history::History;
 use crate::labs::{find_method, unknown_method, LocalFuture, RunGroup};
-use crate::views::{ChartView, HeatmapView, NetworkView, Picture, SeriesView, TableView, Views};
+use crate::views::{
+    ChartView, HeatStyle, HeatmapView, NetworkView, Picture, SeriesView, TableView, Views,
+};
 use std::sync::Arc;
 
 /// One method's run group: its compiled program on a backend, its step and its history.
@@ -323,7 +325,8 @@ pub fn views(
             values: grid[..model::GRID * model::GRID.min(grid.len() / model::GRID)].to_vec(),
             extent: 3.0,
             points: points.clone(),
-            annotate: false,
+            style: HeatStyle::Boundary,
+            categorical: false,
             line: bayes,
         })
         .collect();

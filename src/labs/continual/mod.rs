@@ -14,7 +14,8 @@ use crate::engine::{EngineError, Exec, Result};
 use crate::experiment::Experiment;
 use crate::history::History;
 use crate::views::{
-    mean_sd, BarView, ChartView, Guide, HeatmapView, Picture, SeriesView, TableView, Views,
+    mean_sd, BarView, ChartView, Guide, HeatStyle, HeatmapView, Picture, SeriesView, TableView,
+    Views,
 };
 use methods::{Hooks, Phase};
 use model::{Built, Recipe};
@@ -419,7 +420,12 @@ pub fn views(groups: &[&Group], colours: &[usize], exp: &Experiment) -> Views {
                 values,
                 extent: 0.0,
                 points: Arc::new(Vec::new()),
-                annotate: t <= 10,
+                style: if t <= 10 {
+                    HeatStyle::Matrix
+                } else {
+                    HeatStyle::Boundary
+                },
+                categorical: false,
                 line: None,
             });
         }
@@ -439,7 +445,8 @@ pub fn views(groups: &[&Group], colours: &[usize], exp: &Experiment) -> Views {
                 values: grid.clone(),
                 extent: g.stream.extent.unwrap_or(3.0),
                 points: Arc::new(points),
-                annotate: false,
+                style: HeatStyle::Boundary,
+                categorical: false,
                 line: None,
             });
         }

@@ -1,7 +1,7 @@
 //! A heatmap: a decision boundary with its points, or a matrix with its values written in.
 
-use super::{colour, context_2d, PngButton};
-use crate::views::HeatmapView;
+use super::{colour, context_2d, PngButton, COLOURS};
+use crate::views::{HeatStyle, HeatmapView};
 use leptos::prelude::*;
 use wasm_bindgen::Clamped;
 
@@ -16,9 +16,11 @@ pub fn Heatmap(map: HeatmapView) -> impl IntoView {
         values: grid,
         extent,
         points,
-        annotate,
+        style,
+        categorical,
         line,
     } = map;
+    let annotate = style == HeatStyle::Matrix;
     let title = method.clone();
     let caption = method;
     let cols = cols.max(1);
@@ -32,19 +34,22 @@ pub fn Heatmap(map: HeatmapView) -> impl IntoView {
         // Each cell is `cell` × `cell` pixels, so points and values can be drawn crisply on top.
         // A matrix of accuracies runs white → blue; a boundary blue → white → orange.
         let paint = |p: f32| {
-            if annotate {
-                let t = if p.is_finite() {
-                    p.clamp(0.0, 1.0)
-                } else {
-                    0.0
-                };
-                [
+            let t = if p.is_finite() {
+                p.clamp(0.0, 1.0)
+            } else {
+                0.0
+            };
+            match style {
+                HeatStyle::Matrix => [
                     (255.0 - 219.0 * t) as u8,
                     (255.0 - 168.0 * t) as u8,
                     (255.0 - 58.0 * t) as u8,
-                ]
-            } else {
-                colour(p)
+                ],
+                HeatStyle::Ink => {
+                    let v = (255.0 * (1.0 - t)) as u8;
+                    [v, v, v]
+                }
+                HeatStyle::Boundary => colour(p),
             }
         };
         let mut pixels = vec![0u8; width * height * 4];
@@ -111,10 +116,14 @@ pub fn Heatmap(map: HeatmapView) -> impl IntoView {
                 (x as f64 + e) / (2.0 * e) * width as f64,
                 (e - y as f64) / (2.0 * e) * height as f64,
             );
-            let [r, g, b] = colour(label);
             ctx.begin_path();
             let _ = ctx.arc(px, py, 2.6, 0.0, std::f64::consts::TAU);
-            ctx.set_fill_style_str(&format!("rgb({r},{g},{b})"));
+            if categorical {
+                ctx.set_fill_style_str(COLOURS[(label.max(0.0) as usize) % COLOURS.len()]);
+            } else {
+                let [r, g, b] = colour(label);
+                ctx.set_fill_style_str(&format!("rgb({r},{g},{b})"));
+            }
             ctx.fill();
             ctx.set_stroke_style_str(if test { "#000" } else { "#fff" });
             ctx.set_line_width(0.8);

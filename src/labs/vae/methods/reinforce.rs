@@ -1,0 +1,27 @@
+//! The ELBO's gradient by the score function (REINFORCE), without reparameterisation: the contrast that shows what the reparameterisation trick buys.
+
+use super::Method;
+use crate::decl::*;
+use crate::labs::vae::model::{Objective, Recipe};
+
+fn apply(recipe: &mut Recipe, knobs: &Knobs) {
+    recipe.objective = Objective::Score {
+        samples: knobs.usize("samples"),
+    };
+}
+
+pub const METHOD: Method = Method { declaration, apply };
+
+fn declaration() -> MethodDecl {
+    MethodDecl {
+        id: "reinforce",
+        title: "Score function (REINFORCE)",
+        paper: Some(Paper {
+            title: "Auto-Encoding Variational Bayes",
+            url: "https://arxiv.org/abs/1312.6114",
+        }),
+        explain: "∇ E_q[f] = E_q[f ∇ log q]: unbiased, needs no gradient through z, and has a far larger variance than the reparameterised gradient.",
+        knobs: vec![int("samples", "Samples", 1, 64, 1, "", "Samples per point, averaged.")],
+        no_claim: None,
+    }
+}
