@@ -24,6 +24,9 @@ pub enum Workload {
     /// The continual lab's training step of one method on Permuted-Digits (5 tasks, the lab's
     /// default 64-128-128-10 network, Adam, batch 32).
     Continual { method: &'static str },
+    /// The meta-learning lab's meta-step of one method: sinusoids, K = 10, a meta-batch of 25
+    /// tasks, the 1-40-40-1 network (MAML's is the inner loop unrolled, second order).
+    Meta { method: &'static str },
 }
 
 impl Workload {
@@ -45,6 +48,15 @@ impl Workload {
             .collect()
     }
 
+    /// Every meta-learning method.
+    pub fn meta() -> Vec<Workload> {
+        crate::labs::meta::declaration()
+            .methods
+            .iter()
+            .map(|m| Workload::Meta { method: m.id })
+            .collect()
+    }
+
     pub fn name(self) -> String {
         match self {
             Workload::Mlp2x64 => "mlp 2-64-64-2 b128".into(),
@@ -52,6 +64,7 @@ impl Workload {
             Workload::Playground => "playground 2-64-64-1 tanh mse sgd b32".into(),
             Workload::MiCritic { k } => format!("mi infonce separable 2x256 K={k}"),
             Workload::Continual { method } => format!("continual permuted {method}"),
+            Workload::Meta { method } => format!("meta sinusoid K=10 T=25 {method}"),
         }
     }
 
@@ -89,6 +102,20 @@ impl Workload {
             })?;
             return Ok(continual::model::build(&recipe, &stream, runs, seed, &mut *hooks)?.program);
         }
+        if let Workload::Meta { method } = self {
+            use crate::labs::meta;
+            let lab = meta::declaration();
+            let link = format!("#/meta?v=1&methods={method}");
+            let (exp, _) =
+                crate::experiment::Experiment::from_link(&link, std::slice::from_ref(&lab));
+            let mut recipe = meta::model::Recipe::from_settings(&exp);
+            let chosen = meta::methods::METHODS
+                .iter()
+                .find(|m| (m.declaration)().id == method)
+                .expect("a declared method");
+            (chosen.apply)(&mut recipe, &exp.knobs(&(chosen.declaration)()));
+            return Ok(meta::model::build(&recipe, runs, seed)?.program);
+        }
         let g = Graph::new(runs, seed);
         let step = g.step_counter()?;
         let (points, sizes, batch, act) = match self {
@@ -104,7 +131,10 @@ impl Workload {
                 256,
                 nn::Activation::Relu,
             ),
-            Workload::Playground | Workload::MiCritic { .. } | Workload::Continual { .. } => (
+            Workload::Playground
+            | Workload::MiCritic { .. }
+            | Workload::Continual { .. }
+            | Workload::Meta { .. } => (
                 data::playground("spiral", 250, 0.0, seed).expect("a Basics data set"),
                 vec![2, 64, 64, 1],
                 32,

@@ -29,6 +29,10 @@ pub struct ChartView {
     pub x_label: String,
     /// Steps on a log axis (from the first positive step): grokking's decades.
     pub log_x: bool,
+    /// Points drawn as dots in black, in (step, value) (a few-shot task's shots).
+    pub markers: Vec<(f64, f64)>,
+    /// What the x axis's ends stand for, when it is not a count from 0 (x from −5 to 5).
+    pub x_span: Option<(f64, f64)>,
 }
 
 #[derive(Clone, Debug, PartialEq)]

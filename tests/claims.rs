@@ -96,6 +96,11 @@ fn vae_claims_hold() {
     check_lab("vae");
 }
 
+#[test]
+fn meta_claims_hold() {
+    check_lab("meta");
+}
+
 /// The claims too slow for every run (`Claim::slow`): `cargo test --test claims -- --ignored`.
 #[test]
 #[ignore = "minutes of CPU: run with --ignored"]

@@ -114,9 +114,10 @@ mod cli {
                         "playground" => vec![Workload::Playground],
                         "mi" => Workload::MI.to_vec(),
                         "continual" => Workload::continual(),
+                        "meta" => Workload::meta(),
                         _ => {
                             return Err(format!(
-                                "--workload {v}: expected all, mlp2, mlp64, playground, mi or continual"
+                                "--workload {v}: expected all, mlp2, mlp64, playground, mi, continual or meta"
                             ))
                         }
                     };

@@ -10,6 +10,7 @@ pub mod basics;
 pub mod continual;
 pub mod groups;
 pub mod merging;
+pub mod meta;
 pub mod mi;
 pub mod vae;
 
@@ -36,6 +37,7 @@ pub static LABS: &[&dyn Lab] = &[
     &merging::Merging,
     &groups::Groups,
     &vae::Vae,
+    &meta::Meta,
 ];
 
 /// Every lab's declaration, in the registry's order.

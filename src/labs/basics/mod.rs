@@ -251,6 +251,8 @@ pub fn views(
             wide: false,
             x_label: "step".into(),
             log_x: false,
+            markers: Vec::new(),
+            x_span: None,
         })
         .collect();
     let last = |g: &Group, m: &str| {

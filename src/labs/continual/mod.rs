@@ -410,6 +410,8 @@ pub fn views(groups: &[&Group], colours: &[usize], exp: &Experiment) -> Views {
             wide: true,
             x_label: "step".into(),
             log_x: false,
+            markers: Vec::new(),
+            x_span: None,
         });
         if g.rows.len() > 1 {
             let values: Vec<f32> = g.rows.iter().flat_map(|row| row[..t].to_vec()).collect();

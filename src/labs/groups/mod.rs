@@ -247,6 +247,8 @@ fn views(groups: &[&Group], colours: &[usize], seed: u32) -> Views {
         wide: false,
         x_label: "step".into(),
         log_x: true,
+        markers: Vec::new(),
+        x_span: None,
     };
     let charts = vec![
         chart("train_acc", "Train accuracy (log steps)", Some((0.0, 1.0))),

@@ -723,6 +723,8 @@ pub fn views(groups: &[&Group], colours: &[usize], exp: &Experiment) -> Views {
         wide: true,
         x_label: "λ × 100".into(),
         log_x: false,
+        markers: Vec::new(),
+        x_span: None,
     };
     let k = groups.first().map_or(0, |g| g.tasks());
     let mut columns: Vec<(String, String)> = (1..=k)
@@ -789,6 +791,8 @@ pub fn views(groups: &[&Group], colours: &[usize], exp: &Experiment) -> Views {
             wide: true,
             x_label: "step".into(),
             log_x: false,
+            markers: Vec::new(),
+            x_span: None,
         });
     }
     let mut bar_groups = Vec::new();

@@ -254,6 +254,8 @@ pub fn views(groups: &[&Group], colours: &[usize], exp: &Experiment) -> Views {
         wide: true,
         x_label: "step".into(),
         log_x: false,
+        markers: Vec::new(),
+        x_span: None,
     };
     let mut columns: Vec<(String, String)> = recipe
         .levels

@@ -396,6 +396,8 @@ fn views(groups: &[&Group], colours: &[usize], seed: u32) -> Views {
         wide,
         x_label: "step".into(),
         log_x: false,
+        markers: Vec::new(),
+        x_span: None,
     };
     let mut charts = vec![
         chart(
@@ -558,6 +560,8 @@ fn snr_chart(groups: &[&Group], colours: &[usize]) -> ChartView {
         wide: false,
         x_label: "K (samples)".into(),
         log_x: true,
+        markers: Vec::new(),
+        x_span: None,
     }
 }
 

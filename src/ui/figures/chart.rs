@@ -113,6 +113,11 @@ pub fn Chart(chart: ChartView) -> impl IntoView {
             }
         })
         .collect_view();
+    let markers = chart
+        .markers
+        .iter()
+        .map(|&(s, v)| view! { <circle class="marker" cx=x(s) cy=y(v) r="3.2" fill="#1d232b" /> })
+        .collect_view();
     // Wide charts carry a legend; the small ones rely on the method cards' swatches.
     let legend = chart
         .series
@@ -141,10 +146,18 @@ pub fn Chart(chart: ChartView) -> impl IntoView {
                 <line x1=pad y1="8" x2=pad y2={h - pad} class="axis" stroke="#b8c0ca" />
                 <text x="4" y="14" class="tick" font-size="10" fill="#5b6673">{tick(hi)}</text>
                 <text x="4" y={h - pad + 4.0} class="tick" font-size="10" fill="#5b6673">{tick(lo)}</text>
-                <text x={w - right - 52.0} y={h - 8.0} class="tick" font-size="10" fill="#5b6673">{format!("{} {max_step:.0}", chart.x_label)}</text>
+                {match chart.x_span {
+                    Some((a, b)) => view! {
+                        <text x={w - right - 80.0} y={h - 8.0} class="tick" font-size="10" fill="#5b6673">{format!("{} from {a} to {b}", chart.x_label)}</text>
+                    }.into_any(),
+                    None => view! {
+                        <text x={w - right - 52.0} y={h - 8.0} class="tick" font-size="10" fill="#5b6673">{format!("{} {max_step:.0}", chart.x_label)}</text>
+                    }.into_any(),
+                }}
                 {log_x.then(|| view! { <text x={pad + 2.0} y={h - 8.0} class="tick" font-size="10" fill="#5b6673">{format!("log axis from {min_step:.0}")}</text> })}
                 {guides}
                 {series}
+                {markers}
                 {legend}
             </svg>
         </figure>
