@@ -27,6 +27,8 @@ pub struct Driver {
     pub every: u32,
     /// Verdicts of claims whose runs are all finished (they change no more), by claim id.
     verdicts: BTreeMap<&'static str, Verdict>,
+    /// Counts what changes the views: observations, finishes, new groups, pictures.
+    revision: u64,
 }
 
 /// Where a claim stands in a session: the page's Claims panel row.
@@ -85,6 +87,7 @@ impl Driver {
             total,
             every: 1,
             verdicts: BTreeMap::new(),
+            revision: 0,
         })
     }
 
@@ -93,6 +96,7 @@ impl Driver {
     pub async fn add(&mut self, method: &str, gpu: Option<&GpuContext>) -> Result<()> {
         let mut group = self.lab.group(&self.exp, method, gpu).await?;
         group.observe().await?;
+        self.revision += 1;
         self.every = group.observe_every(self.total);
         self.groups.push(group);
         Ok(())
@@ -135,9 +139,11 @@ impl Driver {
             }
             if group.step().is_multiple_of(every) || group.step() == total {
                 group.observe().await?;
+                self.revision += 1;
             }
             if group.step() == total {
                 group.finish().await?;
+                self.revision += 1;
             }
         }
         Ok(())
@@ -208,8 +214,17 @@ impl Driver {
                 pictures.push((g.method().to_string(), p));
             }
         }
-        self.pictures = pictures;
+        if pictures != self.pictures {
+            self.pictures = pictures;
+            self.revision += 1;
+        }
         Ok(())
+    }
+
+    /// Changes whenever what `views` and `claims` show may have changed: the page rebuilds them
+    /// only then, not every frame.
+    pub fn revision(&self) -> u64 {
+        self.revision
     }
 
     /// What the page draws now.

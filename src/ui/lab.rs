@@ -34,6 +34,8 @@ struct Session {
     generation: u32,
     /// The backend choice the runs were last placed by.
     placed: Option<BackendChoice>,
+    /// The driver's revision the views were last built from.
+    shown: Option<u64>,
 }
 
 /// What a press of the page's controls asks of the training loop.
@@ -354,6 +356,7 @@ pub fn LabPage(
                         driver,
                         generation: my_generation,
                         placed: None,
+                        shown: None,
                     });
                     set_status.set(String::new());
                 }
@@ -453,8 +456,12 @@ pub fn LabPage(
                         rate_t0 = now_ms();
                     }
                     set_step.set(s.driver.step());
-                    set_views.set(s.driver.views());
-                    set_claims.set(s.driver.claims());
+                    // Views are rebuilt (and redrawn) only when something they show changed.
+                    if s.shown != Some(s.driver.revision()) {
+                        s.shown = Some(s.driver.revision());
+                        set_views.set(s.driver.views());
+                        set_claims.set(s.driver.claims());
+                    }
                     *session.borrow_mut() = Some(s);
                     if let Some(e) = failed {
                         if let crate::engine::EngineError::DeviceLost(why) = &e {
