@@ -23,8 +23,8 @@ async function checkViews(page) {
 
 /// Each preset, shortened: small networks, few samples and steps.
 function shorten(link) {
-  const base = link.replace(/&?(steps|runs|hidden|k_eval|repeats|iwae\.k)=\d+/g, '');
-  return `${base}${base.includes('?') ? '' : '?v=1'}&hidden=8&k_eval=10&repeats=2&steps=6&runs=2`;
+  const base = link.replace(/&?(steps|runs|hidden|k_during|k_eval|repeats|iwae\.k)=\d+/g, '');
+  return `${base}${base.includes('?') ? '' : '?v=1'}&hidden=8&k_during=10&k_eval=10&repeats=2&steps=6&runs=2`;
 }
 
 test('the default link and every preset run on WebGPU and on the CPU and fill their views', async () => {

@@ -63,6 +63,7 @@ pub struct Recipe {
     pub hidden: usize,
     pub batch: usize,
     pub lr: f32,
+    pub k_during: usize,
     pub k_eval: usize,
     /// Gradient estimates per probe (SNR, variance).
     pub repeats: usize,
@@ -81,6 +82,7 @@ impl Recipe {
             hidden: num("hidden", 64.0) as usize,
             batch: num("batch", 32.0) as usize,
             lr: num("lr", 0.003) as f32,
+            k_during: num("k_during", 100.0) as usize,
             k_eval: num("k_eval", 1000.0) as usize,
             repeats: num("repeats", 32.0) as usize,
             objective: Objective::Elbo { samples: 1 },
