@@ -22,6 +22,8 @@ fn declaration() -> MethodDecl {
         }),
         explain: "∇ E_q[f] = E_q[f ∇ log q]: unbiased, needs no gradient through z, and has a far larger variance than the reparameterised gradient.",
         knobs: vec![int("samples", "Samples", 1, 64, 1, "", "Samples per point, averaged.")],
-        no_claim: None,
+        no_claim: Some(
+            "its variance is measured in every run; the reparam-variance claim reads both estimators at the VAE's weights",
+        ),
     }
 }
