@@ -185,6 +185,39 @@ pub trait RunGroup: Any {
     }
 }
 
+/// A method that is a change to its lab's recipe: its declaration and what it sets, given its
+/// knobs (the groups, generative and meta-learning labs).
+pub struct RecipeMethod<R: 'static> {
+    pub declaration: fn() -> MethodDecl,
+    pub apply: fn(&mut R, &Knobs),
+}
+
+/// `recipe` as method `id` of `lab`'s `methods` sets it with `exp`'s knobs; an unknown id is an
+/// error naming the lab's methods.
+pub fn apply_method<R>(
+    methods: &[RecipeMethod<R>],
+    lab: &str,
+    id: &str,
+    exp: &Experiment,
+    mut recipe: R,
+) -> Result<R> {
+    let chosen = find_method(methods, |m| (m.declaration)(), lab, id).map_err(unknown_method)?;
+    (chosen.apply)(&mut recipe, &exp.knobs(&(chosen.declaration)()));
+    Ok(recipe)
+}
+
+/// The `train` of a run group without phases: queues `steps` steps of entry `entry` (the GPU runs
+/// them asynchronously) and counts them.
+pub fn train_entry(
+    exec: &mut Exec,
+    step: &mut u32,
+    entry: usize,
+    steps: u32,
+) -> LocalFuture<'static, Result<()>> {
+    let done = exec.run(entry, steps).map(|()| *step += steps);
+    Box::pin(async move { done })
+}
+
 /// The error for a method id a lab does not have.
 pub fn unknown_method(detail: String) -> EngineError {
     EngineError::Invalid {

@@ -59,7 +59,7 @@ use crate::engine::gpu::GpuContext;
 use crate::engine::{rng, Exec, Result};
 use crate::experiment::Experiment;
 use crate::history::History;
-use crate::labs::{find_method, unknown_method, LocalFuture, RunGroup};
+use crate::labs::{apply_method, train_entry, LocalFuture, RunGroup};
 use crate::views::{
     BandPoint, ChartView, Guide, HeatStyle, HeatmapView, Picture, SeriesView, TableView, Views,
 };
@@ -98,11 +98,7 @@ crate::lab_parts!(
 impl RunGroup for Group {
     crate::run_group_fields!();
     fn train(&mut self, steps: u32) -> LocalFuture<'_, Result<()>> {
-        let done = self
-            .exec
-            .run(model::TRAIN, steps)
-            .map(|()| self.step += steps);
-        Box::pin(async move { done })
+        train_entry(&mut self.exec, &mut self.step, model::TRAIN, steps)
     }
     fn observe(&mut self) -> LocalFuture<'_, Result<()>> {
         Box::pin(self.evaluate(self.recipe.k_during))
@@ -130,11 +126,13 @@ fn log_add(acc: &mut [f64], add: &[f32]) {
 
 impl Group {
     pub async fn new(exp: &Experiment, method: &str, gpu: Option<&GpuContext>) -> Result<Group> {
-        let chosen = find_method(methods::METHODS, |m| (m.declaration)(), "vae", method)
-            .map_err(unknown_method)?;
-        let declared = (chosen.declaration)();
-        let mut recipe = model::Recipe::from_settings(exp);
-        (chosen.apply)(&mut recipe, &exp.knobs(&declared));
+        let recipe = apply_method(
+            methods::METHODS,
+            "vae",
+            method,
+            exp,
+            model::Recipe::from_settings(exp),
+        )?;
         let built = model::build(&recipe, exp.runs as usize, exp.seed)?;
         let exec = Exec::new(&built.program, gpu).await?;
         Ok(Group {

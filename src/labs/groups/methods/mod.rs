@@ -7,13 +7,9 @@ mod adamw_small;
 mod dropout;
 
 use super::model::Recipe;
-use crate::decl::{Knobs, MethodDecl};
 
-pub struct Method {
-    pub declaration: fn() -> MethodDecl,
-    /// Changes the recipe, given the method's knobs.
-    pub apply: fn(&mut Recipe, &Knobs),
-}
+/// A method: its declaration and what it sets in the recipe.
+pub type Method = crate::labs::RecipeMethod<Recipe>;
 
 /// Every method, in the page's order.
 pub const METHODS: &[Method] = &[

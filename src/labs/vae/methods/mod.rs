@@ -10,13 +10,9 @@ mod reinforce;
 mod vae;
 
 use super::model::Recipe;
-use crate::decl::{Knobs, MethodDecl};
 
-pub struct Method {
-    pub declaration: fn() -> MethodDecl,
-    /// Sets the recipe's objective from the method's knobs.
-    pub apply: fn(&mut Recipe, &Knobs),
-}
+/// A method: its declaration and what it sets in the recipe.
+pub type Method = crate::labs::RecipeMethod<Recipe>;
 
 /// Every method, in the page's order.
 pub const METHODS: &[Method] = &[
