@@ -28,6 +28,16 @@ const GPU_FRAME_BUDGET_MS: f64 = 40.0;
 const AUTO_CPU_MS: f64 = 100.0;
 const AUTO_GPU_MS: f64 = 220.0;
 
+/// Counts a training loop as running until it returns, whichever way it does.
+struct Running(RwSignal<u32>);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        // `try_`: the page may be gone by the time a loop ends.
+        self.0.try_update(|n| *n = n.saturating_sub(1));
+    }
+}
+
 /// The page's training state: the session's driver and which experiment it belongs to.
 struct Session {
     driver: Driver,
@@ -245,6 +255,9 @@ pub fn LabPage(
     set_backend: WriteSignal<BackendStatus>,
 ) -> impl IntoView {
     let (playing, set_playing) = signal(false);
+    // Training loops still running: a pause takes effect once the frame in flight lands, and the
+    // page says so (`data-busy` on Play) so nothing reads a step counter that is about to move.
+    let running = RwSignal::new(0u32);
     let (step, set_step) = signal(0u32);
     let (rate, set_rate) = signal(0.0f64);
     let (views, set_views) = signal(Views::default());
@@ -318,7 +331,10 @@ pub fn LabPage(
         Rc::new(move |mode: Drive| {
             let (session, generation, gpu) = (session.clone(), generation.clone(), gpu.clone());
             let single = mode == Drive::Step;
+            running.update(|n| *n += 1);
             spawn_local(async move {
+                let _running = Running(running);
+                let mut mode = mode;
                 let my_generation = generation.get();
                 let exp = experiment.get_untracked();
                 if session.borrow().is_none() {
@@ -372,6 +388,7 @@ pub fn LabPage(
                         return;
                     }
                     let d = &mut s.driver;
+                    let chosen_at_start = experiment.get_untracked().backend;
                     // Place the runs where the choice says (a switch moves them mid-run). Auto
                     // times both backends on the run's own steps, which a single step or a
                     // capped speed must not jump past: those train on the CPU until full-speed Play.
@@ -483,6 +500,13 @@ pub fn LabPage(
                         if finished {
                             set_playing.set(false);
                         }
+                        // A switch made while this frame was in flight found the loop busy and
+                        // left the move to it: make it before stopping.
+                        if experiment.get_untracked().backend != chosen_at_start {
+                            mode = Drive::Place;
+                            yield_now().await;
+                            continue;
+                        }
                         return;
                     }
                     yield_now().await;
@@ -497,7 +521,8 @@ pub fn LabPage(
         let choice = Memo::new(move |_| experiment.get().backend);
         Effect::new(move |_| {
             let _ = choice.get();
-            if playing.get_untracked() {
+            // A running loop moves the runs itself, at its next frame or before it stops.
+            if playing.get_untracked() || running.get_untracked() > 0 {
                 return;
             }
             if session.borrow().is_some() {
@@ -610,7 +635,7 @@ pub fn LabPage(
             </div>
             <div class="toolbar">
                 <h2>{lab_for_title.title}</h2>
-                <button id="play" on:click=play>{move || if playing.get() { "Pause" } else { "Play" }}</button>
+                <button id="play" on:click=play data-busy=move || (running.get() > 0).to_string()>{move || if playing.get() { "Pause" } else { "Play" }}</button>
                 <button id="step" class="secondary" on:click=step_once>"Step"</button>
                 <button id="reset" class="secondary" on:click=reset_click>"Reset"</button>
                 <span class="counter">"step " <b id="step-counter">{move || step.get()}</b></span>

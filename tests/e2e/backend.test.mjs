@@ -3,7 +3,7 @@
 // continue exactly; `backend=gpu` without an adapter says so and trains on the CPU.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { useBrowser, open, playToEnd } from './lab-helpers.mjs';
+import { useBrowser, open, playToEnd, stopped } from './lab-helpers.mjs';
 
 useBrowser();
 
@@ -55,7 +55,7 @@ test('a switch to WebGPU and back mid-run continues the runs exactly', async () 
   await page.click('#play');
   await page.waitForFunction(() => Number(document.querySelector('#step-counter')?.textContent) >= 100);
   await page.click('#play');
-  await page.waitForFunction(() => document.querySelector('#play')?.textContent === 'Play');
+  await stopped(page);
   const paused = Number(await page.textContent('#step-counter'));
   assert.ok(paused < 400, `paused at ${paused}`);
   await choose(page, 'gpu', /^WebGPU/);

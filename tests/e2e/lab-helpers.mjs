@@ -56,11 +56,20 @@ export async function open(fragment, { gpu = true, downloads = false, clipboard 
   return { page, errors };
 }
 
+/// Waits until the page is paused and its training loop has landed the frame it had in flight,
+/// so the step counter no longer moves.
+export async function stopped(page) {
+  await page.waitForFunction(() => {
+    const play = document.querySelector('#play');
+    return play?.textContent === 'Play' && play.dataset.busy === 'false';
+  });
+}
+
 /// Plays until the step counter reads exactly `steps` and the run stops by itself.
 export async function playToEnd(page, steps) {
   await page.click('#play');
   await page.waitForFunction((n) => document.querySelector('#step-counter')?.textContent === String(n), steps, { timeout: 300_000 });
-  await page.waitForFunction(() => document.querySelector('#play')?.textContent === 'Play');
+  await stopped(page);
 }
 
 /// Plays until at least `steps` steps have run, then pauses.
@@ -68,5 +77,5 @@ export async function playFor(page, steps) {
   await page.click('#play');
   await page.waitForFunction((n) => Number(document.querySelector('#step-counter')?.textContent) >= n, steps, { timeout: 120_000 });
   await page.click('#play');
-  await page.waitForFunction(() => document.querySelector('#play')?.textContent === 'Play');
+  await stopped(page);
 }
