@@ -154,9 +154,10 @@ pub struct LabDecl {
     /// Metric names the runs report (CLI and export keys).
     pub metrics: Vec<&'static str>,
     pub presets: Vec<Preset>,
-    /// The smallest setting that trains every method a little (`key=value&…`): the
-    /// every-method test (`tests/labs.rs`) runs each of the lab's methods on it.
-    pub smoke: &'static str,
+    /// The smallest settings that train every method a little (`key=value&…`), one per
+    /// scenario: the every-method test (`tests/labs.rs`) runs each of the lab's methods on the
+    /// one that lists it in `methods=`, or on the first that lists none.
+    pub smoke: &'static [&'static str],
 }
 
 impl LabDecl {

@@ -10,13 +10,17 @@ use methodlab::history::RunReport;
 use methodlab::labs::{self, registry, LabDecl};
 use methodlab::runner::{run_headless, Driver};
 
-/// Each method's one run on `lab`'s smoke setting, on a backend.
-fn run_every_method(lab: &LabDecl, gpu: Option<&GpuContext>) -> Vec<RunReport> {
-    let (link, exp) = every_method_at_smoke(lab, 1);
-    let report = pollster::block_on(run_headless(&exp, lab, gpu, None))
-        .unwrap_or_else(|e| panic!("{link}: {e}"));
-    assert_eq!(report.runs.len(), lab.methods.len(), "{link}");
-    report.runs
+/// Each method's one run on `lab`'s smoke settings, on a backend: per setting, its runs.
+fn run_every_method(lab: &LabDecl, gpu: Option<&GpuContext>) -> Vec<Vec<RunReport>> {
+    every_method_at_smoke(lab, 1)
+        .into_iter()
+        .map(|(link, exp)| {
+            let report = pollster::block_on(run_headless(&exp, lab, gpu, None))
+                .unwrap_or_else(|e| panic!("{link}: {e}"));
+            assert_eq!(report.runs.len(), exp.methods.len(), "{link}");
+            report.runs
+        })
+        .collect()
 }
 
 /// Every run is ok, has a history, and no two methods end with the same final metrics.
@@ -46,8 +50,9 @@ fn check_distinct(lab: &LabDecl, runs: &[RunReport], backend: &str) {
 #[test]
 fn every_method_of_every_lab_trains_to_its_own_result_on_the_cpu() {
     for lab in registry() {
-        let runs = run_every_method(&lab, None);
-        check_distinct(&lab, &runs, "cpu");
+        for runs in run_every_method(&lab, None) {
+            check_distinct(&lab, &runs, "cpu");
+        }
     }
 }
 
@@ -62,8 +67,9 @@ fn every_method_of_every_lab_trains_to_its_own_result_on_the_gpu() {
         Err(e) => panic!("{e} (install mesa-vulkan-drivers, or set METHODLAB_SKIP_GPU=1)"),
     };
     for lab in registry() {
-        let runs = run_every_method(&lab, Some(&ctx));
-        check_distinct(&lab, &runs, "gpu");
+        for runs in run_every_method(&lab, Some(&ctx)) {
+            check_distinct(&lab, &runs, "gpu");
+        }
     }
 }
 
@@ -99,18 +105,35 @@ fn the_registry_finds_each_lab_and_names_them_all_for_an_unknown_one() {
     }
 }
 
-/// `lab`'s smoke setting with every method on, `runs` runs each: its link and experiment.
-fn every_method_at_smoke(lab: &LabDecl, runs: u32) -> (String, Experiment) {
-    let methods: Vec<&str> = lab.methods.iter().map(|m| m.id).collect();
-    let link = format!(
-        "#/{}?v=1&runs={runs}&{}&methods={}",
-        lab.id,
-        lab.smoke,
-        methods.join(",")
-    );
-    let (exp, problems) = Experiment::from_link(&link, std::slice::from_ref(lab));
-    assert!(problems.is_empty(), "{link}: {problems:?}");
-    (link, exp)
+/// `lab`'s smoke settings, each with its methods on (every method when it names none), `runs`
+/// runs each: their links and experiments. Together they run every method of the lab.
+fn every_method_at_smoke(lab: &LabDecl, runs: u32) -> Vec<(String, Experiment)> {
+    let all: Vec<&str> = lab.methods.iter().map(|m| m.id).collect();
+    let mut covered = Vec::new();
+    let settings = lab
+        .smoke
+        .iter()
+        .map(|smoke| {
+            let methods = if smoke.contains("methods=") {
+                String::new()
+            } else {
+                format!("&methods={}", all.join(","))
+            };
+            let link = format!("#/{}?v=1&runs={runs}&{smoke}{methods}", lab.id);
+            let (exp, problems) = Experiment::from_link(&link, std::slice::from_ref(lab));
+            assert!(problems.is_empty(), "{link}: {problems:?}");
+            covered.extend(exp.methods.iter().map(|m| m.id.clone()));
+            (link, exp)
+        })
+        .collect();
+    for m in &all {
+        assert!(
+            covered.iter().any(|c| c == m),
+            "{}: no smoke setting runs {m}",
+            lab.id
+        );
+    }
+    settings
 }
 
 /// The methods of an experiment shared out over threads give the same reports, bit for bit, as
@@ -118,12 +141,13 @@ fn every_method_at_smoke(lab: &LabDecl, runs: u32) -> (String, Experiment) {
 #[test]
 fn threads_give_the_same_numbers_as_one_thread() {
     for lab in registry() {
-        let (link, exp) = every_method_at_smoke(&lab, 2);
-        let one = methodlab::runner::run_on_threads(&exp, &lab, None, 1).unwrap();
-        let three = methodlab::runner::run_on_threads(&exp, &lab, None, 3).unwrap();
-        let headless = pollster::block_on(run_headless(&exp, &lab, None, None)).unwrap();
-        assert_eq!(one, three, "{link}");
-        assert_eq!(one.runs, headless.runs, "{link}");
+        for (link, exp) in every_method_at_smoke(&lab, 2) {
+            let one = methodlab::runner::run_on_threads(&exp, &lab, None, 1).unwrap();
+            let three = methodlab::runner::run_on_threads(&exp, &lab, None, 3).unwrap();
+            let headless = pollster::block_on(run_headless(&exp, &lab, None, None)).unwrap();
+            assert_eq!(one, three, "{link}");
+            assert_eq!(one.runs, headless.runs, "{link}");
+        }
     }
 }
 
@@ -142,27 +166,28 @@ fn moving_a_session_between_backends_mid_run_continues_it_exactly() {
         Err(e) => panic!("{e} (install mesa-vulkan-drivers, or set METHODLAB_SKIP_GPU=1)"),
     };
     for lab in registry() {
-        let (link, exp) = every_method_at_smoke(&lab, 2);
-        let whole = pollster::block_on(async {
-            let mut d = Driver::new(&exp, None, None).await?;
-            d.train(d.total).await?;
-            Ok::<_, methodlab::engine::EngineError>(d.reports())
-        })
-        .unwrap_or_else(|e| panic!("{link}: {e}"));
-        let moved = pollster::block_on(async {
-            let mut d = Driver::new(&exp, None, None).await?;
-            // Off an observation on purpose: the move trains up to the next one first.
-            d.train(d.total / 2 + 1).await?;
-            let before = d.step();
-            d.move_to(ctx.as_ref()).await?;
-            assert_eq!(d.on_gpu(), ctx.is_some(), "{link}");
-            assert!(d.step() >= before && d.step().is_multiple_of(d.every) || d.finished());
-            d.move_to(None).await?;
-            assert!(!d.on_gpu());
-            d.train(d.total).await?;
-            Ok::<_, methodlab::engine::EngineError>(d.reports())
-        })
-        .unwrap_or_else(|e| panic!("{link}: {e}"));
-        assert_eq!(whole, moved, "{link}");
+        for (link, exp) in every_method_at_smoke(&lab, 2) {
+            let whole = pollster::block_on(async {
+                let mut d = Driver::new(&exp, None, None).await?;
+                d.train(d.total).await?;
+                Ok::<_, methodlab::engine::EngineError>(d.reports())
+            })
+            .unwrap_or_else(|e| panic!("{link}: {e}"));
+            let moved = pollster::block_on(async {
+                let mut d = Driver::new(&exp, None, None).await?;
+                // Off an observation on purpose: the move trains up to the next one first.
+                d.train(d.total / 2 + 1).await?;
+                let before = d.step();
+                d.move_to(ctx.as_ref()).await?;
+                assert_eq!(d.on_gpu(), ctx.is_some(), "{link}");
+                assert!(d.step() >= before && d.step().is_multiple_of(d.every) || d.finished());
+                d.move_to(None).await?;
+                assert!(!d.on_gpu());
+                d.train(d.total).await?;
+                Ok::<_, methodlab::engine::EngineError>(d.reports())
+            })
+            .unwrap_or_else(|e| panic!("{link}: {e}"));
+            assert_eq!(whole, moved, "{link}");
+        }
     }
 }

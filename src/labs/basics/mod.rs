@@ -67,7 +67,7 @@ pub fn declaration() -> LabDecl {
                 query: "data=skewed&noise=0&points=100&layers=0&lr=0.1&steps=3000&methods=plain,mixup",
             },
         ],
-        smoke: "points=50&steps=20",
+        smoke: &["points=50&steps=20"],
     }
 }
 

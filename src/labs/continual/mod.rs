@@ -87,7 +87,7 @@ pub fn declaration() -> LabDecl {
                 query: "scenario=moons&tasks=4&rotation=45&width=32&lr=0.1&methods=naive,replay",
             },
         ],
-        smoke: "tasks=3&steps=10&width=8",
+        smoke: &["tasks=3&steps=10&width=8"],
     }
 }
 

@@ -43,7 +43,7 @@ pub fn declaration() -> LabDecl {
             Preset { id: "dihedral", title: "The dihedral group D_12", query: "group=dihedral&methods=adamw" },
             Preset { id: "s5", title: "S_5: 120 permutations (slow: minutes)", query: "group=symmetric&steps=2400&runs=1&methods=adamw" },
         ],
-        smoke: "p=7&embed=8&width=16&steps=20",
+        smoke: &["p=7&embed=8&width=16&steps=20"],
     }
 }
 

@@ -79,7 +79,7 @@ pub fn declaration() -> LabDecl {
                 query: "scenario=moons&tasks=6&rotation=30&width=32&methods=average,task_arithmetic,ties",
             },
         ],
-        smoke: "tasks=2&base_steps=10&steps=10&width=8",
+        smoke: &["tasks=2&base_steps=10&steps=10&width=8"],
     }
 }
 

@@ -2,7 +2,7 @@
 //! Reptile and a jointly pretrained model on Finn et al.'s sinusoid regression. What each
 //! initialisation is worth is measured by adapting it to held-out tasks from K shots.
 
-use super::{int, log_float, LabDecl, Preset};
+use super::{choice, int, log_float, LabDecl, Preset};
 
 pub fn declaration() -> LabDecl {
     LabDecl {
@@ -12,14 +12,18 @@ pub fn declaration() -> LabDecl {
                   points. MAML learns weights from which one gradient step on K points fits a \
                   new wave; a model pretrained on all waves at once learns their average, a flat \
                   line, and barely adapts. Compare them on held-out waves after 0, 1 and 10 \
-                  steps.",
+                  steps. The digits scenario asks the few-shot question: learn on the digits \
+                  0–4, then tell 5–9 apart from K examples each. Is meta-learning needed, or \
+                  is a good embedding all you need?",
         settings: vec![
-            int("shots", "Shots K", 2, 20, 10, "", "Points of a task seen before predicting the rest (the paper's K = 5 or 10)."),
+            choice("scenario", "Tasks", &["sinusoid", "digits"], "sinusoid", "Sine waves (Finn et al.), or 5-way K-shot episodes of digits: base classes 0–4 for training, novel 5–9 for testing."),
+            int("shots", "Shots K", 1, 20, 10, "", "Points of a task (or images per class of an episode) seen before predicting the rest: K = 5 or 10 for waves, 1 or 5 for digits."),
             int("meta_batch", "Tasks per meta-step", 1, 50, 25, "", "Fresh tasks drawn on the device at every step."),
             int("hidden", "Hidden units", 4, 80, 40, "", "Units in each of the two ReLU layers."),
             log_float("inner_lr", "Inner learning rate α", 1e-3, 0.1, 0.01, "SGD's step size when adapting to a task, in training and at evaluation."),
             log_float("meta_lr", "Meta learning rate", 1e-4, 1e-2, 1e-3, "Adam's step size for the meta-update."),
-            int("eval_tasks", "Held-out tasks", 1, 500, 100, "", "Tasks the initialisations are adapted to and scored on (the same for every seed and method)."),
+            int("eval_tasks", "Held-out tasks", 1, 500, 100, "", "Sine waves the initialisations are adapted to and scored on (the same for every seed and method)."),
+            int("episodes", "Novel episodes", 1, 2000, 600, "", "Digits: 5-way episodes of the novel classes, 15 queries a class, the final accuracy is averaged over (the same for every seed and method; the first 100 while training)."),
             int("steps", "Meta-steps", 1, 100_000, 5000, "", "Meta-updates per run."),
         ],
         methods: methods::METHODS.iter().map(|m| (m.declaration)()).collect(),
@@ -28,17 +32,30 @@ pub fn declaration() -> LabDecl {
             "mse_after/<k>",
             "mse_zero",
             "meta_loss",
+            "fewshot_acc",
+            "fewshot_ci",
         ],
         presets: vec![
             Preset { id: "maml", title: "MAML against a pretrained model (Finn et al., Figure 2)", query: "" },
             Preset { id: "first-order", title: "Second order or not: MAML, FOMAML, Reptile", query: "methods=maml,fomaml,reptile" },
             Preset { id: "five-shot", title: "Five shots", query: "shots=5&methods=maml,fomaml,pretrained" },
+            Preset { id: "digits", title: "Novel digits from one shot: a good embedding against meta-learning (Tian et al.)", query: DIGITS },
+            Preset { id: "digits-transductive", title: "Novel digits: the queries cluster too (transductive soft k-means)", query: "scenario=digits&shots=1&hidden=80&meta_lr=0.001&steps=300&methods=protonet,linear,transductive" },
         ],
-        smoke: "meta_batch=2&hidden=8&eval_tasks=2&steps=10",
+        smoke: &[
+            "meta_batch=2&hidden=8&eval_tasks=2&steps=10&methods=maml,fomaml,reptile,pretrained",
+            "scenario=digits&shots=1&meta_batch=2&hidden=8&episodes=20&steps=10&methods=maml,fomaml,protonet,linear,transductive",
+        ],
     }
 }
 
+/// The few-shot digits preset: 5-way 1-shot. MAML at meta-batch 4 with an inner step of 0.1
+/// (the sine waves' 0.01 barely moves a classifier). 300 steps: longer, every learned
+/// embedding transfers worse still (the curves fall from the untrained net's accuracy).
+pub const DIGITS: &str = "scenario=digits&shots=1&hidden=80&meta_lr=0.001&inner_lr=0.1&meta_batch=4&steps=300&methods=linear,protonet,maml";
+
 pub mod claims;
+pub mod fewshot;
 pub mod methods;
 pub mod model;
 
@@ -47,20 +64,44 @@ use crate::engine::{Exec, Result};
 use crate::experiment::Experiment;
 use crate::history::History;
 use crate::labs::{apply_method, train_entry, LocalFuture, RunGroup};
-use crate::views::{BandPoint, ChartView, Guide, Picture, SeriesView, TableView, Views};
+use crate::views::{
+    BandPoint, BarView, ChartView, Guide, HeatStyle, HeatmapView, Picture, SeriesView, TableView,
+    Views,
+};
 use model::{EVAL_STEPS, GRID, X_RANGE};
+use std::sync::Arc;
+
+/// Novel episodes scored at the observations before the last (all of them at the last).
+pub const PROGRESS_EPISODES: usize = 100;
 
 /// One method's run group.
 pub struct Group {
     pub method: String,
     pub recipe: model::Recipe,
-    pub built: model::Built,
     pub exec: Exec,
     pub history: History,
     pub step: u32,
-    /// Held-out task 0 as run 0 sees it: the true curve on the grid, the shots, and the
-    /// predictions before adapting, after 1 step and after EVAL_STEPS.
-    pub picture: Option<TaskPicture>,
+    /// The run's length: the digits' last evaluation is the full one.
+    pub total: u32,
+    pub scenario: Scenario,
+}
+
+/// What a group's scenario builds and keeps.
+pub enum Scenario {
+    Sinusoid {
+        built: model::Built,
+        /// Held-out task 0 as run 0 sees it: the true curve on the grid, the shots, and the
+        /// predictions before adapting, after 1 step and after EVAL_STEPS.
+        picture: Option<TaskPicture>,
+    },
+    Digits {
+        built: fewshot::Built,
+        pools: fewshot::Pools,
+        episodes: Vec<fewshot::Episode>,
+        /// Run 0's novel embeddings projected on their first two principal axes, with each
+        /// image's class: (x, y, class, false).
+        projection: Arc<Vec<(f32, f32, f32, bool)>>,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -84,13 +125,18 @@ crate::lab_parts!(
 impl RunGroup for Group {
     crate::run_group_fields!();
     fn train(&mut self, steps: u32) -> LocalFuture<'_, Result<()>> {
+        // Both scenarios' programs put training first.
         train_entry(&mut self.exec, &mut self.step, model::TRAIN, steps)
     }
     fn observe(&mut self) -> LocalFuture<'_, Result<()>> {
         Box::pin(self.evaluate())
     }
     fn observe_every(&self, total: u32) -> u32 {
-        (total / 20).max(1)
+        // Scoring digits means hundreds of episodes (MAML adapts to each): ten times a run.
+        match self.scenario {
+            Scenario::Sinusoid { .. } => (total / 20).max(1),
+            Scenario::Digits { .. } => (total / 10).max(1),
+        }
     }
 }
 
@@ -103,27 +149,152 @@ impl Group {
             exp,
             model::Recipe::from_settings(exp),
         )?;
-        let built = model::build(&recipe, exp.runs as usize, exp.seed)?;
-        let exec = Exec::new(&built.program, gpu).await?;
+        let runs = exp.runs as usize;
+        let (scenario, exec) = match recipe.scenario {
+            model::Scenario::Sinusoid => {
+                let built = model::build(&recipe, runs, exp.seed)?;
+                let exec = Exec::new(&built.program, gpu).await?;
+                (
+                    Scenario::Sinusoid {
+                        built,
+                        picture: None,
+                    },
+                    exec,
+                )
+            }
+            model::Scenario::Digits => {
+                let pools = fewshot::pools();
+                let built = fewshot::build(&recipe, &pools, runs, exp.seed)?;
+                let exec = Exec::new(&built.program, gpu).await?;
+                let episodes = (0..recipe.episodes)
+                    .map(|i| fewshot::episode(&pools, i, recipe.shots))
+                    .collect();
+                let scenario = Scenario::Digits {
+                    built,
+                    pools,
+                    episodes,
+                    projection: Arc::new(Vec::new()),
+                };
+                (scenario, exec)
+            }
+        };
         Ok(Group {
             method: method.to_string(),
             recipe,
-            built,
             exec,
-            history: History::new(exp.runs as usize),
+            history: History::new(runs),
             step: 0,
-            picture: None,
+            total: exp
+                .settings
+                .get("steps")
+                .map_or(5000, |v| v.as_f64() as u32),
+            scenario,
         })
     }
 
-    /// Adapts the current weights to every held-out task and records the mean query MSE after
-    /// 0, 1 and EVAL_STEPS steps (and every step in between as a final), the zero predictor's
-    /// MSE on the same tasks, and the meta-loss of the training steps since the last time.
+    /// Records the meta-loss of the training steps since the last observation, then scores the
+    /// current weights on the scenario's held-out tasks.
     async fn evaluate(&mut self) -> Result<()> {
-        let step = self.step as u64;
-        if let Some(w) = self.exec.metrics(model::TRAIN).await?.last() {
+        let train = match self.scenario {
+            Scenario::Sinusoid { .. } => model::TRAIN,
+            Scenario::Digits { .. } => fewshot::TRAIN,
+        };
+        if let Some(w) = self.exec.metrics(train).await?.last() {
             self.history.record("meta_loss", w.step, &w.values[0]);
         }
+        match self.scenario {
+            Scenario::Sinusoid { .. } => self.evaluate_sinusoid().await,
+            Scenario::Digits { .. } => self.evaluate_digits().await,
+        }
+    }
+
+    /// The novel-class accuracy over the evaluation episodes, per run, with its 95 % interval
+    /// (1.96 standard errors over episodes), and run 0's embedding projected to 2-D. While
+    /// training it reads the first PROGRESS_EPISODES episodes (MAML adapts to each); at the end,
+    /// all of them.
+    async fn evaluate_digits(&mut self) -> Result<()> {
+        let step = self.step as u64;
+        let runs = self.history.runs.len();
+        let Scenario::Digits {
+            built,
+            pools,
+            episodes,
+            projection,
+        } = &mut self.scenario
+        else {
+            return Ok(());
+        };
+        let shots = self.recipe.shots;
+        let episodes = if self.step >= self.total {
+            &episodes[..]
+        } else {
+            &episodes[..episodes.len().min(PROGRESS_EPISODES)]
+        };
+        // Per run, each episode's accuracy.
+        let mut accuracy = vec![Vec::with_capacity(episodes.len()); runs];
+        self.exec.run(fewshot::EMBED, 1)?;
+        let embeddings = self.exec.read(&built.embeddings).await?;
+        let dim = self.recipe.hidden;
+        let per_run = pools.novel_class.len() * dim;
+        match self.recipe.kind {
+            model::Kind::Maml { .. } => {
+                for batch in episodes.chunks(fewshot::ADAPT_BATCH) {
+                    for (e, episode) in batch.iter().enumerate() {
+                        self.exec
+                            .write(&built.support[e], &fewshot::images(pools, &episode.support))?;
+                        self.exec
+                            .write(&built.query[e], &fewshot::images(pools, &episode.query))?;
+                    }
+                    self.exec.run(fewshot::ADAPT, 1)?;
+                    let got = self.exec.read(&built.accuracy).await?;
+                    for (r, acc) in accuracy.iter_mut().enumerate() {
+                        let row = &got[r * fewshot::ADAPT_BATCH..][..batch.len()];
+                        acc.extend(row.iter().map(|&a| a as f64));
+                    }
+                }
+            }
+            kind => {
+                let rule = match kind {
+                    model::Kind::Supervised(rule) => rule,
+                    _ => fewshot::Rule::Prototypes,
+                };
+                for (r, acc) in accuracy.iter_mut().enumerate() {
+                    let mine = &embeddings[r * per_run..(r + 1) * per_run];
+                    acc.extend(
+                        episodes
+                            .iter()
+                            .map(|e| fewshot::classify(rule, mine, dim, e, shots)),
+                    );
+                }
+            }
+        }
+        let (mean, ci): (Vec<f32>, Vec<f32>) = accuracy
+            .iter()
+            .map(|a| {
+                let n = a.len().max(1) as f64;
+                let m = a.iter().sum::<f64>() / n;
+                let var = a.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1.0).max(1.0);
+                (m as f32, (1.96 * (var / n).sqrt()) as f32)
+            })
+            .unzip();
+        self.history.record("fewshot_acc", step, &mean);
+        self.history.record("fewshot_ci", step, &ci);
+        *projection = Arc::new(fewshot::project(
+            &embeddings[..per_run],
+            dim,
+            &pools.novel_class,
+        ));
+        Ok(())
+    }
+
+    /// Adapts the current weights to every held-out task and records the mean query MSE after
+    /// 0, 1 and EVAL_STEPS steps (and every step in between as a final), and the zero
+    /// predictor's MSE on the same tasks.
+    async fn evaluate_sinusoid(&mut self) -> Result<()> {
+        let step = self.step as u64;
+        let Scenario::Sinusoid { built, picture } = &mut self.scenario else {
+            return Ok(());
+        };
         let runs = self.history.runs.len();
         let tasks = self.recipe.eval_tasks;
         let grid = model::grid();
@@ -135,18 +306,18 @@ impl Group {
                 |x: &[f32]| -> Vec<f32> { x.iter().map(|&v| amp * (v + phase).sin()).collect() };
             let (ys, yq) = (wave(&xs), wave(&grid));
             zero += yq.iter().map(|&v| (v as f64).powi(2)).sum::<f64>() / GRID as f64;
-            self.exec.write(&self.built.support_x, &xs)?;
-            self.exec.write(&self.built.support_y, &ys)?;
-            self.exec.write(&self.built.query_y, &yq)?;
+            self.exec.write(&built.support_x, &xs)?;
+            self.exec.write(&built.support_y, &ys)?;
+            self.exec.write(&built.query_y, &yq)?;
             self.exec.run(model::EVAL, 1)?;
-            let curve = self.exec.read(&self.built.curve).await?;
+            let curve = self.exec.read(&built.curve).await?;
             for (s, c) in sums.iter_mut().zip(&curve) {
                 *s += *c as f64;
             }
             if i == 0 {
-                let p = self.exec.read(&self.built.predictions).await?;
+                let p = self.exec.read(&built.predictions).await?;
                 let column = |c: usize| (0..GRID).map(|g| p[g * 3 + c]).collect::<Vec<_>>();
-                self.picture = Some(TaskPicture {
+                *picture = Some(TaskPicture {
                     truth: yq.clone(),
                     shots: xs.iter().copied().zip(ys.iter().copied()).collect(),
                     predictions: [column(0), column(1), column(2)],
@@ -193,6 +364,19 @@ fn views(groups: &[&Group], colours: &[usize], seed: u32) -> Views {
         markers: Vec::new(),
         x_span: None,
     };
+    let last = |g: &Group, m: &str| -> Vec<f32> {
+        g.history
+            .reports(&g.method, seed)
+            .iter()
+            .map(|r| r.final_values.get(m).copied().unwrap_or(f32::NAN))
+            .collect()
+    };
+    if groups
+        .iter()
+        .any(|g| matches!(g.scenario, Scenario::Digits { .. }))
+    {
+        return digits_views(groups, colours, seed, &over_steps, &last);
+    }
     let mut charts: Vec<ChartView> = groups
         .iter()
         .zip(colours)
@@ -202,13 +386,6 @@ fn views(groups: &[&Group], colours: &[usize], seed: u32) -> Views {
     charts.push(over_steps("meta_loss", "Meta-training loss"));
     charts.push(over_steps("mse_after/1", "Held-out MSE after 1 step"));
     charts.push(over_steps("mse_after/10", "Held-out MSE after 10 steps"));
-    let last = |g: &Group, m: &str| -> Vec<f32> {
-        g.history
-            .reports(&g.method, seed)
-            .iter()
-            .map(|r| r.final_values.get(m).copied().unwrap_or(f32::NAN))
-            .collect()
-    };
     let table = TableView {
         columns: [
             ("mse-0", "MSE before adapting"),
@@ -246,6 +423,98 @@ fn views(groups: &[&Group], colours: &[usize], seed: u32) -> Views {
     }
 }
 
+/// Few-shot digits: the novel-class accuracy as bars with seed whiskers and over training, the
+/// training loss, each method's novel embedding in 2-D, and a table.
+fn digits_views(
+    groups: &[&Group],
+    colours: &[usize],
+    seed: u32,
+    over_steps: &dyn Fn(&str, &str) -> ChartView,
+    last: &dyn Fn(&Group, &str) -> Vec<f32>,
+) -> Views {
+    let shots = groups.first().map_or(1, |g| g.recipe.shots);
+    let bars = BarView {
+        metric: "fewshot_bars".into(),
+        title: format!(
+            "Novel digits (5–9), 5-way {shots}-shot: accuracy on the held-out episodes (mean \
+             and sd over seeds)"
+        ),
+        names: groups
+            .iter()
+            .zip(colours)
+            .map(|(g, &c)| (g.method.clone(), c))
+            .collect(),
+        groups: vec![(
+            "novel classes".into(),
+            groups
+                .iter()
+                .map(|g| BarView::spread(&last(g, "fewshot_acc")))
+                .collect(),
+        )],
+        range: (0.0, 1.0),
+    };
+    let charts = vec![
+        over_steps("fewshot_acc", "Novel-class few-shot accuracy"),
+        over_steps("meta_loss", "Training loss on the base classes"),
+    ];
+    let heatmaps = groups
+        .iter()
+        .filter_map(|g| match &g.scenario {
+            Scenario::Digits { projection, .. } if !projection.is_empty() => {
+                let extent = projection
+                    .iter()
+                    .map(|p| p.0.abs().max(p.1.abs()))
+                    .filter(|v| v.is_finite())
+                    .fold(1e-3f32, f32::max)
+                    * 1.1;
+                Some(HeatmapView {
+                    method: format!(
+                        "{}: run 0's embeddings of the novel digits on their two principal axes, \
+                         coloured by digit (5–9)",
+                        g.method
+                    ),
+                    cols: 1,
+                    cell: 240,
+                    values: vec![0.0],
+                    extent,
+                    style: HeatStyle::Ink,
+                    categorical: true,
+                    points: projection.clone(),
+                    line: None,
+                })
+            }
+            _ => None,
+        })
+        .collect();
+    let table = TableView {
+        columns: [
+            ("fewshot-acc", "novel accuracy"),
+            ("fewshot-ci", "95% interval ±"),
+            ("run-status", "runs"),
+        ]
+        .iter()
+        .map(|(c, h)| (c.to_string(), h.to_string()))
+        .collect(),
+        rows: groups
+            .iter()
+            .map(|g| {
+                let ms = |m: &str| crate::views::mean_sd(&last(g, m));
+                (
+                    g.method.clone(),
+                    vec![ms("fewshot_acc"), ms("fewshot_ci"), g.history.status(seed)],
+                )
+            })
+            .collect(),
+    };
+    Views {
+        charts,
+        bars: vec![bars],
+        heatmaps,
+        networks: Vec::new(),
+        table,
+    }
+}
+
 /// The grid index of input x.
 fn grid_step(x: f32) -> f64 {
     ((x - X_RANGE.0) / (X_RANGE.1 - X_RANGE.0) * (GRID - 1) as f32) as f64
@@ -254,7 +523,12 @@ fn grid_step(x: f32) -> f64 {
 /// Finn et al.'s Figure 2 for one method: held-out task 0, its K shots, and run 0's prediction
 /// before adapting (grey, dashed), after 1 step (dashed) and after 10 (solid).
 fn sinusoid(g: &Group, colour: usize) -> Option<ChartView> {
-    let p = g.picture.as_ref()?;
+    let Scenario::Sinusoid {
+        picture: Some(p), ..
+    } = &g.scenario
+    else {
+        return None;
+    };
     let line = |v: &[f32]| -> Vec<BandPoint> {
         v.iter()
             .enumerate()

@@ -20,16 +20,32 @@ pub enum Kind {
     Reptile { inner: usize },
     /// One model fitted to every task's points together: the pretrained baseline.
     Joint,
+    /// Few-shot digits: episodic training by class prototypes (ProtoNet).
+    ProtoNet,
+    /// Few-shot digits: a plain classifier on the base classes, its embedding read by `Rule`.
+    Supervised(super::fewshot::Rule),
+}
+
+/// Which tasks the lab meta-trains on.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Scenario {
+    /// Finn et al.'s sine waves.
+    Sinusoid,
+    /// 5-way K-shot episodes of the bundled digits, base classes 0–4, novel 5–9.
+    Digits,
 }
 
 #[derive(Clone, Debug)]
 pub struct Recipe {
+    pub scenario: Scenario,
     pub shots: usize,
     pub meta_batch: usize,
     pub hidden: usize,
     pub inner_lr: f32,
     pub meta_lr: f32,
     pub eval_tasks: usize,
+    /// Novel episodes the few-shot accuracy is measured on.
+    pub episodes: usize,
     pub kind: Kind,
 }
 
@@ -37,12 +53,17 @@ impl Recipe {
     pub fn from_settings(exp: &Experiment) -> Recipe {
         let num = |k: &str, d: f64| exp.settings.get(k).map_or(d, |v| v.as_f64());
         Recipe {
+            scenario: match exp.settings.get("scenario").map(|v| v.as_str()) {
+                Some("digits") => Scenario::Digits,
+                _ => Scenario::Sinusoid,
+            },
             shots: num("shots", 10.0) as usize,
             meta_batch: num("meta_batch", 25.0) as usize,
             hidden: num("hidden", 40.0) as usize,
             inner_lr: num("inner_lr", 0.01) as f32,
             meta_lr: num("meta_lr", 0.001) as f32,
             eval_tasks: num("eval_tasks", 100.0) as usize,
+            episodes: num("episodes", 600.0) as usize,
             kind: Kind::Joint,
         }
     }
@@ -94,7 +115,18 @@ pub fn sgd_step(
     lr: f32,
     first_order: bool,
 ) -> Result<Vec<Tensor>> {
-    let grads = autodiff::grad(&mse(p, x, y)?, p)?;
+    sgd_step_on(p, &|w: &[Tensor]| mse(w, x, y), lr, first_order)
+}
+
+/// One SGD step on `loss` from weights `p`: θ − lr·∇loss(θ), differentiable in `p` through the
+/// gradient unless `first_order` makes the gradient a constant.
+pub fn sgd_step_on(
+    p: &[Tensor],
+    loss: &dyn Fn(&[Tensor]) -> Result<Tensor>,
+    lr: f32,
+    first_order: bool,
+) -> Result<Vec<Tensor>> {
+    let grads = autodiff::grad(&loss(p)?, p)?;
     p.iter()
         .zip(grads)
         .map(|(w, gr)| {
@@ -148,6 +180,12 @@ pub fn meta_loss(g: &Graph, p: &[Tensor], recipe: &Recipe, step: &Tensor) -> Res
                 maml_loss(p, [&xs, &ys, &xq, &yq], inner, recipe.inner_lr, first_order)?
             }
             Kind::Joint => mse(p, &xs, &ys)?.add(&mse(p, &xq, &yq)?)?.mul_scalar(0.5)?,
+            Kind::ProtoNet | Kind::Supervised(_) => {
+                return Err(crate::engine::EngineError::Invalid {
+                    op: "meta",
+                    detail: "this method needs scenario=digits".into(),
+                })
+            }
             Kind::Reptile { inner } => {
                 // k SGD steps on the task's points from θ, no gradient through them.
                 let (x, y) = (&xs, &ys);

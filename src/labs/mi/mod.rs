@@ -70,7 +70,7 @@ pub fn declaration() -> LabDecl {
                 query: "cubic=1&hidden=64&steps=1000&lr=0.001",
             },
         ],
-        smoke: "levels=2&steps=10&batch=8&hidden=8&embed=4",
+        smoke: &["levels=2&steps=10&batch=8&hidden=8&embed=4"],
     }
 }
 

@@ -47,7 +47,7 @@ pub fn declaration() -> LabDecl {
             Preset { id: "infovae", title: "InfoVAE's MMD on the latent map", query: "methods=vae,infovae" },
             Preset { id: "ring", title: "Eight Gaussians on a ring", query: "data=ring&methods=vae,iwae" },
         ],
-        smoke: "hidden=8&batch=4&k_during=10&k_eval=10&repeats=2&steps=10&iwae.k=4",
+        smoke: &["hidden=8&batch=4&k_during=10&k_eval=10&repeats=2&steps=10&iwae.k=4"],
     }
 }
 

@@ -1,9 +1,12 @@
 //! The meta-learning lab's methods, one file each: its declaration and how it meta-trains.
 
 mod fomaml;
+mod linear;
 mod maml;
 mod pretrained;
+mod protonet;
 mod reptile;
+mod transductive;
 
 use super::model::Recipe;
 
@@ -16,4 +19,7 @@ pub const METHODS: &[Method] = &[
     fomaml::METHOD,
     reptile::METHOD,
     pretrained::METHOD,
+    protonet::METHOD,
+    linear::METHOD,
+    transductive::METHOD,
 ];
