@@ -437,7 +437,7 @@ fn digits_views(
         metric: "fewshot_bars".into(),
         title: format!(
             "Novel digits (5–9), 5-way {shots}-shot: accuracy on the held-out episodes (mean \
-             and sd over seeds)"
+             and sd over seeds; chance is 0.2)"
         ),
         names: groups
             .iter()
@@ -451,7 +451,7 @@ fn digits_views(
                 .map(|g| BarView::spread(&last(g, "fewshot_acc")))
                 .collect(),
         )],
-        range: (0.0, 1.0),
+        range: (0.2, 1.0),
     };
     let charts = vec![
         over_steps("fewshot_acc", "Novel-class few-shot accuracy"),
