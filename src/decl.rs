@@ -158,6 +158,9 @@ pub struct LabDecl {
     /// scenario: the every-method test (`tests/labs.rs`) runs each of the lab's methods on the
     /// one that lists it in `methods=`, or on the first that lists none.
     pub smoke: &'static [&'static str],
+    /// Seeds per method in the default link (`crate::experiment::DEFAULT_RUNS` in most labs):
+    /// fewer where a run takes long enough that the default would keep a class waiting.
+    pub runs: u32,
 }
 
 impl LabDecl {

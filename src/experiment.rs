@@ -142,7 +142,7 @@ impl Experiment {
         Experiment {
             lab: lab.id.into(),
             seed: DEFAULT_SEED,
-            runs: DEFAULT_RUNS,
+            runs: lab.runs,
             settings: lab
                 .settings
                 .iter()
@@ -319,7 +319,8 @@ impl Experiment {
                 "runs" => match v.parse::<u32>() {
                     Ok(r) if (1..=MAX_RUNS).contains(&r) => exp.runs = r,
                     _ => problems.push(bad(format!(
-                        "expected an integer in [1, {MAX_RUNS}]; using {DEFAULT_RUNS}"
+                        "expected an integer in [1, {MAX_RUNS}]; using {}",
+                        exp.runs
                     ))),
                 },
                 _ => {
@@ -410,7 +411,7 @@ impl Experiment {
         if self.seed != DEFAULT_SEED {
             parts.push(format!("seed={}", self.seed));
         }
-        if self.runs != DEFAULT_RUNS {
+        if self.runs != lab.runs {
             parts.push(format!("runs={}", self.runs));
         }
         let ids: Vec<&str> = self.methods.iter().map(|m| m.id.as_str()).collect();

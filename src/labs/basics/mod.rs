@@ -68,6 +68,7 @@ pub fn declaration() -> LabDecl {
             },
         ],
         smoke: &["points=50&steps=20"],
+        runs: crate::experiment::DEFAULT_RUNS,
     }
 }
 

@@ -88,6 +88,7 @@ pub fn declaration() -> LabDecl {
             },
         ],
         smoke: &["tasks=3&steps=10&width=8"],
+        runs: crate::experiment::DEFAULT_RUNS,
     }
 }
 

@@ -80,6 +80,7 @@ pub fn declaration() -> LabDecl {
             },
         ],
         smoke: &["tasks=2&base_steps=10&steps=10&width=8"],
+        runs: crate::experiment::DEFAULT_RUNS,
     }
 }
 
