@@ -101,6 +101,11 @@ fn meta_claims_hold() {
     check_lab("meta");
 }
 
+#[test]
+fn labels_claims_hold() {
+    check_lab("labels");
+}
+
 /// The claims too slow for every run (`Claim::slow`): `cargo test --test claims -- --ignored`.
 #[test]
 #[ignore = "minutes of CPU: run with --ignored"]

@@ -9,6 +9,7 @@
 pub mod basics;
 pub mod continual;
 pub mod groups;
+pub mod labels;
 pub mod merging;
 pub mod meta;
 pub mod mi;
@@ -38,6 +39,7 @@ pub static LABS: &[&dyn Lab] = &[
     &groups::Groups,
     &vae::Vae,
     &meta::Meta,
+    &labels::Labels,
 ];
 
 /// Every lab's declaration, in the registry's order.

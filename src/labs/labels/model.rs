@@ -1,0 +1,277 @@
+//! The imperfect-labels lab's network and losses: an MLP classifier trained on mini-batches of
+//! the *given* labels, drawn on the device from the step counter. Each method is a loss on the
+//! batch (and, for some, per-sample state: ALDR-KL's λᵢ, Feasible Learning's dual variables),
+//! except co-teaching, which trains two networks on each other's small-loss samples.
+//!
+//! Evaluation reads the logits of every training and test point; the host turns them into
+//! accuracies against the given and the true labels, per-sample losses and their tail.
+
+use super::data::Set;
+use crate::engine::nn::{Activation, Mlp};
+use crate::engine::{Entry, Graph, OptimizerKind, Program, Result, Tensor};
+use crate::experiment::Experiment;
+
+/// How a method trains.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Kind {
+    /// Cross-entropy on the given labels.
+    Erm,
+    /// Cross-entropy on convex combinations of two examples and their given labels, λ ~ Beta(α, α).
+    Mixup { alpha: f32 },
+    /// Two networks; each trains on the other's share R(t) of small-loss samples in the batch,
+    /// R(t) = 1 − τ·min(t / T, 1) with τ the noise rate and T `ramp_epochs` epochs.
+    CoTeaching { ramp_epochs: f32 },
+    /// ALDR-KL: the label-distributionally robust loss with a per-sample λᵢ set in closed form
+    /// from the prediction's KL to uniform: margin c, reference λ, and α.
+    Aldr {
+        margin: f32,
+        lambda: f32,
+        alpha: f32,
+    },
+    /// Feasible Learning: ℓᵢ ≤ ε for every sample, a dual variable per sample raised by
+    /// gradient ascent at `dual_lr` where the constraint is violated; the primal weights each
+    /// sample's loss by its dual.
+    Feasible { epsilon: f32, dual_lr: f32 },
+}
+
+#[derive(Clone, Debug)]
+pub struct Recipe {
+    pub scenario: String,
+    pub noise: String,
+    pub rate: f32,
+    pub width: usize,
+    pub depth: usize,
+    pub adam: bool,
+    pub lr: f32,
+    pub batch: usize,
+    pub kind: Kind,
+}
+
+impl Recipe {
+    pub fn from_settings(exp: &Experiment) -> Recipe {
+        let num = |k: &str, d: f64| exp.settings.get(k).map_or(d, |v| v.as_f64());
+        let text = |k: &str, d: &str| exp.settings.get(k).map_or(d.to_string(), |v| v.to_link());
+        Recipe {
+            scenario: text("scenario", "digits"),
+            noise: text("noise", "symmetric"),
+            rate: num("rate", 0.4) as f32,
+            width: num("width", 64.0) as usize,
+            depth: num("depth", 2.0) as usize,
+            adam: text("optimizer", "adam") == "adam",
+            lr: num("lr", 0.003) as f32,
+            batch: num("batch", 32.0) as usize,
+            kind: Kind::Erm,
+        }
+    }
+}
+
+/// Side of the moons' evaluation grid, over [−EXTENT, EXTENT]².
+pub const GRID: usize = 40;
+pub const EXTENT: f32 = 2.0;
+
+pub struct Built {
+    pub program: Program,
+    /// [R, N, C]: the (first) network's logits on every training point.
+    pub train_logits: Tensor,
+    /// [R, M, C]: on every test point.
+    pub test_logits: Tensor,
+    /// [R, GRID², C] on the moons' grid (2-D data only).
+    pub grid_logits: Option<Tensor>,
+}
+
+pub const TRAIN: usize = 0;
+pub const EVAL: usize = 1;
+
+fn network(g: &Graph, label: &str, recipe: &Recipe, dims: usize, classes: usize) -> Result<Mlp> {
+    let mut sizes = vec![dims];
+    sizes.extend(std::iter::repeat_n(recipe.width, recipe.depth.max(1)));
+    sizes.push(classes);
+    Mlp::new(g, label, &sizes, Activation::Relu)
+}
+
+/// Per-sample cross-entropy of logits [R, B, C] against soft targets [R|1, B, C]: [R, B, 1].
+fn per_sample_ce(logits: &Tensor, targets: &Tensor) -> Result<Tensor> {
+    logits.log_softmax()?.mul(targets)?.sum(2)?.neg()
+}
+
+/// The mean over the batch of per-sample values [R, B, 1], per run: [R].
+fn batch_mean(v: &Tensor) -> Result<Tensor> {
+    v.mean_per_run()
+}
+
+pub fn build(
+    recipe: &Recipe,
+    train: &Set,
+    test: &Set,
+    given: &[Vec<usize>],
+    seed: u32,
+) -> Result<Built> {
+    let runs = given.len();
+    let g = Graph::new(runs, seed);
+    let step = g.step_counter()?;
+    let (n, d, c) = (train.n(), train.dims, train.classes);
+    let x_train = g.input("train.x", &[1, n, d], train.x.clone())?;
+    let mut onehot = vec![0.0f32; runs * n * c];
+    for (r, labels) in given.iter().enumerate() {
+        for (i, &y) in labels.iter().enumerate() {
+            onehot[(r * n + i) * c + y] = 1.0;
+        }
+    }
+    let y_given = g.input("train.given", &[runs, n, c], onehot)?;
+    let net = network(&g, "net", recipe, d, c)?;
+    let mut params = net.params();
+    let b = recipe.batch;
+    let idx = g.random_index(&[runs, b], n, Some(&step))?;
+    let xb = x_train.gather_rows(&idx)?;
+    let yb = y_given.gather_rows(&idx)?;
+    let mut assigns: Vec<(Tensor, Tensor)> = Vec::new();
+    let loss = match recipe.kind {
+        Kind::Erm => batch_mean(&per_sample_ce(&net.forward(&xb)?, &yb)?)?,
+        Kind::Mixup { alpha } => {
+            let idx2 = g.random_index(&[runs, b], n, Some(&step))?;
+            let table = g.input(
+                "beta_quantiles",
+                &[1, BETA_TABLE, 1],
+                crate::labs::basics::model::beta_quantiles(alpha as f64, BETA_TABLE),
+            )?;
+            let lam = table.gather_rows(&g.random_index(&[runs, b], BETA_TABLE, Some(&step))?)?;
+            let other = g.scalar(1.0)?.sub(&lam)?;
+            let x = xb
+                .mul(&lam)?
+                .add(&x_train.gather_rows(&idx2)?.mul(&other)?)?;
+            let y = yb
+                .mul(&lam)?
+                .add(&y_given.gather_rows(&idx2)?.mul(&other)?)?;
+            batch_mean(&per_sample_ce(&net.forward(&x)?, &y)?)?
+        }
+        Kind::CoTeaching { ramp_epochs } => {
+            let ramp = (ramp_epochs * n as f32 / b as f32).max(1.0);
+            let twin = network(&g, "twin", recipe, d, c)?;
+            params.extend(twin.params());
+            let la = per_sample_ce(&net.forward(&xb)?, &yb)?;
+            let lb = per_sample_ce(&twin.forward(&xb)?, &yb)?;
+            // The share kept: 1 − τ·min(t / T, 1), as a count of the batch.
+            let ramp = step.mul_scalar(1.0 / ramp)?.clamp(0.0, 1.0)?;
+            let keep = ramp
+                .mul_scalar(-recipe.rate)?
+                .add_scalar(1.0)?
+                .mul_scalar(b as f32)?;
+            let keep = keep.reshape(&[1, 1, 1])?;
+            // Each sample's rank in its batch by loss: how many samples have a smaller one.
+            let small = |l: &Tensor| -> Result<Tensor> {
+                let l = l.detach()?;
+                let rank = l.transpose()?.lt(&l)?.sum(2)?;
+                rank.lt(&keep)
+            };
+            let (keep_a, keep_b) = (small(&la)?, small(&lb)?);
+            let masked = |l: &Tensor, m: &Tensor| -> Result<Tensor> {
+                let kept = m.sum_per_run()?.add_scalar(1e-6)?;
+                l.mul(m)?.sum_per_run()?.div(&kept)
+            };
+            // Each network learns from the samples its twin finds easy.
+            masked(&la, &keep_b)?.add(&masked(&lb, &keep_a)?)?
+        }
+        Kind::Aldr {
+            margin,
+            lambda,
+            alpha,
+        } => {
+            let state = g.state("aldr.lambda", &[runs, n, 1], vec![lambda; runs * n])?;
+            let logits = net.forward(&xb)?;
+            // Logits scaled to mean absolute value 1, as the reference implementation does.
+            let scale = logits.abs()?.mean(2)?.add_scalar(1e-6)?;
+            let z = logits.div(&scale)?;
+            let lam_old = state.gather_rows(&idx)?.clamp(0.05 * lambda, lambda)?;
+            let p = z.div(&lam_old)?.detach()?.softmax()?;
+            let logk = (c as f32).ln();
+            let kl = p
+                .mul(&p.mul_scalar(c as f32)?.add_scalar(1e-12)?.log()?)?
+                .sum(2)?;
+            let lam = kl
+                .mul_scalar(-lambda / (alpha * logk))?
+                .add_scalar(lambda)?
+                .clamp(0.05 * lambda, lambda)?
+                .detach()?;
+            // λ·log mean_k exp((c·[k ≠ y] + z_k − z_y)/λ)
+            let zy = z.mul(&yb)?.sum(2)?;
+            let diff = yb
+                .mul_scalar(-margin)?
+                .add_scalar(margin)?
+                .add(&z)?
+                .sub(&zy)?;
+            let inner = diff.div(&lam)?.logsumexp()?.add_scalar(-logk)?;
+            let delta = lam.sub(&lam_old)?;
+            assigns.push((state.clone(), state.add(&delta.scatter_add_rows(&idx, n)?)?));
+            batch_mean(&inner.mul(&lam)?)?
+        }
+        Kind::Feasible { epsilon, dual_lr } => {
+            let duals = g.state("feasible.dual", &[runs, n, 1], vec![1.0; runs * n])?;
+            let l = per_sample_ce(&net.forward(&xb)?, &yb)?;
+            let dual = duals.gather_rows(&idx)?;
+            let ascent = l.detach()?.add_scalar(-epsilon)?.mul_scalar(dual_lr)?;
+            let next = duals.add(&ascent.scatter_add_rows(&idx, n)?)?.relu()?;
+            assigns.push((duals.clone(), next));
+            batch_mean(&l.mul(&dual.detach()?)?)?
+        }
+    };
+    let lr = g.per_run("lr", &[recipe.lr])?;
+    let optimizer = if recipe.adam {
+        OptimizerKind::adam()
+    } else {
+        OptimizerKind::sgd(0.9)
+    };
+    let mut train_entry = Entry::new("train")
+        .metric("loss", &loss)
+        .minimize(&loss, &params, optimizer, &lr)?;
+    for (state, value) in &assigns {
+        train_entry = train_entry.assign(state, value);
+    }
+
+    let train_logits = net.forward(&x_train)?.detach()?;
+    let x_test = g.input("test.x", &[1, test.n(), d], test.x.clone())?;
+    let test_logits = net.forward(&x_test)?.detach()?;
+    let mut eval = Entry::new("eval")
+        .output(&train_logits)
+        .output(&test_logits);
+    let grid_logits = if d == 2 {
+        let grid: Vec<f32> = (0..GRID * GRID)
+            .flat_map(|k| {
+                let (row, col) = (k / GRID, k % GRID);
+                let at = |i: usize| -EXTENT + 2.0 * EXTENT * (i as f32 + 0.5) / GRID as f32;
+                [at(col), -at(row)]
+            })
+            .collect();
+        let xg = g.input("grid.x", &[1, GRID * GRID, 2], grid)?;
+        let logits = net.forward(&xg)?.detach()?;
+        eval = eval.output(&logits);
+        Some(logits)
+    } else {
+        None
+    };
+    Ok(Built {
+        program: Program::new(&g, vec![train_entry, eval])?,
+        train_logits,
+        test_logits,
+        grid_logits,
+    })
+}
+
+/// Rows of mixup's Beta quantile table.
+const BETA_TABLE: usize = 1024;
+
+/// Per point, the log-softmax of its logits row.
+pub fn log_softmax(row: &[f32]) -> Vec<f32> {
+    let m = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let lse = m + row.iter().map(|v| (v - m).exp()).sum::<f32>().ln();
+    row.iter().map(|v| v - lse).collect()
+}
+
+pub fn argmax(row: &[f32]) -> usize {
+    row.iter()
+        .enumerate()
+        .fold(
+            (0, f32::NEG_INFINITY),
+            |b, (i, &v)| if v > b.1 { (i, v) } else { b },
+        )
+        .0
+}
