@@ -400,8 +400,7 @@ fn loss_histogram(g: &Group) -> Option<ChartView> {
     Some(ChartView {
         metric: format!("loss_hist/{}", g.method),
         title: format!(
-            "{}: run 0's per-sample training loss on the given labels, clean against mislabelled \
-             points (share per bin; the last bin holds everything above {HIST_MAX})",
+            "{}: loss per sample (run 0), clean green, mislabelled orange; ≥ 6 in the last bin",
             g.method
         ),
         series,
