@@ -155,6 +155,31 @@ pub fn corrupt(set: &Set, noise: Noise, rate: f32, seed: u32) -> Vec<usize> {
     }
 }
 
+/// A seed's labelled subset, `per_class` points of each class (by true class, as a labelling
+/// budget would be spent), and the unlabelled rest: (labelled, unlabelled) indices.
+pub fn split(set: &Set, per_class: usize, seed: u32) -> (Vec<usize>, Vec<usize>) {
+    let mut order: Vec<usize> = (0..set.n()).collect();
+    // A seeded Fisher–Yates shuffle.
+    for i in (1..order.len()).rev() {
+        let j = ((rng::uniform(seed, 91, i as u32, 0) * (i + 1) as f32) as usize).min(i);
+        order.swap(i, j);
+    }
+    let mut taken = vec![0usize; set.classes];
+    let (mut labelled, mut unlabelled) = (Vec::new(), Vec::new());
+    for i in order {
+        let c = set.y[i];
+        if taken[c] < per_class {
+            taken[c] += 1;
+            labelled.push(i);
+        } else {
+            unlabelled.push(i);
+        }
+    }
+    labelled.sort_unstable();
+    unlabelled.sort_unstable();
+    (labelled, unlabelled)
+}
+
 /// Per point: the share of its `k` nearest neighbours (Euclidean) whose true label differs, and
 /// the commonest such label (or the next class when none differs).
 fn neighbourhood(set: &Set, k: usize) -> (Vec<f32>, Vec<usize>) {

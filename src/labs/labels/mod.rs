@@ -23,6 +23,7 @@ pub fn declaration() -> LabDecl {
             choice("optimizer", "Optimizer", &["adam", "sgd"], "adam", "Adam, or SGD with momentum 0.9."),
             log_float("lr", "Learning rate", 1e-4, 0.5, 0.003, "Step size."),
             int("batch", "Batch size", 4, 256, 32, "", "Training points per step, drawn with replacement."),
+            int("labelled", "Labelled per class", 1, 100, 4, "", "The semi-supervised methods see the labels of this many training points per class (drawn per seed); the rest are unlabelled for them."),
             int("steps", "Steps", 1, 100_000, 4000, "", "Training steps per run (about 42 steps an epoch on the digits at batch 32)."),
         ],
         methods: methods::METHODS.iter().map(|m| (m.declaration)()).collect(),
@@ -34,6 +35,7 @@ pub fn declaration() -> LabDecl {
             "train_acc_true",
             "memorised",
             "loss_q95",
+            "pseudo_acc",
             "loss",
         ],
         presets: vec![
@@ -41,9 +43,14 @@ pub fn declaration() -> LabDecl {
             Preset { id: "robust", title: "Robust losses and mixup at 40% noise", query: "methods=erm,mixup,aldr" },
             Preset { id: "pairflip", title: "Pair-flip noise: a systematic confusion", query: "noise=pairflip&rate=0.3&methods=erm,coteaching,aldr" },
             Preset { id: "tail", title: "Clean labels, every sample fit: Feasible Learning's tail", query: "noise=none&methods=erm,feasible" },
+            Preset { id: "few-labels", title: "Four labels per class: pseudo-labels and confirmation bias", query: "noise=none&methods=labelled,pseudo,pseudo_mixup" },
             Preset { id: "moons", title: "Two moons with labels flipped near the boundary", query: "scenario=moons&noise=instance&rate=0.3&steps=3000&methods=erm,coteaching" },
         ],
-        smoke: &["width=8&depth=1&steps=10&batch=8"],
+        smoke: &[
+            "width=8&depth=1&steps=10&batch=8&methods=erm,mixup,coteaching,aldr,feasible",
+            // Two classes and a low threshold, so naive pseudo-labels act within 10 steps.
+            "scenario=moons&width=8&depth=1&steps=10&batch=8&pseudo.threshold=0.5&methods=labelled,pseudo,pseudo_mixup",
+        ],
         runs: crate::experiment::DEFAULT_RUNS,
     }
 }
@@ -79,6 +86,8 @@ pub struct Group {
     pub test: data::Set,
     /// Per run, the given training labels.
     pub given: Vec<Vec<usize>>,
+    /// Per run, the labelled subset and the unlabelled rest (the semi-supervised methods').
+    pub split: Vec<model::Split>,
     /// Per run, the best test accuracy so far.
     pub peak: Vec<f32>,
     /// Run 0's per-sample training losses (against the given labels): clean, then mislabelled
@@ -132,7 +141,10 @@ impl Group {
         let given: Vec<Vec<usize>> = (0..runs)
             .map(|r| data::corrupt(&train, noise, recipe.rate, rng::run_seed(exp.seed, r)))
             .collect();
-        let built = model::build(&recipe, &train, &test, &given, exp.seed)?;
+        let split: Vec<model::Split> = (0..runs)
+            .map(|r| data::split(&train, recipe.labelled, rng::run_seed(exp.seed, r)))
+            .collect();
+        let built = model::build(&recipe, &train, &test, &given, &split, exp.seed)?;
         let exec = Exec::new(&built.program, gpu).await?;
         Ok(Group {
             method: method.to_string(),
@@ -144,6 +156,7 @@ impl Group {
             train,
             test,
             given,
+            split,
             peak: vec![0.0; runs],
             histogram: None,
             grid: None,
@@ -164,6 +177,7 @@ impl Group {
         let (n, m, c) = (self.train.n(), self.test.n(), self.train.classes);
         let runs = self.given.len();
         let mut metrics: Vec<[f32; 6]> = Vec::with_capacity(runs);
+        let mut pseudo = Vec::new();
         for r in 0..runs {
             let row = |logits: &[f32], count: usize, i: usize| -> Vec<f32> {
                 logits[(r * count + i) * c..(r * count + i + 1) * c].to_vec()
@@ -188,6 +202,15 @@ impl Group {
             }
             if r == 0 {
                 self.histogram = Some(histogram(&losses, given, &self.train.y));
+            }
+            if self.recipe.kind.semi_supervised() {
+                // How often the network's own labels for the unlabelled points are right.
+                let unlabelled = &self.split[r].1;
+                let right = unlabelled
+                    .iter()
+                    .filter(|&&i| model::argmax(&row(&train_logits, n, i)) == self.train.y[i])
+                    .count();
+                pseudo.push(right as f32 / unlabelled.len().max(1) as f32);
             }
             let mut sorted = losses.clone();
             sorted.sort_by(f32::total_cmp);
@@ -219,6 +242,9 @@ impl Group {
         {
             let values: Vec<f32> = metrics.iter().map(|v| v[k]).collect();
             self.history.record(name, step, &values);
+        }
+        if !pseudo.is_empty() {
+            self.history.record("pseudo_acc", step, &pseudo);
         }
         if let Some(grid) = &self.built.grid_logits {
             let g = self.exec.read(grid).await?;

@@ -32,6 +32,27 @@ pub enum Kind {
     /// gradient ascent at `dual_lr` where the constraint is violated; the primal weights each
     /// sample's loss by its dual.
     Feasible { epsilon: f32, dual_lr: f32 },
+    /// Cross-entropy on the labelled points alone (the semi-supervised reference).
+    LabelledOnly,
+    /// A labelled batch, plus an unlabelled one trained on its own confident predictions: the
+    /// argmax as a hard label wherever the top probability exceeds `threshold`.
+    NaivePseudo { threshold: f32 },
+    /// Arazo et al.: soft pseudo-labels, each unlabelled point's last prediction (refreshed
+    /// when it is drawn, so about once an epoch), a batch with at least `min_labelled`
+    /// labelled points, mixup (α = 1) across the batch, and the paper's two regularisers: the
+    /// batch's mean prediction kept near uniform (weight 0.8) and each prediction's entropy
+    /// low (0.4).
+    MixupPseudo { min_labelled: usize },
+}
+
+impl Kind {
+    /// Whether the method learns from the labelled subset (and the unlabelled rest).
+    pub fn semi_supervised(&self) -> bool {
+        matches!(
+            self,
+            Kind::LabelledOnly | Kind::NaivePseudo { .. } | Kind::MixupPseudo { .. }
+        )
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -44,6 +65,8 @@ pub struct Recipe {
     pub adam: bool,
     pub lr: f32,
     pub batch: usize,
+    /// Labelled points per class for the semi-supervised methods.
+    pub labelled: usize,
     pub kind: Kind,
 }
 
@@ -60,6 +83,7 @@ impl Recipe {
             adam: text("optimizer", "adam") == "adam",
             lr: num("lr", 0.003) as f32,
             batch: num("batch", 32.0) as usize,
+            labelled: num("labelled", 4.0) as usize,
             kind: Kind::Erm,
         }
     }
@@ -99,11 +123,15 @@ fn batch_mean(v: &Tensor) -> Result<Tensor> {
     v.mean_per_run()
 }
 
+/// Per run, the labelled subset's indices and the unlabelled rest's.
+pub type Split = (Vec<usize>, Vec<usize>);
+
 pub fn build(
     recipe: &Recipe,
     train: &Set,
     test: &Set,
     given: &[Vec<usize>],
+    split: &[Split],
     seed: u32,
 ) -> Result<Built> {
     let runs = given.len();
@@ -125,7 +153,110 @@ pub fn build(
     let xb = x_train.gather_rows(&idx)?;
     let yb = y_given.gather_rows(&idx)?;
     let mut assigns: Vec<(Tensor, Tensor)> = Vec::new();
+    // Draws `count` indices per run from the per-run index table `pick` (the labelled subset or
+    // the unlabelled rest): [R, count].
+    let table = |label: &str, pick: &dyn Fn(&Split) -> &Vec<usize>| -> Result<Tensor> {
+        let len = pick(&split[0]).len().max(1);
+        let values: Vec<f32> = split
+            .iter()
+            .flat_map(|s| {
+                let v = pick(s);
+                (0..len).map(move |i| v.get(i).copied().unwrap_or(0) as f32)
+            })
+            .collect();
+        g.input(label, &[runs, len, 1], values)
+    };
+    let draw = |t: &Tensor, count: usize| -> Result<Tensor> {
+        let len = t.dims()[1];
+        let pos = g.random_index(&[runs, count], len, Some(&step))?;
+        t.gather_rows(&pos)?.reshape(&[runs, count])
+    };
+    let ramp = g.input("classes", &[1, 1, c], (0..c).map(|k| k as f32).collect())?;
     let loss = match recipe.kind {
+        Kind::LabelledOnly => {
+            let labelled = table("labelled", &|s| &s.0)?;
+            let i = draw(&labelled, b)?;
+            batch_mean(&per_sample_ce(
+                &net.forward(&x_train.gather_rows(&i)?)?,
+                &y_given.gather_rows(&i)?,
+            )?)?
+        }
+        Kind::NaivePseudo { threshold } => {
+            let labelled = table("labelled", &|s| &s.0)?;
+            let unlabelled = table("unlabelled", &|s| &s.1)?;
+            let i = draw(&labelled, b)?;
+            let supervised = batch_mean(&per_sample_ce(
+                &net.forward(&x_train.gather_rows(&i)?)?,
+                &y_given.gather_rows(&i)?,
+            )?)?;
+            let u = draw(&unlabelled, b)?;
+            let logits = net.forward(&x_train.gather_rows(&u)?)?;
+            let p = logits.detach()?.softmax()?;
+            let confident = p.max(2)?.gt(&g.scalar(threshold)?)?;
+            let hard = logits.detach()?.argmax_last()?.eq_mask(&ramp)?;
+            let kept = confident.sum_per_run()?.add_scalar(1e-6)?;
+            let pseudo = per_sample_ce(&logits, &hard)?
+                .mul(&confident)?
+                .sum_per_run()?
+                .div(&kept)?;
+            supervised.add(&pseudo)?
+        }
+        Kind::MixupPseudo { min_labelled } => {
+            let labelled = table("labelled", &|s| &s.0)?;
+            let unlabelled = table("unlabelled", &|s| &s.1)?;
+            // At least one unlabelled point in the batch (batch ≥ 4 by the settings).
+            let k = min_labelled.clamp(1, b.saturating_sub(1).max(1));
+            let soft = g.state(
+                "pseudo.soft",
+                &[runs, n, c],
+                vec![1.0 / c as f32; runs * n * c],
+            )?;
+            let il = draw(&labelled, k)?;
+            let iu = draw(&unlabelled, b - k)?;
+            let x = x_train
+                .gather_rows(&il)?
+                .transpose()?
+                .concat(&x_train.gather_rows(&iu)?.transpose()?)?
+                .transpose()?;
+            let targets_u = soft.gather_rows(&iu)?;
+            let y = y_given
+                .gather_rows(&il)?
+                .transpose()?
+                .concat(&targets_u.transpose()?)?
+                .transpose()?;
+            // Refresh the drawn points' soft labels with the current predictions (unmixed).
+            let fresh = net
+                .forward(&x_train.gather_rows(&iu)?)?
+                .detach()?
+                .softmax()?;
+            assigns.push((
+                soft.clone(),
+                soft.add(&fresh.sub(&targets_u)?.scatter_add_rows(&iu, n)?)?,
+            ));
+            // Mixup across the batch, λ ~ Beta(1, 1), with a second draw of the same batch.
+            let lam = g.random_uniform(&[runs, b, 1], 0.0, 1.0, Some(&step))?;
+            let other = g.scalar(1.0)?.sub(&lam)?;
+            let perm = g.random_index(&[runs, b], b, Some(&step))?;
+            let xm = x.mul(&lam)?.add(&x.gather_rows(&perm)?.mul(&other)?)?;
+            let ym = y.mul(&lam)?.add(&y.gather_rows(&perm)?.mul(&other)?)?;
+            let logits = net.forward(&xm)?;
+            let ce = batch_mean(&per_sample_ce(&logits, &ym)?)?;
+            let probs = logits.softmax()?;
+            // R_A: KL(uniform ‖ the batch's mean prediction); R_H: the predictions' entropy.
+            let mean = probs.mean(1)?;
+            let r_a = mean
+                .add_scalar(1e-8)?
+                .log()?
+                .mul_scalar(-1.0 / c as f32)?
+                .sum_per_run()?
+                .add_scalar(-(c as f32).ln())?;
+            let r_h = probs
+                .mul(&probs.add_scalar(1e-8)?.log()?)?
+                .sum(2)?
+                .neg()?
+                .mean_per_run()?;
+            ce.add(&r_a.mul_scalar(0.8)?)?.add(&r_h.mul_scalar(0.4)?)?
+        }
         Kind::Erm => batch_mean(&per_sample_ce(&net.forward(&xb)?, &yb)?)?,
         Kind::Mixup { alpha } => {
             let idx2 = g.random_index(&[runs, b], n, Some(&step))?;

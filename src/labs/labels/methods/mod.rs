@@ -4,7 +4,10 @@ mod aldr;
 mod coteaching;
 mod erm;
 mod feasible;
+mod labelled_only;
 mod mixup;
+mod pseudo;
+mod pseudo_mixup;
 
 use super::model::Recipe;
 
@@ -18,4 +21,7 @@ pub const METHODS: &[Method] = &[
     coteaching::METHOD,
     aldr::METHOD,
     feasible::METHOD,
+    labelled_only::METHOD,
+    pseudo::METHOD,
+    pseudo_mixup::METHOD,
 ];
