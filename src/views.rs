@@ -35,6 +35,32 @@ pub struct ChartView {
     pub x_span: Option<(f64, f64)>,
 }
 
+impl ChartView {
+    /// `metric` over training steps: for each (method, palette colour, history), its mean over
+    /// seeds with the min–max band.
+    pub fn over_steps<'a>(
+        metric: &str,
+        title: &str,
+        methods: impl IntoIterator<Item = (&'a str, usize, &'a crate::history::History)>,
+    ) -> ChartView {
+        ChartView {
+            metric: metric.into(),
+            title: title.into(),
+            series: methods
+                .into_iter()
+                .map(|(method, colour, history)| SeriesView {
+                    method: method.into(),
+                    colour,
+                    band: history.band(metric),
+                    dashed: false,
+                })
+                .collect(),
+            x_label: "step".into(),
+            ..ChartView::default()
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct SeriesView {
     pub method: String,

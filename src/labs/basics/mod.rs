@@ -81,9 +81,7 @@ use crate::engine::{Exec, Result};
 use crate::experiment::Experiment;
 use crate::history::History;
 use crate::labs::{find_method, unknown_method, LocalFuture, RunGroup};
-use crate::views::{
-    ChartView, HeatStyle, HeatmapView, NetworkView, Picture, SeriesView, TableView, Views,
-};
+use crate::views::{ChartView, HeatStyle, HeatmapView, NetworkView, Picture, TableView, Views};
 use std::sync::Arc;
 
 /// One method's run group: its compiled program on a backend, its step and its history.
@@ -235,25 +233,15 @@ pub fn views(
     let charts = charts
         .into_iter()
         .map(|(metric, title, range)| ChartView {
-            metric: metric.into(),
-            title: title.into(),
-            series: groups
-                .iter()
-                .zip(colours)
-                .map(|(g, &colour)| SeriesView {
-                    method: g.method.clone(),
-                    colour,
-                    band: g.history.band(metric),
-                    dashed: false,
-                })
-                .collect(),
-            guides: Vec::new(),
             range,
-            wide: false,
-            x_label: "step".into(),
-            log_x: false,
-            markers: Vec::new(),
-            x_span: None,
+            ..ChartView::over_steps(
+                metric,
+                title,
+                groups
+                    .iter()
+                    .zip(colours)
+                    .map(|(g, &c)| (g.method.as_str(), c, &g.history)),
+            )
         })
         .collect();
     let last = |g: &Group, m: &str| {

@@ -58,7 +58,7 @@ use crate::engine::{Exec, Result};
 use crate::experiment::Experiment;
 use crate::history::History;
 use crate::labs::{apply_method, train_entry, LocalFuture, RunGroup};
-use crate::views::{BarView, ChartView, Picture, SeriesView, TableView, Views};
+use crate::views::{BarView, ChartView, Picture, TableView, Views};
 
 /// A representation counts as key when it holds at least this share of the embedding variance.
 pub const KEY_SHARE: f64 = 0.1;
@@ -229,25 +229,16 @@ pub fn key_reps(shares: &[(String, f64)]) -> Vec<String> {
 
 fn views(groups: &[&Group], colours: &[usize], seed: u32) -> Views {
     let chart = |metric: &str, title: &str, range: Option<(f64, f64)>| ChartView {
-        metric: metric.into(),
-        title: title.into(),
-        series: groups
-            .iter()
-            .zip(colours)
-            .map(|(g, &colour)| SeriesView {
-                method: g.method.clone(),
-                colour,
-                band: g.history.band(metric),
-                dashed: false,
-            })
-            .collect(),
-        guides: Vec::new(),
         range,
-        wide: false,
-        x_label: "step".into(),
         log_x: true,
-        markers: Vec::new(),
-        x_span: None,
+        ..ChartView::over_steps(
+            metric,
+            title,
+            groups
+                .iter()
+                .zip(colours)
+                .map(|(g, &c)| (g.method.as_str(), c, &g.history)),
+        )
     };
     let charts = vec![
         chart("train_acc", "Train accuracy (log steps)", Some((0.0, 1.0))),

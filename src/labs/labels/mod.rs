@@ -279,26 +279,15 @@ fn histogram(losses: &[f32], given: &[usize], truth: &[usize]) -> [Vec<f32>; 2] 
 }
 
 fn views(groups: &[&Group], colours: &[usize], seed: u32) -> Views {
-    let over_steps = |metric: &str, title: &str| ChartView {
-        metric: metric.into(),
-        title: title.into(),
-        series: groups
-            .iter()
-            .zip(colours)
-            .map(|(g, &colour)| SeriesView {
-                method: g.method.clone(),
-                colour,
-                band: g.history.band(metric),
-                dashed: false,
-            })
-            .collect(),
-        guides: Vec::new(),
-        range: None,
-        wide: false,
-        x_label: "step".into(),
-        log_x: false,
-        markers: Vec::new(),
-        x_span: None,
+    let over_steps = |metric: &str, title: &str| {
+        ChartView::over_steps(
+            metric,
+            title,
+            groups
+                .iter()
+                .zip(colours)
+                .map(|(g, &c)| (g.method.as_str(), c, &g.history)),
+        )
     };
     let mut charts = vec![
         over_steps("test_acc", "Test accuracy"),

@@ -372,29 +372,16 @@ pub fn aggregate_mmd(mean: &[f32], log_var: &[f32], n: usize, d: usize, stream: 
 }
 
 fn views(groups: &[&Group], colours: &[usize], seed: u32) -> Views {
-    let series = |metric: &str| -> Vec<SeriesView> {
-        groups
-            .iter()
-            .zip(colours)
-            .map(|(g, &colour)| SeriesView {
-                method: g.method.clone(),
-                colour,
-                band: g.history.band(metric),
-                dashed: false,
-            })
-            .collect()
-    };
     let chart = |metric: &str, title: &str, wide: bool| ChartView {
-        metric: metric.into(),
-        title: title.into(),
-        series: series(metric),
-        guides: Vec::new(),
-        range: None,
         wide,
-        x_label: "step".into(),
-        log_x: false,
-        markers: Vec::new(),
-        x_span: None,
+        ..ChartView::over_steps(
+            metric,
+            title,
+            groups
+                .iter()
+                .zip(colours)
+                .map(|(g, &c)| (g.method.as_str(), c, &g.history)),
+        )
     };
     let mut charts = vec![
         chart(
