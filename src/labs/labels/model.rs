@@ -281,10 +281,16 @@ pub fn build(
             params.extend(twin.params());
             let la = per_sample_ce(&net.forward(&xb)?, &yb)?;
             let lb = per_sample_ce(&twin.forward(&xb)?, &yb)?;
-            // The share kept: 1 − τ·min(t / T, 1), as a count of the batch.
+            // The share kept: 1 − τ·min(t / T, 1), as a count of the batch; τ is the noise
+            // rate, which is 0 when the labels are clean whatever the rate setting says.
+            let tau = if recipe.noise == "none" {
+                0.0
+            } else {
+                recipe.rate
+            };
             let ramp = step.mul_scalar(1.0 / ramp)?.clamp(0.0, 1.0)?;
             let keep = ramp
-                .mul_scalar(-recipe.rate)?
+                .mul_scalar(-tau)?
                 .add_scalar(1.0)?
                 .mul_scalar(b as f32)?;
             let keep = keep.reshape(&[1, 1, 1])?;
