@@ -98,6 +98,69 @@ pub struct HeatmapView {
     pub line: Option<[f32; 2]>,
 }
 
+impl HeatmapView {
+    /// Points (x, y, class, false) on a blank canvas centred on the origin and scaled to fit: a
+    /// 2-D projection of embeddings, coloured by class.
+    pub fn scatter(
+        caption: String,
+        points: std::sync::Arc<Vec<(f32, f32, f32, bool)>>,
+    ) -> HeatmapView {
+        let extent = points
+            .iter()
+            .map(|p| p.0.abs().max(p.1.abs()))
+            .filter(|v| v.is_finite())
+            .fold(1e-3f32, f32::max)
+            * 1.1;
+        HeatmapView {
+            method: caption,
+            cols: 1,
+            cell: 240,
+            values: vec![0.0],
+            extent,
+            style: HeatStyle::Ink,
+            categorical: true,
+            points,
+            line: None,
+        }
+    }
+
+    /// Points (x, y, class, false) of two measures on a blank canvas, each axis spanning its
+    /// values' range, which the caption states.
+    pub fn plane(caption: &str, points: &[(f32, f32, f32, bool)]) -> HeatmapView {
+        let range = |pick: fn(&(f32, f32, f32, bool)) -> f32| {
+            let (lo, hi) = points
+                .iter()
+                .map(pick)
+                .fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), v| {
+                    (lo.min(v), hi.max(v))
+                });
+            let pad = ((hi - lo) * 0.1).max(1e-3);
+            (lo - pad, hi + pad)
+        };
+        let ((x0, x1), (y0, y1)) = (range(|p| p.0), range(|p| p.1));
+        let scaled = points
+            .iter()
+            .map(|&(x, y, c, t)| {
+                (
+                    2.0 * (x - x0) / (x1 - x0) - 1.0,
+                    2.0 * (y - y0) / (y1 - y0) - 1.0,
+                    c,
+                    t,
+                )
+            })
+            .collect();
+        let caption = if points.is_empty() {
+            format!("{caption} (no finished runs yet)")
+        } else {
+            format!("{caption}; x from {x0:.3} to {x1:.3}, y from {y0:.3} to {y1:.3}")
+        };
+        HeatmapView {
+            extent: 1.0,
+            ..HeatmapView::scatter(caption, std::sync::Arc::new(scaled))
+        }
+    }
+}
+
 /// How a heatmap paints its values.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum HeatStyle {

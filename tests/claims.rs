@@ -106,6 +106,11 @@ fn labels_claims_hold() {
     check_lab("labels");
 }
 
+#[test]
+fn ssl_claims_hold() {
+    check_lab("ssl");
+}
+
 /// The claims too slow for every run (`Claim::slow`): `cargo test --test claims -- --ignored`.
 #[test]
 #[ignore = "minutes of CPU: run with --ignored"]

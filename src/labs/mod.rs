@@ -13,6 +13,7 @@ pub mod labels;
 pub mod merging;
 pub mod meta;
 pub mod mi;
+pub mod ssl;
 pub mod vae;
 
 use crate::claims::Claim;
@@ -40,6 +41,7 @@ pub static LABS: &[&dyn Lab] = &[
     &vae::Vae,
     &meta::Meta,
     &labels::Labels,
+    &ssl::Ssl,
 ];
 
 /// Every lab's declaration, in the registry's order.

@@ -72,7 +72,7 @@ test('every lab steps and exports CSV, JSON and PNG on WebGPU and on the CPU und
   const { page: first } = await open('#/basics');
   const labs = await first.$$eval('header nav a', (as) => as.map((a) => a.getAttribute('href').match(/^#\/(\w+)/)?.[1]).filter((id) => id && id !== 'bench'));
   await first.close();
-  assert.deepEqual([...labs].sort(), ['basics', 'continual', 'groups', 'labels', 'merging', 'meta', 'mi', 'vae']);
+  assert.deepEqual([...labs].sort(), ['basics', 'continual', 'groups', 'labels', 'merging', 'meta', 'mi', 'ssl', 'vae']);
   for (const lab of labs) {
     for (const gpu of [true, false]) {
       const what = `${lab} on ${gpu ? 'WebGPU' : 'the CPU'}`;

@@ -66,8 +66,7 @@ use crate::experiment::Experiment;
 use crate::history::History;
 use crate::labs::{apply_method, train_entry, LocalFuture, RunGroup};
 use crate::views::{
-    BandPoint, BarView, ChartView, Guide, HeatStyle, HeatmapView, Picture, SeriesView, TableView,
-    Views,
+    BandPoint, BarView, ChartView, Guide, HeatmapView, Picture, SeriesView, TableView, Views,
 };
 use model::{EVAL_STEPS, GRID, X_RANGE};
 use std::sync::Arc;
@@ -451,27 +450,14 @@ fn digits_views(
         .iter()
         .filter_map(|g| match &g.scenario {
             Scenario::Digits { projection, .. } if !projection.is_empty() => {
-                let extent = projection
-                    .iter()
-                    .map(|p| p.0.abs().max(p.1.abs()))
-                    .filter(|v| v.is_finite())
-                    .fold(1e-3f32, f32::max)
-                    * 1.1;
-                Some(HeatmapView {
-                    method: format!(
+                Some(HeatmapView::scatter(
+                    format!(
                         "{}: run 0's embeddings of the novel digits on their two principal axes, \
                          coloured by digit (5–9)",
                         g.method
                     ),
-                    cols: 1,
-                    cell: 240,
-                    values: vec![0.0],
-                    extent,
-                    style: HeatStyle::Ink,
-                    categorical: true,
-                    points: projection.clone(),
-                    line: None,
-                })
+                    projection.clone(),
+                ))
             }
             _ => None,
         })
