@@ -44,7 +44,7 @@ pub fn declaration() -> LabDecl {
         ],
         smoke: &[
             "meta_batch=2&hidden=8&eval_tasks=2&steps=10&methods=maml,fomaml,reptile,pretrained",
-            "scenario=digits&shots=1&meta_batch=2&hidden=8&episodes=20&steps=10&methods=maml,fomaml,protonet,linear,transductive",
+            "scenario=digits&shots=1&meta_batch=2&hidden=8&episodes=5&steps=2&methods=maml,fomaml,protonet,linear,transductive",
         ],
         runs: crate::experiment::DEFAULT_RUNS,
     }
