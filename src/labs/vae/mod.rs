@@ -559,21 +559,18 @@ fn latent_map(g: &Group, digits: bool) -> HeatmapView {
         .fold(1.0f32, f32::max)
         .min(50.0)
         * 1.1;
+    // The prior's scale at least, so an untrained model's map is not blown up.
     HeatmapView {
-        method: format!(
-            "{}: latent means of the test {}, coloured by {}",
-            g.method,
-            if digits { "digits" } else { "points" },
-            if digits { "digit" } else { "component" }
-        ),
-        cols: 1,
-        cell: 240,
-        values: vec![0.0],
         extent,
-        style: HeatStyle::Ink,
-        categorical: true,
-        points: g.latent.clone(),
-        line: None,
+        ..HeatmapView::scatter(
+            format!(
+                "{}: latent means of the test {}, coloured by {}",
+                g.method,
+                if digits { "digits" } else { "points" },
+                if digits { "digit" } else { "component" }
+            ),
+            g.latent.clone(),
+        )
     }
 }
 
