@@ -22,6 +22,6 @@ fn declaration() -> MethodDecl {
         }),
         explain: "Reconstructs what is hidden in pixel space: on the digits, the masked pixels of a view from the rest; on the two-feature toy, view 2 from view 1 (the JEPA paper's MAE).",
         knobs: vec![float("mask", "Mask ratio", 0.05, 0.95, 0.5, "", "Share of pixels hidden (digits).")],
-        no_claim: None,
+        no_claim: Some("No claim of the MAE paper is checked here: its headline is ImageNet fine-tuning accuracy. It is the reconstruction side of the JEPA paper's claim."),
     }
 }

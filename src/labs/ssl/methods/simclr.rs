@@ -22,6 +22,6 @@ fn declaration() -> MethodDecl {
         }),
         explain: "Contrastive: each view must pick out its partner among every other view in the batch by cosine similarity at temperature τ. The other images are the negatives that keep the embeddings apart.",
         knobs: vec![log_float("tau", "Temperature τ", 0.01, 5.0, 0.2, "Lower τ sharpens the softmax over similarities (the paper uses 0.1–0.5).")],
-        no_claim: None,
+        no_claim: Some("No claim of SimCLR's own paper is checked here: its headline is ImageNet accuracy. It is the method the RankMe, LiDAR and few-label claims (other papers) read."),
     }
 }
