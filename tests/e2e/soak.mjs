@@ -2,7 +2,8 @@
 // and in each through its default link and every preset: play, switch to WebGPU, to the CPU, back
 // to auto, pause, reset. After each lab it collects garbage and samples the JS heap, the wasm
 // memory and the GPU buffers held by live programs (0 after a reset). It prints one line per
-// sample and a summary: the heap and buffer counts should stay flat.
+// sample and a summary: the heap and buffer counts should stay flat. The heap's first ~150
+// sessions fill Chromium's performance-timeline buffers (heap-diff.mjs shows it): compare after those.
 // Usage, after `trunk build --release`: node tests/e2e/soak.mjs [dist]
 import { chromium } from 'playwright-core';
 import { serveDist, chromiumFlags } from './serve-dist.mjs';
