@@ -1,6 +1,7 @@
 // Elementwise maps with broadcasting: unary (incl. expand and copies), clamp, binary, select,
 // concat, fill, metric accumulation. Operand k of output element with coordinates (r, i, j, l)
-// is read at offs[k] + dot(coords, stride_k); a stride of 0 broadcasts that axis.
+// is read at offs[k] + dot(coords, stride_k); a stride of 0 broadcasts that axis. The maps
+// themselves are in maps.wgsl.
 
 struct Params {
     dims: vec4<u32>,      // output shape, padded to 4 axes, run axis first
@@ -44,56 +45,6 @@ fn operand(i: u32, k: u32, stride: vec4<u32>) -> u32 {
     return dot(coords(i), stride);
 }
 
-fn sigmoid(x: f32) -> f32 {
-    if (x >= 0.0) {
-        return 1.0 / (1.0 + exp(-x));
-    }
-    let e = exp(x);
-    return e / (1.0 + e);
-}
-
-fn unary(op: u32, x: f32) -> f32 {
-    switch op {
-        case 0u, 16u: { return x; }                                  // identity, detach
-        case 1u: { return -x; }
-        case 2u: { return exp(x); }
-        case 3u: { return log(x); }
-        // NOTE: clamped first: some drivers compute tanh as a ratio of exponentials that overflows.
-        case 4u: { if (is_nan(x)) { return x; } return tanh(clamp(x, -15.0, 15.0)); }
-        case 5u: { if (is_nan(x)) { return x; } return select(0.0, x, x > 0.0); }
-        case 6u: { if (is_nan(x)) { return x; } return sigmoid(x); }
-        case 7u: { return sqrt(x); }
-        case 8u: { return abs(x); }
-        case 9u: { return x * x; }
-        case 10u: { if (is_nan(x)) { return x; } return select(select(0.0, -1.0, x < 0.0), 1.0, x > 0.0); }
-        case 11u: { return floor(x); }
-        case 12u: { return sin(x); }
-        case 13u: { return cos(x); }
-        case 14u: { return 1.0 / x; }
-        case 15u: { return select(0.0, 1.0, x > 0.0); }
-        default: { return x; }
-    }
-}
-
-fn binary(op: u32, x: f32, y: f32) -> f32 {
-    switch op {
-        case 0u: { return x + y; }
-        case 1u: { return x - y; }
-        case 2u: { return x * y; }
-        case 3u: { return x / y; }
-        // NOTE: max/min propagate NaN so a diverged run stays visible.
-        case 4u: { if (is_nan(x) || is_nan(y)) { return f32_nan(); } return select(y, x, x >= y); }
-        case 5u: { if (is_nan(x) || is_nan(y)) { return f32_nan(); } return select(y, x, x <= y); }
-        case 6u: { return pow(x, y); }
-        case 7u: { return select(0.0, 1.0, x < y); }
-        case 8u: { return select(0.0, 1.0, x <= y); }
-        case 9u: { return select(0.0, 1.0, x > y); }
-        case 10u: { return select(0.0, 1.0, x >= y); }
-        case 11u: { return select(0.0, 1.0, x == y); }
-        default: { return x; }
-    }
-}
-
 @compute @workgroup_size(64)
 fn unary_f32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
     let i = linear_index(gid, groups);
@@ -106,11 +57,7 @@ fn unary_f32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgro
 fn clamp_f32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
     let i = linear_index(gid, groups);
     if (i >= p.misc.x) { return; }
-    let x = a[p.offs.y + operand(i, 0u, p.a_stride)];
-    var y = x;
-    if (x < p.fp.x) { y = p.fp.x; }
-    if (x > p.fp.y) { y = p.fp.y; }
-    out[p.offs.x + i] = y;
+    out[p.offs.x + i] = clamp_keep_nan(a[p.offs.y + operand(i, 0u, p.a_stride)], p.fp.x, p.fp.y);
 }
 
 @compute @workgroup_size(64)

@@ -3,6 +3,10 @@
 // contracted axis it loads 4 values of a and 4 of b for 16 multiply-adds. No workgroup memory:
 // software GPUs (lavapipe, SwiftShader) run barriers as coroutine switches, which cost more than
 // the reuse a shared-memory tile buys at the sizes our labs use.
+//
+// The GPU backend also compiles this file with an elementwise epilogue fused into the store (a
+// bias add and activation, a backward chain): it replaces what lies between each pair of
+// FUSED markers with generated code. Left as is, the epilogue is the identity.
 
 struct Params {
     m: u32,
@@ -21,12 +25,21 @@ struct Params {
     _pad0: u32,
     _pad1: u32,
     _pad2: u32,
+    // FUSED PARAMS BEGIN
+    // FUSED PARAMS END
 }
 
 @group(0) @binding(0) var<storage, read> p: Params;
 @group(0) @binding(1) var<storage, read> a: array<f32>;
 @group(0) @binding(2) var<storage, read> b: array<f32>;
 @group(0) @binding(4) var<storage, read_write> out: array<f32>;
+// FUSED BINDINGS BEGIN
+// FUSED BINDINGS END
+
+// FUSED EPILOGUE BEGIN
+// The value stored at output element `at` (run-major, contiguous) for the product `v`.
+fn epilogue(at: u32, v: f32) -> f32 { return v; }
+// FUSED EPILOGUE END
 
 @compute @workgroup_size(64)
 fn matmul_f32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
@@ -57,13 +70,14 @@ fn matmul_f32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgr
         ia = ia + p.a_k_stride;
         ib = ib + p.b_k_stride;
     }
-    let base = p.out_off + run * p.m * p.n;
+    let base = run * p.m * p.n;
     let acc = array<vec4<f32>, 4>(acc0, acc1, acc2, acc3);
     for (var rr = 0u; rr < 4u; rr = rr + 1u) {
         if (r0 + rr >= p.m) { break; }
         for (var cc = 0u; cc < 4u; cc = cc + 1u) {
             if (c0 + cc < p.n) {
-                out[base + (r0 + rr) * p.n + c0 + cc] = acc[rr][cc];
+                let at = base + (r0 + rr) * p.n + c0 + cc;
+                out[p.out_off + at] = epilogue(at, acc[rr][cc]);
             }
         }
     }

@@ -219,6 +219,66 @@ fn replay_allocates_nothing_and_uploads_nothing() {
     }
 }
 
+/// Fusion at record time: a product with its bias add and activation is one dispatch, a chain of
+/// maps another; a value an entry keeps is stored, so it ends a chain. Values match the CPU's.
+#[test]
+fn chains_fuse_into_one_dispatch_each() {
+    let Some(ctx) = context() else { return };
+    let g = Graph::new(3, 5);
+    let data = |n: usize, k: u32| -> Vec<f32> {
+        (0..n)
+            .map(|i| methodlab::engine::rng::uniform(9, k, 0, i as u32) * 2.0 - 1.0)
+            .collect()
+    };
+    let x = g.param("x", &[3, 13, 6], data(3 * 13 * 6, 1)).unwrap();
+    let w = g.param("w", &[1, 6, 9], data(6 * 9, 2)).unwrap();
+    let bias = g.param("b", &[1, 1, 9], data(9, 3)).unwrap();
+    let h = x.matmul(&w).unwrap().add(&bias).unwrap().tanh().unwrap();
+    let scale = g.scalar(0.5).unwrap();
+    let y = h
+        .mul(&scale)
+        .unwrap()
+        .sigmoid()
+        .unwrap()
+        .clamp(0.1, 0.9)
+        .unwrap();
+    let cases = [
+        (
+            vec![&y],
+            1,
+            "product + bias + tanh + scale + sigmoid + clamp",
+        ),
+        (vec![&h, &y], 2, "the same, h kept"),
+    ];
+    for (outputs, want, what) in cases {
+        let mut entry = Entry::new("forward");
+        for t in &outputs {
+            entry = entry.output(t);
+        }
+        let p = Program::new(&g, vec![entry]).unwrap();
+        let mut gpu = pollster::block_on(GpuExec::new(&ctx, &p)).unwrap();
+        assert_eq!(gpu.dispatches_per_step(0), want, "{what}");
+        let mut cpu = CpuExec::new(&p).unwrap();
+        cpu.run(0, 1).unwrap();
+        gpu.run(0, 1).unwrap();
+        for t in outputs {
+            let err = max_rel_err(
+                &pollster::block_on(gpu.read(t)).unwrap(),
+                &cpu.read(t).unwrap(),
+            );
+            assert!(err < 1e-5, "{what}: relative error {err}");
+        }
+    }
+    // Inside a chain nothing is stored: reading it says so.
+    let inner = x.matmul(&w).unwrap().add(&bias).unwrap();
+    let out = inner.tanh().unwrap();
+    let p = Program::new(&g, vec![Entry::new("forward").output(&out)]).unwrap();
+    let mut gpu = pollster::block_on(GpuExec::new(&ctx, &p)).unwrap();
+    assert_eq!(gpu.dispatches_per_step(0), 1);
+    gpu.run(0, 1).unwrap();
+    assert!(pollster::block_on(gpu.read(&inner)).is_err());
+}
+
 #[test]
 fn dispatches_per_step_do_not_grow_with_runs() {
     let Some(ctx) = context() else { return };

@@ -285,6 +285,32 @@ pub fn cases() -> Vec<Case> {
             let q = x.make(g, &[R, 6, 4], Any)?.log_softmax()?;
             nn::kl_div_log(&p, &q)
         }),
+        // Fusion patterns (the GPU backend computes each in one or two generated kernels):
+        // a tree of maps with broadcast operands and a value read twice, ...
+        case!("fused_tree", true, |g, x| {
+            let a = x.make(g, &[R, 5, 7], Any)?;
+            let b = x.make(g, &[1, 5, 1], Any)?;
+            let c = x.make(g, &[R, 1, 7], Any)?;
+            let t = a.mul(&b)?.add(&c)?;
+            let v = t.tanh()?.sub(&a)?.clamp(-0.5, 0.7)?;
+            Tensor::select(&a.gt(&c)?, &v, &t.square()?)
+        }),
+        // ... a product with a bias and activation in its store, odd sizes, shared weights ...
+        case!("fused_matmul_bias", true, |g, x| {
+            let h = x.make(g, &[R, 13, 6], Any)?;
+            let w = x.make(g, &[1, 6, 9], Any)?;
+            let bias = x.make(g, &[1, 1, 9], Any)?;
+            let s = x.make(g, &[R, 13, 1], Any)?;
+            h.matmul(&w)?.add(&bias)?.tanh()?.mul(&s)
+        }),
+        // ... a transposed product whose operand the epilogue reads again.
+        case!("fused_matmul_ta", true, |g, x| {
+            let a = x.make(g, &[R, 6, 7], Any)?;
+            let b = x.make(g, &[R, 6, 7], Any)?;
+            a.matmul_t(&b, true, false)?
+                .sigmoid()?
+                .mul(&a.matmul_t(&b, true, false)?.tanh()?)
+        }),
         case!("mlp", true, |g, x| {
             let input = x.make(g, &[1, 5, 3], Any)?;
             let mlp = nn::Mlp::new(g, "mlp", &[3, 8, 2], nn::Activation::Tanh)?;

@@ -5,6 +5,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 const COMMON: &str = include_str!("../../../shaders/common.wgsl");
+/// The elementwise maps: prepended to every family after `COMMON`, and to generated kernels.
+const MAPS: &str = include_str!("../../../shaders/maps.wgsl");
 /// (family, source) of every shader file; each family's encoder is the module of the same name.
 pub(super) const FAMILIES: [(&str, &str); 7] = [
     (
@@ -66,6 +68,8 @@ pub struct GpuContext {
     modules: Arc<HashMap<&'static str, wgpu::ShaderModule>>,
     /// The specialized kernels compiled so far, by (kernel, op code).
     specialized: Arc<Mutex<HashMap<(&'static str, u32), wgpu::ComputePipeline>>>,
+    /// Generated (fused) kernels by their source, so programs of the same shapes share them.
+    fused: Arc<Mutex<HashMap<String, wgpu::ComputePipeline>>>,
     errors: Arc<Mutex<Vec<String>>>,
     lost: Arc<Mutex<Option<String>>>,
 }
@@ -119,7 +123,7 @@ impl GpuContext {
         let modules: HashMap<&'static str, wgpu::ShaderModule> = FAMILIES
             .iter()
             .map(|(family, src)| {
-                let source = format!("{COMMON}\n{src}");
+                let source = format!("{COMMON}\n{MAPS}\n{src}");
                 let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
                     label: Some(family),
                     source: wgpu::ShaderSource::Wgsl(source.into()),
@@ -157,6 +161,7 @@ impl GpuContext {
             pipelines: Arc::new(pipelines),
             modules: Arc::new(modules),
             specialized: Arc::new(Mutex::new(HashMap::new())),
+            fused: Arc::new(Mutex::new(HashMap::new())),
             errors,
             lost,
         })
@@ -190,6 +195,33 @@ impl GpuContext {
                     })
             })
             .clone()
+    }
+
+    /// The pipeline of a generated kernel (`source` after `COMMON` and `MAPS`, entry point
+    /// `entry`), compiled on first use and then shared by every program that generates the same.
+    pub(super) fn fused_pipeline(&self, source: &str, entry: &str) -> wgpu::ComputePipeline {
+        let mut cache = self.fused.lock().unwrap();
+        if let Some(p) = cache.get(source) {
+            return p.clone();
+        }
+        let module = self
+            .device
+            .create_shader_module(wgpu::ShaderModuleDescriptor {
+                label: Some(entry),
+                source: wgpu::ShaderSource::Wgsl(format!("{COMMON}\n{MAPS}\n{source}").into()),
+            });
+        let pipeline = self
+            .device
+            .create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+                label: Some(entry),
+                layout: None,
+                module: &module,
+                entry_point: Some(entry),
+                compilation_options: Default::default(),
+                cache: None,
+            });
+        cache.insert(source.to_string(), pipeline.clone());
+        pipeline
     }
 
     /// The first error the device reported since the last call, or device loss.

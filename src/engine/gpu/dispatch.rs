@@ -40,6 +40,8 @@ struct Pending {
     /// Storage bindings: (slot, buffer index).
     bindings: Vec<(u32, usize)>,
     groups: (u32, u32, u32),
+    /// A generated kernel's pipeline (fusion); `None` for the kernels in `shaders/`.
+    pipeline: Option<wgpu::ComputePipeline>,
 }
 
 /// Builds kernel parameters and bind groups while an executor is compiled.
@@ -98,8 +100,25 @@ impl<'a> Builder<'a> {
             size: bytes.len() as u64,
             bindings,
             groups,
+            pipeline: None,
         });
         self.pending.len() - 1
+    }
+    /// Queues a dispatch of a generated kernel: `pipeline`, parameters `bytes`.
+    pub fn dispatch_generated(
+        &mut self,
+        kernel: &'static str,
+        pipeline: wgpu::ComputePipeline,
+        bytes: &[u8],
+        bindings: Vec<(u32, usize)>,
+        groups: (u32, u32, u32),
+    ) -> usize {
+        let i = self.dispatch_bytes(kernel, None, bytes, bindings, groups);
+        self.pending[i].pipeline = Some(pipeline);
+        i
+    }
+    pub fn context(&self) -> &GpuContext {
+        self.ctx
     }
     /// Creates the parameter buffer and every bind group; returns the dispatches in the order
     /// they were queued, and the buffers.
@@ -118,7 +137,9 @@ impl<'a> Builder<'a> {
             .pending
             .into_iter()
             .map(|p| {
-                let pipeline = self.ctx.pipeline(p.kernel, p.op);
+                let pipeline = p
+                    .pipeline
+                    .unwrap_or_else(|| self.ctx.pipeline(p.kernel, p.op));
                 let layout = pipeline.get_bind_group_layout(0);
                 let mut entries = vec![wgpu::BindGroupEntry {
                     binding: 0,

@@ -86,7 +86,7 @@ impl Params {
     }
 }
 
-fn contiguous_strides(shape: &Shape) -> [u32; MAX_RANK] {
+pub(super) fn contiguous_strides(shape: &Shape) -> [u32; MAX_RANK] {
     let dims = shape.padded(MAX_RANK);
     let mut s = [0u32; MAX_RANK];
     let mut acc = 1u32;

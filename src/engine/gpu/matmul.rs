@@ -1,6 +1,7 @@
 //! Encoder of `matmul.wgsl`: batched matrix products, operands transposed or shared by runs.
 
 use super::dispatch::{groups_1d, Builder, KernelParams, Operands};
+use super::layout::View;
 use crate::engine::error::{invalid, Result};
 use crate::engine::op::Op;
 
@@ -35,6 +36,26 @@ impl KernelParams for Params {}
 
 /// Queues the dispatch of a matrix product.
 pub(super) fn encode(b: &mut Builder, o: &Operands) -> Result<usize> {
+    let p = product(o, o.out.offset)?;
+    Ok(b.dispatch(
+        "matmul_f32",
+        &p.params,
+        vec![(1, p.a.buffer), (2, p.b.buffer), (4, o.out.buffer)],
+        p.groups,
+    ))
+}
+
+/// A product's dispatch before its output buffer is bound.
+pub(super) struct Product {
+    pub params: Params,
+    /// The operands' storage.
+    pub a: View,
+    pub b: View,
+    pub groups: (u32, u32, u32),
+}
+
+/// The product's parameters when its result is stored from `out_off`.
+pub(super) fn product(o: &Operands, out_off: u32) -> Result<Product> {
     let n = o.node;
     let Op::MatMul {
         transpose_a,
@@ -67,7 +88,7 @@ pub(super) fn encode(b: &mut Builder, o: &Operands) -> Result<usize> {
         runs,
         a_off: a.offset,
         b_off: c.offset,
-        out_off: o.out.offset,
+        out_off,
         a_run_stride: a_rs,
         b_run_stride: b_rs,
         a_row_stride: a_row,
@@ -78,10 +99,11 @@ pub(super) fn encode(b: &mut Builder, o: &Operands) -> Result<usize> {
         _pad1: 0,
         _pad2: 0,
     };
-    Ok(b.dispatch(
-        "matmul_f32",
-        &p,
-        vec![(1, a.buffer), (2, c.buffer), (4, o.out.buffer)],
-        groups_1d(runs as usize * m.div_ceil(4) as usize * nn.div_ceil(4) as usize),
-    ))
+    let groups = groups_1d(runs as usize * m.div_ceil(4) as usize * nn.div_ceil(4) as usize);
+    Ok(Product {
+        params: p,
+        a,
+        b: c,
+        groups,
+    })
 }

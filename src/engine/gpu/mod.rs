@@ -9,7 +9,8 @@
 //! Memory layout: inputs and states share one "leaves" buffer, parameters one "params" buffer, and
 //! each optimizer's gradients and moments one buffer each, in the same order, so one dispatch of
 //! `optim.wgsl` updates every parameter of a run group. Every other node has its own buffer.
-//! Reshape and detach are views of their input: no dispatch.
+//! Reshape and detach are views of their input: no dispatch. Chains of elementwise ops, and a
+//! matrix product with the chain that reads it, are fused into one generated kernel (`fusion`).
 //!
 //! Files, by concern: `context` (device, queue, pipelines), `layout` (buffers and where each
 //! tensor lives), `dispatch` (parameter blocks and bind groups), one encoder per shader file
@@ -20,6 +21,7 @@
 mod context;
 mod dispatch;
 mod elementwise;
+mod fusion;
 mod gather;
 mod layout;
 mod matmul;
@@ -41,6 +43,7 @@ use super::op::Op;
 use super::plan::Plan;
 use super::program::{Counters, Program};
 use dispatch::{Builder, Dispatch, Operands, Work};
+use fusion::Fusion;
 use layout::{Layout, View};
 use readback::{MetricReadback, Oneshot};
 use std::collections::VecDeque;
@@ -160,11 +163,15 @@ impl GpuExec {
         let runs = program.graph.runs();
         let seed = program.graph.seed();
         let mut b = Builder::new(ctx);
-        let layout = Layout::new(ctx, &mut b.buffers, program, &plan, &nodes);
+        let mut layout = Layout::new(ctx, &mut b.buffers, program, &plan, &nodes);
+        let fusion = Fusion::plan(program, &plan, &nodes, &layout);
         let ops = |ids: &[usize], b: &mut Builder| -> Result<Vec<usize>> {
             ids.iter()
-                .filter(|&&id| layout.is_dispatch[id])
-                .map(|&id| encode_op(b, &nodes, &layout, seed, id))
+                .filter(|&&id| layout.is_dispatch[id] && !fusion.inlined[id])
+                .map(|&id| match fusion.groups.get(&id) {
+                    Some(g) => fusion::encode(b, &nodes, &layout, id, g),
+                    None => encode_op(b, &nodes, &layout, seed, id),
+                })
                 .collect()
         };
 
@@ -198,6 +205,15 @@ impl GpuExec {
             entry_pending.push(list);
         }
 
+        // What a fused kernel computes inside is never stored: reading it is an error, not zeros.
+        for (view, _) in layout
+            .views
+            .iter_mut()
+            .zip(&fusion.inlined)
+            .filter(|(_, &i)| i)
+        {
+            *view = None;
+        }
         let (dispatches, buffers) = b.finish();
         let mut buffer_bytes = buffers.bytes;
         let mut slots: Vec<Option<Dispatch>> = dispatches.into_iter().map(Some).collect();
