@@ -5,8 +5,9 @@
 // the reuse a shared-memory tile buys at the sizes our labs use.
 //
 // The GPU backend also compiles this file with an elementwise epilogue fused into the store (a
-// bias add and activation, a backward chain): it replaces what lies between each pair of
-// FUSED markers with generated code. Left as is, the epilogue is the identity.
+// bias add and activation, a backward chain), or with a sum over one of its operands done by the
+// invocations past the product's (a bias gradient beside its weight gradient): it replaces what
+// lies between each pair of FUSED markers with generated code. Left as is, nothing changes.
 
 struct Params {
     m: u32,
@@ -44,6 +45,8 @@ fn epilogue(at: u32, v: f32) -> f32 { return v; }
 @compute @workgroup_size(64)
 fn matmul_f32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
     let i = linear_index(gid, groups);
+    // FUSED PROLOGUE BEGIN
+    // FUSED PROLOGUE END
     let tiles_m = (p.m + 3u) / 4u;
     let tiles_n = (p.n + 3u) / 4u;
     let tiles = tiles_m * tiles_n;

@@ -9,11 +9,21 @@ struct Params {
     out_off: u32,
     _pad0: u32,
     _pad1: u32,
+    // FUSED PARAMS BEGIN
+    // FUSED PARAMS END
 }
 
 @group(0) @binding(0) var<storage, read> p: Params;
 @group(0) @binding(1) var<storage, read> a: array<f32>;
 @group(0) @binding(4) var<storage, read_write> out: array<f32>;
+// FUSED BINDINGS BEGIN
+// FUSED BINDINGS END
+
+// FUSED EPILOGUE BEGIN
+// The value stored at output element `at` for the reduction `v` (the GPU backend may fuse the maps
+// that read it here, as in matmul.wgsl: a mean's scale, a norm's square root).
+fn epilogue(at: u32, v: f32) -> f32 { return v; }
+// FUSED EPILOGUE END
 
 @compute @workgroup_size(64)
 fn reduce_f32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
@@ -34,5 +44,5 @@ fn reduce_f32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgr
             acc = max(acc, v);
         }
     }
-    out[p.out_off + i] = acc;
+    out[p.out_off + i] = epilogue(i, acc);
 }

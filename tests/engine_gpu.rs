@@ -269,6 +269,40 @@ fn chains_fuse_into_one_dispatch_each() {
             assert!(err < 1e-5, "{what}: relative error {err}");
         }
     }
+    // A layer's bias gradient is summed by its weight gradient's dispatch, and the epilogues
+    // carry the backward chain: the kernels say so, and the gradients match the CPU's.
+    let target = g.input("t", &[3, 13, 9], data(3 * 13 * 9, 4)).unwrap();
+    let loss = y
+        .sub(&target)
+        .unwrap()
+        .square()
+        .unwrap()
+        .sum_per_run()
+        .unwrap();
+    let grads = methodlab::engine::grad(&loss, &[w.clone(), bias.clone()]).unwrap();
+    let mut entry = Entry::new("backward").output(&loss);
+    for t in &grads {
+        entry = entry.output(t);
+    }
+    let p = Program::new(&g, vec![entry]).unwrap();
+    let mut gpu = pollster::block_on(GpuExec::new(&ctx, &p)).unwrap();
+    let kernels: Vec<&str> = pollster::block_on(gpu.profile(0, 1, || 0.0))
+        .unwrap()
+        .into_iter()
+        .map(|(k, _, _)| k)
+        .collect();
+    assert!(kernels.contains(&"matmul_sum_f32"), "{kernels:?}");
+    assert!(kernels.contains(&"matmul_fused_f32"), "{kernels:?}");
+    let mut cpu = CpuExec::new(&p).unwrap();
+    cpu.run(0, 1).unwrap();
+    gpu.run(0, 1).unwrap();
+    for t in std::iter::once(&loss).chain(&grads) {
+        let err = max_rel_err(
+            &pollster::block_on(gpu.read(t)).unwrap(),
+            &cpu.read(t).unwrap(),
+        );
+        assert!(err < 1e-5, "backward: relative error {err}");
+    }
     // Inside a chain nothing is stored: reading it says so.
     let inner = x.matmul(&w).unwrap().add(&bias).unwrap();
     let out = inner.tanh().unwrap();

@@ -1,7 +1,9 @@
 //! Fusion at record time: a tree of elementwise ops whose inner values nothing else reads becomes
-//! one generated kernel, and a matrix product whose only reader is such a tree computes the tree
-//! in its store (forward: the bias add and activation; backward: a product times an activation's
-//! derivative).
+//! one generated kernel; a matrix product or a random draw whose only reader is such a tree
+//! computes the tree in its store (forward: the bias add and activation; backward: a product
+//! times an activation's derivative; a draw and its floor); and a sum over a product's operand
+//! along its contracted axis (a bias gradient beside its weight gradient) is done by the same
+//! dispatch, by the invocations past the product's.
 //!
 //! The CPU backend stays unfused: it is the definition of every op and the oracle the fused
 //! kernels are tested against. Fusion changes which dispatches a step makes, not the formulas: a
@@ -18,13 +20,14 @@ use super::context::FAMILIES;
 use super::dispatch::{groups_1d, Builder, Operands};
 use super::elementwise::contiguous_strides;
 use super::layout::Layout;
-use super::matmul;
+use super::layout::View;
+use super::{matmul, random, reduce};
 use crate::engine::error::{invalid, Result};
 use crate::engine::graph::Node;
-use crate::engine::op::{Op, UnaryOp};
+use crate::engine::op::{Op, ReduceOp, UnaryOp};
 use crate::engine::plan::Plan;
-use crate::engine::program::Program;
-use crate::engine::shape::MAX_RANK;
+use crate::engine::program::{Entry, Program};
+use crate::engine::shape::{Shape, MAX_RANK};
 use std::collections::{BTreeSet, HashMap};
 use std::fmt::Write;
 
@@ -35,8 +38,9 @@ const MAX_READ_BUFFERS: usize = 6;
 pub(super) struct Group {
     /// In graph order, the root last.
     pub members: Vec<usize>,
-    /// The matrix product the members read, computed by the same kernel.
-    pub core: Option<usize>,
+    /// The matrix product, random draw or reduction the members read, computed by the same
+    /// kernel, and the node they read it as (itself, or a reshape of it).
+    pub core: Option<(usize, usize)>,
 }
 
 /// Which nodes a program's kernels compute together.
@@ -45,6 +49,11 @@ pub(super) struct Fusion {
     pub inlined: Vec<bool>,
     /// The groups, by root.
     pub groups: HashMap<usize, Group>,
+    /// Products that also do a sum, by the first of the two in graph order (where the one
+    /// dispatch goes): (product, sum).
+    pub siblings: HashMap<usize, (usize, usize)>,
+    /// The second of each pair: stored as before, but with no dispatch of its own.
+    pub moved: Vec<bool>,
 }
 
 /// The ops a group may hold: unary maps (broadcasting copies included), clamps, binary maps and
@@ -67,6 +76,8 @@ impl Fusion {
         let mut fusion = Fusion {
             inlined: vec![false; n],
             groups: HashMap::new(),
+            siblings: HashMap::new(),
+            moved: vec![false; n],
         };
         if std::env::var_os("METHODLAB_NO_FUSION").is_some() {
             return fusion;
@@ -120,16 +131,16 @@ impl Fusion {
             };
             let shape = &nodes[root].shape;
             let mut members = BTreeSet::from([root]);
-            let mut core: Option<usize> = None;
+            let mut core: Option<(usize, usize)> = None;
             let joins = |x: usize, members: &BTreeSet<usize>| {
                 movable(x)
                     && nodes[x].shape == *shape
                     && readers[x].iter().all(|c| members.contains(c))
             };
             // Reads no buffer it writes, and binds at most `MAX_READ_BUFFERS`.
-            let fits = |members: &BTreeSet<usize>, core: Option<usize>| {
+            let fits = |members: &BTreeSet<usize>, core: Option<(usize, usize)>| {
                 let mut read = BTreeSet::new();
-                let core_inputs = core.iter().flat_map(|&c| nodes[c].inputs.iter());
+                let core_inputs = core.iter().flat_map(|&(c, _)| nodes[c].inputs.iter());
                 for x in externals(nodes, members, core)
                     .into_iter()
                     .chain(core_inputs.copied())
@@ -160,15 +171,37 @@ impl Fusion {
                     None => break,
                 }
             }
+            // The core, read directly or through a reshape (same elements, same order).
+            let as_core = |x: usize| -> Option<(usize, usize)> {
+                if is_core(&nodes[x].op) && joins(x, &members) {
+                    return Some((x, x));
+                }
+                let y = *nodes[x].inputs.first()?;
+                let through = nodes[x].op == Op::Reshape
+                    && computed[x]
+                    && !kept[x]
+                    && nodes[x].shape == *shape
+                    && readers[x].iter().all(|c| members.contains(c))
+                    && is_core(&nodes[y].op)
+                    && movable(y)
+                    && readers[y] == [x];
+                through.then_some((y, x))
+            };
             core = externals(nodes, &members, None)
                 .into_iter()
                 .rev()
-                .filter(|&x| matches!(nodes[x].op, Op::MatMul { .. }) && joins(x, &members))
-                .find(|&x| fits(&members, Some(x)));
+                .filter_map(as_core)
+                .find(|&c| fits(&members, Some(c)));
             if members.len() == 1 && core.is_none() {
                 continue;
             }
-            for &m in members.iter().filter(|&&m| m != root).chain(core.iter()) {
+            let core_nodes = core.iter().flat_map(|&(c, view)| [c, view]);
+            for m in members
+                .iter()
+                .copied()
+                .filter(|&m| m != root)
+                .chain(core_nodes)
+            {
                 fusion.inlined[m] = true;
             }
             fusion.groups.insert(
@@ -179,16 +212,76 @@ impl Fusion {
                 },
             );
         }
+
+        // A sum of a product's operand (a bias gradient beside its weight gradient, both reading
+        // the layer's delta) is done by the product's dispatch when both are needed by the same
+        // entries. The dispatch goes where the first of the two was, so every input of both must
+        // be computed before it.
+        let needed_by = |x: usize| -> Vec<bool> {
+            plan.entries
+                .iter()
+                .map(|e| e.ops.binary_search(&x).is_ok())
+                .collect()
+        };
+        let mut paired = BTreeSet::new();
+        for sum in 0..n {
+            if !matches!(
+                nodes[sum].op,
+                Op::Reduce {
+                    op: ReduceOp::Sum,
+                    ..
+                }
+            ) || !computed[sum]
+                || !layout.is_dispatch[sum]
+                || plan.is_static[sum]
+            {
+                continue;
+            }
+            let Some(out) = layout.views[sum] else {
+                continue;
+            };
+            let x = nodes[sum].inputs[0];
+            let product = readers[x].iter().copied().find(|&m| {
+                matches!(nodes[m].op, Op::MatMul { .. })
+                    && layout.is_dispatch[m]
+                    && !plan.is_static[m]
+                    && !fusion.inlined[m]
+                    && !paired.contains(&m)
+                    && needed_by(m) == needed_by(sum)
+                    && nodes[m].inputs.iter().all(|&i| i < m.min(sum))
+                    && nodes[m]
+                        .inputs
+                        .iter()
+                        .all(|&i| layout.views[i].is_some_and(|v| v.buffer != out.buffer))
+            });
+            if let Some(m) = product {
+                paired.insert(m);
+                fusion.siblings.insert(m.min(sum), (m, sum));
+                fusion.moved[m.max(sum)] = true;
+            }
+        }
         fusion
     }
 }
 
-/// The inputs of `members` computed outside the group (and not `core`), in id order.
-fn externals(nodes: &[Node], members: &BTreeSet<usize>, core: Option<usize>) -> Vec<usize> {
+/// Ops whose store can compute a group: matrix products, random draws and reductions.
+fn is_core(op: &Op) -> bool {
+    matches!(
+        op,
+        Op::MatMul { .. } | Op::Random { .. } | Op::Reduce { .. }
+    )
+}
+
+/// The inputs of `members` computed outside the group (and not the core), in id order.
+fn externals(
+    nodes: &[Node],
+    members: &BTreeSet<usize>,
+    core: Option<(usize, usize)>,
+) -> Vec<usize> {
     let found: BTreeSet<usize> = members
         .iter()
         .flat_map(|&m| nodes[m].inputs.iter().copied())
-        .filter(|x| !members.contains(x) && Some(*x) != core)
+        .filter(|x| !members.contains(x) && core.is_none_or(|(c, view)| *x != c && *x != view))
         .collect();
     found.into_iter().collect()
 }
@@ -198,20 +291,46 @@ fn splice(src: &str, what: &str, with: &str) -> Result<String> {
     let begin = format!("// FUSED {what} BEGIN\n");
     let end = format!("// FUSED {what} END");
     let (Some(b), Some(e)) = (src.find(&begin), src.find(&end)) else {
-        return Err(invalid(
-            "fusion",
-            format!("matmul.wgsl has no FUSED {what} markers"),
-        ));
+        return Err(invalid("fusion", format!("no FUSED {what} markers")));
     };
     Ok(format!("{}{with}{}", &src[..b + begin.len()], &src[e..]))
 }
 
+/// A kernel family's source from `shaders/`.
+fn family(name: &str) -> Result<&'static str> {
+    FAMILIES
+        .iter()
+        .find(|(f, _)| *f == name)
+        .map(|(_, s)| *s)
+        .ok_or_else(|| invalid("fusion", format!("no kernel family {name}")))
+}
+
+/// The op whose store computes a group: its family's parameters and operands, bound as the
+/// family binds them.
+enum Core {
+    Product(matmul::Product),
+    Draw(random::Params, View),
+    Reduction(reduce::Params, View),
+}
+
+impl Core {
+    /// (array name, buffer, binding) of each operand.
+    fn operands(&self) -> Vec<(&'static str, usize, u32)> {
+        match self {
+            Core::Product(p) => vec![("a", p.a.buffer, 1), ("b", p.b.buffer, 2)],
+            Core::Draw(_, counter) => vec![("counter", counter.buffer, 1)],
+            Core::Reduction(_, input) => vec![("a", input.buffer, 1)],
+        }
+    }
+}
+
 /// Queues the dispatch of group `g` (rooted at `root`): a generated elementwise kernel, or the
-/// matrix product with the group as its epilogue.
+/// group's product or draw with the group as its epilogue. `seed` is the graph's.
 pub(super) fn encode(
     b: &mut Builder,
     nodes: &[Node],
     layout: &Layout,
+    seed: u32,
     root: usize,
     g: &Group,
 ) -> Result<usize> {
@@ -220,23 +339,42 @@ pub(super) fn encode(
     let members: BTreeSet<usize> = g.members.iter().copied().collect();
     let ext = externals(nodes, &members, g.core);
     let core = match g.core {
-        Some(c) => {
+        Some((c, _)) => {
             let o = Operands::new(nodes, layout, c)?;
-            Some(matmul::product(&o, out.offset)?)
+            Some(match o.node.op {
+                Op::MatMul { .. } => Core::Product(matmul::product(&o, out.offset)?),
+                Op::Reduce { .. } => {
+                    let mut params = reduce::params(&o)?;
+                    params.out_off = out.offset;
+                    Core::Reduction(params, o.input(0)?)
+                }
+                _ => {
+                    let (params, counter) = random::params(&o, seed, out.offset)?;
+                    Core::Draw(params, counter)
+                }
+            })
         }
         None => None,
     };
+    let core_operands = core.as_ref().map(Core::operands).unwrap_or_default();
 
-    // Each external buffer once; a product's operands keep their own names.
+    // Each buffer bound once: an external in a core operand's buffer reads through its name.
     let mut bindings = vec![(4, out.buffer)];
+    bindings.extend(
+        core_operands
+            .iter()
+            .map(|&(_, buffer, slot)| (slot, buffer)),
+    );
     let mut names = Vec::with_capacity(ext.len());
     let mut extra: Vec<usize> = Vec::new();
     for &x in &ext {
         let v = layout.view(nodes, x)?;
-        let name = match &core {
-            Some(p) if p.a.buffer == v.buffer => "a".to_string(),
-            Some(p) if p.b.buffer == v.buffer => "b".to_string(),
-            _ => {
+        let name = match core_operands
+            .iter()
+            .find(|(_, buffer, _)| *buffer == v.buffer)
+        {
+            Some((name, _, _)) => name.to_string(),
+            None => {
                 let j = extra
                     .iter()
                     .position(|&e| e == v.buffer)
@@ -249,9 +387,6 @@ pub(super) fn encode(
             }
         };
         names.push(name);
-    }
-    if let Some(p) = &core {
-        bindings.extend([(1, p.a.buffer), (2, p.b.buffer)]);
     }
 
     // The parameter block's tail: the output's padded shape, (elements, output offset), then per
@@ -286,7 +421,7 @@ pub(super) fn encode(
         tail.extend([0; 8]);
     }
     let arg = |x: usize| -> String {
-        if Some(x) == g.core {
+        if g.core.is_some_and(|(c, view)| x == c || x == view) {
             "core".into()
         } else if members.contains(&x) {
             format!("v{x}")
@@ -325,7 +460,14 @@ pub(super) fn encode(
             5 + j
         );
     }
-    match core {
+    let epilogue =
+        format!("{value}fn epilogue(at: u32, v: f32) -> f32 {{ return fused_value(at, v); }}\n");
+    let into_family = |name: &str| -> Result<String> {
+        let source = splice(family(name)?, "PARAMS", &fields)?;
+        let source = splice(&source, "BINDINGS", &decls)?;
+        splice(&source, "EPILOGUE", &epilogue)
+    };
+    let (kernel, entry, source, mut bytes, groups) = match core {
         None => {
             let source = format!(
                 "{decls}struct Params {{\n{fields}}}\n\
@@ -333,39 +475,178 @@ pub(super) fn encode(
                  @group(0) @binding(4) var<storage, read_write> out: array<f32>;\n\
                  {value}{ENTRY}"
             );
-            let pipeline = b.context().fused_pipeline(&source, "fused_f32");
-            Ok(b.dispatch_generated(
-                "fused_f32",
-                pipeline,
-                bytemuck::cast_slice(&tail),
-                bindings,
-                groups_1d(shape.numel()),
-            ))
+            let groups = groups_1d(shape.numel());
+            ("fused_f32", "fused_f32", source, Vec::new(), groups)
         }
-        Some(product) => {
-            let matmul_src = FAMILIES
-                .iter()
-                .find(|(f, _)| *f == "matmul")
-                .map(|(_, s)| *s)
-                .ok_or_else(|| invalid("fusion", "no matmul family"))?;
-            let source = splice(matmul_src, "PARAMS", &fields)?;
-            let source = splice(&source, "BINDINGS", &decls)?;
-            let epilogue = format!(
-                "{value}fn epilogue(at: u32, v: f32) -> f32 {{ return fused_value(at, v); }}\n"
-            );
-            let source = splice(&source, "EPILOGUE", &epilogue)?;
-            let pipeline = b.context().fused_pipeline(&source, "matmul_f32");
-            let mut bytes = bytemuck::bytes_of(&product.params).to_vec();
-            bytes.extend_from_slice(bytemuck::cast_slice(&tail));
-            Ok(b.dispatch_generated(
-                "matmul_fused_f32",
-                pipeline,
-                &bytes,
-                bindings,
-                product.groups,
-            ))
-        }
+        Some(Core::Product(product)) => (
+            "matmul_fused_f32",
+            "matmul_f32",
+            into_family("matmul")?,
+            bytemuck::bytes_of(&product.params).to_vec(),
+            product.groups,
+        ),
+        Some(Core::Draw(params, _)) => (
+            "random_fused_f32",
+            "random_f32",
+            into_family("random")?,
+            bytemuck::bytes_of(&params).to_vec(),
+            groups_1d(shape.numel()),
+        ),
+        Some(Core::Reduction(params, _)) => (
+            "reduce_fused_f32",
+            "reduce_f32",
+            into_family("reduce")?,
+            bytemuck::bytes_of(&params).to_vec(),
+            groups_1d(shape.numel()),
+        ),
+    };
+    bytes.extend_from_slice(bytemuck::cast_slice(&tail));
+    let pipeline = b.context().fused_pipeline(&source, entry);
+    Ok(b.dispatch_generated(kernel, pipeline, &bytes, bindings, groups))
+}
+
+/// Queues product `product` with sum `sum` of one of its operands: the invocations past the
+/// product's tiles each sum one output element, in the order reduce.wgsl sums it.
+pub(super) fn encode_with_sum(
+    b: &mut Builder,
+    nodes: &[Node],
+    layout: &Layout,
+    product: usize,
+    sum: usize,
+) -> Result<usize> {
+    let o = Operands::new(nodes, layout, product)?;
+    let prod = matmul::product(&o, o.out.offset)?;
+    let s = reduce::params(&Operands::new(nodes, layout, sum)?)?;
+    let input = nodes[sum].inputs[0];
+    let array = if nodes[product].inputs[0] == input {
+        "a"
+    } else {
+        "b"
+    };
+    let sum_out = layout.view(nodes, sum)?;
+    let (target, mut bindings) = if sum_out.buffer == o.out.buffer {
+        ("out", Vec::new())
+    } else {
+        ("sum_out", vec![(3, sum_out.buffer)])
+    };
+    bindings.extend([(1, prod.a.buffer), (2, prod.b.buffer), (4, o.out.buffer)]);
+    let tiles = prod.params.runs as usize
+        * prod.params.m.div_ceil(4) as usize
+        * prod.params.n.div_ceil(4) as usize;
+    let outputs = (s.outer * s.inner) as usize;
+    let fields = "    s_outer: u32,\n    s_len: u32,\n    s_inner: u32,\n    s_in_off: u32,\n    s_out_off: u32,\n    s_pad0: u32,\n    s_pad1: u32,\n    s_pad2: u32,\n";
+    let decls = if target == "out" {
+        String::new()
+    } else {
+        "@group(0) @binding(3) var<storage, read_write> sum_out: array<f32>;\n".to_string()
+    };
+    let prologue = "    let product_tiles = p.runs * ((p.m + 3u) / 4u) * ((p.n + 3u) / 4u);\n    \
+         if (i >= product_tiles) { sum_along(i - product_tiles); return; }\n";
+    let function = format!(
+        "fn sum_along(i: u32) {{\n    \
+             if (i >= p.s_outer * p.s_inner) {{ return; }}\n    \
+             let base = p.s_in_off + (i / p.s_inner) * p.s_len * p.s_inner + i % p.s_inner;\n    \
+             var acc = 0.0;\n    \
+             for (var k = 0u; k < p.s_len; k = k + 1u) {{ acc = acc + {array}[base + k * p.s_inner]; }}\n    \
+             {target}[p.s_out_off + i] = acc;\n\
+         }}\n\
+         fn epilogue(at: u32, v: f32) -> f32 {{ return v; }}\n"
+    );
+    let source = splice(family("matmul")?, "PARAMS", fields)?;
+    let source = splice(&source, "BINDINGS", &decls)?;
+    let source = splice(&source, "EPILOGUE", &function)?;
+    let source = splice(&source, "PROLOGUE", prologue)?;
+    let mut bytes = bytemuck::bytes_of(&prod.params).to_vec();
+    let extra = [s.outer, s.len, s.inner, s.in_off, s.out_off, 0, 0, 0];
+    bytes.extend_from_slice(bytemuck::cast_slice(&extra));
+    let pipeline = b.context().fused_pipeline(&source, "matmul_f32");
+    Ok(b.dispatch_generated(
+        "matmul_sum_f32",
+        pipeline,
+        &bytes,
+        bindings,
+        groups_1d(tiles + outputs),
+    ))
+}
+/// A training step's tail in one dispatch: every metric added to its running sum, then the step
+/// counter bumped (the last invocation). Returns the sums buffer and the dispatch, or `None`
+/// where the entry keeps no metric, a metric lives in the leaves the bump writes, or the metrics
+/// need more buffers than a kernel binds; the caller then queues them one by one.
+pub(super) fn tail(
+    b: &mut Builder,
+    nodes: &[Node],
+    layout: &Layout,
+    e: &Entry,
+    runs: usize,
+    step: View,
+) -> Result<Option<(usize, usize)>> {
+    if e.metrics.is_empty() || !e.advances_step {
+        return Ok(None);
     }
+    let mut buffers: Vec<usize> = Vec::new();
+    let mut table: Vec<u32> = Vec::new();
+    let mut reads = String::new();
+    for (m, (_, t)) in e.metrics.iter().enumerate() {
+        let v = layout.view(nodes, t.id)?;
+        if v.buffer == layout.leaves {
+            return Ok(None);
+        }
+        let j = buffers
+            .iter()
+            .position(|&x| x == v.buffer)
+            .unwrap_or_else(|| {
+                buffers.push(v.buffer);
+                buffers.len() - 1
+            });
+        let run_stride = t.shape().broadcast_strides(&Shape::new(&[runs]))[0];
+        table.extend([v.offset, run_stride, 0, 0]);
+        let _ = writeln!(
+            reads,
+            "        case {m}u: {{ sums[i] = sums[i] + e{j}[p.m[{m}].x + r * p.m[{m}].y]; }}"
+        );
+    }
+    if buffers.len() > MAX_READ_BUFFERS - 1 {
+        return Ok(None);
+    }
+    let sums = b.storage(&format!("{}.metrics", e.name), e.metrics.len() * runs);
+    let total = (e.metrics.len() * runs) as u32;
+    let mut bytes: Vec<u32> = vec![step.offset, total, runs as u32, 0];
+    bytes.extend(table);
+    let mut bindings = vec![(3, layout.leaves), (4, sums)];
+    let mut decls = String::new();
+    for (j, &buffer) in buffers.iter().enumerate() {
+        bindings.push((5 + j as u32, buffer));
+        let _ = writeln!(
+            decls,
+            "@group(0) @binding({}) var<storage, read> e{j}: array<f32>;",
+            5 + j
+        );
+    }
+    let source = format!(
+        "struct Params {{\n    step: vec4<u32>,\n    m: array<vec4<u32>, {}>,\n}}\n\
+         @group(0) @binding(0) var<storage, read> p: Params;\n\
+         @group(0) @binding(3) var<storage, read_write> leaves: array<f32>;\n\
+         @group(0) @binding(4) var<storage, read_write> sums: array<f32>;\n\
+         {decls}\
+         @compute @workgroup_size(64)\n\
+         fn tail_f32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {{\n    \
+             let i = linear_index(gid, groups);\n    \
+             if (i == p.step.y) {{ leaves[p.step.x] = leaves[p.step.x] + 1.0; return; }}\n    \
+             if (i > p.step.y) {{ return; }}\n    \
+             let r = i % p.step.z;\n    \
+             switch i / p.step.z {{\n{reads}        default: {{}}\n    }}\n\
+         }}\n",
+        e.metrics.len()
+    );
+    let pipeline = b.context().fused_pipeline(&source, "tail_f32");
+    let dispatch = b.dispatch_generated(
+        "tail_f32",
+        pipeline,
+        bytemuck::cast_slice(&bytes),
+        bindings,
+        groups_1d(total as usize + 1),
+    );
+    Ok(Some((sums, dispatch)))
 }
 
 /// An output element's coordinates (run axis first) from its index, as elementwise.wgsl's.

@@ -167,11 +167,16 @@ impl GpuExec {
         let fusion = Fusion::plan(program, &plan, &nodes, &layout);
         let ops = |ids: &[usize], b: &mut Builder| -> Result<Vec<usize>> {
             ids.iter()
-                .filter(|&&id| layout.is_dispatch[id] && !fusion.inlined[id])
-                .map(|&id| match fusion.groups.get(&id) {
-                    Some(g) => fusion::encode(b, &nodes, &layout, id, g),
-                    None => encode_op(b, &nodes, &layout, seed, id),
-                })
+                .filter(|&&id| layout.is_dispatch[id] && !fusion.inlined[id] && !fusion.moved[id])
+                .map(
+                    |&id| match (fusion.groups.get(&id), fusion.siblings.get(&id)) {
+                        (Some(g), _) => fusion::encode(b, &nodes, &layout, seed, id, g),
+                        (None, Some(&(product, sum))) => {
+                            fusion::encode_with_sum(b, &nodes, &layout, product, sum)
+                        }
+                        (None, None) => encode_op(b, &nodes, &layout, seed, id),
+                    },
+                )
                 .collect()
         };
 
@@ -195,12 +200,20 @@ impl GpuExec {
                 });
             }
             moments.push(entry_moments);
-            let (sums, accumulate) = elementwise::metrics(&mut b, &nodes, &layout, e, runs)?;
-            list.extend(accumulate);
-            metric_sums.push(sums);
-            list.extend(elementwise::assigns(&mut b, &nodes, &layout, &e.assigns)?);
-            if e.advances_step {
-                list.push(elementwise::bump(&mut b, step, layout.leaves));
+            // Metrics are read before the assignments write states, the step is bumped last;
+            // when the metrics need no state, their sums and the bump are one dispatch.
+            if let Some((sums, tail)) = fusion::tail(&mut b, &nodes, &layout, e, runs, step)? {
+                list.extend(elementwise::assigns(&mut b, &nodes, &layout, &e.assigns)?);
+                list.push(tail);
+                metric_sums.push(Some(sums));
+            } else {
+                let (sums, accumulate) = elementwise::metrics(&mut b, &nodes, &layout, e, runs)?;
+                list.extend(accumulate);
+                metric_sums.push(sums);
+                list.extend(elementwise::assigns(&mut b, &nodes, &layout, &e.assigns)?);
+                if e.advances_step {
+                    list.push(elementwise::bump(&mut b, step, layout.leaves));
+                }
             }
             entry_pending.push(list);
         }

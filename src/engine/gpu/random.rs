@@ -1,6 +1,7 @@
 //! Encoder of `random.wgsl`: counter-based uniform and normal random numbers.
 
 use super::dispatch::{Builder, KernelParams, Operands};
+use super::layout::View;
 use crate::engine::error::{invalid, Result};
 use crate::engine::op::{Dist, Op};
 
@@ -27,6 +28,17 @@ impl KernelParams for Params {}
 
 /// Queues the dispatch of a random op; `seed` is the graph's.
 pub(super) fn encode(b: &mut Builder, o: &Operands, seed: u32) -> Result<usize> {
+    let (p, c) = params(o, seed, o.out.offset)?;
+    Ok(b.dispatch(
+        "random_f32",
+        &p,
+        vec![(1, c.buffer), (4, o.out.buffer)],
+        o.groups(),
+    ))
+}
+
+/// The draw's parameters when its result is stored from `out_off`, and its counter's storage.
+pub(super) fn params(o: &Operands, seed: u32, out_off: u32) -> Result<(Params, View)> {
     let n = o.node;
     let Op::Random { dist, stream } = n.op else {
         return Err(invalid("gpu", format!("{} is not random", n.op.name())));
@@ -43,17 +55,12 @@ pub(super) fn encode(b: &mut Builder, o: &Operands, seed: u32) -> Result<usize> 
         stream,
         dist: kind,
         counter_off: c.offset,
-        out_off: o.out.offset,
+        out_off,
         _pad0: 0,
         p0,
         p1,
         _pad1: 0.0,
         _pad2: 0.0,
     };
-    Ok(b.dispatch(
-        "random_f32",
-        &p,
-        vec![(1, c.buffer), (4, o.out.buffer)],
-        o.groups(),
-    ))
+    Ok((p, c))
 }

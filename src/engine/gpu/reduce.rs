@@ -23,6 +23,18 @@ impl KernelParams for Params {}
 
 /// Queues the dispatch of a reduction.
 pub(super) fn encode(b: &mut Builder, o: &Operands) -> Result<usize> {
+    let p = params(o)?;
+    let a = o.input(0)?;
+    Ok(b.dispatch(
+        "reduce_f32",
+        &p,
+        vec![(1, a.buffer), (4, o.out.buffer)],
+        groups_1d((p.outer * p.inner) as usize),
+    ))
+}
+
+/// The reduction's parameters.
+pub(super) fn params(o: &Operands) -> Result<Params> {
     let Op::Reduce { op, axis } = o.node.op else {
         return Err(invalid(
             "gpu",
@@ -33,7 +45,7 @@ pub(super) fn encode(b: &mut Builder, o: &Operands) -> Result<usize> {
     let dims = o.in_shape(0).dims();
     let outer: usize = dims[..axis].iter().product();
     let inner: usize = dims[axis + 1..].iter().product();
-    let p = Params {
+    Ok(Params {
         outer: outer as u32,
         len: dims[axis] as u32,
         inner: inner as u32,
@@ -42,11 +54,5 @@ pub(super) fn encode(b: &mut Builder, o: &Operands) -> Result<usize> {
         out_off: o.out.offset,
         _pad0: 0,
         _pad1: 0,
-    };
-    Ok(b.dispatch(
-        "reduce_f32",
-        &p,
-        vec![(1, a.buffer), (4, o.out.buffer)],
-        groups_1d(outer * inner),
-    ))
+    })
 }
