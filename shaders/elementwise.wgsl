@@ -26,23 +26,11 @@ override OP: u32 = 0u;
 @group(0) @binding(3) var<storage, read> c: array<f32>;
 @group(0) @binding(4) var<storage, read_write> out: array<f32>;
 
-fn coords(i: u32) -> vec4<u32> {
-    let d = p.dims;
-    var rest = i;
-    let l = rest % d.w;
-    rest = rest / d.w;
-    let j = rest % d.z;
-    rest = rest / d.z;
-    let k = rest % d.y;
-    rest = rest / d.y;
-    return vec4<u32>(rest, k, j, l);
-}
-
 fn operand(i: u32, k: u32, stride: vec4<u32>) -> u32 {
     if ((p.same_layout.x & (1u << k)) != 0u) {
         return i;
     }
-    return dot(coords(i), stride);
+    return dot(coords(i, p.dims), stride);
 }
 
 @compute @workgroup_size(64)

@@ -52,6 +52,18 @@ fn binary(op: u32, x: f32, y: f32) -> f32 {
     }
 }
 
+// The coordinates (run axis first) of element `i` of a contiguous tensor of padded shape `d`.
+fn coords(i: u32, d: vec4<u32>) -> vec4<u32> {
+    var rest = i;
+    let l = rest % d.w;
+    rest = rest / d.w;
+    let j = rest % d.z;
+    rest = rest / d.z;
+    let k = rest % d.y;
+    rest = rest / d.y;
+    return vec4<u32>(rest, k, j, l);
+}
+
 // A clamp that lets NaN through (WGSL's clamp may not), so a diverged run stays visible.
 fn clamp_keep_nan(x: f32, lo: f32, hi: f32) -> f32 {
     var y = x;

@@ -39,6 +39,8 @@ async function sample(label, t0, samples) {
 }
 
 const samples = [];
+// The heap after each round of every lab: the first round fills the timeline buffers.
+const rounds = [];
 let cycles = 0;
 try {
   await page.goto(base + '#/basics');
@@ -71,12 +73,14 @@ try {
       }
       await sample(lab, t0, samples);
     }
+    rounds.push(samples.at(-1).heap_mb);
   }
   const first = samples[1] ?? samples[0];
   const last = samples.at(-1);
   const max = (k) => Math.max(...samples.slice(1).map((s) => s[k]));
   console.log(JSON.stringify({
     minutes, cycles, samples: samples.length, page_errors: errors,
+    heap_mb_after_each_round: rounds,
     heap_mb: { first: first.heap_mb, last: last.heap_mb, max: max('heap_mb') },
     wasm_mb: { first: first.wasm_mb, last: last.wasm_mb, max: max('wasm_mb') },
     gpu_buffers_after_reset: { first: first.gpu_buffers, last: last.gpu_buffers, max: max('gpu_buffers') },

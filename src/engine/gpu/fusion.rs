@@ -400,7 +400,7 @@ pub(super) fn encode(
         .map(|&x| nodes[x].shape.broadcast_strides(shape))
         .collect();
     if strides.iter().any(|s| *s != own) {
-        value.push_str("    let c = coords(at);\n");
+        value.push_str("    let c = coords(at, p.dims);\n");
     }
     for (k, (&x, s)) in ext.iter().zip(&strides).enumerate() {
         let v = layout.view(nodes, x)?;
@@ -446,7 +446,7 @@ pub(super) fn encode(
         };
         let _ = writeln!(value, "    let v{m} = {expr};");
     }
-    let _ = write!(value, "    return v{root};\n}}\n{COORDS}");
+    let _ = write!(value, "    return v{root};\n}}\n");
 
     let operands = ext.len().max(1);
     let fields =
@@ -648,20 +648,6 @@ pub(super) fn tail(
     );
     Ok(Some((sums, dispatch)))
 }
-
-/// An output element's coordinates (run axis first) from its index, as elementwise.wgsl's.
-const COORDS: &str = "fn coords(i: u32) -> vec4<u32> {
-    let d = p.dims;
-    var rest = i;
-    let l = rest % d.w;
-    rest = rest / d.w;
-    let j = rest % d.z;
-    rest = rest / d.z;
-    let k = rest % d.y;
-    rest = rest / d.y;
-    return vec4<u32>(rest, k, j, l);
-}
-";
 
 const ENTRY: &str = "@compute @workgroup_size(64)
 fn fused_f32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
