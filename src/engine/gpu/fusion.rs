@@ -69,8 +69,6 @@ fn is_map(op: &Op) -> bool {
 impl Fusion {
     /// Groups `program`'s nodes, largest ids (the end of the step) first, each group grown from its
     /// root towards the inputs while the rules above and the buffer limit allow.
-    ///
-    /// `METHODLAB_NO_FUSION=1` (native) turns fusion off: the benchmark's before and after.
     pub fn plan(program: &Program, plan: &Plan, nodes: &[Node], layout: &Layout) -> Fusion {
         let n = nodes.len();
         let mut fusion = Fusion {
@@ -79,7 +77,7 @@ impl Fusion {
             siblings: HashMap::new(),
             moved: vec![false; n],
         };
-        if std::env::var_os("METHODLAB_NO_FUSION").is_some() {
+        if !enabled() {
             return fusion;
         }
         let mut computed = vec![false; n];
@@ -262,6 +260,12 @@ impl Fusion {
         }
         fusion
     }
+}
+
+/// Off natively under `METHODLAB_NO_FUSION` (the benchmark's before and after); always on in the
+/// browser.
+fn enabled() -> bool {
+    std::env::var_os("METHODLAB_NO_FUSION").is_none()
 }
 
 /// Ops whose store can compute a group: matrix products, random draws and reductions.
@@ -580,7 +584,7 @@ pub(super) fn tail(
     runs: usize,
     step: View,
 ) -> Result<Option<(usize, usize)>> {
-    if e.metrics.is_empty() || !e.advances_step {
+    if e.metrics.is_empty() || !e.advances_step || !enabled() {
         return Ok(None);
     }
     let mut buffers: Vec<usize> = Vec::new();
