@@ -1,15 +1,27 @@
 #!/usr/bin/env bash
 # Installs what building and testing need, skipping what is already there (a second run takes
-# seconds). Usage: scripts/setup.sh [native|browser|web|all]
+# seconds). Usage: scripts/setup.sh [native|browser|web|all|peers]
 #   native   Mesa's Vulkan drivers (lavapipe: the GPU native tests use when there is none), rustfmt, clippy
 #   browser  + the wasm32 target, Chromium and ChromeDriver, wasm-bindgen-cli matching Cargo.lock
 #   web      + Trunk 0.21.14 and the npm tools (wasm-opt from binaryen 132, playwright-core)
 #   all      everything
+#   peers    TF.js 4.22 (cpu, webgl, webgpu) into target/peers, for tests/e2e/peers-bench.mjs only:
+#            never part of `all`, never in dist/
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode="${1:-all}"
 say() { printf 'setup: %s\n' "$*"; }
 wants() { [ "$mode" = all ] || [ "$mode" = "$1" ] || { [ "$1" = browser ] && [ "$mode" = web ]; }; }
+
+if [ "$mode" = peers ]; then
+  if [ ! -f target/peers/node_modules/@tensorflow/tfjs-backend-webgpu/dist/tf-backend-webgpu.min.js ]; then
+    say "npm install TF.js 4.22 into target/peers (the side-by-side benchmark's peers)"
+    mkdir -p target/peers
+    npm install --prefix target/peers --no-audit --no-fund --loglevel=error \
+      @tensorflow/tfjs@4.22.0 @tensorflow/tfjs-backend-webgpu@4.22.0
+  fi
+  exit 0
+fi
 
 need_apt=()
 ls /usr/share/vulkan/icd.d/lvp_icd.*.json >/dev/null 2>&1 || need_apt+=(mesa-vulkan-drivers libvulkan1)
