@@ -9,7 +9,8 @@ use methodlab::engine::{nn, CpuExec, Entry, Graph, OptimizerKind, Program};
 
 fn context() -> Option<GpuContext> {
     match pollster::block_on(GpuContext::new()) {
-        Ok(ctx) => Some(ctx),
+        // Fused kernels are what is tested, software adapter or not.
+        Ok(ctx) => Some(ctx.with_fusion(true)),
         Err(e) if std::env::var("METHODLAB_SKIP_GPU").is_ok() => {
             eprintln!("skipping GPU test: {e}");
             None

@@ -59,7 +59,8 @@ fn every_method_of_every_lab_trains_to_its_own_result_on_the_cpu() {
 #[test]
 fn every_method_of_every_lab_trains_to_its_own_result_on_the_gpu() {
     let ctx = match pollster::block_on(GpuContext::new()) {
-        Ok(ctx) => ctx,
+        // Every lab's program through the fused kernels, software adapter or not.
+        Ok(ctx) => ctx.with_fusion(true),
         Err(e) if std::env::var("METHODLAB_SKIP_GPU").is_ok() => {
             eprintln!("skipping GPU test: {e}");
             return;

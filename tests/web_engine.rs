@@ -17,6 +17,8 @@ async fn context() -> GpuContext {
     let ctx = GpuContext::new()
         .await
         .unwrap_or_else(|e| panic!("no WebGPU in this browser: {e}"));
+    // The fused kernels are what is tested, on SwiftShader too.
+    let ctx = ctx.with_fusion(true);
     console_log!("adapter: {}", ctx.adapter);
     assert!(
         ctx.adapter.contains("BrowserWebGpu"),

@@ -239,7 +239,8 @@ mod cli {
         let clock = move || start.elapsed().as_secs_f64();
         let gpu = if a.gpu {
             match pollster::block_on(GpuContext::new()) {
-                Ok(ctx) => Some(ctx),
+                // The fused engine on any adapter (METHODLAB_NO_FUSION=1 for the unfused one).
+                Ok(ctx) => Some(ctx.with_fusion(true)),
                 Err(e) => {
                     eprintln!(
                         "methodlab bench: GPU backend unavailable ({e}); measuring the CPU only"

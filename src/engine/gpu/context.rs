@@ -64,6 +64,11 @@ pub struct GpuContext {
     /// The adapter is a fallback or software rasteriser (a browser's fallback adapter, a CPU
     /// device type, or SwiftShader, llvmpipe or lavapipe by name): measure before trusting it.
     pub software: bool,
+    /// Fuse kernels at record time (`fusion`). Off on software adapters by default: there each
+    /// generated kernel's compile costs more than its saved dispatches (an SSL program took 3.7 s
+    /// to build on lavapipe fused, 1.2 s unfused; SwiftShader's steps/s did not change). Tests and
+    /// the benchmark turn it on everywhere.
+    pub fuse: bool,
     pipelines: Arc<HashMap<&'static str, wgpu::ComputePipeline>>,
     modules: Arc<HashMap<&'static str, wgpu::ShaderModule>>,
     /// The specialized kernels compiled so far, by (kernel, op code).
@@ -100,6 +105,7 @@ impl GpuContext {
         let mut ctx =
             Self::from_device(device, queue, format!("{} ({:?})", info.name, info.backend)).await?;
         ctx.software |= info.device_type == wgpu::DeviceType::Cpu;
+        ctx.fuse = !ctx.software;
         Ok(ctx)
     }
 
@@ -158,6 +164,7 @@ impl GpuContext {
             queue,
             adapter,
             software,
+            fuse: !software,
             pipelines: Arc::new(pipelines),
             modules: Arc::new(modules),
             specialized: Arc::new(Mutex::new(HashMap::new())),
@@ -195,6 +202,12 @@ impl GpuContext {
                     })
             })
             .clone()
+    }
+
+    /// This context with fusion on or off (see `fuse`).
+    pub fn with_fusion(mut self, on: bool) -> GpuContext {
+        self.fuse = on;
+        self
     }
 
     /// The pipeline of a generated kernel (`source` after `COMMON` and `MAPS`, entry point

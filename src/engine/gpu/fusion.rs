@@ -69,7 +69,14 @@ fn is_map(op: &Op) -> bool {
 impl Fusion {
     /// Groups `program`'s nodes, largest ids (the end of the step) first, each group grown from its
     /// root towards the inputs while the rules above and the buffer limit allow.
-    pub fn plan(program: &Program, plan: &Plan, nodes: &[Node], layout: &Layout) -> Fusion {
+    /// Nothing is fused unless `on` (`GpuContext::fuse`).
+    pub fn plan(
+        program: &Program,
+        plan: &Plan,
+        nodes: &[Node],
+        layout: &Layout,
+        on: bool,
+    ) -> Fusion {
         let n = nodes.len();
         let mut fusion = Fusion {
             inlined: vec![false; n],
@@ -77,7 +84,7 @@ impl Fusion {
             siblings: HashMap::new(),
             moved: vec![false; n],
         };
-        if !enabled() {
+        if !on || !enabled() {
             return fusion;
         }
         let mut computed = vec![false; n];
@@ -583,8 +590,9 @@ pub(super) fn tail(
     e: &Entry,
     runs: usize,
     step: View,
+    on: bool,
 ) -> Result<Option<(usize, usize)>> {
-    if e.metrics.is_empty() || !e.advances_step || !enabled() {
+    if e.metrics.is_empty() || !e.advances_step || !on || !enabled() {
         return Ok(None);
     }
     let mut buffers: Vec<usize> = Vec::new();

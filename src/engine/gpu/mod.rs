@@ -164,7 +164,7 @@ impl GpuExec {
         let seed = program.graph.seed();
         let mut b = Builder::new(ctx);
         let mut layout = Layout::new(ctx, &mut b.buffers, program, &plan, &nodes);
-        let fusion = Fusion::plan(program, &plan, &nodes, &layout);
+        let fusion = Fusion::plan(program, &plan, &nodes, &layout, ctx.fuse);
         let ops = |ids: &[usize], b: &mut Builder| -> Result<Vec<usize>> {
             ids.iter()
                 .filter(|&&id| layout.is_dispatch[id] && !fusion.inlined[id] && !fusion.moved[id])
@@ -202,7 +202,8 @@ impl GpuExec {
             moments.push(entry_moments);
             // Metrics are read before the assignments write states, the step is bumped last;
             // when the metrics need no state, their sums and the bump are one dispatch.
-            if let Some((sums, tail)) = fusion::tail(&mut b, &nodes, &layout, e, runs, step)? {
+            let tail = fusion::tail(&mut b, &nodes, &layout, e, runs, step, ctx.fuse)?;
+            if let Some((sums, tail)) = tail {
                 list.extend(elementwise::assigns(&mut b, &nodes, &layout, &e.assigns)?);
                 list.push(tail);
                 metric_sums.push(Some(sums));
