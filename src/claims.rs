@@ -162,7 +162,7 @@ pub fn summary(values: &[Seeded]) -> String {
     crate::views::mean_sd(&v)
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     Supported,
@@ -185,7 +185,7 @@ impl Outcome {
 
 /// One seed's part in a verdict: the paired value the claim reads (a difference, a ratio) and
 /// whether that seed agrees with the claim.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, serde::Deserialize)]
 pub struct SeedVerdict {
     pub seed: u32,
     pub value: Option<f32>,
@@ -194,7 +194,7 @@ pub struct SeedVerdict {
     pub status: String,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, serde::Deserialize)]
 pub struct Verdict {
     pub id: String,
     pub verdict: Outcome,

@@ -32,7 +32,7 @@ pub struct Driver {
 }
 
 /// Where a claim stands in a session: the page's Claims panel row.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ClaimState {
     /// Checked on this session's runs.
@@ -235,83 +235,22 @@ impl Driver {
 
     /// The claims that read an enabled method, each checked once its groups have finished.
     pub fn claims(&mut self) -> Vec<ClaimRow> {
-        let on: Vec<&str> = self.exp.methods.iter().map(|m| m.id.as_str()).collect();
-        let mut rows = Vec::new();
-        for claim in self.lab.claims() {
-            if !claim.methods.iter().any(|m| on.contains(m)) {
-                continue;
-            }
-            let missing: Vec<&str> = claim
-                .methods
-                .iter()
-                .copied()
-                .filter(|m| !on.contains(m))
-                .collect();
-            let finished = |m: &&str| {
-                self.groups
+        let groups = &self.groups;
+        let total = self.total;
+        claim_rows(
+            self.lab,
+            &self.exp,
+            !groups.is_empty(),
+            &|m| groups.iter().any(|g| g.method() == m && g.step() >= total),
+            &|m| {
+                groups
                     .iter()
-                    .any(|g| g.method() == *m && g.step() >= self.total)
-            };
-            let started = !self.groups.is_empty();
-            let training = !claim
-                .methods
-                .iter()
-                .filter(|m| on.contains(m))
-                .all(finished);
-            let (state, note) = if !claim.checked_on(&self.decl, &self.exp) {
-                (
-                    ClaimState::DifferentSetting,
-                    "checked on a different setting: open it".to_string(),
-                )
-            } else if !missing.is_empty() {
-                (
-                    ClaimState::NotApplicable,
-                    format!("needs {}", missing.join(", ")),
-                )
-            } else if training {
-                (
-                    ClaimState::Training,
-                    if started {
-                        "not enough evidence yet: its runs are training"
-                    } else {
-                        "not enough evidence yet: press Play"
-                    }
-                    .to_string(),
-                )
-            } else {
-                (ClaimState::Checked, String::new())
-            };
-            if state == ClaimState::Checked && !self.verdicts.contains_key(claim.id) {
-                let mut by_method: BTreeMap<String, Vec<RunReport>> = BTreeMap::new();
-                for g in self
-                    .groups
-                    .iter()
-                    .filter(|g| claim.methods.contains(&g.method()))
-                {
-                    by_method.insert(g.method().to_string(), g.reports(self.exp.seed));
-                }
-                let verdict = claim.evaluate(&Evidence {
-                    runs: vec![by_method],
-                });
-                self.verdicts.insert(claim.id, verdict);
-            }
-            rows.push(ClaimRow {
-                id: claim.id,
-                text: claim.text,
-                paper: claim.paper.clone(),
-                link: claim.link(self.decl.id, 0),
-                verdict: self.verdicts.get(claim.id).cloned(),
-                state,
-                note,
-            });
-        }
-        // This session's own claims first, then those that need another method or setting.
-        rows.sort_by_key(|r| match r.state {
-            ClaimState::Checked | ClaimState::Training => 0,
-            ClaimState::NotApplicable => 1,
-            ClaimState::DifferentSetting => 2,
-        });
-        rows
+                    .filter(|g| g.method() == m)
+                    .flat_map(|g| g.reports(self.exp.seed))
+                    .collect()
+            },
+            &mut self.verdicts,
+        )
     }
 
     /// Every run's report so far.
@@ -331,6 +270,90 @@ impl Driver {
             runs: self.reports(),
         }
     }
+}
+
+/// The claims of `lab` that read a method of `exp`, each checked once every method it reads
+/// has `finished`, on their `reports` (verdicts are kept in `verdicts`: a finished run changes
+/// no more). `started`: whether the session has runs at all. The driver's, and the page's when
+/// its runs train in several workers.
+pub fn claim_rows(
+    lab: &dyn Lab,
+    exp: &Experiment,
+    started: bool,
+    finished: &dyn Fn(&str) -> bool,
+    reports: &dyn Fn(&str) -> Vec<RunReport>,
+    verdicts: &mut BTreeMap<&'static str, Verdict>,
+) -> Vec<ClaimRow> {
+    let decl = lab.declaration();
+    let on: Vec<&str> = exp.methods.iter().map(|m| m.id.as_str()).collect();
+    let mut rows = Vec::new();
+    for claim in lab.claims() {
+        if !claim.methods.iter().any(|m| on.contains(m)) {
+            continue;
+        }
+        let missing: Vec<&str> = claim
+            .methods
+            .iter()
+            .copied()
+            .filter(|m| !on.contains(m))
+            .collect();
+        let training = !claim
+            .methods
+            .iter()
+            .filter(|m| on.contains(m))
+            .all(|m| finished(m));
+        let (state, note) = if !claim.checked_on(&decl, exp) {
+            (
+                ClaimState::DifferentSetting,
+                "checked on a different setting: open it".to_string(),
+            )
+        } else if !missing.is_empty() {
+            (
+                ClaimState::NotApplicable,
+                format!("needs {}", missing.join(", ")),
+            )
+        } else if training {
+            (
+                ClaimState::Training,
+                if started {
+                    "not enough evidence yet: its runs are training"
+                } else {
+                    "not enough evidence yet: press Play"
+                }
+                .to_string(),
+            )
+        } else {
+            (ClaimState::Checked, String::new())
+        };
+        if state == ClaimState::Checked && !verdicts.contains_key(claim.id) {
+            let by_method: BTreeMap<String, Vec<RunReport>> = claim
+                .methods
+                .iter()
+                .map(|m| (m.to_string(), reports(m)))
+                .filter(|(_, r)| !r.is_empty())
+                .collect();
+            let verdict = claim.evaluate(&Evidence {
+                runs: vec![by_method],
+            });
+            verdicts.insert(claim.id, verdict);
+        }
+        rows.push(ClaimRow {
+            id: claim.id,
+            text: claim.text,
+            paper: claim.paper.clone(),
+            link: claim.link(decl.id, 0),
+            verdict: verdicts.get(claim.id).cloned(),
+            state,
+            note,
+        });
+    }
+    // This session's own claims first, then those that need another method or setting.
+    rows.sort_by_key(|r| match r.state {
+        ClaimState::Checked | ClaimState::Training => 0,
+        ClaimState::NotApplicable => 1,
+        ClaimState::DifferentSetting => 2,
+    });
+    rows
 }
 
 /// The backend's name in reports.

@@ -1,9 +1,11 @@
 //! What a lab page draws: plain data the labs build from their run groups and the UI renders
 //! without knowing which lab it came from.
 
+use serde::{Deserialize, Serialize};
+
 /// What a lab page draws, rebuilt from the run groups after each observation: plain data that
 /// the UI renders without knowing which lab it came from.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq)]
 pub struct Views {
     pub charts: Vec<ChartView>,
     pub bars: Vec<BarView>,
@@ -13,7 +15,7 @@ pub struct Views {
 }
 
 /// A line chart: each method's mean over runs with a min–max band, plus reference lines.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq)]
 pub struct ChartView {
     /// The metric it shows (the page's `data-metric`).
     pub metric: String,
@@ -61,7 +63,7 @@ impl ChartView {
     }
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
 pub struct SeriesView {
     pub method: String,
     /// Index into the page's palette: the method's place in the lab's list.
@@ -71,7 +73,7 @@ pub struct SeriesView {
     pub dashed: bool,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
 pub struct Guide {
     pub label: String,
     pub points: Vec<(f64, f64)>,
@@ -79,7 +81,7 @@ pub struct Guide {
 
 /// A heatmap of values in [0, 1], row 0 at the top: a decision boundary over
 /// [-extent, extent]² with points drawn over it, or a matrix (with its values written in).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
 pub struct HeatmapView {
     /// The caption (the page's `data-method`).
     pub method: String,
@@ -162,7 +164,7 @@ impl HeatmapView {
 }
 
 /// How a heatmap paints its values.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum HeatStyle {
     /// Blue (0) through white to orange (1): a decision boundary.
     Boundary,
@@ -174,7 +176,7 @@ pub enum HeatStyle {
 
 /// A bar chart: per group (a method), one bar per named value, with its mean and a whisker
 /// from mean − sd to mean + sd over seeds.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq)]
 pub struct BarView {
     /// The page's `data-metric`.
     pub metric: String,
@@ -223,7 +225,7 @@ pub struct Picture {
 }
 
 /// A network drawn as columns of units, each link's width and colour its weight.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
 pub struct NetworkView {
     pub method: String,
     /// Units per layer, inputs first.
@@ -234,7 +236,7 @@ pub struct NetworkView {
 }
 
 /// The summary table: one row per method, one cell per column.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq)]
 pub struct TableView {
     /// (CSS class of the cells, heading).
     pub columns: Vec<(String, String)>,
@@ -243,10 +245,130 @@ pub struct TableView {
 }
 
 /// One point of a seed band: the mean over runs at a step, and the lowest and highest run.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq)]
 pub struct BandPoint {
     pub step: u64,
     pub mean: f32,
     pub low: f32,
     pub high: f32,
+}
+
+impl Views {
+    /// One page's views from the views of parts of a session (its methods split over workers,
+    /// each part's in the session's method order, the parts in that order too): what one driver
+    /// of all the methods would have built. A chart, bar chart or table present in several
+    /// parts gets their series, groups and rows in order; what every part draws alike (a guide,
+    /// a reference bar, a shared heatmap) appears once, where it stood.
+    pub fn merge(parts: impl IntoIterator<Item = Views>) -> Views {
+        let mut out = Views::default();
+        for part in parts {
+            merge_list(
+                &mut out.charts,
+                part.charts,
+                |a, b| a.metric == b.metric && a.title == b.title,
+                |c, chart| {
+                    merge_list(&mut c.series, chart.series, PartialEq::eq, |_, _| {});
+                    // A guide drawn from the first group that has one (a slope through its first
+                    // point) is the first part's, as one driver would have drawn it.
+                    merge_list(
+                        &mut c.guides,
+                        chart.guides,
+                        |a, b| a.label == b.label,
+                        |_, _| {},
+                    );
+                    merge_list(&mut c.markers, chart.markers, PartialEq::eq, |_, _| {});
+                },
+            );
+            merge_list(
+                &mut out.bars,
+                part.bars,
+                |a, b| a.metric == b.metric && a.title == b.title,
+                |b, bars| b.merge(bars),
+            );
+            merge_list(&mut out.heatmaps, part.heatmaps, PartialEq::eq, |_, _| {});
+            merge_list(&mut out.networks, part.networks, PartialEq::eq, |_, _| {});
+            if out.table.columns.is_empty() {
+                out.table.columns = part.table.columns;
+            }
+            merge_list(
+                &mut out.table.rows,
+                part.table.rows,
+                |x, y| x.0 == y.0,
+                |_, _| {},
+            );
+        }
+        out
+    }
+}
+
+impl BarView {
+    /// Another part's bars of the same chart: its names (methods, or categories) join these,
+    /// and each group's values are lined up with the names (a group both have, one category
+    /// with a bar per method, gets the other part's bars).
+    fn merge(&mut self, other: BarView) {
+        let value = |names: &[(String, usize)], values: &[(f64, f64)], name: &(String, usize)| {
+            names
+                .iter()
+                .position(|n| n == name)
+                .and_then(|i| values.get(i).copied())
+        };
+        let (mine, theirs) = (self.names.clone(), other.names.clone());
+        merge_list(&mut self.names, other.names, PartialEq::eq, |_, _| {});
+        let names = self.names.clone();
+        // A group's values by `from`'s names, lined up with the merged names.
+        let line_up = |from: &[(String, usize)], values: &[(f64, f64)]| -> Vec<(f64, f64)> {
+            names
+                .iter()
+                .map(|n| value(from, values, n).unwrap_or((f64::NAN, 0.0)))
+                .collect()
+        };
+        for g in &mut self.groups {
+            g.1 = line_up(&mine, &g.1);
+        }
+        let groups: Vec<_> = other
+            .groups
+            .into_iter()
+            .map(|(label, values)| (label, line_up(&theirs, &values)))
+            .collect();
+        merge_list(
+            &mut self.groups,
+            groups,
+            |x, y| x.0 == y.0,
+            |g, other| {
+                let filled =
+                    g.1.iter()
+                        .zip(&other.1)
+                        .map(|(&a, &b)| if a.0.is_nan() { b } else { a })
+                        .collect();
+                g.1 = filled;
+            },
+        );
+        self.range = (
+            self.range.0.min(other.range.0),
+            self.range.1.max(other.range.1),
+        );
+    }
+}
+
+/// Merges `new` into `out`: an item `same` as one already there is combined into it; the
+/// others go in before the item that follows them in `new` and is already in `out` (so items
+/// every part has, before or after the parts' own, keep their places), or at the end.
+fn merge_list<T>(
+    out: &mut Vec<T>,
+    new: Vec<T>,
+    same: impl Fn(&T, &T) -> bool,
+    mut combine: impl FnMut(&mut T, T),
+) {
+    let mut pending = Vec::new();
+    for item in new {
+        match out.iter().position(|o| same(o, &item)) {
+            Some(j) => {
+                let n = pending.len();
+                out.splice(j..j, pending.drain(..));
+                combine(&mut out[j + n], item);
+            }
+            None => pending.push(item),
+        }
+    }
+    out.extend(pending);
 }

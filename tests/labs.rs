@@ -192,3 +192,68 @@ fn moving_a_session_between_backends_mid_run_continues_it_exactly() {
         }
     }
 }
+
+/// The page splits a session's methods over workers, each training its share in a driver of
+/// its own, and merges what they draw and report. For every lab's smoke settings, the merged
+/// views of two shares are the views of one driver training every method, and the claims
+/// checked on the shares' reports are its claims.
+#[test]
+fn a_session_split_over_workers_draws_and_claims_as_one() {
+    use methodlab::views::Views;
+    use std::collections::BTreeMap;
+    for lab in registry() {
+        for (link, exp) in every_method_at_smoke(&lab, 2) {
+            if exp.methods.len() < 2 || !labs::lab(lab.id).unwrap().views_split() {
+                continue;
+            }
+            let train = |methods: &[String]| {
+                pollster::block_on(async {
+                    let mut d = Driver::start(&exp, None).unwrap();
+                    for m in methods {
+                        d.add(m, None).await.unwrap();
+                    }
+                    while !d.finished() {
+                        d.train(d.total).await.unwrap();
+                    }
+                    d.refresh_pictures().await.unwrap();
+                    d
+                })
+            };
+            let ids: Vec<String> = exp.methods.iter().map(|m| m.id.clone()).collect();
+            let mut whole = train(&ids);
+            let half = ids.len().div_ceil(2);
+            let parts = [train(&ids[..half]), train(&ids[half..])];
+            let merged = Views::merge(parts.iter().map(|d| d.views()));
+            if std::env::var("DUMP_VIEWS").is_ok() && merged != whole.views() {
+                std::fs::write(
+                    "/tmp/merged.json",
+                    serde_json::to_string_pretty(&merged).unwrap(),
+                )
+                .unwrap();
+                std::fs::write(
+                    "/tmp/whole.json",
+                    serde_json::to_string_pretty(&whole.views()).unwrap(),
+                )
+                .unwrap();
+            }
+            assert_eq!(merged, whole.views(), "{link}");
+            let reports = |m: &str| -> Vec<RunReport> {
+                parts
+                    .iter()
+                    .flat_map(|d| d.reports())
+                    .filter(|r| r.method == m)
+                    .collect()
+            };
+            let rows = methodlab::runner::claim_rows(
+                labs::lab(lab.id).unwrap(),
+                &exp,
+                true,
+                &|_| true,
+                &reports,
+                &mut BTreeMap::new(),
+            );
+            let text = |rows: &[methodlab::runner::ClaimRow]| format!("{rows:?}");
+            assert_eq!(text(&rows), text(&whole.claims()), "{link}");
+        }
+    }
+}

@@ -92,6 +92,10 @@ pub trait Lab: Sync {
         groups: &[&dyn RunGroup],
         pictures: &[(String, Picture)],
     ) -> Views;
+    /// Whether the views of a session's methods split in parts, each part's built by a driver
+    /// of its own, merge into the whole session's (`Views::merge`): the page then trains the
+    /// parts in workers of their own. Not when a picture scales every run together.
+    fn views_split(&self) -> bool;
 }
 
 /// What a lab writes: its data, model and evaluation live behind its own run group type.
@@ -115,6 +119,10 @@ pub trait LabParts: Sync {
         colours: &[usize],
         pictures: &[(String, Picture)],
     ) -> Views;
+    /// See [`Lab::views_split`].
+    fn views_split(&self) -> bool {
+        true
+    }
 }
 
 impl<L: LabParts> Lab for L {
@@ -152,6 +160,9 @@ impl<L: LabParts> Lab for L {
             })
             .unzip();
         LabParts::views(self, exp, &own, &colours, pictures)
+    }
+    fn views_split(&self) -> bool {
+        LabParts::views_split(self)
     }
 }
 
@@ -281,10 +292,14 @@ macro_rules! run_group {
 }
 
 /// A lab module's `LabParts` impl: its `declaration()`, `claims::claims()` and
-/// `Group::new(exp, method, gpu)`, with its steps and views given as functions.
+/// `Group::new(exp, method, gpu)`, with its steps and views given as functions (and
+/// `views_split: false` where its views cannot be merged from parts: `Lab::views_split`).
 #[macro_export]
 macro_rules! lab_parts {
     ($lab:ty, total_steps: $total:expr, views: $views:expr $(,)?) => {
+        $crate::lab_parts!($lab, total_steps: $total, views: $views, views_split: true);
+    };
+    ($lab:ty, total_steps: $total:expr, views: $views:expr, views_split: $split:expr $(,)?) => {
         impl $crate::labs::LabParts for $lab {
             type Group = Group;
             fn declaration(&self) -> $crate::decl::LabDecl {
@@ -312,6 +327,9 @@ macro_rules! lab_parts {
                 pictures: &[(String, $crate::views::Picture)],
             ) -> $crate::views::Views {
                 ($views)(exp, groups, colours, pictures)
+            }
+            fn views_split(&self) -> bool {
+                $split
             }
         }
     };

@@ -4,30 +4,52 @@ use crate::engine::gpu::GpuContext;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-/// Milliseconds from the page's time origin.
+#[wasm_bindgen]
+extern "C" {
+    // The global scope's own: the same in the page and in a worker.
+    #[wasm_bindgen(js_namespace = performance, js_name = now)]
+    fn performance_now() -> f64;
+    #[wasm_bindgen(js_name = setTimeout)]
+    fn set_timeout(handler: &js_sys::Function, ms: i32) -> JsValue;
+}
+
+/// Milliseconds from the time origin (the page's, or a worker's).
 pub fn now_ms() -> f64 {
-    web_sys::window()
-        .and_then(|w| w.performance())
-        .map(|p| p.now())
-        .unwrap_or(0.0)
+    performance_now()
 }
 
 /// Resolves on the next turn of the event loop, so the page can paint between work batches.
 pub async fn yield_now() {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        if let Some(w) = web_sys::window() {
-            let _ = w.set_timeout_with_callback(&resolve);
-        }
-    });
-    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+    sleep_ms(0.0).await
 }
 
 /// Resolves after `ms` milliseconds.
 pub async fn sleep_ms(ms: f64) {
     let promise = js_sys::Promise::new(&mut |resolve, _| {
-        if let Some(w) = web_sys::window() {
-            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms as i32);
-        }
+        set_timeout(&resolve, ms as i32);
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
+thread_local! {
+    /// A channel to post oneself a message through: a task without a timer's 4 ms clamp.
+    static CHANNEL: Option<web_sys::MessageChannel> = web_sys::MessageChannel::new().ok();
+}
+
+/// Resolves in a new task at once: lets a worker's messages in between batches without
+/// `setTimeout`'s clamp (nested timers wait at least 4 ms). Not for the page: it runs before
+/// the page paints.
+pub async fn yield_task() {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        CHANNEL.with(|c| match c {
+            Some(c) => {
+                c.port1().set_onmessage(Some(&resolve));
+                let _ = c.port2().post_message(&JsValue::NULL);
+            }
+            None => {
+                set_timeout(&resolve, 0);
+            }
+        })
     });
     let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }
@@ -155,22 +177,15 @@ pub async fn download_png(figure: &web_sys::Element, name: &str) -> Result<(), J
 /// Defines `window.methodlabLoseDevice()`, which destroys the WebGPU device as a crash or a driver
 /// reset would: the end-to-end tests use it to check the page falls back to the CPU.
 /// `window.methodlabLive()`: what the page holds now, for the soak script: `{gpu_buffers,
-/// wasm_bytes}`, the buffers of every live GPU program and the wasm memory's size.
+/// wasm_bytes}`, the buffers of every live GPU program and the wasm memory's size, the page's
+/// and its training workers' together.
 pub fn expose_live_counts() {
     let live = Closure::<dyn Fn() -> JsValue>::new(|| {
         let out = js_sys::Object::new();
-        let gpu = crate::engine::gpu::live_buffers_everywhere() as f64;
-        let _ = js_sys::Reflect::set(&out, &"gpu_buffers".into(), &gpu.into());
-        let bytes = wasm_bindgen::memory()
-            .dyn_into::<js_sys::WebAssembly::Memory>()
-            .map(|m| {
-                m.buffer()
-                    .dyn_into::<js_sys::ArrayBuffer>()
-                    .map(|b| b.byte_length())
-                    .unwrap_or(0)
-            })
-            .unwrap_or(0) as f64;
-        let _ = js_sys::Reflect::set(&out, &"wasm_bytes".into(), &bytes.into());
+        let (gpu, bytes) = super::engine::live_counts();
+        let (engine_gpu, engine_bytes) = ENGINES_LIVE.with(|l| l.get());
+        let _ = js_sys::Reflect::set(&out, &"gpu_buffers".into(), &(gpu + engine_gpu).into());
+        let _ = js_sys::Reflect::set(&out, &"wasm_bytes".into(), &(bytes + engine_bytes).into());
         out.into()
     });
     if let Some(w) = web_sys::window() {
@@ -179,9 +194,34 @@ pub fn expose_live_counts() {
     live.forget();
 }
 
+thread_local! {
+    /// What the lab page's workers last said they hold (GPU buffers, wasm bytes).
+    static ENGINES_LIVE: std::cell::Cell<(u32, f64)> = const { std::cell::Cell::new((0, 0.0)) };
+}
+
+/// Records what the lab page's workers hold, for `methodlabLive()`.
+pub fn set_engines_live(live: (u32, f64)) {
+    ENGINES_LIVE.with(|l| l.set(live));
+}
+
+thread_local! {
+    /// What else `methodlabLoseDevice()` destroys: the lab page's engine's device.
+    static LOSE_DEVICE_HOOK: std::cell::RefCell<Option<std::rc::Rc<dyn Fn()>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Sets (or clears) what `methodlabLoseDevice()` does besides destroying the page's device.
+pub fn set_lose_device_hook(hook: Option<std::rc::Rc<dyn Fn()>>) {
+    LOSE_DEVICE_HOOK.with(|h| *h.borrow_mut() = hook);
+}
+
 pub fn expose_device_loss(ctx: &GpuContext) {
     let device = ctx.device.clone();
-    let lose = Closure::<dyn Fn()>::new(move || device.destroy());
+    let lose = Closure::<dyn Fn()>::new(move || {
+        device.destroy();
+        if let Some(hook) = LOSE_DEVICE_HOOK.with(|h| h.borrow().clone()) {
+            hook();
+        }
+    });
     if let Some(w) = web_sys::window() {
         let _ = js_sys::Reflect::set(&w, &"methodlabLoseDevice".into(), lose.as_ref());
     }

@@ -1,15 +1,19 @@
 //! A lab's page, generic over its declarations: controls for every setting, method toggles with
 //! their knobs, play / pause / step / reset, loss and accuracy curves with seed bands, and each
-//! method's decision boundary. The experiment lives in the URL fragment.
+//! method's decision boundary. The experiment lives in the URL fragment. Training runs in the
+//! session's engine (`engine.rs`), in a Web Worker: this page only sends it the presses and
+//! draws what it sends back.
 
-use super::browser::{before, copy_text, download, now_ms, sleep_ms, yield_now};
+use super::browser::{copy_text, download, set_engines_live, set_lose_device_hook, yield_now};
+use super::engine::{EngineHandle, FromEngine, ToEngine};
 use super::figures::{Bars, Chart, ClaimsPanel, Heatmap, Network, COLOURS};
 use super::{adapter_detail, BackendStatus, SharedGpu};
+use crate::claims::Verdict;
 use crate::engine::gpu::GpuContext;
-use crate::engine::EngineError;
 use crate::experiment::{BackendChoice, Experiment, LinkProblem, MethodChoice};
+use crate::history::{ExperimentReport, RunReport};
 use crate::labs::{Kind, LabDecl, Setting, Value};
-use crate::runner::{ClaimRow, Driver};
+use crate::runner::{claim_rows, export_csv, export_json, ClaimRow, Driver};
 use crate::views::Views;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -19,202 +23,72 @@ use std::rc::Rc;
 use std::sync::Arc;
 use wasm_bindgen::JsCast;
 
-/// Milliseconds of training work per frame the loop aims for: a 60 fps frame on the CPU; on the
-/// GPU, waiting for the queue costs a round trip of its own, so batches must be longer to pay it.
-const FRAME_BUDGET_MS: f64 = 12.0;
-const GPU_FRAME_BUDGET_MS: f64 = 40.0;
-/// Wall time `auto` spends timing the CPU on the session's own steps, and at most on a copy of
-/// the session on the GPU (building it included) when a CPU step is quick.
-const AUTO_CPU_MS: f64 = 100.0;
-const AUTO_GPU_MS: f64 = 220.0;
-
-/// Counts a training loop as running until it returns, whichever way it does.
-struct Running(RwSignal<u32>);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        // `try_`: the page may be gone by the time a loop ends.
-        self.0.try_update(|n| *n = n.saturating_sub(1));
-    }
-}
-
-/// The page's training state: the session's driver and which experiment it belongs to.
+/// The page's training session: the experiment's methods split over engines (one worker per
+/// core, at most one per method), and which experiment it belongs to.
 struct Session {
-    driver: Driver,
+    engines: Vec<Slot>,
     generation: u32,
-    /// The backend choice the runs were last placed by.
-    placed: Option<BackendChoice>,
-    /// The driver's revision the views were last built from.
-    shown: Option<u64>,
+    /// Claims' verdicts once their runs have finished (they change no more).
+    verdicts: BTreeMap<&'static str, Verdict>,
+    /// An export waiting for every engine's reports: CSV or JSON, and the reports so far.
+    export: Option<(bool, Vec<Option<EngineReports>>)>,
 }
 
-/// What a press of the page's controls asks of the training loop.
-#[derive(Clone, Copy, PartialEq)]
-enum Drive {
-    /// Train until paused or finished.
-    Play,
-    /// Train to the next observation.
-    Step,
-    /// Only place the runs where the backend choice says (a switch while paused).
-    Place,
+/// One engine's runs' reports, and where they train.
+type EngineReports = (String, Vec<RunReport>);
+
+/// One engine and what it last said.
+struct Slot {
+    engine: EngineHandle,
+    methods: Vec<String>,
+    step: u32,
+    rate: f64,
+    running: bool,
+    playing: bool,
+    views: Views,
+    status: String,
+    badge: Option<BackendStatus>,
+    /// Why its worker failed: its methods stop, the others go on.
+    failed: Option<String>,
+    /// Reports of its methods that have finished.
+    finished: BTreeMap<String, Vec<RunReport>>,
+    /// What a worker holds: GPU buffers and wasm bytes (`methodlabLive()`).
+    live: (u32, f64),
 }
 
-/// Steps per second as the badge prints them: 1,380 or 62 or 0.8.
-fn rate_text(per_s: f64) -> String {
-    if per_s < 10.0 {
-        return format!("{per_s:.1}");
-    }
-    let digits = format!("{:.0}", per_s);
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
+impl Slot {
+    /// What a press just sent makes of the engine until a frame that has seen it says more.
+    fn pressed(&mut self, msg: &ToEngine) {
+        match msg {
+            ToEngine::Play => (self.playing, self.running) = (true, true),
+            ToEngine::Step => (self.playing, self.running) = (false, true),
+            ToEngine::Pause => self.playing = false,
+            _ => {}
         }
-        out.push(c);
+    }
+}
+
+/// How many engines a session of `methods` gets: one per core, at most one per method.
+fn engine_count(methods: usize) -> usize {
+    let cores = web_sys::window()
+        .map(|w| w.navigator().hardware_concurrency())
+        .unwrap_or(1.0) as usize;
+    cores.clamp(1, methods.max(1))
+}
+
+/// `items` in `n` contiguous shares as even as can be, in order (so the views of the shares
+/// one after the other are in the session's order).
+fn shares<T: Clone>(items: &[T], n: usize) -> Vec<Vec<T>> {
+    let n = n.clamp(1, items.len().max(1));
+    let (base, extra) = (items.len() / n, items.len() % n);
+    let mut out = Vec::new();
+    let mut at = 0;
+    for i in 0..n {
+        let len = base + usize::from(i < extra);
+        out.push(items[at..at + len].to_vec());
+        at += len;
     }
     out
-}
-
-/// Puts the session's runs where `choice` says and returns what the badge says, and a line for
-/// the status when the choice could not be honoured. Under `auto` with an adapter, it times the
-/// runs' own steps on the backend they are on, moves them, times them there, and keeps the
-/// faster (moving back if need be): every step timed is a real step of the run.
-async fn place(
-    d: &mut Driver,
-    choice: BackendChoice,
-    ctx: Option<&GpuContext>,
-    adapter: &BackendStatus,
-) -> Result<(BackendStatus, Option<String>), EngineError> {
-    let cpu = |label: String, detail: String| BackendStatus::Cpu { label, detail };
-    let Some(ctx) = ctx else {
-        if d.on_gpu() {
-            d.move_to(None).await?;
-        }
-        let why = adapter.detail();
-        let note = (choice == BackendChoice::Gpu).then(|| {
-            format!("backend=gpu, but this browser gives no WebGPU ({why}): training on the CPU")
-        });
-        return Ok((BackendStatus::cpu_because(&why), note));
-    };
-    match choice {
-        BackendChoice::Cpu => {
-            if d.on_gpu() {
-                d.move_to(None).await?;
-            }
-            Ok((
-                cpu(
-                    "CPU (chosen)".into(),
-                    format!("backend=cpu. {}", adapter_detail(ctx)),
-                ),
-                None,
-            ))
-        }
-        BackendChoice::Gpu => {
-            if !d.on_gpu() {
-                d.move_to(Some(ctx)).await?;
-            }
-            Ok((BackendStatus::webgpu(ctx, None), None))
-        }
-        BackendChoice::Auto => {
-            // The CPU on the session's own steps; the GPU on a copy of it, against a deadline:
-            // a software adapter can take a minute to compile and run one step, and the page must
-            // not wait for that to learn that the CPU is faster.
-            if d.on_gpu() {
-                d.move_to(None).await?;
-            }
-            let on_cpu = d.time_steps(AUTO_CPU_MS, &now_ms).await?;
-            // A slow CPU step means a long experiment: the GPU's copy may then take up to three
-            // CPU steps' time (compiling its kernels included), up to 3 s.
-            let deadline = on_cpu.map_or(AUTO_GPU_MS, |r| (3000.0 / r).clamp(AUTO_GPU_MS, 3000.0));
-            let on_gpu = time_gpu(&d.exp, d.total, ctx, deadline).await;
-            let gpu_wins = match (&on_gpu, on_cpu) {
-                (GpuTiming::Rate(g), Some(c)) => *g > c,
-                (GpuTiming::Rate(_), None) => true,
-                _ => false,
-            };
-            if gpu_wins {
-                d.move_to(Some(ctx)).await?;
-            }
-            let cpu_text = on_cpu.map(rate_text).unwrap_or_else(|| "–".into());
-            let gpu_text = match &on_gpu {
-                GpuTiming::Rate(r) => rate_text(*r),
-                GpuTiming::Below(r) => format!("< {}", rate_text(*r)),
-                GpuTiming::Failed(_) => "failed".into(),
-            };
-            let mut detail = format!(
-                "auto timed this experiment's runs: CPU {cpu_text} steps/s, WebGPU {gpu_text} steps/s"
-            );
-            match &on_gpu {
-                GpuTiming::Below(_) => detail.push_str(&format!(
-                    " (no more steps landed within {deadline:.0} ms, compiling included)"
-                )),
-                GpuTiming::Failed(e) => detail.push_str(&format!(" ({e})")),
-                GpuTiming::Rate(_) => {}
-            }
-            detail.push_str(&format!(". {}", adapter_detail(ctx)));
-            Ok((
-                if gpu_wins {
-                    BackendStatus::WebGpu {
-                        label: format!("WebGPU: {gpu_text} steps/s here vs CPU {cpu_text}"),
-                        detail,
-                    }
-                } else {
-                    cpu(
-                        format!("CPU: {cpu_text} steps/s here vs WebGPU {gpu_text}"),
-                        detail,
-                    )
-                },
-                None,
-            ))
-        }
-    }
-}
-
-/// How a copy of the session fared on the GPU.
-enum GpuTiming {
-    /// Steps per second once warm.
-    Rate(f64),
-    /// The deadline passed first: fewer steps per second than this, warm-up included.
-    Below(f64),
-    Failed(String),
-}
-
-/// Builds a copy of the session on the GPU and times its steps, all within `deadline_ms`. The
-/// copy is dropped either way (work still queued on the device finishes there, unwatched).
-async fn time_gpu(exp: &Experiment, total: u32, ctx: &GpuContext, deadline_ms: f64) -> GpuTiming {
-    let start = now_ms();
-    let done = Rc::new(Cell::new(0u32));
-    let trial = {
-        let done = done.clone();
-        async move {
-            let mut copy = Driver::new(exp, Some(ctx), Some(total)).await?;
-            let (mut chunk, mut warm, mut rate) = (1u32, None, None);
-            while !copy.finished() {
-                copy.train(chunk).await?;
-                done.set(copy.step());
-                let t = now_ms();
-                match warm {
-                    None => warm = Some((copy.step(), t)),
-                    Some((from, since)) => {
-                        rate = Some((copy.step() - from) as f64 / (t - since).max(1e-3) * 1000.0)
-                    }
-                }
-                if t - start > deadline_ms * 0.8 {
-                    break;
-                }
-                chunk = chunk.saturating_mul(2);
-            }
-            Ok::<_, EngineError>(rate)
-        }
-    };
-    match before(trial, sleep_ms(deadline_ms)).await {
-        Some(Ok(Some(rate))) => GpuTiming::Rate(rate),
-        Some(Err(e)) => GpuTiming::Failed(e.to_string()),
-        // Only the warm-up chunk landed, or not even that.
-        Some(Ok(None)) | None => {
-            GpuTiming::Below((done.get() + 1) as f64 / (now_ms() - start).max(1.0) * 1000.0)
-        }
-    }
 }
 
 /// What the badge says before a session has placed its runs.
@@ -255,8 +129,8 @@ pub fn LabPage(
     set_backend: WriteSignal<BackendStatus>,
 ) -> impl IntoView {
     let (playing, set_playing) = signal(false);
-    // Training loops still running: a pause takes effect once the frame in flight lands, and the
-    // page says so (`data-busy` on Play) so nothing reads a step counter that is about to move.
+    // The engine is training: a pause takes effect once its batch in flight lands, and the page
+    // says so (`data-busy` on Play) so nothing reads a step counter that is about to move.
     let running = RwSignal::new(0u32);
     let (step, set_step) = signal(0u32);
     let (rate, set_rate) = signal(0.0f64);
@@ -270,8 +144,8 @@ pub fn LabPage(
     let generation = Rc::new(Cell::new(0u32));
     let lab = Arc::new(lab);
 
-    // Forgets the session: a reset, or a new experiment. A frame still awaiting sees the new
-    // generation and drops itself.
+    // Forgets the session: a reset, or a new experiment. Its engine stops (a worker is
+    // terminated), and anything it still sends is ignored.
     let idle = {
         let gpu = gpu.clone();
         move || {
@@ -288,10 +162,14 @@ pub fn LabPage(
         let (session, generation, idle) = (session.clone(), generation.clone(), idle.clone());
         Rc::new(move || {
             generation.set(generation.get() + 1);
-            *session.borrow_mut() = None;
+            let old = session.borrow_mut().take();
+            drop(old);
+            set_engines_live((0, 0.0));
             idle();
             set_playing.set(false);
+            running.set(0);
             set_step.set(0);
+            set_rate.set(0.0);
             set_views.set(Views::default());
             set_claims.set(
                 Driver::start(&experiment.get_untracked(), None)
@@ -323,210 +201,300 @@ pub fn LabPage(
         });
     }
 
-    // Builds the session if needed, then trains while playing (or `single`: to the next
-    // observation). The driver observes on its schedule, so the page's histories are the
-    // CLI's for the same link; the page only sizes each frame's work and draws.
-    let drive = {
-        let (session, generation, gpu) = (session.clone(), generation.clone(), gpu.clone());
-        Rc::new(move |mode: Drive| {
-            let (session, generation, gpu) = (session.clone(), generation.clone(), gpu.clone());
-            let single = mode == Drive::Step;
-            running.update(|n| *n += 1);
-            spawn_local(async move {
-                let _running = Running(running);
-                let mut mode = mode;
-                let my_generation = generation.get();
+    // The page's signals from what the session's engines last said.
+    let show = {
+        let (session, lab) = (session.clone(), lab.clone());
+        move |views_changed: bool, finished_changed: bool| {
+            let mut guard = session.borrow_mut();
+            let Some(s) = guard.as_mut() else {
+                return;
+            };
+            // Workers' own; an engine in the page is counted with the page.
+            set_engines_live(
+                s.engines
+                    .iter()
+                    .filter(|e| e.engine.in_worker() && e.failed.is_none())
+                    .fold((0, 0.0), |(g, b), e| (g + e.live.0, b + e.live.1)),
+            );
+            let live: Vec<&Slot> = s.engines.iter().filter(|e| e.failed.is_none()).collect();
+            set_step.set(live.iter().map(|e| e.step).min().unwrap_or(0));
+            // The session's pace is its slowest engine's.
+            set_rate.set(live.iter().map(|e| e.rate).reduce(f64::min).unwrap_or(0.0));
+            running.set(u32::from(live.iter().any(|e| e.running)));
+            if live.iter().all(|e| !e.playing) {
+                set_playing.set(false);
+            }
+            let failed = s.engines.iter().find_map(|e| {
+                e.failed.as_ref().map(|why| {
+                    format!("{} stopped: its worker failed: {why}", e.methods.join(", "))
+                })
+            });
+            set_status.set(
+                failed
+                    .or_else(|| {
+                        s.engines
+                            .iter()
+                            .map(|e| e.status.clone())
+                            .find(|t| !t.is_empty())
+                    })
+                    .unwrap_or_default(),
+            );
+            if let Some(b) = live.first().and_then(|e| e.badge.clone()) {
+                set_backend.set(b);
+            }
+            if views_changed {
+                set_views.set(Views::merge(s.engines.iter().map(|e| e.views.clone())));
+            }
+            if finished_changed {
                 let exp = experiment.get_untracked();
-                if session.borrow().is_none() {
-                    if mode == Drive::Place {
-                        return;
-                    }
-                    while adapter.get_untracked() == BackendStatus::Checking {
-                        yield_now().await;
-                    }
-                    set_status.set("building…".into());
-                    // A forced GPU builds there; auto and cpu build on the CPU (auto then times both).
-                    let ctx = gpu
-                        .borrow()
-                        .clone()
-                        .filter(|_| exp.backend == BackendChoice::Gpu);
-                    let mut driver = match Driver::start(&exp, None) {
-                        Ok(d) => d,
-                        Err(e) => {
-                            set_status.set(e.to_string());
-                            set_playing.set(false);
-                            return;
-                        }
-                    };
-                    for m in &exp.methods {
-                        if let Err(e) = driver.add(&m.id, ctx.as_ref()).await {
-                            set_status.set(format!("{}: {e}", m.id));
-                            set_playing.set(false);
-                            return;
-                        }
-                    }
-                    if generation.get() != my_generation {
-                        return;
-                    }
-                    *session.borrow_mut() = Some(Session {
-                        driver,
-                        generation: my_generation,
-                        placed: None,
-                        shown: None,
-                    });
-                    set_status.set(String::new());
+                let Ok(this) = crate::labs::lab(lab.id) else {
+                    return;
+                };
+                let reports = |m: &str| {
+                    s.engines
+                        .iter()
+                        .find_map(|e| e.finished.get(m).cloned())
+                        .unwrap_or_default()
+                };
+                let finished = |m: &str| s.engines.iter().any(|e| e.finished.contains_key(m));
+                let rows = claim_rows(this, &exp, true, &finished, &reports, &mut s.verdicts);
+                set_claims.set(rows);
+            }
+        }
+    };
+
+    // What engine `slot` of the session of generation `mine` sends.
+    let on_message = {
+        let (session, generation, gpu, lab) = (
+            session.clone(),
+            generation.clone(),
+            gpu.clone(),
+            lab.clone(),
+        );
+        move |mine: u32, slot: usize| -> Rc<dyn Fn(FromEngine)> {
+            let (session, generation, gpu, lab, show) = (
+                session.clone(),
+                generation.clone(),
+                gpu.clone(),
+                lab.clone(),
+                show.clone(),
+            );
+            Rc::new(move |msg: FromEngine| {
+                if generation.get() != mine {
+                    return;
                 }
-                let mut chunk = 1u32;
-                let mut per_step_before = f64::INFINITY;
-                let mut last_grid = f64::NEG_INFINITY;
-                let (mut rate_steps, mut rate_t0) = (0u32, now_ms());
-                loop {
-                    let Some(mut s) = session.borrow_mut().take() else {
+                let (mut views_changed, mut finished_changed) = (false, false);
+                let mut download_now = None;
+                {
+                    let mut guard = session.borrow_mut();
+                    let Some(s) = guard.as_mut() else {
                         return;
                     };
-                    if s.generation != generation.get() {
+                    let Some(e) = s.engines.get_mut(slot) else {
                         return;
-                    }
-                    let d = &mut s.driver;
-                    let chosen_at_start = experiment.get_untracked().backend;
-                    // Place the runs where the choice says (a switch moves them mid-run). Auto
-                    // times both backends on the run's own steps, which a single step or a
-                    // capped speed must not jump past: those train on the CPU until full-speed Play.
-                    let choice = experiment.get_untracked().backend;
-                    let timing = choice == BackendChoice::Auto && gpu.borrow().is_some();
-                    let may_time = !single && speed.get_untracked() == u32::MAX;
-                    if timing && !may_time && s.placed.is_none() {
-                        set_backend.set(BackendStatus::Cpu {
-                            label: "CPU (auto times both at full-speed Play)".into(),
-                            detail: adapter.get_untracked().detail(),
-                        });
-                    } else if s.placed != Some(choice) && (!timing || may_time) {
-                        if timing {
-                            set_status
-                                .set("timing this experiment on the CPU and on WebGPU…".into());
-                        }
-                        let ctx = gpu.borrow().clone();
-                        match place(d, choice, ctx.as_ref(), &adapter.get_untracked()).await {
-                            Ok((badge, note)) => {
-                                set_backend.set(badge);
-                                set_status.set(note.unwrap_or_default());
-                                s.placed = Some(choice);
-                                // The other backend's pace: size frames afresh.
-                                chunk = 1;
-                                per_step_before = f64::INFINITY;
+                    };
+                    match msg {
+                        FromEngine::Frame(f) => {
+                            e.step = f.step;
+                            e.live = f.live;
+                            if let Some(r) = f.rate {
+                                e.rate = r;
                             }
-                            Err(e) => {
-                                set_status.set(format!("could not move the runs: {e}"));
-                                set_playing.set(false);
-                                *session.borrow_mut() = Some(s);
-                                return;
+                            // A frame sent before the engine saw the latest press says nothing
+                            // about what that press started or stopped.
+                            if f.seen >= e.engine.sent.get() {
+                                e.running = f.running;
+                                e.playing = f.playing;
+                            }
+                            if let Some(v) = f.views {
+                                e.views = v;
+                                views_changed = true;
+                            }
+                            for (m, reports) in f.finished {
+                                e.finished
+                                    .insert(m, reports.into_iter().map(RunReport::from).collect());
+                                finished_changed = true;
                             }
                         }
-                        if s.generation != generation.get() {
-                            return;
-                        }
-                    }
-                    let d = &mut s.driver;
-                    let done = d.step();
-                    let n = if mode == Drive::Place {
-                        0
-                    } else if single {
-                        d.every - done % d.every.max(1)
-                    } else {
-                        chunk.min(speed.get_untracked())
-                    }
-                    .min(d.total.saturating_sub(done));
-                    // Train every group, then wait once: they share the device's queue.
-                    let t0 = now_ms();
-                    let mut failed = d.train(n).await.err();
-                    let train_ms = now_ms() - t0;
-                    let budget = if d.on_gpu() {
-                        GPU_FRAME_BUDGET_MS
-                    } else {
-                        FRAME_BUDGET_MS
-                    };
-                    // Grow the chunk while a frame fits the budget, or while a bigger chunk still
-                    // cuts the time per step (a GPU round trip longer than the budget must not
-                    // pin the loop at one step a frame); shrink it otherwise.
-                    let per_step = train_ms / n.max(1) as f64;
-                    let amortising = per_step < 0.8 * per_step_before && train_ms < 6.0 * budget;
-                    per_step_before = per_step;
-                    chunk = if train_ms < budget || amortising {
-                        (chunk * 3).div_ceil(2).min(5000)
-                    } else {
-                        (chunk * 2 / 3).max(1)
-                    };
-                    let finished = d.finished();
-                    // Pictures cost a readback each: now and then, not every frame.
-                    if failed.is_none() && (now_ms() - last_grid > 500.0 || single || finished) {
-                        last_grid = now_ms();
-                        failed = d.refresh_pictures().await.err();
-                    }
-                    // A reset or a new experiment while this frame awaited: drop it silently.
-                    if s.generation != generation.get() {
-                        return;
-                    }
-                    rate_steps += n;
-                    if now_ms() - rate_t0 > 500.0 {
-                        set_rate.set(rate_steps as f64 / ((now_ms() - rate_t0) / 1000.0));
-                        rate_steps = 0;
-                        rate_t0 = now_ms();
-                    }
-                    set_step.set(s.driver.step());
-                    // Views are rebuilt (and redrawn) only when something they show changed.
-                    if s.shown != Some(s.driver.revision()) {
-                        s.shown = Some(s.driver.revision());
-                        set_views.set(s.driver.views());
-                        set_claims.set(s.driver.claims());
-                    }
-                    *session.borrow_mut() = Some(s);
-                    if let Some(e) = failed {
-                        if let crate::engine::EngineError::DeviceLost(why) = &e {
-                            // The CPU takes over: the badge says so and the run starts again there
-                            // (the weights went with the device).
+                        FromEngine::Badge(b) => e.badge = Some(b),
+                        FromEngine::Status(t) => e.status = t,
+                        FromEngine::DeviceLost(why) => {
+                            drop(guard);
+                            // The CPU takes over: the badge says so, and the session starts
+                            // again there (the weights went with the device).
                             *gpu.borrow_mut() = None;
+                            set_playing.set(false);
                             set_adapter.set(BackendStatus::cpu_because(&format!(
                                 "WebGPU device lost: {why}"
                             )));
                             set_status
                                 .set("the GPU was lost; running on the CPU now: press Play".into());
-                        } else {
-                            set_status.set(format!("stopped: {e}"));
+                            return;
                         }
-                        set_playing.set(false);
-                        return;
+                        FromEngine::Reports { backend, reports } => {
+                            if let Some((_, parts)) = s.export.as_mut() {
+                                parts[slot] = Some((
+                                    backend,
+                                    reports.into_iter().map(RunReport::from).collect(),
+                                ));
+                            }
+                            let failed: Vec<bool> =
+                                s.engines.iter().map(|e| e.failed.is_some()).collect();
+                            let complete = s.export.as_ref().is_some_and(|(_, parts)| {
+                                parts.iter().zip(&failed).all(|(p, f)| p.is_some() || *f)
+                            });
+                            if complete {
+                                download_now = s.export.take();
+                            }
+                        }
+                        FromEngine::Failed(why) => {
+                            e.failed = Some(why);
+                            e.running = false;
+                            e.playing = false;
+                        }
                     }
-                    if single || mode == Drive::Place || finished || !playing.get_untracked() {
-                        if finished {
-                            set_playing.set(false);
+                }
+                if let Some((csv, parts)) = download_now {
+                    let mut backends = Vec::new();
+                    let mut runs = Vec::new();
+                    for (backend, reports) in parts.into_iter().flatten() {
+                        if !backends.contains(&backend) {
+                            backends.push(backend);
                         }
-                        // A switch made while this frame was in flight found the loop busy and
-                        // left the move to it: make it before stopping.
-                        if experiment.get_untracked().backend != chosen_at_start {
-                            mode = Drive::Place;
-                            yield_now().await;
-                            continue;
-                        }
-                        return;
+                        runs.extend(reports);
                     }
+                    let report = ExperimentReport {
+                        lab: lab.id.to_string(),
+                        experiment: experiment.get_untracked().to_link(&lab),
+                        backend: backends.join(" + "),
+                        runs,
+                    };
+                    let claims = claims.get_untracked();
+                    let (ext, mime, text) = if csv {
+                        ("csv", "text/csv", export_csv(&report, &claims))
+                    } else {
+                        ("json", "application/json", export_json(&report, &claims))
+                    };
+                    if download(&format!("methodlab-{}.{ext}", lab.id), mime, &text).is_err() {
+                        set_status.set("the browser refused the download".into());
+                    }
+                }
+                show(views_changed, finished_changed);
+            })
+        }
+    };
+
+    // Sends a press to every engine of the session, starting them (once the adapter check is
+    // in) if there are none yet.
+    let send = {
+        let (session, generation, gpu, lab) = (
+            session.clone(),
+            generation.clone(),
+            gpu.clone(),
+            lab.clone(),
+        );
+        Rc::new(move |msg: ToEngine| {
+            if let Some(s) = session.borrow_mut().as_mut() {
+                for e in s.engines.iter_mut().filter(|e| e.failed.is_none()) {
+                    e.engine.send(msg.clone());
+                    e.pressed(&msg);
+                }
+                return;
+            }
+            let (session, generation, gpu, lab, on_message) = (
+                session.clone(),
+                generation.clone(),
+                gpu.clone(),
+                lab.clone(),
+                on_message.clone(),
+            );
+            let mine = generation.get();
+            spawn_local(async move {
+                while adapter.get_untracked() == BackendStatus::Checking {
                     yield_now().await;
+                }
+                if generation.get() != mine {
+                    return;
+                }
+                if session.borrow().is_none() {
+                    let exp = experiment.get_untracked();
+                    let methods: Vec<String> = exp.methods.iter().map(|m| m.id.clone()).collect();
+                    let link = exp.to_link(&lab);
+                    let mut engines = Vec::new();
+                    // A lab whose views scale every run together trains in one engine.
+                    let split = crate::labs::lab(lab.id).is_ok_and(|l| l.views_split());
+                    let n = if split {
+                        engine_count(methods.len())
+                    } else {
+                        1
+                    };
+                    for (slot, share) in shares(&methods, n).into_iter().enumerate() {
+                        let start = ToEngine::Start {
+                            link: link.clone(),
+                            methods: share.clone(),
+                            gpu: gpu.borrow().is_some(),
+                            adapter: adapter.get_untracked().detail(),
+                        };
+                        let engine = EngineHandle::spawn(start, on_message(mine, slot));
+                        if speed.get_untracked() != u32::MAX {
+                            engine.send(ToEngine::Speed(speed.get_untracked()));
+                        }
+                        engines.push(Slot {
+                            engine,
+                            methods: share,
+                            step: 0,
+                            rate: 0.0,
+                            running: false,
+                            playing: false,
+                            views: Views::default(),
+                            status: String::new(),
+                            badge: None,
+                            failed: None,
+                            finished: BTreeMap::new(),
+                            live: (0, 0.0),
+                        });
+                    }
+                    *session.borrow_mut() = Some(Session {
+                        engines,
+                        generation: mine,
+                        verdicts: BTreeMap::new(),
+                        export: None,
+                    });
+                }
+                if let Some(s) = session
+                    .borrow_mut()
+                    .as_mut()
+                    .filter(|s| s.generation == mine)
+                {
+                    for e in s.engines.iter_mut() {
+                        e.engine.send(msg.clone());
+                        e.pressed(&msg);
+                    }
                 }
             });
         })
     };
 
-    // A backend switch: the loop moves the runs at its next frame; paused, they move now.
+    // The test hook `methodlabLoseDevice()` reaches the engines' devices too.
     {
-        let (drive, session) = (drive.clone(), session.clone());
+        let send = send.clone();
+        let session = session.clone();
+        set_lose_device_hook(Some(Rc::new(move || {
+            if session.borrow().is_some() {
+                send(ToEngine::LoseDevice);
+            }
+        })));
+        on_cleanup(|| set_lose_device_hook(None));
+    }
+
+    // A backend switch: the engine moves the runs, at its next batch or now.
+    {
+        let (session, send) = (session.clone(), send.clone());
         let choice = Memo::new(move |_| experiment.get().backend);
         Effect::new(move |_| {
-            let _ = choice.get();
-            // A running loop moves the runs itself, at its next frame or before it stops.
-            if playing.get_untracked() || running.get_untracked() > 0 {
-                return;
-            }
+            let choice = choice.get();
             if session.borrow().is_some() {
-                drive(Drive::Place);
+                send(ToEngine::Backend(choice.as_str().into()));
             } else {
                 idle();
             }
@@ -535,35 +503,51 @@ pub fn LabPage(
 
     // Play or pause (the button and the space bar).
     let toggle = {
-        let drive = drive.clone();
+        let send = send.clone();
         Rc::new(move || {
             if playing.get_untracked() {
                 set_playing.set(false);
+                send(ToEngine::Pause);
             } else {
                 set_playing.set(true);
-                drive(Drive::Play);
+                running.set(1);
+                send(ToEngine::Play);
             }
+        })
+    };
+    let step_once = {
+        let send = send.clone();
+        Rc::new(move || {
+            set_playing.set(false);
+            running.set(1);
+            send(ToEngine::Step);
         })
     };
     let play = {
         let toggle = toggle.clone();
         move |_| toggle()
     };
-    let step_once = {
-        let drive = drive.clone();
-        move |_| {
-            set_playing.set(false);
-            drive(Drive::Step);
-        }
+    let step_click = {
+        let step_once = step_once.clone();
+        move |_| step_once()
     };
     let reset_click = {
         let reset = reset.clone();
         move |_| reset()
     };
+    {
+        let send = send.clone();
+        Effect::new(move |previous: Option<()>| {
+            let n = speed.get();
+            if previous.is_some() {
+                send(ToEngine::Speed(n));
+            }
+        });
+    }
 
     // Keyboard: space plays or pauses, s steps, r resets (not while typing in a field).
     {
-        let (drive, toggle, reset) = (drive.clone(), toggle.clone(), reset.clone());
+        let (step_once, toggle, reset) = (step_once.clone(), toggle.clone(), reset.clone());
         let handle = window_event_listener(leptos::ev::keydown, move |ev| {
             let typing = ev
                 .target()
@@ -577,10 +561,7 @@ pub fn LabPage(
                     ev.prevent_default();
                     toggle();
                 }
-                "s" => {
-                    set_playing.set(false);
-                    drive(Drive::Step);
-                }
+                "s" => step_once(),
                 "r" => reset(),
                 _ => {}
             }
@@ -588,36 +569,22 @@ pub fn LabPage(
         on_cleanup(move || handle.remove());
     }
 
-    // Export: every run's status, final metrics and history, as the CLI writes them.
+    // Export: every run's status, final metrics and history, as the CLI writes them, with the
+    // link as it is now (classroom options included), once every engine has sent its reports.
     let export = {
-        let (session, lab) = (session.clone(), lab.clone());
+        let (session, send) = (session.clone(), send.clone());
         move |csv: bool| {
-            let exported = session.borrow_mut().as_mut().map(|s| {
-                let backend_name = if s.driver.on_gpu() { "webgpu" } else { "cpu" };
-                let mut report = s.driver.report(backend_name);
-                // The link as it is now, classroom options included.
-                report.experiment = experiment.get_untracked().to_link(&lab);
-                (report, s.driver.claims())
-            });
-            let Some((report, claims)) = exported else {
-                set_status.set("nothing to export yet: press Play or Step".into());
-                return;
+            let asked = match session.borrow_mut().as_mut() {
+                Some(s) => {
+                    s.export = Some((csv, vec![None; s.engines.len()]));
+                    true
+                }
+                None => false,
             };
-            let result = if csv {
-                download(
-                    &format!("methodlab-{}.csv", lab.id),
-                    "text/csv",
-                    &crate::runner::export_csv(&report, &claims),
-                )
+            if asked {
+                send(ToEngine::Reports);
             } else {
-                download(
-                    &format!("methodlab-{}.json", lab.id),
-                    "application/json",
-                    &crate::runner::export_json(&report, &claims),
-                )
-            };
-            if result.is_err() {
-                set_status.set("the browser refused the download".into());
+                set_status.set("nothing to export yet: press Play or Step".into());
             }
         }
     };
@@ -636,7 +603,7 @@ pub fn LabPage(
             <div class="toolbar">
                 <h2>{lab_for_title.title}</h2>
                 <button id="play" on:click=play data-busy=move || (running.get() > 0).to_string()>{move || if playing.get() { "Pause" } else { "Play" }}</button>
-                <button id="step" class="secondary" on:click=step_once>"Step"</button>
+                <button id="step" class="secondary" on:click=step_click>"Step"</button>
                 <button id="reset" class="secondary" on:click=reset_click>"Reset"</button>
                 <span class="counter">"step " <b id="step-counter">{move || step.get()}</b></span>
                 <span class="counter"><b>{move || format!("{:.0}", rate.get())}</b>" steps/s"</span>

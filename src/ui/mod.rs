@@ -2,6 +2,7 @@
 
 mod bench;
 mod browser;
+mod engine;
 mod figures;
 mod lab;
 
@@ -15,7 +16,7 @@ use std::rc::Rc;
 
 /// What the header's badge says: the backend the page trains on (or would), in a few words, and
 /// the whole story (adapter, measurements) for its tooltip.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum BackendStatus {
     Checking,
     WebGpu { label: String, detail: String },

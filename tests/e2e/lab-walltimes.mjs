@@ -1,5 +1,8 @@
 // Wall time to finish each lab's default link in the page under backend=auto, beside the native
-// CLI on the same link with --threads 1 and 2 (a figure script: printed, never asserted).
+// CLI on the same link with --threads 1 and 2 (a figure script: printed, never asserted). While
+// the page trains, the time between its animation frames (p50, p95, max: the page must stay
+// responsive while workers train); then, on a fresh session, how long a click on Pause takes to
+// show (the button reads Play) and to land (the engines have stopped: data-busy is false).
 // Usage, after `trunk build --release` and `cargo build --release`:
 //   node tests/e2e/lab-walltimes.mjs [dist] [labs, comma-separated]
 import { chromium } from 'playwright-core';
@@ -30,14 +33,47 @@ try {
     const p = await browser.newPage({ viewport: { width: 1300, height: 1000 } });
     await p.goto(base + link);
     await p.waitForFunction(() => { const t = document.querySelector('#backend-badge')?.textContent; return !!t && !t.includes('checking'); });
+    await p.evaluate(() => {
+      window.frameGaps = [];
+      let last = performance.now();
+      const tick = (t) => { window.frameGaps.push(t - last); last = t; if (!window.stopFrames) requestAnimationFrame(tick); };
+      requestAnimationFrame(tick);
+    });
     const t0 = Date.now();
     await p.click('#play');
     await p.waitForFunction(() => document.querySelector('#play')?.textContent === 'Play' && document.querySelector('.status')?.textContent === '', null, { timeout: 3_600_000, polling: 250 });
     const page_s = +((Date.now() - t0) / 1000).toFixed(2);
+    const gaps = await p.evaluate(() => { window.stopFrames = true; return window.frameGaps.slice(5).sort((a, b) => a - b); });
+    const at = (q) => +(gaps[Math.min(gaps.length - 1, Math.floor(q * gaps.length))] ?? NaN).toFixed(1);
     const badge = await p.textContent('#backend-badge');
     const steps = await p.textContent('#step-counter');
+    const workers = p.workers().length;
     await p.close();
-    const row = { lab, link, steps, badge, page_s, cli_threads_1_s: cli(link, 1), cli_threads_2_s: cli(link, 2) };
+    // Pause, on a fresh session two seconds into training.
+    const q = await browser.newPage({ viewport: { width: 1300, height: 1000 } });
+    await q.goto(base + link);
+    await q.waitForFunction(() => { const t = document.querySelector('#backend-badge')?.textContent; return !!t && !t.includes('checking'); });
+    await q.click('#play');
+    await q.waitForTimeout(2000);
+    const pause = await q.evaluate(() => new Promise((resolve) => {
+      const button = document.querySelector('#play');
+      const t0 = performance.now();
+      let shown;
+      button.click();
+      const poll = () => {
+        const t = performance.now() - t0;
+        if (shown === undefined && button.textContent === 'Play') shown = t;
+        if (shown !== undefined && button.dataset.busy === 'false') resolve({ shown_ms: +shown.toFixed(1), landed_ms: +t.toFixed(1) });
+        else setTimeout(poll, 1);
+      };
+      poll();
+    }));
+    await q.close();
+    const row = {
+      lab, link, steps, badge, workers, page_s,
+      frame_ms: { p50: at(0.5), p95: at(0.95), max: at(1) }, pause,
+      cli_threads_1_s: cli(link, 1), cli_threads_2_s: cli(link, 2),
+    };
     row.page_over_cli_1 = +(row.page_s / row.cli_threads_1_s).toFixed(2);
     row.cli_2_over_1 = +(row.cli_threads_2_s / row.cli_threads_1_s).toFixed(2);
     console.log(JSON.stringify(row));

@@ -4,12 +4,14 @@
 // memory and the GPU buffers held by live programs (0 after a reset). It prints one line per
 // sample and a summary: the heap and buffer counts should stay flat. The heap's first ~150
 // sessions fill Chromium's performance-timeline buffers (heap-diff.mjs shows it): compare after those.
-// Usage, after `trunk build --release`: node tests/e2e/soak.mjs [dist]
+// Usage, after `trunk build --release`: [SOAK_MINUTES=30] [SOAK_ROUNDS=2] node tests/e2e/soak.mjs [dist]
 import { chromium } from 'playwright-core';
 import { serveDist, chromiumFlags } from './serve-dist.mjs';
 
 const dist = process.argv[2] ?? 'dist';
 const minutes = Number(process.env.SOAK_MINUTES ?? 30);
+// At least this many rounds of every lab, however long they take (a round here is ~45 min).
+const minRounds = Number(process.env.SOAK_ROUNDS ?? 1);
 const server = await serveDist(dist);
 const base = `http://127.0.0.1:${server.address().port}/`;
 const browser = await chromium.launch({
@@ -48,7 +50,7 @@ try {
   const labs = await page.$$eval('header nav a', (as) => as.map((a) => a.getAttribute('href').match(/^#\/(\w+)/)?.[1]).filter((id) => id && id !== 'bench'));
   const t0 = Date.now();
   await sample('start', t0, samples);
-  while (Date.now() - t0 < minutes * 60_000) {
+  while (Date.now() - t0 < minutes * 60_000 || rounds.length < minRounds) {
     for (const lab of labs) {
       await page.evaluate((l) => { location.hash = `#/${l}`; }, lab);
       await page.waitForSelector('#play');
@@ -74,6 +76,7 @@ try {
       await sample(lab, t0, samples);
     }
     rounds.push(samples.at(-1).heap_mb);
+    console.log(JSON.stringify({ round: rounds.length, minute: samples.at(-1).minute, heap_mb: rounds.at(-1), gpu_buffers: samples.at(-1).gpu_buffers }));
   }
   const first = samples[1] ?? samples[0];
   const last = samples.at(-1);

@@ -140,6 +140,8 @@ crate::lab_parts!(
     views: |exp: &Experiment, groups: &[&Group], colours: &[usize], _pictures: &[(String, Picture)]| {
         views(groups, colours, exp.seed)
     },
+    // The alignment–uniformity scatter scales every run of every method together.
+    views_split: false,
 );
 
 impl RunGroup for Group {

@@ -1,0 +1,926 @@
+//! A lab page's training engine: the session's driver, stepped off the page's main thread in a
+//! dedicated Web Worker with its own wasm instance (the page's own bundle, started by
+//! `assets/worker.js`), or in the page itself where no worker can start. The page sends it the
+//! experiment's link and the controls' presses ([`ToEngine`]); it sends back what the page shows
+//! ([`FromEngine`]): the step, the views when they change, the claims, the badge. The page only
+//! draws and handles input, so it stays responsive however long a step takes.
+//!
+//! Both sides speak bincode (f32 NaN, a diverged run's value, survives it; JSON has no NaN).
+
+use super::browser::{before, now_ms, sleep_ms, yield_now, yield_task};
+use super::{adapter_detail, BackendStatus};
+use crate::engine::gpu::GpuContext;
+use crate::engine::EngineError;
+use crate::experiment::{BackendChoice, Experiment};
+use crate::history::RunReport;
+use crate::labs::registry;
+use crate::runner::Driver;
+use crate::views::Views;
+use serde::{Deserialize, Serialize};
+use std::cell::{Cell, RefCell};
+use std::collections::{BTreeMap, BTreeSet};
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+/// What the page asks of its engine.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub enum ToEngine {
+    /// The session: its share link (the backend choice included), and whether the page found a
+    /// WebGPU adapter (the engine then makes its own device when a choice needs one).
+    Start {
+        link: String,
+        /// The methods this engine trains: its share of the link's.
+        methods: Vec<String>,
+        gpu: bool,
+        /// The page's adapter check, for the badge's tooltip when the engine has no device.
+        adapter: String,
+    },
+    Play,
+    Pause,
+    /// Train to the next observation.
+    Step,
+    /// Most steps per frame (`u32::MAX`: as fast as it goes).
+    Speed(u32),
+    /// A new backend choice ("auto", "gpu", "cpu"): the runs move, mid-run if need be.
+    Backend(String),
+    /// Every run's report so far, for an export.
+    Reports,
+    /// Destroys the engine's device, as a driver reset would (the end-to-end tests).
+    LoseDevice,
+}
+
+/// What the engine tells the page.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub enum FromEngine {
+    Frame(Frame),
+    Badge(BackendStatus),
+    Status(String),
+    /// The device is gone: the page falls back to the CPU for its next session.
+    DeviceLost(String),
+    /// Every run's report so far, and where they train ("webgpu" or "cpu").
+    Reports {
+        backend: String,
+        reports: Vec<RunWire>,
+    },
+    /// The engine itself failed (a worker that crashed): its runs stop, with the message.
+    Failed(String),
+}
+
+/// Progress after a batch of steps.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct Frame {
+    /// How many of the page's messages the engine had handled: the page trusts `running` and
+    /// `playing` only from frames that have seen its latest press.
+    pub seen: u32,
+    pub step: u32,
+    /// Steps per second, about twice a second while training.
+    pub rate: Option<f64>,
+    /// A training loop is running: a pause takes effect when the batch in flight lands.
+    pub running: bool,
+    pub playing: bool,
+    /// Set when something they show changed (at most ten times a second while training).
+    pub views: Option<Views>,
+    /// The reports of methods that have just finished (claims are checked on them).
+    pub finished: Vec<(String, Vec<RunWire>)>,
+    /// What the engine holds: GPU buffers of live programs, and its wasm memory in bytes (a
+    /// worker's own; the page's when it runs in the page).
+    pub live: (u32, f64),
+}
+
+/// A run's report as it travels (bincode cannot write `RunReport`'s flattened maps).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct RunWire {
+    method: String,
+    seed: u32,
+    status: String,
+    final_values: BTreeMap<String, f32>,
+    history: BTreeMap<String, Vec<(u64, f32)>>,
+    matrices: BTreeMap<String, Vec<Vec<f32>>>,
+    lists: BTreeMap<String, Vec<String>>,
+}
+
+impl From<RunReport> for RunWire {
+    fn from(r: RunReport) -> RunWire {
+        RunWire {
+            method: r.method,
+            seed: r.seed,
+            status: r.status,
+            final_values: r.final_values,
+            history: r.history,
+            matrices: r.matrices,
+            lists: r.lists,
+        }
+    }
+}
+
+impl From<RunWire> for RunReport {
+    fn from(r: RunWire) -> RunReport {
+        RunReport {
+            method: r.method,
+            seed: r.seed,
+            status: r.status,
+            final_values: r.final_values,
+            history: r.history,
+            matrices: r.matrices,
+            lists: r.lists,
+        }
+    }
+}
+
+/// Milliseconds of training per batch the loop aims for. In the page a batch must fit a 60 fps
+/// frame; in a worker it only bounds how long a pause waits. On the GPU, waiting for the queue
+/// costs a round trip of its own, so batches are longer to pay it.
+const PAGE_BATCH_MS: f64 = 12.0;
+const WORKER_BATCH_MS: f64 = 30.0;
+const GPU_BATCH_MS: f64 = 40.0;
+/// Views at most this often while training (the page redraws them).
+const VIEWS_EVERY_MS: f64 = 100.0;
+/// Wall time `auto` spends timing the CPU on the session's own steps, and at most on a copy of
+/// the session on the GPU (building it included) when a CPU step is quick.
+const AUTO_CPU_MS: f64 = 100.0;
+const AUTO_GPU_MS: f64 = 220.0;
+
+/// What a press asks of the training loop.
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum Drive {
+    /// Train until paused or finished.
+    Play,
+    /// Train to the next observation.
+    Step,
+    /// Only place the runs where the backend choice says (a switch while paused).
+    Place,
+}
+
+/// The engine's state between messages.
+struct State {
+    exp: Option<Experiment>,
+    /// The methods it trains.
+    methods: Vec<String>,
+    /// Methods whose finished reports the page has.
+    announced: BTreeSet<String>,
+    /// The page found an adapter: the engine may make a device.
+    gpu_allowed: bool,
+    /// The page's adapter check, in words.
+    adapter: String,
+    /// This engine's device, made on first need; `Err` says why there is none.
+    ctx: Option<Result<Rc<GpuContext>, String>>,
+    driver: Option<Driver>,
+    /// The backend choice the runs were last placed by.
+    placed: Option<BackendChoice>,
+    playing: bool,
+    speed: u32,
+    running: bool,
+    /// Presses that came while a loop ran: it makes them before it stops.
+    step_asked: bool,
+    seen: u32,
+    /// The driver revision the page last got views for.
+    shown: Option<u64>,
+    last_views_ms: f64,
+}
+
+/// A session's engine. `post` carries its messages to the page.
+pub struct Engine {
+    post: Box<dyn Fn(FromEngine)>,
+    in_worker: bool,
+    state: RefCell<State>,
+}
+
+impl Engine {
+    pub fn new(in_worker: bool, post: Box<dyn Fn(FromEngine)>) -> Rc<Engine> {
+        Rc::new(Engine {
+            post,
+            in_worker,
+            state: RefCell::new(State {
+                exp: None,
+                methods: Vec::new(),
+                announced: BTreeSet::new(),
+                gpu_allowed: false,
+                adapter: String::new(),
+                ctx: None,
+                driver: None,
+                placed: None,
+                playing: false,
+                speed: u32::MAX,
+                running: false,
+                step_asked: false,
+                seen: 0,
+                shown: None,
+                last_views_ms: f64::NEG_INFINITY,
+            }),
+        })
+    }
+
+    fn status(&self, s: impl Into<String>) {
+        (self.post)(FromEngine::Status(s.into()));
+    }
+
+    /// Handles one message from the page.
+    pub fn handle(self: &Rc<Self>, msg: ToEngine) {
+        let mut st = self.state.borrow_mut();
+        st.seen += 1;
+        let idle = !st.running;
+        match msg {
+            ToEngine::Start {
+                link,
+                methods,
+                gpu,
+                adapter,
+            } => {
+                let (exp, _) = Experiment::from_link(&link, &registry());
+                st.exp = Some(exp);
+                st.methods = methods;
+                st.gpu_allowed = gpu;
+                st.adapter = adapter;
+            }
+            ToEngine::Play => {
+                st.playing = true;
+                drop(st);
+                self.spawn(Drive::Play);
+            }
+            ToEngine::Pause => {
+                st.playing = false;
+                drop(st);
+                // Say so at once when nothing is running (the page waits for `running` to end).
+                if idle {
+                    self.frame(true);
+                }
+            }
+            ToEngine::Step => {
+                st.playing = false;
+                if idle {
+                    drop(st);
+                    self.spawn(Drive::Step);
+                } else {
+                    st.step_asked = true;
+                }
+            }
+            ToEngine::Speed(n) => st.speed = n.max(1),
+            ToEngine::Backend(choice) => {
+                let choice = BackendChoice::parse(&choice).unwrap_or_default();
+                if let Some(exp) = st.exp.as_mut() {
+                    exp.backend = choice;
+                }
+                // A running loop moves the runs at its next batch, or before it stops.
+                if idle && st.driver.is_some() {
+                    drop(st);
+                    self.spawn(Drive::Place);
+                }
+            }
+            ToEngine::Reports => {
+                let (backend, reports) = match &st.driver {
+                    Some(d) => (
+                        if d.on_gpu() { "webgpu" } else { "cpu" },
+                        d.reports().into_iter().map(RunWire::from).collect(),
+                    ),
+                    None => ("cpu", Vec::new()),
+                };
+                drop(st);
+                (self.post)(FromEngine::Reports {
+                    backend: backend.into(),
+                    reports,
+                });
+            }
+            ToEngine::LoseDevice => {
+                if let Some(Ok(ctx)) = &st.ctx {
+                    ctx.device.destroy();
+                }
+            }
+        }
+    }
+
+    fn spawn(self: &Rc<Self>, mode: Drive) {
+        if self.state.borrow().running {
+            return;
+        }
+        self.state.borrow_mut().running = true;
+        let me = self.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            me.frame(false);
+            me.drive(mode).await;
+            me.state.borrow_mut().running = false;
+            me.frame(true);
+        });
+    }
+
+    /// Tells the page where the session is; the views and claims too when they changed and
+    /// `force` or enough time has passed since the last ones.
+    fn frame(&self, force: bool) {
+        let mut guard = self.state.borrow_mut();
+        let st = &mut *guard;
+        let mut frame = Frame {
+            seen: st.seen,
+            running: st.running,
+            playing: st.playing,
+            live: live_counts(),
+            ..Frame::default()
+        };
+        let due = force || now_ms() - st.last_views_ms >= VIEWS_EVERY_MS;
+        if let Some(d) = st.driver.as_ref() {
+            frame.step = d.step();
+            if due && st.shown != Some(d.revision()) {
+                frame.views = Some(d.views());
+                st.shown = Some(d.revision());
+                st.last_views_ms = now_ms();
+            }
+            for g in d.groups.iter().filter(|g| g.step() >= d.total) {
+                if st.announced.insert(g.method().to_string()) {
+                    let reports = g.reports(d.exp.seed).into_iter().map(RunWire::from);
+                    frame
+                        .finished
+                        .push((g.method().to_string(), reports.collect()));
+                }
+            }
+        }
+        drop(guard);
+        (self.post)(FromEngine::Frame(frame));
+    }
+
+    fn set_rate(&self, rate: f64) {
+        let st = self.state.borrow();
+        let frame = Frame {
+            seen: st.seen,
+            running: st.running,
+            playing: st.playing,
+            rate: Some(rate),
+            step: st.driver.as_ref().map_or(0, |d| d.step()),
+            ..Frame::default()
+        };
+        drop(st);
+        (self.post)(FromEngine::Frame(frame));
+    }
+
+    /// The engine's device, made the first time a choice needs one.
+    async fn device(&self) -> Option<Rc<GpuContext>> {
+        if !self.state.borrow().gpu_allowed {
+            return None;
+        }
+        if self.state.borrow().ctx.is_none() {
+            let made = GpuContext::new()
+                .await
+                .map(Rc::new)
+                .map_err(|e| e.to_string());
+            self.state.borrow_mut().ctx = Some(made);
+        }
+        match &self.state.borrow().ctx {
+            Some(Ok(ctx)) => Some(ctx.clone()),
+            _ => None,
+        }
+    }
+
+    /// Why the engine has no device: its own failure to make one, or the page's check.
+    fn no_device_reason(&self) -> String {
+        let st = self.state.borrow();
+        match &st.ctx {
+            Some(Err(e)) => e.clone(),
+            _ => st.adapter.clone(),
+        }
+    }
+
+    async fn yield_now(&self) {
+        if self.in_worker {
+            yield_task().await
+        } else {
+            yield_now().await
+        }
+    }
+
+    /// Builds the session if need be, then trains while playing (or to the next observation,
+    /// or only places the runs). The driver observes on its schedule, so the page's histories
+    /// are the CLI's for the same link; the engine only sizes each batch.
+    async fn drive(self: &Rc<Self>, mut mode: Drive) {
+        let Some(exp) = self.state.borrow().exp.clone() else {
+            return;
+        };
+        if self.state.borrow().driver.is_none() {
+            if mode == Drive::Place {
+                return;
+            }
+            self.status("building…");
+            // A forced GPU builds there; auto and cpu build on the CPU (auto then times both).
+            let ctx = if exp.backend == BackendChoice::Gpu {
+                self.device().await
+            } else {
+                None
+            };
+            let mut driver = match Driver::start(&exp, None) {
+                Ok(d) => d,
+                Err(e) => {
+                    self.status(e.to_string());
+                    self.state.borrow_mut().playing = false;
+                    return;
+                }
+            };
+            let methods = self.state.borrow().methods.clone();
+            for m in &methods {
+                if let Err(e) = driver.add(m, ctx.as_deref()).await {
+                    self.status(format!("{m}: {e}"));
+                    self.state.borrow_mut().playing = false;
+                    return;
+                }
+            }
+            self.state.borrow_mut().driver = Some(driver);
+            self.status("");
+        }
+        let mut chunk = 1u32;
+        let mut per_step_before = f64::INFINITY;
+        let mut last_grid = f64::NEG_INFINITY;
+        let (mut rate_steps, mut rate_t0) = (0u32, now_ms());
+        loop {
+            let single = mode == Drive::Step;
+            let Some(mut d) = self.state.borrow_mut().driver.take() else {
+                return;
+            };
+            let (choice, speed, placed) = {
+                let st = self.state.borrow();
+                (
+                    st.exp.as_ref().map(|e| e.backend).unwrap_or_default(),
+                    st.speed,
+                    st.placed,
+                )
+            };
+            // Place the runs where the choice says (a switch moves them mid-run). Auto times
+            // both backends on the run's own steps, which a single step or a capped speed must
+            // not jump past: those train on the CPU until full-speed Play.
+            let ctx = if choice == BackendChoice::Cpu {
+                // Only an existing device, for the tooltip: the CPU needs none.
+                match &self.state.borrow().ctx {
+                    Some(Ok(ctx)) => Some(ctx.clone()),
+                    _ => None,
+                }
+            } else {
+                self.device().await
+            };
+            let timing = choice == BackendChoice::Auto && ctx.is_some();
+            let may_time = !single && speed == u32::MAX;
+            if timing && !may_time && placed.is_none() {
+                (self.post)(FromEngine::Badge(BackendStatus::Cpu {
+                    label: "CPU (auto times both at full-speed Play)".into(),
+                    detail: self.no_device_reason(),
+                }));
+            } else if placed != Some(choice) && (!timing || may_time) {
+                if timing {
+                    self.status("timing this experiment on the CPU and on WebGPU…");
+                }
+                let (why, allowed) = (self.no_device_reason(), self.state.borrow().gpu_allowed);
+                match place(&mut d, choice, ctx.as_deref(), allowed, &why).await {
+                    Ok((badge, note)) => {
+                        (self.post)(FromEngine::Badge(badge));
+                        self.status(note.unwrap_or_default());
+                        self.state.borrow_mut().placed = Some(choice);
+                        // The other backend's pace: size batches afresh.
+                        chunk = 1;
+                        per_step_before = f64::INFINITY;
+                    }
+                    Err(e) => {
+                        self.status(format!("could not move the runs: {e}"));
+                        let mut st = self.state.borrow_mut();
+                        st.playing = false;
+                        st.driver = Some(d);
+                        return;
+                    }
+                }
+            }
+            let done = d.step();
+            let n = if mode == Drive::Place {
+                0
+            } else if single {
+                d.every - done % d.every.max(1)
+            } else {
+                chunk.min(speed)
+            }
+            .min(d.total.saturating_sub(done));
+            // Train every group, then wait once: they share the device's queue.
+            let t0 = now_ms();
+            let mut failed = d.train(n).await.err();
+            let train_ms = now_ms() - t0;
+            let budget = if d.on_gpu() {
+                GPU_BATCH_MS
+            } else if self.in_worker {
+                WORKER_BATCH_MS
+            } else {
+                PAGE_BATCH_MS
+            };
+            // Grow the chunk while a batch fits the budget, or on the GPU while a bigger chunk
+            // still cuts the time per step (a round trip longer than the budget must not pin
+            // the loop at one step a batch); shrink it otherwise.
+            let per_step = train_ms / n.max(1) as f64;
+            let amortising =
+                d.on_gpu() && per_step < 0.8 * per_step_before && train_ms < 6.0 * budget;
+            per_step_before = per_step;
+            chunk = if train_ms < budget || amortising {
+                (chunk * 3).div_ceil(2).min(5000)
+            } else {
+                (chunk * 2 / 3).max(1)
+            };
+            let finished = d.finished();
+            // Pictures cost a readback each: now and then, not every batch.
+            if failed.is_none() && (now_ms() - last_grid > 500.0 || single || finished) {
+                last_grid = now_ms();
+                failed = d.refresh_pictures().await.err();
+            }
+            rate_steps += n;
+            let rate = (now_ms() - rate_t0 > 500.0).then(|| {
+                let r = rate_steps as f64 / ((now_ms() - rate_t0) / 1000.0);
+                rate_steps = 0;
+                rate_t0 = now_ms();
+                r
+            });
+            self.state.borrow_mut().driver = Some(d);
+            if let Some(e) = failed {
+                self.state.borrow_mut().playing = false;
+                if let EngineError::DeviceLost(why) = &e {
+                    (self.post)(FromEngine::DeviceLost(why.clone()));
+                } else {
+                    self.status(format!("stopped: {e}"));
+                }
+                return;
+            }
+            if let Some(r) = rate {
+                self.set_rate(r);
+            }
+            let playing = self.state.borrow().playing;
+            let stopping = single || mode == Drive::Place || finished || !playing;
+            self.frame(stopping);
+            if stopping {
+                // Presses made while this batch was in flight found the loop busy and left
+                // their work to it: make it before stopping.
+                let next = {
+                    let mut st = self.state.borrow_mut();
+                    if finished {
+                        st.playing = false;
+                    }
+                    let moved = st.exp.as_ref().map(|e| e.backend) != st.placed;
+                    if st.step_asked && !finished {
+                        st.step_asked = false;
+                        Some(Drive::Step)
+                    } else if moved && st.placed.is_some() {
+                        Some(Drive::Place)
+                    } else if st.playing && !finished {
+                        Some(Drive::Play)
+                    } else {
+                        None
+                    }
+                };
+                let Some(next) = next else {
+                    return;
+                };
+                mode = next;
+                self.yield_now().await;
+                continue;
+            }
+            if speed != u32::MAX {
+                // A capped speed is steps per frame: a class watches single steps land.
+                sleep_ms(16.0).await;
+            } else {
+                self.yield_now().await;
+            }
+        }
+    }
+}
+
+/// Steps per second as the badge prints them: 1,380 or 62 or 0.8.
+fn rate_text(per_s: f64) -> String {
+    if per_s < 10.0 {
+        return format!("{per_s:.1}");
+    }
+    let digits = format!("{:.0}", per_s);
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Puts the session's runs where `choice` says and returns what the badge says, and a line for
+/// the status when the choice could not be honoured (`why`: why there is no device). Under
+/// `auto` with a device, it times the runs' own steps on the CPU, times a copy on the GPU, and
+/// keeps the faster: every step timed on the CPU is a real step of the run.
+async fn place(
+    d: &mut Driver,
+    choice: BackendChoice,
+    ctx: Option<&GpuContext>,
+    gpu_allowed: bool,
+    why: &str,
+) -> Result<(BackendStatus, Option<String>), EngineError> {
+    let cpu = |label: String, detail: String| BackendStatus::Cpu { label, detail };
+    if choice == BackendChoice::Cpu && gpu_allowed {
+        // Chosen with an adapter at hand (the engine makes no device for it).
+        if d.on_gpu() {
+            d.move_to(None).await?;
+        }
+        let detail = ctx.map_or_else(|| why.to_string(), adapter_detail);
+        return Ok((
+            cpu("CPU (chosen)".into(), format!("backend=cpu. {detail}")),
+            None,
+        ));
+    }
+    let Some(ctx) = ctx else {
+        if d.on_gpu() {
+            d.move_to(None).await?;
+        }
+        let note = (choice == BackendChoice::Gpu).then(|| {
+            format!("backend=gpu, but this browser gives no WebGPU ({why}): training on the CPU")
+        });
+        return Ok((BackendStatus::cpu_because(why), note));
+    };
+    match choice {
+        BackendChoice::Cpu => {
+            if d.on_gpu() {
+                d.move_to(None).await?;
+            }
+            Ok((
+                cpu(
+                    "CPU (chosen)".into(),
+                    format!("backend=cpu. {}", adapter_detail(ctx)),
+                ),
+                None,
+            ))
+        }
+        BackendChoice::Gpu => {
+            if !d.on_gpu() {
+                d.move_to(Some(ctx)).await?;
+            }
+            Ok((BackendStatus::webgpu(ctx, None), None))
+        }
+        BackendChoice::Auto => {
+            // The CPU on the session's own steps; the GPU on a copy of it, against a deadline:
+            // a software adapter can take a minute to compile and run one step, and the engine
+            // must not wait for that to learn that the CPU is faster.
+            if d.on_gpu() {
+                d.move_to(None).await?;
+            }
+            let on_cpu = d.time_steps(AUTO_CPU_MS, &now_ms).await?;
+            // A slow CPU step means a long experiment: the GPU's copy may then take up to three
+            // CPU steps' time (compiling its kernels included), up to 3 s.
+            let deadline = on_cpu.map_or(AUTO_GPU_MS, |r| (3000.0 / r).clamp(AUTO_GPU_MS, 3000.0));
+            let on_gpu = time_gpu(&d.exp, d.total, ctx, deadline).await;
+            let gpu_wins = match (&on_gpu, on_cpu) {
+                (GpuTiming::Rate(g), Some(c)) => *g > c,
+                (GpuTiming::Rate(_), None) => true,
+                _ => false,
+            };
+            if gpu_wins {
+                d.move_to(Some(ctx)).await?;
+            }
+            let cpu_text = on_cpu.map(rate_text).unwrap_or_else(|| "–".into());
+            let gpu_text = match &on_gpu {
+                GpuTiming::Rate(r) => rate_text(*r),
+                GpuTiming::Below(r) => format!("< {}", rate_text(*r)),
+                GpuTiming::Failed(_) => "failed".into(),
+            };
+            let mut detail = format!(
+                "auto timed this experiment's runs: CPU {cpu_text} steps/s, WebGPU {gpu_text} steps/s"
+            );
+            match &on_gpu {
+                GpuTiming::Below(_) => detail.push_str(&format!(
+                    " (no more steps landed within {deadline:.0} ms, compiling included)"
+                )),
+                GpuTiming::Failed(e) => detail.push_str(&format!(" ({e})")),
+                GpuTiming::Rate(_) => {}
+            }
+            detail.push_str(&format!(". {}", adapter_detail(ctx)));
+            Ok((
+                if gpu_wins {
+                    BackendStatus::WebGpu {
+                        label: format!("WebGPU: {gpu_text} steps/s here vs CPU {cpu_text}"),
+                        detail,
+                    }
+                } else {
+                    cpu(
+                        format!("CPU: {cpu_text} steps/s here vs WebGPU {gpu_text}"),
+                        detail,
+                    )
+                },
+                None,
+            ))
+        }
+    }
+}
+
+/// How a copy of the session fared on the GPU.
+enum GpuTiming {
+    /// Steps per second once warm.
+    Rate(f64),
+    /// The deadline passed first: fewer steps per second than this, warm-up included.
+    Below(f64),
+    Failed(String),
+}
+
+/// Builds a copy of the session on the GPU and times its steps, all within `deadline_ms`. The
+/// copy is dropped either way (work still queued on the device finishes there, unwatched).
+async fn time_gpu(exp: &Experiment, total: u32, ctx: &GpuContext, deadline_ms: f64) -> GpuTiming {
+    let start = now_ms();
+    let done = Rc::new(Cell::new(0u32));
+    let trial = {
+        let done = done.clone();
+        async move {
+            let mut copy = Driver::new(exp, Some(ctx), Some(total)).await?;
+            let (mut chunk, mut warm, mut rate) = (1u32, None, None);
+            while !copy.finished() {
+                copy.train(chunk).await?;
+                done.set(copy.step());
+                let t = now_ms();
+                match warm {
+                    None => warm = Some((copy.step(), t)),
+                    Some((from, since)) => {
+                        rate = Some((copy.step() - from) as f64 / (t - since).max(1e-3) * 1000.0)
+                    }
+                }
+                if t - start > deadline_ms * 0.8 {
+                    break;
+                }
+                chunk = chunk.saturating_mul(2);
+            }
+            Ok::<_, EngineError>(rate)
+        }
+    };
+    match before(trial, sleep_ms(deadline_ms)).await {
+        Some(Ok(Some(rate))) => GpuTiming::Rate(rate),
+        Some(Err(e)) => GpuTiming::Failed(e.to_string()),
+        // Only the warm-up chunk landed, or not even that.
+        Some(Ok(None)) | None => {
+            GpuTiming::Below((done.get() + 1) as f64 / (now_ms() - start).max(1.0) * 1000.0)
+        }
+    }
+}
+
+/// GPU buffers of live programs and the wasm memory's bytes, here.
+pub fn live_counts() -> (u32, f64) {
+    let bytes = wasm_bindgen::memory()
+        .dyn_into::<js_sys::WebAssembly::Memory>()
+        .ok()
+        .and_then(|m| m.buffer().dyn_into::<js_sys::ArrayBuffer>().ok())
+        .map_or(0.0, |b| b.byte_length() as f64);
+    (crate::engine::gpu::live_buffers_everywhere() as u32, bytes)
+}
+
+// ---- The worker's side ----
+
+fn encode<T: Serialize>(msg: &T) -> js_sys::Uint8Array {
+    let bytes = bincode::serialize(msg).unwrap_or_default();
+    js_sys::Uint8Array::from(bytes.as_slice())
+}
+
+fn decode<T: for<'de> Deserialize<'de>>(data: &JsValue) -> Option<T> {
+    let bytes = data.dyn_ref::<js_sys::Uint8Array>()?.to_vec();
+    bincode::deserialize(&bytes).ok()
+}
+
+/// Called by `assets/worker.js` in a dedicated worker once the wasm is up: the engine answers
+/// the page's messages from now on.
+#[wasm_bindgen]
+pub fn methodlab_worker_start() {
+    let Ok(scope) = js_sys::global().dyn_into::<web_sys::DedicatedWorkerGlobalScope>() else {
+        return;
+    };
+    let out = scope.clone();
+    let engine = Engine::new(
+        true,
+        Box::new(move |msg| {
+            let _ = out.post_message(&encode(&msg));
+        }),
+    );
+    let on_message =
+        Closure::<dyn Fn(web_sys::MessageEvent)>::new(move |ev: web_sys::MessageEvent| {
+            if let Some(msg) = decode::<ToEngine>(&ev.data()) {
+                engine.handle(msg);
+            }
+        });
+    scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    on_message.forget();
+}
+
+// ---- The page's side ----
+
+enum Transport {
+    Worker {
+        worker: web_sys::Worker,
+        _on_message: Closure<dyn Fn(web_sys::MessageEvent)>,
+        _on_error: Closure<dyn Fn(web_sys::ErrorEvent)>,
+    },
+    InPage(Rc<Engine>),
+}
+
+/// The page's hold on a session's engine. Dropping it stops the engine: a worker is
+/// terminated (its memory with it); an engine in the page stops at its next batch.
+pub struct EngineHandle {
+    transport: Transport,
+    /// Messages sent, so a frame can tell whether it has seen the latest press.
+    pub sent: Rc<Cell<u32>>,
+    alive: Rc<Cell<bool>>,
+}
+
+impl EngineHandle {
+    /// Starts an engine in a worker (in the page if the browser will not start one), sending it
+    /// `start` first. `on_message` gets its messages until the handle is dropped.
+    pub fn spawn(start: ToEngine, on_message: Rc<dyn Fn(FromEngine)>) -> EngineHandle {
+        let alive = Rc::new(Cell::new(true));
+        let transport = match start_worker(on_message.clone(), alive.clone()) {
+            Ok(t) => t,
+            Err(_) => {
+                let (alive, on_message) = (alive.clone(), on_message.clone());
+                // Delivered in a task of its own, as a worker's would be: never inside the
+                // page's call that caused it.
+                Transport::InPage(Engine::new(
+                    false,
+                    Box::new(move |msg| {
+                        let (alive, on_message) = (alive.clone(), on_message.clone());
+                        wasm_bindgen_futures::spawn_local(async move {
+                            if alive.get() {
+                                on_message(msg)
+                            }
+                        });
+                    }),
+                ))
+            }
+        };
+        let handle = EngineHandle {
+            transport,
+            sent: Rc::new(Cell::new(0)),
+            alive,
+        };
+        handle.send(start);
+        handle
+    }
+
+    pub fn in_worker(&self) -> bool {
+        matches!(self.transport, Transport::Worker { .. })
+    }
+
+    pub fn send(&self, msg: ToEngine) {
+        self.sent.set(self.sent.get() + 1);
+        match &self.transport {
+            Transport::Worker { worker, .. } => {
+                let _ = worker.post_message(&encode(&msg));
+            }
+            Transport::InPage(engine) => engine.handle(msg),
+        }
+    }
+}
+
+impl Drop for EngineHandle {
+    fn drop(&mut self) {
+        self.alive.set(false);
+        match &self.transport {
+            Transport::Worker { worker, .. } => worker.terminate(),
+            Transport::InPage(engine) => {
+                // Its loop stops at the next batch: nothing asks it to go on.
+                let mut st = engine.state.borrow_mut();
+                st.playing = false;
+                st.step_asked = false;
+            }
+        }
+    }
+}
+
+/// The worker's script, with the page's wasm-bindgen glue and wasm (which `assets/boot.js`
+/// records) in its query.
+fn start_worker(
+    on_message: Rc<dyn Fn(FromEngine)>,
+    alive: Rc<Cell<bool>>,
+) -> Result<Transport, JsValue> {
+    let window = web_sys::window().ok_or("no window")?;
+    let bundle = js_sys::Reflect::get(&window, &"methodlabBundle".into())?;
+    let field = |k: &str| {
+        js_sys::Reflect::get(&bundle, &k.into())
+            .ok()
+            .and_then(|v| v.as_string())
+            .ok_or_else(|| JsValue::from_str("no bundle"))
+    };
+    let (js, wasm) = (field("js")?, field("wasm")?);
+    let url = format!(
+        "worker.js?js={}&wasm={}",
+        js_sys::encode_uri_component(&js),
+        js_sys::encode_uri_component(&wasm)
+    );
+    let options = web_sys::WorkerOptions::new();
+    options.set_type(web_sys::WorkerType::Module);
+    let worker = web_sys::Worker::new_with_options(&url, &options)?;
+    let (seen, alive2) = (on_message.clone(), alive.clone());
+    let on_msg = Closure::<dyn Fn(web_sys::MessageEvent)>::new(move |ev: web_sys::MessageEvent| {
+        if !alive2.get() {
+            return;
+        }
+        if let Some(msg) = decode::<FromEngine>(&ev.data()) {
+            seen(msg);
+        }
+    });
+    let on_err = Closure::<dyn Fn(web_sys::ErrorEvent)>::new(move |ev: web_sys::ErrorEvent| {
+        // Handled here: not an uncaught error of the page too.
+        ev.prevent_default();
+        if alive.get() {
+            on_message(FromEngine::Failed(ev.message()));
+        }
+    });
+    worker.set_onmessage(Some(on_msg.as_ref().unchecked_ref()));
+    worker.set_onerror(Some(on_err.as_ref().unchecked_ref()));
+    Ok(Transport::Worker {
+        worker,
+        _on_message: on_msg,
+        _on_error: on_err,
+    })
+}

@@ -1,0 +1,62 @@
+// End-to-end: training runs in Web Workers, the session's methods split over one worker per core.
+// Split or not, a session's numbers are the same; a worker that fails stops its own methods, says
+// so, and the others go on.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { useBrowser, open, playToEnd } from './lab-helpers.mjs';
+
+useBrowser();
+
+/// Opens `link` on a page that reports `cores` cores.
+function openWithCores(link, cores, options = {}) {
+  return open(link, {
+    ...options,
+    init: (page) => page.addInitScript((n) => {
+      Object.defineProperty(Navigator.prototype, 'hardwareConcurrency', { get: () => n });
+    }, cores),
+  });
+}
+
+async function exportJson(page) {
+  const [d] = await Promise.all([page.waitForEvent('download'), page.click('#export-json')]);
+  const chunks = [];
+  for await (const chunk of await d.createReadStream()) chunks.push(chunk);
+  return JSON.parse(Buffer.concat(chunks).toString());
+}
+
+test('two methods train in two workers, with the numbers of one', async () => {
+  const link = '#/basics?v=1&steps=300&runs=2&methods=plain,adam&backend=cpu';
+  const { page: one } = await openWithCores(link, 1, { downloads: true });
+  await playToEnd(one, 300);
+  assert.equal(one.workers().length, 1);
+  const whole = await exportJson(one);
+  await one.close();
+
+  const { page, errors } = await openWithCores(link, 2, { downloads: true });
+  await playToEnd(page, 300);
+  assert.equal(page.workers().length, 2);
+  const split = await exportJson(page);
+  assert.deepEqual(split.runs.map((r) => r.method), ['plain', 'plain', 'adam', 'adam']);
+  assert.deepEqual(split.runs, whole.runs);
+  assert.deepEqual(split.claims, whole.claims);
+  // Both methods' curves are drawn, in the session's colours.
+  assert.deepEqual(await page.$$eval('figure.chart[data-metric="train_loss"] g.series', (gs) => gs.map((g) => g.dataset.method)), ['plain', 'adam']);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('a worker that fails stops its methods with its message, and the others go on', async () => {
+  const { page, errors } = await openWithCores('#/basics?v=1&steps=100000&methods=plain,adam&backend=cpu', 2);
+  await page.click('#play');
+  await page.waitForFunction(() => Number(document.querySelector('#step-counter')?.textContent) > 20);
+  assert.equal(page.workers().length, 2);
+  // An uncaught error in one worker, as a crash in its engine would raise.
+  await page.workers()[0].evaluate(() => setTimeout(() => { throw new Error('boom from the test'); }));
+  await page.waitForFunction(() => /stopped: its worker failed: .*boom from the test/.test(document.querySelector('.status')?.textContent ?? ''), null, { timeout: 30_000 });
+  assert.match(await page.textContent('.status'), /^(plain|adam) stopped/);
+  const at = Number(await page.textContent('#step-counter'));
+  await page.waitForFunction((n) => Number(document.querySelector('#step-counter')?.textContent) > n + 50, at, { timeout: 60_000 });
+  await page.click('#play');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
