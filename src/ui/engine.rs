@@ -132,10 +132,13 @@ impl From<RunWire> for RunReport {
 /// frame; in a worker it only bounds how long a pause waits. On the GPU, waiting for the queue
 /// costs a round trip of its own, so batches are longer to pay it.
 const PAGE_BATCH_MS: f64 = 12.0;
-const WORKER_BATCH_MS: f64 = 30.0;
+const WORKER_BATCH_MS: f64 = 20.0;
 const GPU_BATCH_MS: f64 = 40.0;
-/// Views at most this often while training (the page redraws them).
+/// Views at most this often while training (the page redraws them), and less often when
+/// building them costs more than 1/25 of the time between them (long histories).
 const VIEWS_EVERY_MS: f64 = 100.0;
+const VIEWS_SHARE: f64 = 25.0;
+const VIEWS_EVERY_MAX_MS: f64 = 1000.0;
 /// Wall time `auto` spends timing the CPU on the session's own steps, and at most on a copy of
 /// the session on the GPU (building it included) when a CPU step is quick.
 const AUTO_CPU_MS: f64 = 100.0;
@@ -177,6 +180,8 @@ struct State {
     /// The driver revision the page last got views for.
     shown: Option<u64>,
     last_views_ms: f64,
+    /// What building the views last cost.
+    views_cost_ms: f64,
 }
 
 /// A session's engine. `post` carries its messages to the page.
@@ -207,6 +212,7 @@ impl Engine {
                 seen: 0,
                 shown: None,
                 last_views_ms: f64::NEG_INFINITY,
+                views_cost_ms: 0.0,
             }),
         })
     }
@@ -315,13 +321,16 @@ impl Engine {
             live: live_counts(),
             ..Frame::default()
         };
-        let due = force || now_ms() - st.last_views_ms >= VIEWS_EVERY_MS;
+        let every = (VIEWS_SHARE * st.views_cost_ms).clamp(VIEWS_EVERY_MS, VIEWS_EVERY_MAX_MS);
+        let due = force || now_ms() - st.last_views_ms >= every;
         if let Some(d) = st.driver.as_ref() {
             frame.step = d.step();
             if due && st.shown != Some(d.revision()) {
+                let t0 = now_ms();
                 frame.views = Some(d.views());
                 st.shown = Some(d.revision());
                 st.last_views_ms = now_ms();
+                st.views_cost_ms = st.last_views_ms - t0;
             }
             for g in d.groups.iter().filter(|g| g.step() >= d.total) {
                 if st.announced.insert(g.method().to_string()) {

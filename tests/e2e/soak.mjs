@@ -4,7 +4,8 @@
 // memory and the GPU buffers held by live programs (0 after a reset). It prints one line per
 // sample and a summary: the heap and buffer counts should stay flat. The heap's first ~150
 // sessions fill Chromium's performance-timeline buffers (heap-diff.mjs shows it): compare after those.
-// Usage, after `trunk build --release`: [SOAK_MINUTES=30] [SOAK_ROUNDS=2] node tests/e2e/soak.mjs [dist]
+// Usage, after `trunk build --release`:
+//   [SOAK_MINUTES=30] [SOAK_ROUNDS=2] [SOAK_LABS=basics,continual] node tests/e2e/soak.mjs [dist]
 import { chromium } from 'playwright-core';
 import { serveDist, chromiumFlags } from './serve-dist.mjs';
 
@@ -12,6 +13,8 @@ const dist = process.argv[2] ?? 'dist';
 const minutes = Number(process.env.SOAK_MINUTES ?? 30);
 // At least this many rounds of every lab, however long they take (a round here is ~45 min).
 const minRounds = Number(process.env.SOAK_ROUNDS ?? 1);
+// Only these labs (comma-separated ids), to go round the quick ones often.
+const only = process.env.SOAK_LABS?.split(',');
 const server = await serveDist(dist);
 const base = `http://127.0.0.1:${server.address().port}/`;
 const browser = await chromium.launch({
@@ -47,7 +50,7 @@ let cycles = 0;
 try {
   await page.goto(base + '#/basics');
   await waitBadge(/^(?!checking)/);
-  const labs = await page.$$eval('header nav a', (as) => as.map((a) => a.getAttribute('href').match(/^#\/(\w+)/)?.[1]).filter((id) => id && id !== 'bench'));
+  const labs = await page.$$eval('header nav a', (as) => as.map((a) => a.getAttribute('href').match(/^#\/(\w+)/)?.[1]).filter((id) => id && id !== 'bench' && (!only || only.includes(id))));
   const t0 = Date.now();
   await sample('start', t0, samples);
   while (Date.now() - t0 < minutes * 60_000 || rounds.length < minRounds) {
