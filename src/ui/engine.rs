@@ -809,7 +809,7 @@ enum Transport {
     Worker {
         worker: web_sys::Worker,
         _on_message: Closure<dyn Fn(web_sys::MessageEvent)>,
-        _on_error: Closure<dyn Fn(web_sys::ErrorEvent)>,
+        _on_error: Closure<dyn Fn(web_sys::Event)>,
     },
     InPage(Rc<Engine>),
 }
@@ -828,25 +828,33 @@ impl EngineHandle {
     /// `start` first. `on_message` gets its messages until the handle is dropped.
     pub fn spawn(start: ToEngine, on_message: Rc<dyn Fn(FromEngine)>) -> EngineHandle {
         let alive = Rc::new(Cell::new(true));
-        let transport = match start_worker(on_message.clone(), alive.clone()) {
-            Ok(t) => t,
-            Err(_) => {
-                let (alive, on_message) = (alive.clone(), on_message.clone());
-                // Delivered in a task of its own, as a worker's would be: never inside the
-                // page's call that caused it.
-                Transport::InPage(Engine::new(
-                    false,
-                    Box::new(move |msg| {
-                        let (alive, on_message) = (alive.clone(), on_message.clone());
-                        wasm_bindgen_futures::spawn_local(async move {
-                            if alive.get() {
-                                on_message(msg)
-                            }
-                        });
-                    }),
-                ))
-            }
-        };
+        match start_worker(on_message.clone(), alive.clone()) {
+            Ok(transport) => EngineHandle::with(transport, alive, start),
+            Err(_) => EngineHandle::in_page(start, on_message),
+        }
+    }
+
+    /// An engine in the page itself: where no worker starts (or one failed to load).
+    pub fn in_page(start: ToEngine, on_message: Rc<dyn Fn(FromEngine)>) -> EngineHandle {
+        let alive = Rc::new(Cell::new(true));
+        let delivered = alive.clone();
+        // Delivered in a task of its own, as a worker's would be: never inside the page's call
+        // that caused it.
+        let engine = Engine::new(
+            false,
+            Box::new(move |msg| {
+                let (alive, on_message) = (delivered.clone(), on_message.clone());
+                wasm_bindgen_futures::spawn_local(async move {
+                    if alive.get() {
+                        on_message(msg)
+                    }
+                });
+            }),
+        );
+        EngineHandle::with(Transport::InPage(engine), alive, start)
+    }
+
+    fn with(transport: Transport, alive: Rc<Cell<bool>>, start: ToEngine) -> EngineHandle {
         let handle = EngineHandle {
             transport,
             sent: Rc::new(Cell::new(0)),
@@ -918,11 +926,16 @@ fn start_worker(
             seen(msg);
         }
     });
-    let on_err = Closure::<dyn Fn(web_sys::ErrorEvent)>::new(move |ev: web_sys::ErrorEvent| {
+    // An `ErrorEvent` for an uncaught error; a plain `Event` when the script did not load.
+    let on_err = Closure::<dyn Fn(web_sys::Event)>::new(move |ev: web_sys::Event| {
         // Handled here: not an uncaught error of the page too.
         ev.prevent_default();
         if alive.get() {
-            on_message(FromEngine::Failed(ev.message()));
+            let message = js_sys::Reflect::get(&ev, &"message".into())
+                .ok()
+                .and_then(|m| m.as_string())
+                .unwrap_or_else(|| "its script or wasm did not load".into());
+            on_message(FromEngine::Failed(message));
         }
     });
     worker.set_onmessage(Some(on_msg.as_ref().unchecked_ref()));

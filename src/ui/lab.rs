@@ -4,7 +4,9 @@
 //! session's engine (`engine.rs`), in a Web Worker: this page only sends it the presses and
 //! draws what it sends back.
 
-use super::browser::{copy_text, download, set_engines_live, set_lose_device_hook, yield_now};
+use super::browser::{
+    console_log, copy_text, download, set_engines_live, set_lose_device_hook, yield_now,
+};
 use super::engine::{EngineHandle, FromEngine, ToEngine};
 use super::figures::{Bars, Chart, ClaimsPanel, Heatmap, Network, COLOURS};
 use super::{adapter_detail, BackendStatus, SharedGpu};
@@ -40,6 +42,11 @@ type EngineReports = (String, Vec<RunReport>);
 /// One engine and what it last said.
 struct Slot {
     engine: EngineHandle,
+    /// What started it, and what it sends to (to start it again in the page).
+    start: ToEngine,
+    handler: Rc<dyn Fn(FromEngine)>,
+    /// Whether it has said anything: a worker that fails before it has never started.
+    heard: bool,
     methods: Vec<String>,
     step: u32,
     rate: f64,
@@ -293,6 +300,9 @@ pub fn LabPage(
                     let Some(e) = s.engines.get_mut(slot) else {
                         return;
                     };
+                    if !matches!(msg, FromEngine::Failed(_)) {
+                        e.heard = true;
+                    }
                     match msg {
                         FromEngine::Frame(f) => {
                             e.step = f.step;
@@ -346,6 +356,37 @@ pub fn LabPage(
                             if complete {
                                 download_now = s.export.take();
                             }
+                        }
+                        FromEngine::Failed(why) if !e.heard && e.engine.in_worker() => {
+                            // The worker never started (its script or wasm did not load): its
+                            // share trains in the page instead, from where the presses left it.
+                            // After this handler: it belongs to the worker being replaced.
+                            console_log(&format!(
+                                "a training worker did not start ({why}): training in the page"
+                            ));
+                            let session = session.clone();
+                            spawn_local(async move {
+                                let mut guard = session.borrow_mut();
+                                let Some(s) = guard.as_mut().filter(|s| s.generation == mine)
+                                else {
+                                    return;
+                                };
+                                let e = &mut s.engines[slot];
+                                e.engine =
+                                    EngineHandle::in_page(e.start.clone(), e.handler.clone());
+                                let (choice, n) =
+                                    (experiment.get_untracked().backend, speed.get_untracked());
+                                e.engine.send(ToEngine::Backend(choice.as_str().into()));
+                                if n != u32::MAX {
+                                    e.engine.send(ToEngine::Speed(n));
+                                }
+                                if e.playing {
+                                    e.engine.send(ToEngine::Play);
+                                } else if e.running {
+                                    e.engine.send(ToEngine::Step);
+                                }
+                            });
+                            return;
                         }
                         FromEngine::Failed(why) => {
                             e.failed = Some(why);
@@ -435,12 +476,16 @@ pub fn LabPage(
                             gpu: gpu.borrow().is_some(),
                             adapter: adapter.get_untracked().detail(),
                         };
-                        let engine = EngineHandle::spawn(start, on_message(mine, slot));
+                        let handler = on_message(mine, slot);
+                        let engine = EngineHandle::spawn(start.clone(), handler.clone());
                         if speed.get_untracked() != u32::MAX {
                             engine.send(ToEngine::Speed(speed.get_untracked()));
                         }
                         engines.push(Slot {
                             engine,
+                            start,
+                            handler,
+                            heard: false,
                             methods: share,
                             step: 0,
                             rate: 0.0,

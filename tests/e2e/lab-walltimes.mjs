@@ -4,7 +4,9 @@
 // responsive while workers train); then, on a fresh session, how long a click on Pause takes to
 // show (the button reads Play) and to land (the engines have stopped: data-busy is false).
 // Usage, after `trunk build --release` and `cargo build --release`:
-//   node tests/e2e/lab-walltimes.mjs [dist] [labs, comma-separated]
+//   [CORES=n] node tests/e2e/lab-walltimes.mjs [dist] [labs, comma-separated]
+// CORES makes the page see n cores (navigator.hardwareConcurrency): CORES=1 trains every lab in
+// one worker, the figure to compare the split with.
 import { chromium } from 'playwright-core';
 import { execFileSync } from 'node:child_process';
 import { serveDist, chromiumFlags } from './serve-dist.mjs';
@@ -14,6 +16,12 @@ const only = process.argv[3]?.split(',');
 const server = await serveDist(dist);
 const base = `http://127.0.0.1:${server.address().port}/`;
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: chromiumFlags });
+const context = await browser.newContext({ viewport: { width: 1300, height: 1000 } });
+if (process.env.CORES) {
+  await context.addInitScript((n) => {
+    Object.defineProperty(Navigator.prototype, 'hardwareConcurrency', { get: () => n });
+  }, Number(process.env.CORES));
+}
 
 function cli(link, threads) {
   const t0 = process.hrtime.bigint();
@@ -23,14 +31,14 @@ function cli(link, threads) {
 
 const rows = [];
 try {
-  const page = await browser.newPage({ viewport: { width: 1300, height: 1000 } });
+  const page = await context.newPage();
   await page.goto(base + '#/basics');
   const labs = (await page.$$eval('header nav a', (as) => as.map((a) => a.getAttribute('href').match(/^#\/(\w+)/)?.[1]).filter((id) => id && id !== 'bench')))
     .filter((l) => !only || only.includes(l));
   await page.close();
   for (const lab of labs) {
     const link = `#/${lab}?v=1`;
-    const p = await browser.newPage({ viewport: { width: 1300, height: 1000 } });
+    const p = await context.newPage();
     await p.goto(base + link);
     await p.waitForFunction(() => { const t = document.querySelector('#backend-badge')?.textContent; return !!t && !t.includes('checking'); });
     await p.evaluate(() => {
@@ -50,7 +58,7 @@ try {
     const workers = p.workers().length;
     await p.close();
     // Pause, on a fresh session two seconds into training.
-    const q = await browser.newPage({ viewport: { width: 1300, height: 1000 } });
+    const q = await context.newPage();
     await q.goto(base + link);
     await q.waitForFunction(() => { const t = document.querySelector('#backend-badge')?.textContent; return !!t && !t.includes('checking'); });
     await q.click('#play');

@@ -60,3 +60,21 @@ test('a worker that fails stops its methods with its message, and the others go 
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test('where no worker loads, the page trains the session itself', async () => {
+  const link = '#/basics?v=1&steps=200&runs=2&methods=plain,adam&backend=cpu';
+  const { page, errors } = await open(link, {
+    downloads: true,
+    init: (p) => p.route('**/worker.js*', (route) => route.abort()),
+  });
+  const said = [];
+  page.on('console', (m) => said.push(m.text()));
+  await playToEnd(page, 200);
+  assert.equal(await page.textContent('.status'), '');
+  assert.ok(said.some((t) => /did not start .*training in the page/.test(t)), said.join('\n'));
+  const json = await exportJson(page);
+  assert.deepEqual(json.runs.map((r) => r.method), ['plain', 'plain', 'adam', 'adam']);
+  assert.ok(json.runs.every((r) => r.status === 'ok'));
+  assert.deepEqual(errors, []);
+  await page.close();
+});
