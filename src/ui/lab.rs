@@ -464,7 +464,8 @@ pub fn LabPage(
                     let mut engines = Vec::new();
                     // A lab whose views scale every run together trains in one engine.
                     let split = crate::labs::lab(lab.id).is_ok_and(|l| l.views_split());
-                    let n = if split {
+                    // A forced GPU trains in one engine: one device queue, as the CLI does.
+                    let n = if split && exp.backend != BackendChoice::Gpu {
                         engine_count(methods.len())
                     } else {
                         1
