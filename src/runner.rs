@@ -389,33 +389,42 @@ pub async fn run_headless(
     })
 }
 
-/// `run_headless` on the CPU backend with the methods shared out over `threads` threads (each
-/// method's group is independent, so the report is the same, bit for bit, as on one thread).
+/// `run_headless` on the CPU backend, shared out over `threads` threads. The units are the
+/// methods' groups, or, where whole methods would leave threads idle (3 methods on 2 threads)
+/// and the lab's runs can train apart (`Lab::runs_split`), slices of their runs: run r of a
+/// group draws what run 0 of a group seeded `seed + r` draws (`rng::run_seed`), so a slice is
+/// the group seeded at its first run. Either way the report is the same, bit for bit, as on
+/// one thread.
 pub fn run_on_threads(
     exp: &Experiment,
     lab: &LabDecl,
     steps: Option<u32>,
     threads: usize,
 ) -> Result<ExperimentReport> {
+    let slices = crate::labs::lab(lab.id).is_ok_and(|l| l.runs_split());
+    let units = thread_units(exp.methods.len(), exp.runs as usize, threads, slices);
     let next = std::sync::atomic::AtomicUsize::new(0);
-    let threads = threads.clamp(1, exp.methods.len().max(1));
-    let mut done: Vec<(usize, Result<Vec<RunReport>>)> = std::thread::scope(|scope| {
+    let threads = threads.clamp(1, units.len().max(1));
+    let mut done: Vec<(Unit, Result<Vec<RunReport>>)> = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..threads)
             .map(|_| {
                 scope.spawn(|| {
                     let mut out = Vec::new();
                     loop {
                         let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        let Some(method) = exp.methods.get(i) else {
+                        let Some(&unit) = units.get(i) else {
                             return out;
                         };
+                        let mut slice = exp.clone();
+                        slice.seed = crate::engine::rng::run_seed(exp.seed, unit.first);
+                        slice.runs = unit.runs as u32;
                         let runs = pollster::block_on(async {
-                            let mut driver = Driver::start(exp, steps)?;
-                            driver.add(&method.id, None).await?;
+                            let mut driver = Driver::start(&slice, steps)?;
+                            driver.add(&exp.methods[unit.method].id, None).await?;
                             driver.train(driver.total).await?;
                             Ok(driver.reports())
                         });
-                        out.push((i, runs));
+                        out.push((unit, runs));
                     }
                 })
             })
@@ -425,7 +434,7 @@ pub fn run_on_threads(
             .flat_map(|w| w.join().unwrap_or_default())
             .collect()
     });
-    done.sort_by_key(|(i, _)| *i);
+    done.sort_by_key(|(u, _)| (u.method, u.first));
     let mut runs = Vec::new();
     for (_, r) in done {
         runs.extend(r?);
@@ -436,6 +445,64 @@ pub fn run_on_threads(
         backend: backend_name(None),
         runs,
     })
+}
+
+/// Runs `first..first + runs` of method `method`: one thread's piece of work.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Unit {
+    method: usize,
+    first: usize,
+    runs: usize,
+}
+
+/// The pieces `methods` methods of `runs` runs each are cut into for `threads` threads, largest
+/// first (so a thread that takes the next piece off the queue ends about when the others do).
+/// Each method's runs are cut into the fewest slices that keep the threads about equally busy
+/// (taking every run as costing the same): one slice each where that already does, since a
+/// group trains its runs together, cheaper than apart, and always where `!slice`.
+fn thread_units(methods: usize, runs: usize, threads: usize, slice: bool) -> Vec<Unit> {
+    let threads = threads.max(1);
+    let runs = runs.max(1);
+    let cut = |slices: usize| -> Vec<Unit> {
+        let mut units = Vec::new();
+        for method in 0..methods {
+            let mut first = 0;
+            for s in 0..slices {
+                let n = runs / slices + usize::from(s < runs % slices);
+                units.push(Unit {
+                    method,
+                    first,
+                    runs: n,
+                });
+                first += n;
+            }
+        }
+        // Largest first; a stable sort keeps method order among equals.
+        units.sort_by_key(|u| std::cmp::Reverse(u.runs));
+        units
+    };
+    // The busiest thread's runs when the units are taken off the queue in order.
+    let makespan = |units: &[Unit]| -> usize {
+        let mut load = vec![0usize; threads];
+        for u in units {
+            *load.iter_mut().min().expect("threads >= 1") += u.runs;
+        }
+        load.into_iter().max().unwrap_or(0)
+    };
+    let ideal = (methods * runs).div_ceil(threads);
+    let mut best = cut(1);
+    let mut best_span = makespan(&best);
+    for slices in (2..=runs).filter(|_| slice) {
+        if best_span <= ideal {
+            break;
+        }
+        let units = cut(slices);
+        let span = makespan(&units);
+        if span < best_span {
+            (best, best_span) = (units, span);
+        }
+    }
+    best
 }
 
 /// Every run of the experiment `#/<lab>?v=1&<query>` (on the CPU, over `threads` threads), by
@@ -502,4 +569,55 @@ pub fn export_csv(report: &ExperimentReport, claims: &[ClaimRow]) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn runs_by_method(units: &[Unit], methods: usize, runs: usize) -> Vec<Vec<usize>> {
+        let mut seen = vec![Vec::new(); methods];
+        for u in units {
+            seen[u.method].extend(u.first..u.first + u.runs);
+        }
+        for s in &mut seen {
+            s.sort_unstable();
+            assert_eq!(
+                *s,
+                (0..runs).collect::<Vec<_>>(),
+                "every run once: {units:?}"
+            );
+        }
+        seen
+    }
+
+    #[test]
+    fn whole_methods_where_they_keep_every_thread_busy() {
+        for (methods, runs, threads) in [(2, 3, 2), (4, 3, 2), (3, 3, 1), (3, 5, 3), (1, 1, 8)] {
+            let units = thread_units(methods, runs, threads, true);
+            runs_by_method(&units, methods, runs);
+            assert_eq!(units.len(), methods, "{methods}×{runs} on {threads}");
+        }
+    }
+
+    #[test]
+    fn runs_are_sliced_where_whole_methods_would_leave_a_thread_idle() {
+        // 3 methods of 3 runs on 2 threads: whole methods make the busiest thread do 6 runs of 9;
+        // slices of 2 and 1 runs make it 5, the fewest.
+        let units = thread_units(3, 3, 2, true);
+        runs_by_method(&units, 3, 3);
+        assert_eq!(units.len(), 6);
+        assert!(
+            units.windows(2).all(|w| w[0].runs >= w[1].runs),
+            "largest first: {units:?}"
+        );
+        // One method on 2 threads: its runs are cut in two.
+        let units = thread_units(1, 3, 2, true);
+        runs_by_method(&units, 1, 3);
+        assert_eq!(units.len(), 2);
+        // No methods: nothing to do.
+        assert!(thread_units(0, 3, 2, true).is_empty());
+        // Runs that cannot train apart stay whole.
+        assert_eq!(thread_units(3, 3, 2, false).len(), 3);
+    }
 }

@@ -138,15 +138,16 @@ fn every_method_at_smoke(lab: &LabDecl, runs: u32) -> Vec<(String, Experiment)> 
 }
 
 /// The methods of an experiment shared out over threads give the same reports, bit for bit, as
-/// one thread and as the plain headless runner.
+/// one thread and as the plain headless runner. On 2 threads, 3 methods' runs are sliced
+/// (`run_on_threads`), and 2 methods are not: both ways are checked.
 #[test]
 fn threads_give_the_same_numbers_as_one_thread() {
     for lab in registry() {
         for (link, exp) in every_method_at_smoke(&lab, 2) {
             let one = methodlab::runner::run_on_threads(&exp, &lab, None, 1).unwrap();
-            let three = methodlab::runner::run_on_threads(&exp, &lab, None, 3).unwrap();
+            let two = methodlab::runner::run_on_threads(&exp, &lab, None, 2).unwrap();
             let headless = pollster::block_on(run_headless(&exp, &lab, None, None)).unwrap();
-            assert_eq!(one, three, "{link}");
+            assert_eq!(one, two, "{link}");
             assert_eq!(one.runs, headless.runs, "{link}");
         }
     }

@@ -96,6 +96,11 @@ pub trait Lab: Sync {
     /// of its own, merge into the whole session's (`Views::merge`): the page then trains the
     /// parts in workers of their own. Not when a picture scales every run together.
     fn views_split(&self) -> bool;
+    /// Whether a run's numbers depend on its own seed alone, not on which runs share its group
+    /// (its data, like its weights, drawn from `rng::run_seed`): the CLI may then train a
+    /// method's runs in slices on several threads. Not where runs share data drawn from the
+    /// experiment's seed (merging's tasks).
+    fn runs_split(&self) -> bool;
 }
 
 /// What a lab writes: its data, model and evaluation live behind its own run group type.
@@ -122,6 +127,10 @@ pub trait LabParts: Sync {
     /// See [`Lab::views_split`].
     fn views_split(&self) -> bool {
         true
+    }
+    /// See [`Lab::runs_split`].
+    fn runs_split(&self) -> bool {
+        false
     }
 }
 
@@ -163,6 +172,9 @@ impl<L: LabParts> Lab for L {
     }
     fn views_split(&self) -> bool {
         LabParts::views_split(self)
+    }
+    fn runs_split(&self) -> bool {
+        LabParts::runs_split(self)
     }
 }
 
@@ -292,14 +304,13 @@ macro_rules! run_group {
 }
 
 /// A lab module's `LabParts` impl: its `declaration()`, `claims::claims()` and
-/// `Group::new(exp, method, gpu)`, with its steps and views given as functions (and
-/// `views_split: false` where its views cannot be merged from parts: `Lab::views_split`).
+/// `Group::new(exp, method, gpu)`, with its steps and views given as functions;
+/// `views_split: false` where its views cannot be merged from parts (`Lab::views_split`),
+/// `runs_split: true` where its runs can train apart (`Lab::runs_split`).
 #[macro_export]
 macro_rules! lab_parts {
-    ($lab:ty, total_steps: $total:expr, views: $views:expr $(,)?) => {
-        $crate::lab_parts!($lab, total_steps: $total, views: $views, views_split: true);
-    };
-    ($lab:ty, total_steps: $total:expr, views: $views:expr, views_split: $split:expr $(,)?) => {
+    ($lab:ty, total_steps: $total:expr, views: $views:expr
+        $(, views_split: $split:expr)? $(, runs_split: $runs:expr)? $(,)?) => {
         impl $crate::labs::LabParts for $lab {
             type Group = Group;
             fn declaration(&self) -> $crate::decl::LabDecl {
@@ -329,7 +340,10 @@ macro_rules! lab_parts {
                 ($views)(exp, groups, colours, pictures)
             }
             fn views_split(&self) -> bool {
-                $split
+                true $(&& $split)?
+            }
+            fn runs_split(&self) -> bool {
+                false $(|| $runs)?
             }
         }
     };
