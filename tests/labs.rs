@@ -149,6 +149,15 @@ fn threads_give_the_same_numbers_as_one_thread() {
             let headless = pollster::block_on(run_headless(&exp, &lab, None, None)).unwrap();
             assert_eq!(one, two, "{link}");
             assert_eq!(one.runs, headless.runs, "{link}");
+            if methodlab::labs::lab(lab.id).unwrap().runs_split() {
+                // One method's 3 runs on 2 threads train in slices of 2 and 1.
+                let mut alone = exp.clone();
+                alone.methods.truncate(1);
+                alone.runs = 3;
+                let one = methodlab::runner::run_on_threads(&alone, &lab, None, 1).unwrap();
+                let two = methodlab::runner::run_on_threads(&alone, &lab, None, 2).unwrap();
+                assert_eq!(one, two, "{link}, the first method's runs in slices");
+            }
         }
     }
 }

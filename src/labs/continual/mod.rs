@@ -108,8 +108,6 @@ crate::lab_parts!(
     views: |exp: &Experiment, groups: &[&Group], colours: &[usize], _: &[(String, Picture)]| {
         views(groups, colours, exp)
     },
-    // Each run draws its data from its own seed: its runs can train apart.
-    runs_split: true,
 );
 
 crate::run_group!(Group);
