@@ -138,8 +138,9 @@ fn every_method_at_smoke(lab: &LabDecl, runs: u32) -> Vec<(String, Experiment)> 
 }
 
 /// The methods of an experiment shared out over threads give the same reports, bit for bit, as
-/// one thread and as the plain headless runner. On 2 threads, 3 methods' runs are sliced
-/// (`run_on_threads`), and 2 methods are not: both ways are checked.
+/// one thread and as the plain headless runner. On 2 threads, the runs of a lab whose runs
+/// train apart (`Lab::runs_split`) are each a thread's piece, other labs' methods are whole:
+/// both ways are checked.
 #[test]
 fn threads_give_the_same_numbers_as_one_thread() {
     for lab in registry() {
@@ -150,7 +151,7 @@ fn threads_give_the_same_numbers_as_one_thread() {
             assert_eq!(one, two, "{link}");
             assert_eq!(one.runs, headless.runs, "{link}");
             if methodlab::labs::lab(lab.id).unwrap().runs_split() {
-                // One method's 3 runs on 2 threads train in slices of 2 and 1.
+                // One method's 3 runs on 2 threads train apart, a run a thread at a time.
                 let mut alone = exp.clone();
                 alone.methods.truncate(1);
                 alone.runs = 3;
