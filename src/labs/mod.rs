@@ -97,9 +97,9 @@ pub trait Lab: Sync {
     /// parts in workers of their own. Not when a picture scales every run together.
     fn views_split(&self) -> bool;
     /// Whether a run's numbers depend on its own seed alone, not on which runs share its group
-    /// (its data, like its weights, drawn from `rng::run_seed`): the CLI may then train a
-    /// method's runs in slices on several threads. Not where runs share data drawn from the
-    /// experiment's seed (merging's tasks).
+    /// (its data, like its weights, drawn from `rng::run_seed`): the CLI may then train each
+    /// run on a thread of its own. Not where runs share data drawn from the experiment's seed
+    /// (basics' points, continual's and merging's tasks).
     fn runs_split(&self) -> bool;
 }
 
