@@ -13,11 +13,11 @@ export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-/tmp}"
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy (native)"
-cargo clippy --all-targets -- -D warnings
+cargo clippy --workspace --all-targets -- -D warnings
 echo "== cargo clippy (wasm web app)"
 cargo clippy --target wasm32-unknown-unknown --features web --lib --bin methodlab-web -- -D warnings
 echo "== native tests"
-cargo test
+cargo test --workspace
 echo "== browser engine tests"
 scripts/browser-tests.sh
 echo "== app build (trunk, release, wasm-opt)"

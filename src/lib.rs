@@ -5,7 +5,7 @@ pub mod bench;
 pub mod claims;
 pub mod data;
 pub mod decl;
-pub mod engine;
+pub use methodlab_engine as engine;
 pub mod experiment;
 pub mod history;
 pub mod labs;

@@ -4,9 +4,9 @@
 //! without waiting.
 
 use super::GpuExec;
-use crate::engine::error::{invalid, EngineError, Result};
-use crate::engine::graph::Tensor;
-use crate::engine::program::MetricWindow;
+use crate::error::{invalid, EngineError, Result};
+use crate::graph::Tensor;
+use crate::program::MetricWindow;
 use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::Pin;

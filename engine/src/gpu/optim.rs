@@ -4,9 +4,9 @@ use super::dispatch::{groups_1d, Builder, WORKGROUP};
 use super::elementwise;
 use super::layout::{Layout, View};
 use super::optim_tables::{chunks, Segment, MAX_SEGMENTS};
-use crate::engine::error::{invalid, Result};
-use crate::engine::graph::Node;
-use crate::engine::program::{OptimizerKind, Update};
+use crate::error::{invalid, Result};
+use crate::graph::Node;
+use crate::program::{OptimizerKind, Update};
 
 /// `struct Params` of optim.wgsl, without its runtime-sized tail `group_seg: array<u32>` (the
 /// per-workgroup segment index), which follows it in the parameter block.

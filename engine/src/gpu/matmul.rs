@@ -2,8 +2,8 @@
 
 use super::dispatch::{groups_1d, Builder, KernelParams, Operands};
 use super::layout::View;
-use crate::engine::error::{invalid, Result};
-use crate::engine::op::Op;
+use crate::error::{invalid, Result};
+use crate::op::Op;
 
 /// `struct Params` of matmul.wgsl.
 #[repr(C)]

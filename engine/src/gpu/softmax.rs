@@ -1,8 +1,8 @@
 //! Encoder of `softmax.wgsl`: softmax, log-softmax and logsumexp along the last axis.
 
 use super::dispatch::{groups_1d, Builder, KernelParams, Operands};
-use crate::engine::error::{invalid, Result};
-use crate::engine::op::Op;
+use crate::error::{invalid, Result};
+use crate::op::Op;
 
 /// `struct Params` of softmax.wgsl.
 #[repr(C)]

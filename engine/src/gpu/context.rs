@@ -1,14 +1,16 @@
 //! The device context (`GpuContext`): device, queue, compiled kernels and the pipeline cache.
 
-use crate::engine::error::{EngineError, Result};
+use crate::error::{EngineError, Result};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-const COMMON: &str = include_str!("../../../shaders/common.wgsl");
+// The shader sources are statics, not consts: a const's value is copied into each function that
+// uses it, and the page's wasm carried every shader twice.
+static COMMON: &str = include_str!("../../../shaders/common.wgsl");
 /// The elementwise maps: prepended to every family after `COMMON`, and to generated kernels.
-const MAPS: &str = include_str!("../../../shaders/maps.wgsl");
+static MAPS: &str = include_str!("../../../shaders/maps.wgsl");
 /// (family, source) of every shader file; each family's encoder is the module of the same name.
-pub(super) const FAMILIES: [(&str, &str); 7] = [
+pub(super) static FAMILIES: [(&str, &str); 7] = [
     (
         "elementwise",
         include_str!("../../../shaders/elementwise.wgsl"),

@@ -1,8 +1,8 @@
 //! Encoder of `reduce.wgsl`: sums and maxima along one axis.
 
 use super::dispatch::{groups_1d, Builder, KernelParams, Operands};
-use crate::engine::error::{invalid, Result};
-use crate::engine::op::Op;
+use crate::error::{invalid, Result};
+use crate::op::Op;
 
 /// `struct Params` of reduce.wgsl.
 #[repr(C)]

@@ -1,8 +1,8 @@
 //! Encoder of `gather.wgsl`: row gathers by index and their adjoint, scatter-adds.
 
 use super::dispatch::{Builder, KernelParams, Operands};
-use crate::engine::error::{invalid, Result};
-use crate::engine::op::Op;
+use crate::error::{invalid, Result};
+use crate::op::Op;
 
 /// `struct Params` of gather.wgsl.
 #[repr(C)]

@@ -45,7 +45,7 @@ pub(crate) fn shape_err(op: &'static str, detail: impl Into<String>) -> EngineEr
     }
 }
 
-pub(crate) fn invalid(op: &'static str, detail: impl Into<String>) -> EngineError {
+pub fn invalid(op: &'static str, detail: impl Into<String>) -> EngineError {
     EngineError::Invalid {
         op,
         detail: detail.into(),

@@ -5,11 +5,11 @@
 
 use super::dispatch::{groups_1d, Builder, KernelParams, Operands};
 use super::layout::{Layout, View};
-use crate::engine::error::{invalid, Result};
-use crate::engine::graph::{Node, Tensor};
-use crate::engine::op::Op;
-use crate::engine::program::Entry;
-use crate::engine::shape::{Shape, MAX_RANK};
+use crate::error::{invalid, Result};
+use crate::graph::{Node, Tensor};
+use crate::op::Op;
+use crate::program::Entry;
+use crate::shape::{Shape, MAX_RANK};
 
 /// `struct Params` of elementwise.wgsl.
 #[repr(C)]

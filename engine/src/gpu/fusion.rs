@@ -22,12 +22,12 @@ use super::elementwise::contiguous_strides;
 use super::layout::Layout;
 use super::layout::View;
 use super::{matmul, random, reduce};
-use crate::engine::error::{invalid, Result};
-use crate::engine::graph::Node;
-use crate::engine::op::{Op, ReduceOp, UnaryOp};
-use crate::engine::plan::Plan;
-use crate::engine::program::{Entry, Program};
-use crate::engine::shape::{Shape, MAX_RANK};
+use crate::error::{invalid, Result};
+use crate::graph::Node;
+use crate::op::{Op, ReduceOp, UnaryOp};
+use crate::plan::Plan;
+use crate::program::{Entry, Program};
+use crate::shape::{Shape, MAX_RANK};
 use std::collections::{BTreeSet, HashMap};
 use std::fmt::Write;
 

@@ -6,11 +6,11 @@
 
 use super::context::GpuContext;
 use super::dispatch::WORKGROUP;
-use crate::engine::error::{invalid, Result};
-use crate::engine::graph::Node;
-use crate::engine::op::{LeafKind, Op, UnaryOp};
-use crate::engine::plan::Plan;
-use crate::engine::program::Program;
+use crate::error::{invalid, Result};
+use crate::graph::Node;
+use crate::op::{LeafKind, Op, UnaryOp};
+use crate::plan::Plan;
+use crate::program::Program;
 use std::collections::HashMap;
 
 /// Where a tensor lives: a buffer of the executor and an offset in f32 elements.

@@ -2,9 +2,9 @@
 
 use super::context::{GpuContext, SPECIALIZED};
 use super::layout::{Buffers, Layout, View};
-use crate::engine::error::Result;
-use crate::engine::graph::Node;
-use crate::engine::shape::Shape;
+use crate::error::Result;
+use crate::graph::Node;
+use crate::shape::Shape;
 
 pub(super) const WORKGROUP: u32 = 64;
 const PARAMS_ALIGN: u64 = 256;

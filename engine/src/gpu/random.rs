@@ -2,8 +2,8 @@
 
 use super::dispatch::{Builder, KernelParams, Operands};
 use super::layout::View;
-use crate::engine::error::{invalid, Result};
-use crate::engine::op::{Dist, Op};
+use crate::error::{invalid, Result};
+use crate::op::{Dist, Op};
 
 /// `struct Params` of random.wgsl.
 #[repr(C)]
