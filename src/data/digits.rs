@@ -3,9 +3,12 @@
 //! continual-learning lab needs: stratified train/test splits, Permuted-, Rotated- and
 //! Split-Digits.
 //!
-//! The crate has no gzip decoder, so the data is embedded as `assets/digits.bin`, an uncompressed
-//! copy of `assets/digits.csv.gz` written by `scripts/make-digits-bin.py`: 1,797 records of 65
-//! bytes, the 64 pixels (row-major, 0..16) and then the label (0..9).
+//! The crate has no gzip decoder, so the data is `assets/digits.bin`, an uncompressed copy of
+//! `assets/digits.csv.gz` written by `scripts/make-digits-bin.py`: 1,797 records of 65 bytes, the
+//! 64 pixels (row-major, 0..16) and then the label (0..9). Native builds embed it. The page does
+//! not (it is 117 KB, and most labs never read it): the page serves it as its own file, [`FILE`],
+//! and the first build that needs it fails with [`wanted`] set; the page then fetches the file,
+//! hands it over with [`provide`] and builds again (`src/ui/engine.rs`).
 //!
 //! Every random choice is a pure function of its seed (a self-contained splitmix64), so the
 //! browser, the CLI and the tests see the same splits and permutations.
@@ -24,10 +27,70 @@ const RECORD: usize = PIXELS + 1;
 /// The largest raw pixel value; pixels are divided by it to land in [0, 1].
 const MAX_PIXEL: f32 = 16.0;
 
-static DATA: &[u8] = include_bytes!("../../assets/digits.bin");
+/// The data file's name beside the page (Trunk copies it there; index.html).
+pub const FILE: &str = "digits.bin";
+
+#[cfg(not(target_arch = "wasm32"))]
+static EMBEDDED: &[u8] = include_bytes!("../../assets/digits.bin");
 
 // The embedded file must hold exactly the whole data set: checked when compiling, not at run time.
-const _: () = assert!(DATA.len() == IMAGES * RECORD);
+#[cfg(not(target_arch = "wasm32"))]
+const _: () = assert!(EMBEDDED.len() == IMAGES * RECORD);
+
+/// The file as the page fetched it ([`provide`]).
+#[cfg(target_arch = "wasm32")]
+static PROVIDED: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+/// Set when a build asked for the data before it was provided.
+static WANTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// The raw records, or why they are not here yet.
+fn data() -> Result<&'static [u8], String> {
+    #[cfg(not(target_arch = "wasm32"))]
+    return Ok(EMBEDDED);
+    #[cfg(target_arch = "wasm32")]
+    match PROVIDED.get() {
+        Some(bytes) => Ok(bytes),
+        None => {
+            WANTED.store(true, std::sync::atomic::Ordering::Relaxed);
+            Err(format!("the digits data set ({FILE}) is not loaded"))
+        }
+    }
+}
+
+/// Whether a build asked for the data and did not have it: the page should fetch [`FILE`].
+pub fn wanted() -> bool {
+    WANTED.load(std::sync::atomic::Ordering::Relaxed) && data_missing()
+}
+
+fn data_missing() -> bool {
+    #[cfg(not(target_arch = "wasm32"))]
+    return false;
+    #[cfg(target_arch = "wasm32")]
+    PROVIDED.get().is_none()
+}
+
+/// Hands over the fetched [`FILE`]. Refuses a file that is not the whole data set (a bad or
+/// truncated download), so that no lab trains on part of it.
+pub fn provide(bytes: Vec<u8>) -> Result<(), String> {
+    if bytes.len() != IMAGES * RECORD {
+        return Err(format!(
+            "{FILE} holds {} bytes, not the {} of the whole data set",
+            bytes.len(),
+            IMAGES * RECORD
+        ));
+    }
+    if let Some(bad) = bytes.chunks_exact(RECORD).find(|r| {
+        r[..PIXELS].iter().any(|&p| p as f32 > MAX_PIXEL) || r[PIXELS] as usize >= CLASSES
+    }) {
+        return Err(format!(
+            "{FILE} has a record out of range: label {}",
+            bad[PIXELS]
+        ));
+    }
+    #[cfg(target_arch = "wasm32")]
+    let _ = PROVIDED.set(bytes);
+    Ok(())
+}
 
 /// A set of digit images: `x` is row-major [n, 64] with pixels scaled to [0, 1], `y` the labels.
 #[derive(Clone, Debug, PartialEq)]
@@ -57,15 +120,15 @@ impl Digits {
     }
 }
 
-/// All 1,797 images, in the file's order.
-pub fn load() -> Digits {
+/// All 1,797 images, in the file's order. Fails only in the page, before [`provide`].
+pub fn load() -> Result<Digits, String> {
     let mut x = Vec::with_capacity(IMAGES * PIXELS);
     let mut y = Vec::with_capacity(IMAGES);
-    for record in DATA.chunks_exact(RECORD) {
+    for record in data()?.chunks_exact(RECORD) {
         x.extend(record[..PIXELS].iter().map(|&p| p as f32 / MAX_PIXEL));
         y.push(record[PIXELS]);
     }
-    Digits { x, y, n: IMAGES }
+    Ok(Digits { x, y, n: IMAGES })
 }
 
 /// splitmix64 (Steele, Lea & Flood 2014): a tiny, well-mixed generator for seeded shuffles.
@@ -131,7 +194,7 @@ pub fn split(seed: u32, test_fraction: f32) -> Result<(Digits, Digits), String> 
             "digits split: test_fraction must lie in [0, 1], got {test_fraction}"
         ));
     }
-    let all = load();
+    let all = load()?;
     let (train, test) = split_indices(&all.y, seed, test_fraction);
     let pick = |indices: &[usize]| {
         Digits::from_images(
@@ -269,7 +332,7 @@ mod tests {
 
     #[test]
     fn load_has_the_whole_data_set() {
-        let d = load();
+        let d = load().unwrap();
         assert_eq!(
             (d.n, d.x.len(), d.y.len()),
             (IMAGES, IMAGES * PIXELS, IMAGES)
@@ -302,7 +365,7 @@ mod tests {
             (train.x.len(), test.x.len()),
             (train.n * PIXELS, test.n * PIXELS)
         );
-        let all = load();
+        let all = load().unwrap();
         for class in 0..CLASSES as u8 {
             let share = 0.25 * count(&all.y, class) as f32;
             let got = count(&test.y, class) as f32;
@@ -315,7 +378,7 @@ mod tests {
 
     #[test]
     fn split_partitions_the_images() {
-        let labels = load().y;
+        let labels = load().unwrap().y;
         let (train, test) = split_indices(&labels, 3, 0.3);
         let mut all: Vec<usize> = train.iter().chain(&test).copied().collect();
         all.sort_unstable();
@@ -350,7 +413,7 @@ mod tests {
 
     #[test]
     fn permute_moves_pixels_and_checks_its_argument() {
-        let d = classes(&load(), &[4]);
+        let d = classes(&load().unwrap(), &[4]);
         let identity = permutation(0, 0);
         assert_eq!(permute(&d, &identity).unwrap(), d);
         let perm = permutation(9, 3);
@@ -370,7 +433,7 @@ mod tests {
 
     #[test]
     fn rotate_by_0_is_the_identity_and_by_90_turns_left() {
-        let d = load();
+        let d = load().unwrap();
         assert_eq!(rotate(&d, 0.0), d);
         assert_eq!(rotate(&d, f32::NAN), d);
         for (r, c) in [(0, 0), (1, 6), (2, 3), (7, 7), (5, 0)] {
@@ -394,7 +457,7 @@ mod tests {
 
     #[test]
     fn classes_keeps_the_chosen_labels_in_order() {
-        let d = load();
+        let d = load().unwrap();
         let pair = classes(&d, &[2, 3]);
         assert_eq!(pair.n, count(&d.y, 2) + count(&d.y, 3));
         assert!(pair.y.iter().all(|&l| l == 2 || l == 3));
@@ -421,5 +484,21 @@ mod tests {
                 "{err}"
             );
         }
+    }
+
+    #[test]
+    fn provide_takes_the_whole_data_set_only() {
+        let whole = EMBEDDED.to_vec();
+        assert!(provide(whole[..RECORD * 10].to_vec())
+            .unwrap_err()
+            .contains("bytes"));
+        let mut bad_label = whole.clone();
+        bad_label[PIXELS] = CLASSES as u8;
+        assert!(provide(bad_label).unwrap_err().contains("out of range"));
+        let mut bad_pixel = whole.clone();
+        bad_pixel[0] = 17;
+        assert!(provide(bad_pixel).is_err());
+        assert_eq!(provide(whole), Ok(()));
+        assert!(!wanted(), "native builds embed the data");
     }
 }

@@ -9,6 +9,7 @@
 
 use super::browser::{before, now_ms, sleep_ms, yield_now, yield_task};
 use super::{adapter_detail, BackendStatus};
+use crate::data::digits;
 use crate::engine::gpu::GpuContext;
 use crate::engine::EngineError;
 use crate::experiment::{BackendChoice, Experiment};
@@ -412,24 +413,29 @@ impl Engine {
             } else {
                 None
             };
-            let mut driver = match Driver::start(&exp, None) {
-                Ok(d) => d,
-                Err(e) => {
-                    self.status(e.to_string());
-                    self.state.borrow_mut().playing = false;
-                    return;
-                }
-            };
             let methods = self.state.borrow().methods.clone();
-            for m in &methods {
-                if let Err(e) = driver.add(m, ctx.as_deref()).await {
-                    self.status(format!("{m}: {e}"));
+            let mut built = build(&exp, &methods, ctx.as_deref()).await;
+            // The digits are not in the wasm: the first build that reads them fails asking for
+            // them; fetch the file once and build again.
+            if built.is_err() && digits::wanted() {
+                self.status("loading the digits…");
+                if let Err(e) = fetch_digits().await {
+                    built = Err(e);
+                } else {
+                    built = build(&exp, &methods, ctx.as_deref()).await;
+                }
+            }
+            match built {
+                Ok(driver) => {
+                    self.state.borrow_mut().driver = Some(driver);
+                    self.status("");
+                }
+                Err(e) => {
+                    self.status(e);
                     self.state.borrow_mut().playing = false;
                     return;
                 }
             }
-            self.state.borrow_mut().driver = Some(driver);
-            self.status("");
         }
         let mut chunk = 1u32;
         let mut per_step_before = f64::INFINITY;
@@ -589,6 +595,64 @@ impl Engine {
 }
 
 /// Steps per second as the badge prints them: 1,380 or 62 or 0.8.
+/// A session's driver with every method's group built, or the message to show.
+async fn build(
+    exp: &Experiment,
+    methods: &[String],
+    ctx: Option<&GpuContext>,
+) -> Result<Driver, String> {
+    let mut driver = Driver::start(exp, None).map_err(|e| e.to_string())?;
+    for m in methods {
+        driver.add(m, ctx).await.map_err(|e| format!("{m}: {e}"))?;
+    }
+    Ok(driver)
+}
+
+/// Fetches the digits file (beside the page, or beside `worker.js` in a worker: the same folder)
+/// and hands it to `data::digits`. The browser caches it like any other file of the page.
+async fn fetch_digits() -> Result<(), String> {
+    let failed = |why: String| {
+        format!(
+            "the digits data set ({}) could not be loaded: {why}",
+            digits::FILE
+        )
+    };
+    let js_text = |e: JsValue| e.as_string().unwrap_or_else(|| format!("{e:?}"));
+    let call =
+        |target: &JsValue, name: &str, arg: Option<&JsValue>| -> Result<js_sys::Promise, String> {
+            let f: js_sys::Function = js_sys::Reflect::get(target, &name.into())
+                .ok()
+                .and_then(|f| f.dyn_into().ok())
+                .ok_or_else(|| format!("no {name} here"))?;
+            let out = match arg {
+                None => f.call0(target),
+                Some(a) => f.call1(target, a),
+            };
+            out.map_err(js_text)?
+                .dyn_into()
+                .map_err(|_| format!("{name} gave no promise"))
+        };
+    let global: JsValue = js_sys::global().into();
+    let response = wasm_bindgen_futures::JsFuture::from(
+        call(&global, "fetch", Some(&digits::FILE.into())).map_err(failed)?,
+    )
+    .await
+    .map_err(|e| failed(js_text(e)))?;
+    let field =
+        |name: &str| js_sys::Reflect::get(&response, &name.into()).unwrap_or(JsValue::UNDEFINED);
+    if !field("ok").is_truthy() {
+        return Err(failed(format!(
+            "HTTP {}",
+            field("status").as_f64().unwrap_or(0.0)
+        )));
+    }
+    let bytes =
+        wasm_bindgen_futures::JsFuture::from(call(&response, "arrayBuffer", None).map_err(failed)?)
+            .await
+            .map_err(|e| failed(js_text(e)))?;
+    digits::provide(js_sys::Uint8Array::new(&bytes).to_vec()).map_err(failed)
+}
+
 fn rate_text(per_s: f64) -> String {
     if per_s < 10.0 {
         return format!("{per_s:.1}");

@@ -49,8 +49,9 @@ pub struct Pools {
     pub novel_class: Vec<usize>,
 }
 
-pub fn pools() -> Pools {
-    let all = digits::load();
+/// Fails only in the page before it has fetched the digits (`data::digits::provide`).
+pub fn pools() -> std::result::Result<Pools, String> {
+    let all = digits::load()?;
     let px = digits::PIXELS;
     let of = |c: usize| -> Vec<usize> { (0..all.n).filter(|&i| all.y[i] as usize == c).collect() };
     let base: Vec<Vec<usize>> = (0..WAYS).map(of).collect();
@@ -72,7 +73,7 @@ pub fn pools() -> Pools {
             pools.novel_class.push(c);
         }
     }
-    pools
+    Ok(pools)
 }
 
 /// A novel episode: indices into the novel pool, class-major (class c's shots at c·K..c·K+K,
@@ -654,7 +655,7 @@ mod tests {
 
     #[test]
     fn episodes_are_distinct_images_of_their_class_and_the_same_every_time() {
-        let pools = pools();
+        let pools = pools().unwrap();
         assert!(pools.per_class >= 170, "{}", pools.per_class);
         let e = episode(&pools, 7, 5);
         assert_eq!(e, episode(&pools, 7, 5));

@@ -60,6 +60,7 @@ pub mod fewshot;
 pub mod methods;
 pub mod model;
 
+use crate::engine::error::invalid;
 use crate::engine::gpu::GpuContext;
 use crate::engine::{Exec, Result};
 use crate::experiment::Experiment;
@@ -165,7 +166,7 @@ impl Group {
                 )
             }
             model::Scenario::Digits => {
-                let pools = fewshot::pools();
+                let pools = fewshot::pools().map_err(|e| invalid("meta digits", e))?;
                 let built = fewshot::build(&recipe, &pools, runs, exp.seed)?;
                 let exec = Exec::new(&built.program, gpu).await?;
                 let episodes = (0..recipe.episodes)

@@ -8,6 +8,7 @@
 //! changes what it trains on.
 
 use crate::data::digits;
+use crate::engine::error::invalid;
 use crate::engine::{autodiff, nn, rng, Entry, Graph, OptimizerKind, Program, Result, Tensor};
 use crate::experiment::Experiment;
 
@@ -113,26 +114,27 @@ impl Data {
 pub const RING: (usize, f32, f32) = (8, 2.0, 0.2);
 
 /// The same data for every seed, so test log-likelihoods compare across seeds and methods.
-pub fn data(name: &str) -> Data {
+/// Fails only in the page before it has fetched the digits (`data::digits::provide`).
+pub fn data(name: &str) -> std::result::Result<Data, String> {
     if name == "ring" {
         let (train, _) = ring(2000, 1);
         let (test, labels) = ring(500, 2);
-        return Data {
+        return Ok(Data {
             train,
             test,
             test_labels: labels,
             dims: 2,
             bernoulli: false,
-        };
+        });
     }
-    let (train, test) = digits::split(0, 0.2).expect("0.2 is a valid test fraction");
-    Data {
+    let (train, test) = digits::split(0, 0.2)?;
+    Ok(Data {
         train: train.x,
         test: test.x,
         test_labels: test.y,
         dims: digits::PIXELS,
         bernoulli: true,
-    }
+    })
 }
 
 /// `n` points of eight Gaussians on a ring, and each point's component.
@@ -439,7 +441,7 @@ pub const SAMPLES: usize = 16;
 pub const RING_SAMPLES: usize = 512;
 
 pub fn build(recipe: &Recipe, runs: usize, seed: u32) -> Result<Built> {
-    let data = data(&recipe.data);
+    let data = data(&recipe.data).map_err(|e| invalid("vae data", e))?;
     let (dims, latent) = (data.dims, recipe.latent);
     let g = Graph::new(runs, seed);
     let step = g.step_counter()?;
