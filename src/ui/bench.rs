@@ -51,10 +51,12 @@ async fn bench_cpu(w: Workload, runs: usize) -> Result<Figure, EngineError> {
     Ok(Figure::new("cpu (wasm)", w, runs, m))
 }
 
-/// The page's WebGPU context, or why there is none.
+/// The page's WebGPU context, or why there is none. Fused on every adapter, as `methodlab bench`
+/// is (the lab pages fuse only on hardware ones); `#/bench?nofusion` measures without.
 fn device(gpu: &SharedGpu) -> Result<crate::engine::gpu::GpuContext, EngineError> {
     gpu.borrow()
         .clone()
+        .map(|ctx| ctx.with_fusion(!fragment().contains("nofusion")))
         .ok_or_else(|| EngineError::NoGpu("no WebGPU device".into()))
 }
 

@@ -1,6 +1,7 @@
 // The page-level engine benchmark: opens dist/ in Debian's Chromium (WebGPU on SwiftShader when
 // there is no GPU), runs #/bench?auto, prints the figures as JSON and saves a screenshot.
-// Figures, not assertions. Usage: node tests/e2e/page-bench.mjs [dist] [profile]
+// Figures, not assertions. Usage: node tests/e2e/page-bench.mjs [dist] [profile] [nofusion]
+// (WebGPU fuses kernels on every adapter here, as `methodlab bench` does; `nofusion` turns it off.)
 import { chromium } from 'playwright-core';
 import { mkdir } from 'node:fs/promises';
 import { serveDist, chromiumFlags } from './serve-dist.mjs';
@@ -8,8 +9,9 @@ import { serveDist, chromiumFlags } from './serve-dist.mjs';
 const dist = process.argv[2] ?? 'dist';
 const server = await serveDist(dist);
 // `profile` as a second argument also times each WebGPU kernel alone (printed to stderr).
-const profile = process.argv[3] === 'profile';
-const url = `http://127.0.0.1:${server.address().port}/#/bench?auto${profile ? '&profile' : ''}`;
+const profile = process.argv.slice(3).includes('profile');
+const nofusion = process.argv.slice(3).includes('nofusion');
+const url = `http://127.0.0.1:${server.address().port}/#/bench?auto${profile ? '&profile' : ''}${nofusion ? '&nofusion' : ''}`;
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: chromiumFlags });
 try {
   const page = await browser.newPage({ viewport: { width: 1200, height: 700 } });
