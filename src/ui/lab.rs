@@ -187,24 +187,27 @@ pub fn LabPage(
     };
     // Any change of experiment (a control, back/forward, a pasted link) starts over.
     {
-        let reset = reset.clone();
+        let (reset, idle) = (reset.clone(), idle.clone());
         // Classroom options (hidden controls, presentation) change no run: not a reset.
         let runnable = Memo::new(move |_| experiment.get().runnable());
-        Effect::new(move |previous: Option<()>| {
-            let _ = runnable.get();
-            // A lost device (or the adapter check landing) starts over too.
-            let _ = adapter.get();
-            // The first run only subscribes: there is nothing to reset yet, and a Play or Step
-            // pressed before this effect first ran must not be cancelled by it.
-            if previous.is_some() {
-                reset();
-            } else {
-                set_claims.set(
+        Effect::new(move |previous: Option<(Experiment, BackendStatus)>| {
+            let now = (runnable.get(), adapter.get());
+            match &previous {
+                // The first run only subscribes: there is nothing to reset yet, and a Play or
+                // Step pressed before this effect first ran must not be cancelled by it.
+                None => set_claims.set(
                     Driver::start(&experiment.get_untracked(), None)
                         .map(|mut d| d.claims())
                         .unwrap_or_default(),
-                );
+                ),
+                // The adapter check landing on the same experiment: nothing has trained yet, and
+                // a Play or Step pressed while the badge said "checking" is waiting for it. Only
+                // the badge changes.
+                Some((exp, BackendStatus::Checking)) if *exp == now.0 => idle(),
+                // A new experiment, or a lost device: start over.
+                Some(_) => reset(),
             }
+            now
         });
     }
 

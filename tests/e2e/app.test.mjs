@@ -2,7 +2,7 @@
 // Run by scripts/test.sh after `trunk build --release`.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { useBrowser, open } from './lab-helpers.mjs';
+import { useBrowser, open, stopped } from './lab-helpers.mjs';
 
 useBrowser();
 
@@ -39,6 +39,26 @@ test('without WebGPU the badge says CPU and why, and the CPU benchmark still run
   assert.match(badge, /^CPU \(/, `badge says ${badge}`);
   const figures = JSON.parse(await page.textContent('#bench-json'));
   assert.ok(figures.length > 0 && figures.every((f) => f.backend.startsWith('cpu')));
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('a Play pressed while the badge still says checking trains once the check is in', async () => {
+  // The adapter request answers 2 s late, so the press lands while the badge says "checking".
+  const { page, errors } = await open('#/basics?v=1&steps=200&runs=2&backend=cpu', {
+    settle: false,
+    init: (page) => page.addInitScript(() => {
+      const request = GPU.prototype.requestAdapter;
+      GPU.prototype.requestAdapter = function (...args) {
+        return new Promise((resolve) => setTimeout(resolve, 2000)).then(() => request.apply(this, args));
+      };
+    }),
+  });
+  await page.waitForSelector('#play');
+  assert.match(await page.textContent('#backend-badge'), /checking/);
+  await page.click('#play');
+  await page.waitForFunction(() => document.querySelector('#step-counter')?.textContent === '200', null, { timeout: 30_000 });
+  await stopped(page);
   assert.deepEqual(errors, []);
   await page.close();
 });

@@ -37,9 +37,9 @@ export function useBrowser() {
 
 /// Opens `fragment` in a fresh context and waits for the backend badge to settle. Options:
 /// `gpu: false` hides WebGPU, `downloads` accepts downloads, `clipboard` grants the clipboard,
-/// `viewport` sizes the page, `init(page)` runs before the page loads (listeners, init scripts).
-/// Closing the page closes its context.
-export async function open(fragment, { gpu = true, downloads = false, clipboard = false, viewport = { width: 1300, height: 1100 }, init } = {}) {
+/// `viewport` sizes the page, `init(page)` runs before the page loads (listeners, init scripts),
+/// `settle: false` returns without waiting for the badge. Closing the page closes its context.
+export async function open(fragment, { gpu = true, downloads = false, clipboard = false, viewport = { width: 1300, height: 1100 }, init, settle = true } = {}) {
   const context = await browser.newContext({ viewport, acceptDownloads: downloads });
   if (clipboard) await context.grantPermissions(['clipboard-read', 'clipboard-write']);
   contexts.add(context);
@@ -52,7 +52,7 @@ export async function open(fragment, { gpu = true, downloads = false, clipboard 
   }
   await init?.(page);
   await page.goto(base + fragment);
-  await page.waitForFunction(() => { const t = document.querySelector('#backend-badge')?.textContent; return !!t && !t.includes('checking'); });
+  if (settle) await page.waitForFunction(() => { const t = document.querySelector('#backend-badge')?.textContent; return !!t && !t.includes('checking'); });
   return { page, errors };
 }
 
