@@ -40,7 +40,7 @@ const _: () = assert!(EMBEDDED.len() == IMAGES * RECORD);
 /// The file as the page fetched it ([`provide`]).
 #[cfg(target_arch = "wasm32")]
 static PROVIDED: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
-/// Set when a build asked for the data before it was provided.
+/// Set when a build asked for the data before it was provided; cleared when it is.
 static WANTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 /// The raw records, or why they are not here yet.
@@ -59,14 +59,7 @@ fn data() -> Result<&'static [u8], String> {
 
 /// Whether a build asked for the data and did not have it: the page should fetch [`FILE`].
 pub fn wanted() -> bool {
-    WANTED.load(std::sync::atomic::Ordering::Relaxed) && data_missing()
-}
-
-fn data_missing() -> bool {
-    #[cfg(not(target_arch = "wasm32"))]
-    return false;
-    #[cfg(target_arch = "wasm32")]
-    PROVIDED.get().is_none()
+    WANTED.load(std::sync::atomic::Ordering::Relaxed)
 }
 
 /// Hands over the fetched [`FILE`]. Refuses a file that is not the whole data set (a bad or
@@ -89,6 +82,7 @@ pub fn provide(bytes: Vec<u8>) -> Result<(), String> {
     }
     #[cfg(target_arch = "wasm32")]
     let _ = PROVIDED.set(bytes);
+    WANTED.store(false, std::sync::atomic::Ordering::Relaxed);
     Ok(())
 }
 

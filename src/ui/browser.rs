@@ -11,11 +11,32 @@ extern "C" {
     fn performance_now() -> f64;
     #[wasm_bindgen(js_name = setTimeout)]
     fn set_timeout(handler: &js_sys::Function, ms: i32) -> JsValue;
+    #[wasm_bindgen(catch, js_name = fetch)]
+    fn fetch_url(url: &str) -> Result<js_sys::Promise, JsValue>;
 }
 
 /// Milliseconds from the time origin (the page's, or a worker's).
 pub fn now_ms() -> f64 {
     performance_now()
+}
+
+/// The bytes of `url` (relative to the page, or to a worker's script), or why not: the network's
+/// error or the HTTP status.
+pub async fn fetch_bytes(url: &str) -> Result<Vec<u8>, String> {
+    let text = |e: JsValue| e.as_string().unwrap_or_else(|| format!("{e:?}"));
+    let response: web_sys::Response =
+        wasm_bindgen_futures::JsFuture::from(fetch_url(url).map_err(text)?)
+            .await
+            .map_err(text)?
+            .dyn_into()
+            .map_err(text)?;
+    if !response.ok() {
+        return Err(format!("HTTP {}", response.status()));
+    }
+    let bytes = wasm_bindgen_futures::JsFuture::from(response.array_buffer().map_err(text)?)
+        .await
+        .map_err(text)?;
+    Ok(js_sys::Uint8Array::new(&bytes).to_vec())
 }
 
 /// Resolves on the next turn of the event loop, so the page can paint between work batches.

@@ -7,7 +7,7 @@
 //!
 //! Both sides speak bincode (f32 NaN, a diverged run's value, survives it; JSON has no NaN).
 
-use super::browser::{before, now_ms, sleep_ms, yield_now, yield_task};
+use super::browser::{before, fetch_bytes, now_ms, sleep_ms, yield_now, yield_task};
 use super::{adapter_detail, BackendStatus};
 use crate::data::digits;
 use crate::engine::gpu::GpuContext;
@@ -419,11 +419,10 @@ impl Engine {
             // them; fetch the file once and build again.
             if built.is_err() && digits::wanted() {
                 self.status("loading the digits…");
-                if let Err(e) = fetch_digits().await {
-                    built = Err(e);
-                } else {
-                    built = build(&exp, &methods, ctx.as_deref()).await;
-                }
+                built = match fetch_digits().await {
+                    Ok(()) => build(&exp, &methods, ctx.as_deref()).await,
+                    Err(e) => Err(e),
+                };
             }
             match built {
                 Ok(driver) => {
@@ -594,7 +593,6 @@ impl Engine {
     }
 }
 
-/// Steps per second as the badge prints them: 1,380 or 62 or 0.8.
 /// A session's driver with every method's group built, or the message to show.
 async fn build(
     exp: &Experiment,
@@ -611,48 +609,18 @@ async fn build(
 /// Fetches the digits file (beside the page, or beside `worker.js` in a worker: the same folder)
 /// and hands it to `data::digits`. The browser caches it like any other file of the page.
 async fn fetch_digits() -> Result<(), String> {
-    let failed = |why: String| {
-        format!(
-            "the digits data set ({}) could not be loaded: {why}",
-            digits::FILE
-        )
-    };
-    let js_text = |e: JsValue| e.as_string().unwrap_or_else(|| format!("{e:?}"));
-    let call =
-        |target: &JsValue, name: &str, arg: Option<&JsValue>| -> Result<js_sys::Promise, String> {
-            let f: js_sys::Function = js_sys::Reflect::get(target, &name.into())
-                .ok()
-                .and_then(|f| f.dyn_into().ok())
-                .ok_or_else(|| format!("no {name} here"))?;
-            let out = match arg {
-                None => f.call0(target),
-                Some(a) => f.call1(target, a),
-            };
-            out.map_err(js_text)?
-                .dyn_into()
-                .map_err(|_| format!("{name} gave no promise"))
-        };
-    let global: JsValue = js_sys::global().into();
-    let response = wasm_bindgen_futures::JsFuture::from(
-        call(&global, "fetch", Some(&digits::FILE.into())).map_err(failed)?,
-    )
-    .await
-    .map_err(|e| failed(js_text(e)))?;
-    let field =
-        |name: &str| js_sys::Reflect::get(&response, &name.into()).unwrap_or(JsValue::UNDEFINED);
-    if !field("ok").is_truthy() {
-        return Err(failed(format!(
-            "HTTP {}",
-            field("status").as_f64().unwrap_or(0.0)
-        )));
-    }
-    let bytes =
-        wasm_bindgen_futures::JsFuture::from(call(&response, "arrayBuffer", None).map_err(failed)?)
-            .await
-            .map_err(|e| failed(js_text(e)))?;
-    digits::provide(js_sys::Uint8Array::new(&bytes).to_vec()).map_err(failed)
+    fetch_bytes(digits::FILE)
+        .await
+        .and_then(digits::provide)
+        .map_err(|why| {
+            format!(
+                "the digits data set ({}) could not be loaded: {why}",
+                digits::FILE
+            )
+        })
 }
 
+/// Steps per second as the badge prints them: 1,380 or 62 or 0.8.
 fn rate_text(per_s: f64) -> String {
     if per_s < 10.0 {
         return format!("{per_s:.1}");
