@@ -70,6 +70,10 @@ pub struct Experiment {
     /// Where to train. Not part of what a run computes: a switch moves the runs, it does not
     /// restart them.
     pub backend: BackendChoice,
+    /// The seed of what every run shares (a data set, a task stream), when it is not `seed`: a
+    /// slice of an experiment's runs (`Experiment::slice`). Never in a link.
+    #[serde(skip)]
+    pub data_seed: Option<u32>,
 }
 
 /// Controls that are not settings but can be hidden in classroom mode.
@@ -159,6 +163,25 @@ impl Experiment {
             hide: Vec::new(),
             present: false,
             backend: BackendChoice::Auto,
+            data_seed: None,
+        }
+    }
+
+    /// The seed of what the runs share: data drawn once for every run, not per run.
+    pub fn data_seed(&self) -> u32 {
+        self.data_seed.unwrap_or(self.seed)
+    }
+
+    /// Runs `first..first + runs` of this experiment alone. Run r of a group draws its own
+    /// numbers (weights, batches, host-side choices) from `rng::run_seed(seed, r)`, so run r of
+    /// the slice, seeded `seed + first`, is run `first + r` of the whole; what the runs share
+    /// keeps the whole's seed. A slice's runs give the whole's numbers, bit for bit.
+    pub fn slice(&self, first: usize, runs: usize) -> Experiment {
+        Experiment {
+            seed: crate::engine::rng::run_seed(self.seed, first),
+            runs: runs as u32,
+            data_seed: Some(self.data_seed()),
+            ..self.clone()
         }
     }
 

@@ -2,7 +2,7 @@
 //! the CLI prints and the page exports.
 
 use crate::views::BandPoint;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// One run's outcome, as the CLI's JSON and the page's export write it.
@@ -51,7 +51,7 @@ impl ExperimentReport {
 }
 
 /// Per-run metric histories of one method group, with divergence detection.
-#[derive(Clone)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct History {
     pub runs: Vec<BTreeMap<String, Vec<(u64, f32)>>>,
     pub diverged_at: Vec<Option<u64>>,
@@ -73,6 +73,24 @@ impl History {
             lists: vec![BTreeMap::new(); runs],
         }
     }
+    /// Appends `other`'s runs after these: the history of the runs of two slices of a session.
+    pub fn append(&mut self, other: History) {
+        self.runs.extend(other.runs);
+        self.diverged_at.extend(other.diverged_at);
+        self.finals.extend(other.finals);
+        self.matrices.extend(other.matrices);
+        self.lists.extend(other.lists);
+    }
+
+    /// Keeps the first `runs` runs (undoes `append`).
+    pub fn truncate(&mut self, runs: usize) {
+        self.runs.truncate(runs);
+        self.diverged_at.truncate(runs);
+        self.finals.truncate(runs);
+        self.matrices.truncate(runs);
+        self.lists.truncate(runs);
+    }
+
     /// Records `values[r]` of `metric` at `step`; a non-finite value marks run r diverged there
     /// and ends its history (the others go on).
     pub fn record(&mut self, metric: &str, step: u64, values: &[f32]) {

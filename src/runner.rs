@@ -7,7 +7,7 @@ use crate::decl::Paper;
 use crate::engine::gpu::GpuContext;
 use crate::engine::{EngineError, Result};
 use crate::experiment::Experiment;
-use crate::history::{ExperimentReport, RunReport};
+use crate::history::{ExperimentReport, History, RunReport};
 use crate::labs::{self, Lab, LabDecl, RunGroup};
 use crate::views::{Picture, Views};
 use serde::Serialize;
@@ -233,6 +233,24 @@ impl Driver {
         self.lab.views(&self.exp, &groups, &self.pictures)
     }
 
+    /// What the page draws of the whole session when this driver trains its first slice of
+    /// runs and `others` holds the histories of the following slices, by method, in run order
+    /// (`Lab::runs_merge`): the views of these groups with those runs appended.
+    pub fn views_with(&mut self, others: &[(String, History)]) -> Views {
+        let own: Vec<usize> = self.groups.iter().map(|g| g.history().runs.len()).collect();
+        for g in self.groups.iter_mut() {
+            let method = g.method().to_string();
+            for (_, h) in others.iter().filter(|(m, _)| *m == method) {
+                g.history_mut().append(h.clone());
+            }
+        }
+        let views = self.views();
+        for (g, runs) in self.groups.iter_mut().zip(own) {
+            g.history_mut().truncate(runs);
+        }
+        views
+    }
+
     /// The claims that read an enabled method, each checked once its groups have finished.
     pub fn claims(&mut self) -> Vec<ClaimRow> {
         let groups = &self.groups;
@@ -389,19 +407,16 @@ pub async fn run_headless(
     })
 }
 
-/// `run_headless` on the CPU backend, shared out over `threads` threads. The units are the
-/// methods' groups or, where the lab's runs can train apart (`Lab::runs_split`), single runs:
-/// run r of a group draws what run 0 of a group seeded `seed + r` draws (`rng::run_seed`), so
-/// run r alone is the group seeded `seed + r`. Either way the report is the same, bit for bit,
-/// as on one thread.
+/// `run_headless` on the CPU backend, shared out over `threads` threads. The units are slices
+/// of the methods' runs (`thread_units`), each trained as an experiment of its own
+/// (`Experiment::slice`), so the report is the same, bit for bit, as on one thread.
 pub fn run_on_threads(
     exp: &Experiment,
     lab: &LabDecl,
     steps: Option<u32>,
     threads: usize,
 ) -> Result<ExperimentReport> {
-    let apart = crate::labs::lab(lab.id).is_ok_and(|l| l.runs_split());
-    let units = thread_units(exp.methods.len(), exp.runs as usize, threads, apart);
+    let units = thread_units(exp.methods.len(), exp.runs as usize, threads);
     let next = std::sync::atomic::AtomicUsize::new(0);
     let threads = threads.clamp(1, units.len().max(1));
     let mut done: Vec<(Unit, Result<Vec<RunReport>>)> = std::thread::scope(|scope| {
@@ -414,9 +429,7 @@ pub fn run_on_threads(
                         let Some(&unit) = units.get(i) else {
                             return out;
                         };
-                        let mut slice = exp.clone();
-                        slice.seed = crate::engine::rng::run_seed(exp.seed, unit.first);
-                        slice.runs = unit.runs as u32;
+                        let slice = exp.slice(unit.first, unit.runs);
                         let runs = pollster::block_on(async {
                             let mut driver = Driver::start(&slice, steps)?;
                             driver.add(&exp.methods[unit.method].id, None).await?;
@@ -454,15 +467,15 @@ struct Unit {
     runs: usize,
 }
 
-/// The pieces `methods` methods of `runs` runs each are cut into for `threads` threads. Where
-/// the lab's runs can train apart (`slice`) and there is more than one thread, every run is a
-/// piece of its own: methods cost unequally (MAML against pretraining) or do not divide among
-/// the threads (3 on 2), and a queue of single runs keeps the threads equally busy whatever they
-/// cost. On 2 threads, against whole methods: meta 24.5 → 20.0 s, labels 3.7 → 3.1 s. Otherwise
-/// whole methods: a group trains its runs together, cheaper than apart.
-fn thread_units(methods: usize, runs: usize, threads: usize, slice: bool) -> Vec<Unit> {
+/// The pieces `methods` methods of `runs` runs each are cut into for `threads` threads: each
+/// method's runs in `threads` slices, taken from one queue. Methods cost unequally (MAML against
+/// pretraining, IWAE against the VAE) or do not divide among the threads (3 on 2), and slices
+/// keep the threads equally busy whatever they cost, while a slice still trains its runs
+/// together. Default links on 2 threads, whole methods against slices: VAE 45.4 → 32.7 s,
+/// merging 7.1 → 5.7 s (one thread: 54.7 and 10.1 s); slices of one run did no better.
+fn thread_units(methods: usize, runs: usize, threads: usize) -> Vec<Unit> {
     let runs = runs.max(1);
-    let per_method = if slice && threads > 1 { 1 } else { runs };
+    let per_method = runs.div_ceil(threads.max(1));
     (0..methods)
         .flat_map(|method| {
             (0..runs).step_by(per_method).map(move |first| Unit {
@@ -557,17 +570,20 @@ mod tests {
     }
 
     #[test]
-    fn runs_train_apart_only_where_the_lab_allows_it_and_there_are_threads() {
-        for (methods, runs, threads) in [(3, 3, 2), (2, 3, 2), (1, 5, 4), (4, 1, 2)] {
-            let units = thread_units(methods, runs, threads, true);
+    fn each_method_is_cut_in_a_slice_per_thread() {
+        for (methods, runs, threads, slices) in [
+            (3, 3, 2, 2),
+            (2, 5, 2, 2),
+            (1, 5, 4, 3),
+            (4, 1, 2, 1),
+            (2, 3, 8, 3),
+        ] {
+            let units = thread_units(methods, runs, threads);
             covers(&units, methods, runs);
-            assert_eq!(units.len(), methods * runs, "single runs: {units:?}");
-            let units = thread_units(methods, runs, threads, false);
-            covers(&units, methods, runs);
-            assert_eq!(units.len(), methods, "whole methods: {units:?}");
-            let units = thread_units(methods, runs, 1, true);
+            assert_eq!(units.len(), methods * slices, "{units:?}");
+            let units = thread_units(methods, runs, 1);
             assert_eq!(units.len(), methods, "one thread, whole methods: {units:?}");
         }
-        assert!(thread_units(0, 3, 2, true).is_empty());
+        assert!(thread_units(0, 3, 2).is_empty());
     }
 }

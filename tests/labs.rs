@@ -138,9 +138,9 @@ fn every_method_at_smoke(lab: &LabDecl, runs: u32) -> Vec<(String, Experiment)> 
 }
 
 /// The methods of an experiment shared out over threads give the same reports, bit for bit, as
-/// one thread and as the plain headless runner. On 2 threads, the runs of a lab whose runs
-/// train apart (`Lab::runs_split`) are each a thread's piece, other labs' methods are whole:
-/// both ways are checked.
+/// one thread and as the plain headless runner: on 2 threads each method's runs are cut in two
+/// slices (`Experiment::slice`), so a slice's runs draw what the whole's do, their data
+/// included.
 #[test]
 fn threads_give_the_same_numbers_as_one_thread() {
     for lab in registry() {
@@ -150,15 +150,13 @@ fn threads_give_the_same_numbers_as_one_thread() {
             let headless = pollster::block_on(run_headless(&exp, &lab, None, None)).unwrap();
             assert_eq!(one, two, "{link}");
             assert_eq!(one.runs, headless.runs, "{link}");
-            if methodlab::labs::lab(lab.id).unwrap().runs_split() {
-                // One method's 3 runs on 2 threads train apart, a run a thread at a time.
-                let mut alone = exp.clone();
-                alone.methods.truncate(1);
-                alone.runs = 3;
-                let one = methodlab::runner::run_on_threads(&alone, &lab, None, 1).unwrap();
-                let two = methodlab::runner::run_on_threads(&alone, &lab, None, 2).unwrap();
-                assert_eq!(one, two, "{link}, the first method's runs in slices");
-            }
+            // One method's 3 runs on 2 threads: slices of 2 runs and 1.
+            let mut alone = exp.clone();
+            alone.methods.truncate(1);
+            alone.runs = 3;
+            let one = methodlab::runner::run_on_threads(&alone, &lab, None, 1).unwrap();
+            let two = methodlab::runner::run_on_threads(&alone, &lab, None, 2).unwrap();
+            assert_eq!(one, two, "{link}, the first method's runs in slices");
         }
     }
 }
@@ -265,6 +263,45 @@ fn a_session_split_over_workers_draws_and_claims_as_one() {
             );
             let text = |rows: &[methodlab::runner::ClaimRow]| format!("{rows:?}");
             assert_eq!(text(&rows), text(&whole.claims()), "{link}");
+        }
+    }
+}
+
+/// The page may also split a session's runs over workers: each trains every method on a slice
+/// of the runs (`Experiment::slice`), and the first slice's driver draws the whole session with
+/// the other slices' histories appended (`Driver::views_with`). For every lab, those views are
+/// one driver's views of every run: a lab's views read what runs share from their histories.
+#[test]
+fn a_session_split_by_runs_draws_as_one() {
+    for lab in registry() {
+        for (link, exp) in every_method_at_smoke(&lab, 3) {
+            let train = |exp: &Experiment| {
+                pollster::block_on(async {
+                    let mut d = Driver::new(exp, None, None).await.unwrap();
+                    while !d.finished() {
+                        d.train(d.total).await.unwrap();
+                    }
+                    d.refresh_pictures().await.unwrap();
+                    d
+                })
+            };
+            let whole = train(&exp);
+            let mut lead = train(&exp.slice(0, 2));
+            let rest = train(&exp.slice(2, 1));
+            let others: Vec<_> = rest
+                .groups
+                .iter()
+                .map(|g| (g.method().to_string(), g.history().clone()))
+                .collect();
+            assert_eq!(lead.views_with(&others), whole.views(), "{link}");
+            let mut reports = lead.reports();
+            reports.extend(rest.reports());
+            let by_method = |rs: &[RunReport]| {
+                let mut rs = rs.to_vec();
+                rs.sort_by_key(|r| r.method.clone());
+                rs
+            };
+            assert_eq!(by_method(&reports), by_method(&whole.reports()), "{link}");
         }
     }
 }

@@ -476,11 +476,15 @@ pub fn eval_into(
     match &node.op {
         Op::Leaf(_) => out.copy_from_slice(&values[id]),
         Op::Fill(v) => out.iter_mut().for_each(|o| *o = *v),
-        Op::Random { dist, stream } => {
+        Op::Random {
+            dist,
+            stream,
+            seed: own,
+        } => {
             let counter = input(0)[0] as u32;
             let per_run = shape.per_run();
             for r in 0..shape.runs() {
-                let s = rng::run_seed(seed, r);
+                let s = rng::run_seed(own.unwrap_or(seed), r);
                 for j in 0..per_run {
                     out[r * per_run + j] = match *dist {
                         Dist::Uniform { low, high } => {

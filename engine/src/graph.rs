@@ -27,6 +27,8 @@ pub struct GraphData {
     pub runs: usize,
     pub seed: u32,
     next_stream: u32,
+    /// The seed of the draws made now, when not the graph's (`Graph::with_draw_seed`).
+    draw_seed: Option<u32>,
 }
 
 /// A graph of R runs that share every op. Cloning shares the same graph.
@@ -67,7 +69,19 @@ impl Graph {
             runs: runs.max(1),
             seed,
             next_stream: 0,
+            draw_seed: None,
         })))
+    }
+
+    /// Builds with `build`, whose random draws use `seed` in place of the graph's: run r draws
+    /// from `rng::run_seed(seed, r)`. A draw of one run ([1, …]) is then the same whatever
+    /// the graph's seed: data shared by every run (evaluation views, say), drawn alike by a
+    /// slice of the runs seeded otherwise.
+    pub fn with_draw_seed<T>(&self, seed: u32, build: impl FnOnce() -> T) -> T {
+        let before = self.0.borrow_mut().draw_seed.replace(seed);
+        let out = build();
+        self.0.borrow_mut().draw_seed = before;
+        out
     }
 
     pub fn runs(&self) -> usize {
@@ -258,7 +272,12 @@ impl Graph {
             ));
         }
         let stream = self.next_stream();
-        self.push(Op::Random { dist, stream }, &[&counter], Shape::new(dims))
+        let seed = self.0.borrow().draw_seed;
+        self.push(
+            Op::Random { dist, stream, seed },
+            &[&counter],
+            Shape::new(dims),
+        )
     }
     /// Uniform in [low, high), a fresh stream, drawn anew for each value of `counter` (e.g. the step).
     pub fn random_uniform(

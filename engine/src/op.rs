@@ -87,10 +87,13 @@ pub enum Op {
     Leaf(LeafKind),
     /// A constant made on the device, nothing uploaded.
     Fill(f32),
-    /// Counter-based random numbers: input 0 is a one-element counter (usually the step).
+    /// Counter-based random numbers: input 0 is a one-element counter (usually the step). Run r
+    /// draws from `rng::run_seed(s, r)`, where `s` is `seed` if set (`Graph::with_draw_seed`),
+    /// else the graph's.
     Random {
         dist: Dist,
         stream: u32,
+        seed: Option<u32>,
     },
     Unary(UnaryOp),
     Clamp {

@@ -96,11 +96,6 @@ pub trait Lab: Sync {
     /// of its own, merge into the whole session's (`Views::merge`): the page then trains the
     /// parts in workers of their own. Not when a picture scales every run together.
     fn views_split(&self) -> bool;
-    /// Whether a run's numbers depend on its own seed alone, not on which runs share its group
-    /// (its data, like its weights, drawn from `rng::run_seed`): the CLI may then train each
-    /// run on a thread of its own. Not where runs share data drawn from the experiment's seed
-    /// (basics' points, continual's and merging's tasks).
-    fn runs_split(&self) -> bool;
 }
 
 /// What a lab writes: its data, model and evaluation live behind its own run group type.
@@ -127,10 +122,6 @@ pub trait LabParts: Sync {
     /// See [`Lab::views_split`].
     fn views_split(&self) -> bool {
         true
-    }
-    /// See [`Lab::runs_split`].
-    fn runs_split(&self) -> bool {
-        false
     }
 }
 
@@ -173,9 +164,6 @@ impl<L: LabParts> Lab for L {
     fn views_split(&self) -> bool {
         LabParts::views_split(self)
     }
-    fn runs_split(&self) -> bool {
-        LabParts::runs_split(self)
-    }
 }
 
 /// One method of a lab under all of an experiment's runs (seeds): a compiled program on one
@@ -188,6 +176,9 @@ pub trait RunGroup: Any {
     /// The program's run, to move to another backend (`Exec::move_to`) between observations.
     fn exec_mut(&mut self) -> &mut Exec;
     fn history(&self) -> &History;
+    /// Its history, to draw with the runs of other slices of the session appended
+    /// (`Driver::views_with`).
+    fn history_mut(&mut self) -> &mut History;
     /// Queues `steps` training steps (the GPU runs them asynchronously); a lab with phases
     /// waits for the device at a phase's end to do its bookkeeping.
     fn train(&mut self, steps: u32) -> LocalFuture<'_, Result<()>>;
@@ -273,6 +264,9 @@ macro_rules! run_group_fields {
         fn history(&self) -> &$crate::history::History {
             &self.history
         }
+        fn history_mut(&mut self) -> &mut $crate::history::History {
+            &mut self.history
+        }
         fn as_any(&self) -> &dyn std::any::Any {
             self
         }
@@ -305,12 +299,11 @@ macro_rules! run_group {
 
 /// A lab module's `LabParts` impl: its `declaration()`, `claims::claims()` and
 /// `Group::new(exp, method, gpu)`, with its steps and views given as functions;
-/// `views_split: false` where its views cannot be merged from parts (`Lab::views_split`),
-/// `runs_split: true` where its runs can train apart (`Lab::runs_split`).
+/// `views_split: false` where its views cannot be merged from parts (`Lab::views_split`).
 #[macro_export]
 macro_rules! lab_parts {
     ($lab:ty, total_steps: $total:expr, views: $views:expr
-        $(, views_split: $split:expr)? $(, runs_split: $runs:expr)? $(,)?) => {
+        $(, views_split: $split:expr)? $(,)?) => {
         impl $crate::labs::LabParts for $lab {
             type Group = Group;
             fn declaration(&self) -> $crate::decl::LabDecl {
@@ -341,9 +334,6 @@ macro_rules! lab_parts {
             }
             fn views_split(&self) -> bool {
                 true $(&& $split)?
-            }
-            fn runs_split(&self) -> bool {
-                false $(|| $runs)?
             }
         }
     };

@@ -40,7 +40,12 @@ pub(super) fn encode(b: &mut Builder, o: &Operands, seed: u32) -> Result<usize> 
 /// The draw's parameters when its result is stored from `out_off`, and its counter's storage.
 pub(super) fn params(o: &Operands, seed: u32, out_off: u32) -> Result<(Params, View)> {
     let n = o.node;
-    let Op::Random { dist, stream } = n.op else {
+    let Op::Random {
+        dist,
+        stream,
+        seed: own,
+    } = n.op
+    else {
         return Err(invalid("gpu", format!("{} is not random", n.op.name())));
     };
     let c = o.input(0)?;
@@ -51,7 +56,7 @@ pub(super) fn params(o: &Operands, seed: u32, out_off: u32) -> Result<(Params, V
     let p = Params {
         n: n.shape.numel() as u32,
         per_run: n.shape.per_run() as u32,
-        seed,
+        seed: own.unwrap_or(seed),
         stream,
         dist: kind,
         counter_off: c.offset,

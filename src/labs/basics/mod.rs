@@ -143,7 +143,7 @@ impl Group {
         let declared = (chosen.declaration)();
         let mut recipe = model::Recipe::from_settings(exp);
         (chosen.apply)(&mut recipe, &exp.knobs(&declared));
-        let built = model::build(&recipe, exp.runs as usize, exp.seed)?;
+        let built = model::build(&recipe, exp.runs as usize, exp.seed, exp.data_seed())?;
         let exec = Exec::new(&built.program, gpu).await?;
         Ok(Group {
             method: method.to_string(),

@@ -180,10 +180,12 @@ pub fn split(recipe: &Recipe, seed: u32) -> (Points, Points) {
     (take(0, n_train), take(n_train, recipe.points))
 }
 
-pub fn build(recipe: &Recipe, runs: usize, seed: u32) -> Result<Built> {
+/// The program of `runs` runs seeded `seed`, on the points every run shares (drawn from
+/// `data_seed`).
+pub fn build(recipe: &Recipe, runs: usize, seed: u32, data_seed: u32) -> Result<Built> {
     let g = Graph::new(runs, seed);
     let regression = recipe.regression();
-    let (train, test) = split(recipe, seed);
+    let (train, test) = split(recipe, data_seed);
     let (xtr, width) = features(&train.x, &recipe.features);
     let (xte, _) = features(&test.x, &recipe.features);
     let outputs = if regression || recipe.mse { 1 } else { 2 };

@@ -147,8 +147,13 @@ impl Group {
     pub async fn new(exp: &Experiment, method: &str, gpu: Option<&GpuContext>) -> Result<Group> {
         let recipe = Recipe::from_settings(exp);
         let mut hooks = methods::make(method, exp)?;
-        let stream = tasks::build(&recipe.scenario, recipe.tasks, recipe.rotation, exp.seed)
-            .map_err(invalid)?;
+        let stream = tasks::build(
+            &recipe.scenario,
+            recipe.tasks,
+            recipe.rotation,
+            exp.data_seed(),
+        )
+        .map_err(invalid)?;
         hooks.check(&stream).map_err(invalid)?;
         let runs = exp.runs as usize;
         let built = model::build(&recipe, &stream, runs, exp.seed, &mut *hooks)?;

@@ -84,8 +84,6 @@ crate::lab_parts!(
     views: |exp: &Experiment, groups: &[&Group], colours: &[usize], _pictures: &[(String, Picture)]| {
         views(groups, colours, exp.seed)
     },
-    // Each run draws its data from its own seed: its runs can train apart.
-    runs_split: true,
 );
 
 impl RunGroup for Group {
@@ -269,16 +267,29 @@ fn views(groups: &[&Group], colours: &[usize], seed: u32) -> Views {
             } else {
                 "Share of embedding variance per irreducible representation, per seed".into()
             },
-            names,
+            names: names.clone(),
+            // From the history's finals, which hold every run's when the page draws the runs
+            // of several workers together.
             groups: groups
                 .iter()
                 .flat_map(|g| {
-                    g.shares.iter().enumerate().map(move |(r, s)| {
-                        (
-                            format!("{} seed {}", g.method, seed.wrapping_add(r as u32)),
-                            s.iter().map(|(_, v)| (*v, 0.0)).collect(),
-                        )
-                    })
+                    let names = &names;
+                    g.history
+                        .finals
+                        .iter()
+                        .enumerate()
+                        .filter_map(move |(r, f)| {
+                            let shares = names
+                                .iter()
+                                .map(|(n, _)| {
+                                    Some((*f.get(&format!("irrep_var/{n}"))? as f64, 0.0))
+                                })
+                                .collect::<Option<Vec<_>>>()?;
+                            Some((
+                                format!("{} seed {}", g.method, seed.wrapping_add(r as u32)),
+                                shares,
+                            ))
+                        })
                 })
                 .collect(),
             range: (0.0, 1.0),

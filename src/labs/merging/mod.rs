@@ -13,7 +13,7 @@ pub mod model;
 use super::{choice, float, int, log_float, LabDecl, Preset};
 use crate::data::tasks::{self as scenario, Stream};
 use crate::engine::gpu::GpuContext;
-use crate::engine::rng::mix64;
+use crate::engine::rng::{mix64, run_seed};
 use crate::engine::{EngineError, Exec, Result};
 use crate::experiment::Experiment;
 use crate::history::History;
@@ -218,8 +218,8 @@ impl Group {
             .get("scenario")
             .map_or("rotated".to_string(), |v| v.as_str().to_string());
         let k = get("tasks") as usize;
-        let stream =
-            scenario::build(&name, k + 1, get("rotation") as f32, exp.seed).map_err(invalid)?;
+        let stream = scenario::build(&name, k + 1, get("rotation") as f32, exp.data_seed())
+            .map_err(invalid)?;
         let merge = Merge::from_method(method, exp)?;
         let fraction = match &merge {
             Merge::Ties { keep } => Some(("ties.keep", *keep)),
@@ -386,12 +386,12 @@ impl Group {
                     Aggregator::Sum => aggregate::sum(k),
                     Aggregator::PcGrad => {
                         // A fresh order of the others for each task, seeded by step and run.
+                        let run = run_seed(self.seed, r) as u64;
                         let order: Vec<Vec<usize>> = (0..k)
                             .map(|t| {
                                 let mut o: Vec<usize> = (0..k).filter(|&j| j != t).collect();
-                                let key = mix64(
-                                    ((self.step + i) as u64) << 24 ^ (r as u64) << 8 ^ t as u64,
-                                );
+                                let key =
+                                    mix64((run << 32) ^ ((self.step + i) as u64) << 8 ^ t as u64);
                                 o.sort_by_key(|&j| mix64(key ^ j as u64));
                                 o
                             })
@@ -562,7 +562,7 @@ impl Group {
                 let refs: Vec<&[f32]> = taus.iter().map(|v| v.as_slice()).collect();
                 let fishers: Vec<&[f32]> =
                     self.fishers.iter().map(|f| &f[p][span.clone()]).collect();
-                let salt = mix64(((self.seed as u64) << 32) ^ ((r as u64) << 16) ^ p as u64);
+                let salt = mix64(((run_seed(self.seed, r) as u64) << 32) ^ p as u64);
                 out[span].copy_from_slice(&self.merge.apply(&refs, &fishers, salt));
             }
             merged_tau.push(out);

@@ -121,8 +121,6 @@ crate::lab_parts!(
     views: |exp: &Experiment, groups: &[&Group], colours: &[usize], _pictures: &[(String, Picture)]| {
         views(groups, colours, exp.seed)
     },
-    // Each run draws its data from its own seed: its runs can train apart.
-    runs_split: true,
 );
 
 impl RunGroup for Group {

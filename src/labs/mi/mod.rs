@@ -97,8 +97,6 @@ crate::lab_parts!(
     views: |exp: &Experiment, groups: &[&Group], colours: &[usize], _: &[(String, Picture)]| {
         views(groups, colours, exp)
     },
-    // Each run draws its data from its own seed: its runs can train apart.
-    runs_split: true,
 );
 
 crate::run_group!(Group);
@@ -274,14 +272,23 @@ pub fn views(groups: &[&Group], colours: &[usize], exp: &Experiment) -> Views {
                 .levels
                 .iter()
                 .enumerate()
-                .map(|(k, &mi)| match g.level_stats(k) {
-                    Some((mean, std)) => {
-                        let n = mean.len().max(1) as f64;
-                        let bias = mean.iter().map(|&m| m as f64 - mi).sum::<f64>() / n;
-                        let var = std.iter().map(|&s| (s as f64).powi(2)).sum::<f64>() / n;
-                        format!("{bias:+.2} ± {:.2}", var.sqrt())
+                .map(|(k, &mi)| {
+                    // Each run's statistics of the level, as `observe` leaves them in the history
+                    // (the page draws the runs of several workers' histories together).
+                    let (mean, std) = (format!("level/{k}/mean"), format!("level/{k}/std"));
+                    let stats: Vec<(f64, f64)> = g
+                        .history
+                        .finals
+                        .iter()
+                        .filter_map(|f| Some((*f.get(&mean)? as f64, *f.get(&std)? as f64)))
+                        .collect();
+                    if stats.is_empty() {
+                        return "–".into();
                     }
-                    None => "–".into(),
+                    let n = stats.len() as f64;
+                    let bias = stats.iter().map(|(m, _)| m - mi).sum::<f64>() / n;
+                    let var = stats.iter().map(|(_, s)| s.powi(2)).sum::<f64>() / n;
+                    format!("{bias:+.2} ± {:.2}", var.sqrt())
                 })
                 .collect();
             cells.push(g.history.status(exp.seed));

@@ -182,7 +182,7 @@ impl Group {
         let (train, test) =
             data::digit_sets().map_err(|detail| EngineError::Invalid { op: "ssl", detail })?;
         let runs = exp.runs as usize;
-        let built = model::build(&recipe, &train, &test, runs, exp.seed)?;
+        let built = model::build(&recipe, &train, &test, runs, exp.seed, exp.data_seed())?;
         let exec = Exec::new(&built.program, gpu).await?;
         let few: Vec<Vec<usize>> = (0..runs)
             .map(|r| few_labels(&train, rng::run_seed(exp.seed, r)))
@@ -430,7 +430,15 @@ fn views(groups: &[&Group], colours: &[usize], seed: u32) -> Views {
                 "Linear probe with 10 labels per class (dashed: the same probe on raw pixels)",
             );
             if let Some(g) = groups.first() {
-                let raw = crate::views::BarView::spread(&g.raw_few).0;
+                // Each run's raw-pixel probe, from the history (which holds every run's when
+                // the page draws the runs of several workers together).
+                let raw_few: Vec<f32> = g
+                    .history
+                    .runs
+                    .iter()
+                    .filter_map(|h| Some(h.get("probe_raw_few")?.last()?.1))
+                    .collect();
+                let raw = crate::views::BarView::spread(&raw_few).0;
                 let end = g
                     .history
                     .band("probe_acc_few")

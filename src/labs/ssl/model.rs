@@ -376,6 +376,7 @@ pub fn build(
     test: &Images,
     runs: usize,
     seed: u32,
+    data_seed: u32,
 ) -> Result<Built> {
     let g = Graph::new(runs, seed);
     let step = g.step_counter()?;
@@ -632,9 +633,10 @@ pub fn build(
             let aug = augmenter.as_ref().expect("digits have an augmenter");
             let train_z = representation.forward(&x_train)?.detach()?;
             let test_z = representation.forward(&x_test)?.detach()?;
-            let lidar_z = representation
-                .forward(&aug.view(&x_lidar, &step)?)?
-                .detach()?;
+            // The objects' augmented views are evaluation data every run shares, drawn from the
+            // data's seed (a slice of the runs, seeded otherwise, draws the same).
+            let views = g.with_draw_seed(data_seed, || aug.view(&x_lidar, &step))?;
+            let lidar_z = representation.forward(&views)?.detach()?;
             let eval = Entry::new("eval")
                 .output(&train_z)
                 .output(&test_z)
@@ -651,7 +653,7 @@ pub fn build(
         Scenario::Spectrum => {
             let lambda = data::spectrum(recipe.decay);
             let sample: Vec<f32> = (0..SPECTRUM_EVAL * TOY_INPUTS)
-                .map(|i| lambda[i % TOY_INPUTS].sqrt() * rng::normal(seed, 4242, 0, i as u32))
+                .map(|i| lambda[i % TOY_INPUTS].sqrt() * rng::normal(data_seed, 4242, 0, i as u32))
                 .collect();
             let x = g.input("eval.sample", &[1, SPECTRUM_EVAL, TOY_INPUTS], sample)?;
             let z = encoder.forward(&x)?.detach()?;

@@ -78,6 +78,8 @@ pub struct Group {
     pub exec: Exec,
     pub history: History,
     pub step: u32,
+    /// The seed of run 0: run r's is `rng::run_seed(seed, r)`.
+    pub seed: u32,
     /// Run 0's posterior means of the test set (first two dimensions) with each point's label.
     pub latent: Arc<Vec<(f32, f32, f32, bool)>>,
     /// Run 0's picture, made at each observation: the decoded manifold and samples (digits) or
@@ -143,6 +145,7 @@ impl Group {
             exec,
             history: History::new(exp.runs as usize),
             step: 0,
+            seed: exp.seed,
             latent: Arc::new(Vec::new()),
             image: Vec::new(),
         })
@@ -200,7 +203,8 @@ impl Group {
         let mmd: Vec<f32> = (0..runs)
             .map(|r| {
                 let at = r * n * d..(r + 1) * n * d;
-                aggregate_mmd(&mean[at.clone()], &log_var[at], n, d, r as u32) as f32
+                let seed = rng::run_seed(self.seed, r);
+                aggregate_mmd(&mean[at.clone()], &log_var[at], n, d, seed) as f32
             })
             .collect();
         self.history.record("mmd", step, &mmd);
@@ -346,17 +350,17 @@ pub fn active_units(mean: &[f32], n: usize, d: usize) -> usize {
 }
 
 /// MMD² between one sample of q(z|x) per point (the aggregate posterior) and as many prior
-/// samples, RBF kernel exp(−‖·‖² / (2d)), at most 300 points each.
-pub fn aggregate_mmd(mean: &[f32], log_var: &[f32], n: usize, d: usize, stream: u32) -> f64 {
+/// samples, RBF kernel exp(−‖·‖² / (2d)), at most 300 points each, drawn from the run's `seed`.
+pub fn aggregate_mmd(mean: &[f32], log_var: &[f32], n: usize, d: usize, seed: u32) -> f64 {
     let n = n.min(300);
     let q: Vec<f64> = (0..n * d)
         .map(|i| {
-            let e = rng::normal(5, 300 + stream, 0, i as u32) as f64;
+            let e = rng::normal(seed, 300, 0, i as u32) as f64;
             mean[i] as f64 + (0.5 * log_var[i] as f64).exp() * e
         })
         .collect();
     let p: Vec<f64> = (0..n * d)
-        .map(|i| rng::normal(5, 400 + stream, 0, i as u32) as f64)
+        .map(|i| rng::normal(seed, 400, 0, i as u32) as f64)
         .collect();
     let kernel = |a: &[f64], b: &[f64]| {
         let mut total = 0.0;

@@ -9,7 +9,7 @@
 use super::{Ctx, Hook, Hooks, Method, Phase};
 use crate::data::tasks::Stream;
 use crate::decl::*;
-use crate::engine::rng::mix64;
+use crate::engine::rng::{mix64, run_seed};
 use crate::engine::{nn, Result, Tensor};
 
 pub const METHOD: Method = Method {
@@ -61,20 +61,20 @@ impl Hooks for Replay {
             let Some(s) = &self.state else {
                 return Ok(());
             };
-            let (m, t, seed) = (self.m, at.task, at.seed as u64);
+            let (m, t) = (self.m, at.task);
             self.buffers.resize(at.runs, Vec::new());
             self.seen.resize(at.runs, 0);
             let offset = at.stream.offsets()[t];
             let n = at.stream.tasks[t].train.n;
             let mut data = Vec::with_capacity(at.runs * m);
             for r in 0..at.runs {
+                // The run's own seed, so that a slice of the runs draws what the whole does.
+                let seed = run_seed(at.seed, r) as u64;
                 // This task's examples in a seeded random order, as a stream would bring them.
-                let key = |i: usize| {
-                    mix64((seed << 32) ^ ((r as u64) << 20) ^ (t as u64) ^ ((i as u64) << 40))
-                };
+                let key = |i: usize| mix64((seed << 32) ^ (t as u64) ^ ((i as u64) << 40));
                 let mut order: Vec<usize> = (0..n).collect();
                 order.sort_by_key(|&i| key(i));
-                let salt = mix64(seed ^ 0xC0FFEE ^ ((r as u64) << 8));
+                let salt = mix64(seed ^ 0xC0FFEE);
                 let mut rng = |seen: u64| mix64(salt ^ seen) % seen;
                 self.seen[r] = offer(
                     &mut self.buffers[r],
