@@ -19,6 +19,8 @@ pub struct Driver {
     pub decl: LabDecl,
     pub exp: Experiment,
     pub groups: Vec<Box<dyn RunGroup>>,
+    /// Each group's runs of the experiment's: (first, count).
+    pub slices: Vec<(usize, usize)>,
     /// Each group's latest picture, by method (refreshed by `refresh_pictures`).
     pub pictures: Vec<(String, Picture)>,
     /// Training steps of the whole experiment.
@@ -83,6 +85,7 @@ impl Driver {
             decl: lab.declaration(),
             exp: exp.clone(),
             groups: Vec::new(),
+            slices: Vec::new(),
             pictures: Vec::new(),
             total,
             every: 1,
@@ -94,12 +97,42 @@ impl Driver {
     /// Builds one more method's group (observed at step 0). The page names the method in an
     /// error; the CLI's message is the lab's own.
     pub async fn add(&mut self, method: &str, gpu: Option<&GpuContext>) -> Result<()> {
-        let mut group = self.lab.group(&self.exp, method, gpu).await?;
+        let runs = self.exp.runs as usize;
+        self.add_runs(method, 0, runs, gpu).await
+    }
+
+    /// Builds a group of runs `first..first + runs` of a method (`Experiment::slice`): the
+    /// page splits a session's runs over workers.
+    pub async fn add_runs(
+        &mut self,
+        method: &str,
+        first: usize,
+        runs: usize,
+        gpu: Option<&GpuContext>,
+    ) -> Result<()> {
+        let slice = self.exp.slice(first, runs);
+        let mut group = self.lab.group(&slice, method, gpu).await?;
         group.observe().await?;
         self.revision += 1;
         self.every = group.observe_every(self.total);
         self.groups.push(group);
+        self.slices.push((first, runs));
         Ok(())
+    }
+
+    /// A driver of the same groups built afresh, on `gpu`: auto's trial of the other backend.
+    pub async fn copy_on(&self, gpu: Option<&GpuContext>) -> Result<Driver> {
+        let mut copy = Driver::start(&self.exp, Some(self.total))?;
+        for (g, &(first, runs)) in self.groups.iter().zip(&self.slices) {
+            copy.add_runs(g.method(), first, runs, gpu).await?;
+        }
+        Ok(copy)
+    }
+
+    /// Group `i`'s runs' reports so far, each under its own seed.
+    pub fn group_reports(&self, i: usize) -> Vec<RunReport> {
+        let first = self.slices.get(i).map_or(0, |s| s.0);
+        self.groups[i].reports(crate::engine::rng::run_seed(self.exp.seed, first))
     }
 
     /// Steps taken (every group moves together).
@@ -233,9 +266,9 @@ impl Driver {
         self.lab.views(&self.exp, &groups, &self.pictures)
     }
 
-    /// What the page draws of the whole session when this driver trains its first slice of
-    /// runs and `others` holds the histories of the following slices, by method, in run order
-    /// (`Lab::runs_merge`): the views of these groups with those runs appended.
+    /// What the page draws of the whole session when this driver trains the first slice of
+    /// each method's runs and `others` holds the histories of the following slices, by method,
+    /// in run order: the views of these groups with those runs appended.
     pub fn views_with(&mut self, others: &[(String, History)]) -> Views {
         let own: Vec<usize> = self.groups.iter().map(|g| g.history().runs.len()).collect();
         for g in self.groups.iter_mut() {
@@ -253,29 +286,33 @@ impl Driver {
 
     /// The claims that read an enabled method, each checked once its groups have finished.
     pub fn claims(&mut self) -> Vec<ClaimRow> {
-        let groups = &self.groups;
+        let mut verdicts = std::mem::take(&mut self.verdicts);
         let total = self.total;
-        claim_rows(
+        let rows = claim_rows(
             self.lab,
             &self.exp,
-            !groups.is_empty(),
-            &|m| groups.iter().any(|g| g.method() == m && g.step() >= total),
+            !self.groups.is_empty(),
             &|m| {
-                groups
+                self.groups
                     .iter()
-                    .filter(|g| g.method() == m)
-                    .flat_map(|g| g.reports(self.exp.seed))
+                    .any(|g| g.method() == m && g.step() >= total)
+            },
+            &|m| {
+                (0..self.groups.len())
+                    .filter(|&i| self.groups[i].method() == m)
+                    .flat_map(|i| self.group_reports(i))
                     .collect()
             },
-            &mut self.verdicts,
-        )
+            &mut verdicts,
+        );
+        self.verdicts = verdicts;
+        rows
     }
 
     /// Every run's report so far.
     pub fn reports(&self) -> Vec<RunReport> {
-        self.groups
-            .iter()
-            .flat_map(|g| g.reports(self.exp.seed))
+        (0..self.groups.len())
+            .flat_map(|i| self.group_reports(i))
             .collect()
     }
 
@@ -398,6 +435,7 @@ pub async fn run_headless(
         driver.train(driver.total).await?;
         runs.extend(driver.reports());
         driver.groups.clear();
+        driver.slices.clear();
     }
     Ok(ExperimentReport {
         lab: lab.id.to_string(),

@@ -268,16 +268,23 @@ fn a_session_split_over_workers_draws_and_claims_as_one() {
 }
 
 /// The page may also split a session's runs over workers: each trains every method on a slice
-/// of the runs (`Experiment::slice`), and the first slice's driver draws the whole session with
-/// the other slices' histories appended (`Driver::views_with`). For every lab, those views are
-/// one driver's views of every run: a lab's views read what runs share from their histories.
+/// of its runs (`Driver::add_runs`), and the driver of every method's first runs draws the
+/// whole session with the other slices' histories appended (`Driver::views_with`). For every
+/// lab, those views are one driver's views of every run (a lab's views read what runs share
+/// from their histories), and the slices' reports are its reports.
 #[test]
 fn a_session_split_by_runs_draws_as_one() {
     for lab in registry() {
         for (link, exp) in every_method_at_smoke(&lab, 3) {
-            let train = |exp: &Experiment| {
+            // Runs 0..k of each method, or k..3; k is 2 and 1 by turns, as the page cuts them.
+            let train = |later: bool| {
                 pollster::block_on(async {
-                    let mut d = Driver::new(exp, None, None).await.unwrap();
+                    let mut d = Driver::start(&exp, None).unwrap();
+                    for (i, m) in exp.methods.iter().enumerate() {
+                        let k = 2 - i % 2;
+                        let (first, runs) = if later { (k, 3 - k) } else { (0, k) };
+                        d.add_runs(&m.id, first, runs, None).await.unwrap();
+                    }
                     while !d.finished() {
                         d.train(d.total).await.unwrap();
                     }
@@ -285,9 +292,14 @@ fn a_session_split_by_runs_draws_as_one() {
                     d
                 })
             };
-            let whole = train(&exp);
-            let mut lead = train(&exp.slice(0, 2));
-            let rest = train(&exp.slice(2, 1));
+            let whole = pollster::block_on(async {
+                let mut d = Driver::new(&exp, None, None).await.unwrap();
+                d.train(d.total).await.unwrap();
+                d.refresh_pictures().await.unwrap();
+                d
+            });
+            let mut lead = train(false);
+            let rest = train(true);
             let others: Vec<_> = rest
                 .groups
                 .iter()

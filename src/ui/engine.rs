@@ -13,7 +13,7 @@ use crate::data::digits;
 use crate::engine::gpu::GpuContext;
 use crate::engine::EngineError;
 use crate::experiment::{BackendChoice, Experiment};
-use crate::history::RunReport;
+use crate::history::{History, RunReport};
 use crate::labs::registry;
 use crate::runner::Driver;
 use crate::views::Views;
@@ -33,6 +33,11 @@ pub enum ToEngine {
         link: String,
         /// The methods this engine trains: its share of the link's.
         methods: Vec<String>,
+        /// The runs of each method it trains, (first, count), when the session's runs are
+        /// split over engines (empty: all of them). The engine with every method's first runs
+        /// draws the whole session; the others send it their runs' histories through the page
+        /// (`Frame::histories`, `ToEngine::Histories`).
+        runs: Vec<(u32, u32)>,
         gpu: bool,
         /// The page's adapter check, for the badge's tooltip when the engine has no device.
         adapter: String,
@@ -49,6 +54,13 @@ pub enum ToEngine {
     Reports,
     /// Destroys the engine's device, as a driver reset would (the end-to-end tests).
     LoseDevice,
+    /// The histories of the runs the engine in place `slot` of the session trains, by method,
+    /// to draw after this engine's own (and those of lower places). Not a press: a frame's
+    /// `seen` does not count it.
+    Histories {
+        slot: u32,
+        histories: Vec<(String, History)>,
+    },
 }
 
 /// What the engine tells the page.
@@ -82,6 +94,9 @@ pub struct Frame {
     pub playing: bool,
     /// Set when something they show changed (at most ten times a second while training).
     pub views: Option<Views>,
+    /// In place of views, from an engine that trains a later slice of the runs: its histories
+    /// by method, for the first slice's engine to draw.
+    pub histories: Option<Vec<(String, History)>>,
     /// The reports of methods that have just finished (claims are checked on them).
     pub finished: Vec<(String, Vec<RunWire>)>,
     /// What the engine holds: GPU buffers of live programs, and its wasm memory in bytes (a
@@ -135,6 +150,9 @@ impl From<RunWire> for RunReport {
 const PAGE_BATCH_MS: f64 = 12.0;
 const WORKER_BATCH_MS: f64 = 20.0;
 const GPU_BATCH_MS: f64 = 40.0;
+/// Progress frames at most this often while training (the page's step counter): each one costs
+/// the page a layout and a paint, and a batch lands every 20 ms.
+const FRAME_EVERY_MS: f64 = 50.0;
 /// Views at most this often while training (the page redraws them), and less often when
 /// building them costs more than 1/25 of the time between them (long histories).
 const VIEWS_EVERY_MS: f64 = 100.0;
@@ -161,6 +179,13 @@ struct State {
     exp: Option<Experiment>,
     /// The methods it trains.
     methods: Vec<String>,
+    /// Its slice of each method's runs, (first, count), when the runs are split over engines.
+    runs: Vec<(u32, u32)>,
+    /// The later slices' histories, by the place of their engine, for the engine of the first
+    /// slices to draw.
+    others: BTreeMap<u32, Vec<(String, History)>>,
+    /// Counts the histories received, so that the views are drawn again.
+    others_revision: u64,
     /// Methods whose finished reports the page has.
     announced: BTreeSet<String>,
     /// The page found an adapter: the engine may make a device.
@@ -178,9 +203,10 @@ struct State {
     /// Presses that came while a loop ran: it makes them before it stops.
     step_asked: bool,
     seen: u32,
-    /// The driver revision the page last got views for.
-    shown: Option<u64>,
+    /// The driver and histories revisions the page last got views (or histories) for.
+    shown: Option<(u64, u64)>,
     last_views_ms: f64,
+    last_frame_ms: f64,
     /// What building the views last cost.
     views_cost_ms: f64,
 }
@@ -200,6 +226,9 @@ impl Engine {
             state: RefCell::new(State {
                 exp: None,
                 methods: Vec::new(),
+                runs: Vec::new(),
+                others: BTreeMap::new(),
+                others_revision: 0,
                 announced: BTreeSet::new(),
                 gpu_allowed: false,
                 adapter: String::new(),
@@ -213,6 +242,7 @@ impl Engine {
                 seen: 0,
                 shown: None,
                 last_views_ms: f64::NEG_INFINITY,
+                last_frame_ms: f64::NEG_INFINITY,
                 views_cost_ms: 0.0,
             }),
         })
@@ -225,18 +255,22 @@ impl Engine {
     /// Handles one message from the page.
     pub fn handle(self: &Rc<Self>, msg: ToEngine) {
         let mut st = self.state.borrow_mut();
-        st.seen += 1;
+        if !matches!(msg, ToEngine::Histories { .. }) {
+            st.seen += 1;
+        }
         let idle = !st.running;
         match msg {
             ToEngine::Start {
                 link,
                 methods,
+                runs,
                 gpu,
                 adapter,
             } => {
                 let (exp, _) = Experiment::from_link(&link, &registry());
                 st.exp = Some(exp);
                 st.methods = methods;
+                st.runs = runs;
                 st.gpu_allowed = gpu;
                 st.adapter = adapter;
             }
@@ -293,6 +327,15 @@ impl Engine {
                     ctx.device.destroy();
                 }
             }
+            ToEngine::Histories { slot, histories } => {
+                st.others.insert(slot, histories);
+                st.others_revision += 1;
+                // A running loop draws them at its next batch; an idle engine now.
+                if idle {
+                    drop(st);
+                    self.frame(true);
+                }
+            }
         }
     }
 
@@ -315,6 +358,10 @@ impl Engine {
     fn frame(&self, force: bool) {
         let mut guard = self.state.borrow_mut();
         let st = &mut *guard;
+        if !force && now_ms() - st.last_frame_ms < FRAME_EVERY_MS {
+            return;
+        }
+        st.last_frame_ms = now_ms();
         let mut frame = Frame {
             seen: st.seen,
             running: st.running,
@@ -324,18 +371,33 @@ impl Engine {
         };
         let every = (VIEWS_SHARE * st.views_cost_ms).clamp(VIEWS_EVERY_MS, VIEWS_EVERY_MAX_MS);
         let due = force || now_ms() - st.last_views_ms >= every;
-        if let Some(d) = st.driver.as_ref() {
+        let later_slice = st.runs.iter().any(|&(first, _)| first > 0);
+        if let Some(d) = st.driver.as_mut() {
             frame.step = d.step();
-            if due && st.shown != Some(d.revision()) {
+            let revision = (d.revision(), st.others_revision);
+            if due && st.shown != Some(revision) {
                 let t0 = now_ms();
-                frame.views = Some(d.views());
-                st.shown = Some(d.revision());
+                if later_slice {
+                    frame.histories = Some(
+                        d.groups
+                            .iter()
+                            .map(|g| (g.method().to_string(), g.history().clone()))
+                            .collect(),
+                    );
+                } else if st.others.is_empty() {
+                    frame.views = Some(d.views());
+                } else {
+                    let others: Vec<(String, History)> =
+                        st.others.values().flatten().cloned().collect();
+                    frame.views = Some(d.views_with(&others));
+                }
+                st.shown = Some(revision);
                 st.last_views_ms = now_ms();
                 st.views_cost_ms = st.last_views_ms - t0;
             }
-            for g in d.groups.iter().filter(|g| g.step() >= d.total) {
-                if st.announced.insert(g.method().to_string()) {
-                    let reports = g.reports(d.exp.seed).into_iter().map(RunWire::from);
+            for (i, g) in d.groups.iter().enumerate() {
+                if g.step() >= d.total && st.announced.insert(g.method().to_string()) {
+                    let reports = d.group_reports(i).into_iter().map(RunWire::from);
                     frame
                         .finished
                         .push((g.method().to_string(), reports.collect()));
@@ -413,14 +475,17 @@ impl Engine {
             } else {
                 None
             };
-            let methods = self.state.borrow().methods.clone();
-            let mut built = build(&exp, &methods, ctx.as_deref()).await;
+            let (methods, runs) = {
+                let st = self.state.borrow();
+                (st.methods.clone(), st.runs.clone())
+            };
+            let mut built = build(&exp, &methods, &runs, ctx.as_deref()).await;
             // The digits are not in the wasm: the first build that reads them fails asking for
             // them; fetch the file once and build again.
             if built.is_err() && digits::wanted() {
                 self.status("loading the digits…");
                 built = match fetch_digits().await {
-                    Ok(()) => build(&exp, &methods, ctx.as_deref()).await,
+                    Ok(()) => build(&exp, &methods, &runs, ctx.as_deref()).await,
                     Err(e) => Err(e),
                 };
             }
@@ -593,15 +658,25 @@ impl Engine {
     }
 }
 
-/// A session's driver with every method's group built, or the message to show.
+/// A session's driver with every method's group built (of its slice of the runs, where
+/// `runs` gives them), or the message to show.
 async fn build(
     exp: &Experiment,
     methods: &[String],
+    runs: &[(u32, u32)],
     ctx: Option<&GpuContext>,
 ) -> Result<Driver, String> {
     let mut driver = Driver::start(exp, None).map_err(|e| e.to_string())?;
-    for m in methods {
-        driver.add(m, ctx).await.map_err(|e| format!("{m}: {e}"))?;
+    for (i, m) in methods.iter().enumerate() {
+        let added = match runs.get(i) {
+            Some(&(first, count)) => {
+                driver
+                    .add_runs(m, first as usize, count as usize, ctx)
+                    .await
+            }
+            None => driver.add(m, ctx).await,
+        };
+        added.map_err(|e| format!("{m}: {e}"))?;
     }
     Ok(driver)
 }
@@ -698,7 +773,7 @@ async fn place(
             // A slow CPU step means a long experiment: the GPU's copy may then take up to three
             // CPU steps' time (compiling its kernels included), up to 3 s.
             let deadline = on_cpu.map_or(AUTO_GPU_MS, |r| (3000.0 / r).clamp(AUTO_GPU_MS, 3000.0));
-            let on_gpu = time_gpu(&d.exp, d.total, ctx, deadline).await;
+            let on_gpu = time_gpu(d, ctx, deadline).await;
             let gpu_wins = match (&on_gpu, on_cpu) {
                 (GpuTiming::Rate(g), Some(c)) => *g > c,
                 (GpuTiming::Rate(_), None) => true,
@@ -753,13 +828,13 @@ enum GpuTiming {
 
 /// Builds a copy of the session on the GPU and times its steps, all within `deadline_ms`. The
 /// copy is dropped either way (work still queued on the device finishes there, unwatched).
-async fn time_gpu(exp: &Experiment, total: u32, ctx: &GpuContext, deadline_ms: f64) -> GpuTiming {
+async fn time_gpu(d: &Driver, ctx: &GpuContext, deadline_ms: f64) -> GpuTiming {
     let start = now_ms();
     let done = Rc::new(Cell::new(0u32));
     let trial = {
         let done = done.clone();
         async move {
-            let mut copy = Driver::new(exp, Some(ctx), Some(total)).await?;
+            let mut copy = d.copy_on(Some(ctx)).await?;
             let (mut chunk, mut warm, mut rate) = (1u32, None, None);
             while !copy.finished() {
                 copy.train(chunk).await?;
@@ -902,6 +977,11 @@ impl EngineHandle {
 
     pub fn send(&self, msg: ToEngine) {
         self.sent.set(self.sent.get() + 1);
+        self.forward(msg);
+    }
+
+    /// Sends what is not a press (`ToEngine::Histories`): frames' `seen` does not count it.
+    pub fn forward(&self, msg: ToEngine) {
         match &self.transport {
             Transport::Worker { worker, .. } => {
                 let _ = worker.post_message(&encode(&msg));

@@ -25,8 +25,8 @@ use std::rc::Rc;
 use std::sync::Arc;
 use wasm_bindgen::JsCast;
 
-/// The page's training session: the experiment's methods split over engines (one worker per
-/// core, at most one per method), and which experiment it belongs to.
+/// The page's training session: the experiment's runs (or, with one run, its methods) split
+/// over engines, one worker per core, and which experiment it belongs to.
 struct Session {
     engines: Vec<Slot>,
     generation: u32,
@@ -35,6 +35,10 @@ struct Session {
     /// An export waiting for every engine's reports: CSV or JSON, and the reports so far.
     export: Option<(bool, Vec<Option<EngineReports>>)>,
 }
+
+/// An engine's share of a session: its methods, and its slice of each one's runs (first,
+/// count; empty: all of them).
+type Share = (Vec<String>, Vec<(u32, u32)>);
 
 /// One engine's runs' reports, and where they train.
 type EngineReports = (String, Vec<RunReport>);
@@ -48,6 +52,8 @@ struct Slot {
     /// Whether it has said anything: a worker that fails before it has never started.
     heard: bool,
     methods: Vec<String>,
+    /// Its slice of each method's runs, (first, count), when the session's runs are split.
+    runs: Vec<(u32, u32)>,
     step: u32,
     rate: f64,
     running: bool,
@@ -75,12 +81,31 @@ impl Slot {
     }
 }
 
-/// How many engines a session of `methods` gets: one per core, at most one per method.
-fn engine_count(methods: usize) -> usize {
+/// How many engines a session gets: one per core, at most one per piece (run or method).
+fn engine_count(pieces: usize) -> usize {
     let cores = web_sys::window()
         .map(|w| w.navigator().hardware_concurrency())
         .unwrap_or(1.0) as usize;
-    cores.clamp(1, methods.max(1))
+    cores.clamp(1, pieces.max(1))
+}
+
+/// How `methods` methods of `runs` runs each go to `n` engines (at most `runs`): engine e
+/// trains the e-th contiguous slice of every method's runs, (first, count). Where the runs do
+/// not divide evenly, the larger slices go to a different engine for each method, so that the
+/// engines' shares differ by a run at most, whatever the methods cost.
+fn run_slices(methods: usize, runs: u32, n: usize) -> Vec<Vec<(u32, u32)>> {
+    let n = n.clamp(1, runs.max(1) as usize);
+    let (base, extra) = (runs / n as u32, runs as usize % n);
+    let mut out = vec![Vec::new(); n];
+    for m in 0..methods {
+        let mut first = 0;
+        for (e, slices) in out.iter_mut().enumerate() {
+            let count = base + u32::from((e + n - m % n) % n < extra);
+            slices.push((first, count));
+            first += count;
+        }
+    }
+    out
 }
 
 /// `items` in `n` contiguous shares as even as can be, in order (so the views of the shares
@@ -235,9 +260,20 @@ pub fn LabPage(
                 set_playing.set(false);
             }
             let failed = s.engines.iter().find_map(|e| {
-                e.failed.as_ref().map(|why| {
-                    format!("{} stopped: its worker failed: {why}", e.methods.join(", "))
-                })
+                let what = if e.runs.is_empty() {
+                    e.methods.join(", ")
+                } else {
+                    let runs: Vec<String> = (e.methods.iter().zip(&e.runs))
+                        .map(|(m, &(first, n))| match n {
+                            1 => format!("{m} run {}", first + 1),
+                            _ => format!("{m} runs {}–{}", first + 1, first + n),
+                        })
+                        .collect();
+                    runs.join(", ")
+                };
+                e.failed
+                    .as_ref()
+                    .map(|why| format!("{what} stopped: its worker failed: {why}"))
             });
             set_status.set(
                 failed
@@ -260,13 +296,24 @@ pub fn LabPage(
                 let Ok(this) = crate::labs::lab(lab.id) else {
                     return;
                 };
+                // A method's runs, in order, from every engine that trains some of them; it has
+                // finished when each of those has finished it.
                 let reports = |m: &str| {
                     s.engines
                         .iter()
-                        .find_map(|e| e.finished.get(m).cloned())
-                        .unwrap_or_default()
+                        .filter_map(|e| e.finished.get(m))
+                        .flatten()
+                        .cloned()
+                        .collect()
                 };
-                let finished = |m: &str| s.engines.iter().any(|e| e.finished.contains_key(m));
+                let finished = |m: &str| {
+                    let mut training = s
+                        .engines
+                        .iter()
+                        .filter(|e| e.methods.iter().any(|x| x == m));
+                    training.clone().next().is_some()
+                        && training.all(|e| e.finished.contains_key(m))
+                };
                 let rows = claim_rows(this, &exp, true, &finished, &reports, &mut s.verdicts);
                 set_claims.set(rows);
             }
@@ -295,6 +342,7 @@ pub fn LabPage(
                 }
                 let (mut views_changed, mut finished_changed) = (false, false);
                 let mut download_now = None;
+                let mut forward = None;
                 {
                     let mut guard = session.borrow_mut();
                     let Some(s) = guard.as_mut() else {
@@ -322,6 +370,11 @@ pub fn LabPage(
                             if let Some(v) = f.views {
                                 e.views = v;
                                 views_changed = true;
+                            }
+                            // A later slice's runs: the first slice's engine draws them.
+                            if let Some(histories) = f.histories {
+                                let slot = slot as u32;
+                                forward = Some(ToEngine::Histories { slot, histories });
                             }
                             for (m, reports) in f.finished {
                                 e.finished
@@ -397,6 +450,9 @@ pub fn LabPage(
                             e.playing = false;
                         }
                     }
+                    if let (Some(msg), Some(lead)) = (forward, s.engines.first()) {
+                        lead.engine.forward(msg);
+                    }
                 }
                 if let Some((csv, parts)) = download_now {
                     let mut backends = Vec::new();
@@ -407,9 +463,13 @@ pub fn LabPage(
                         }
                         runs.extend(reports);
                     }
+                    // By method, each method's runs in order, as one engine (and the CLI) lists
+                    // them: engines that train slices of the runs each send every method's.
+                    let exp = experiment.get_untracked();
+                    runs.sort_by_key(|r| exp.methods.iter().position(|m| m.id == r.method));
                     let report = ExperimentReport {
                         lab: lab.id.to_string(),
-                        experiment: experiment.get_untracked().to_link(&lab),
+                        experiment: exp.to_link(&lab),
                         backend: backends.join(" + "),
                         runs,
                     };
@@ -465,18 +525,33 @@ pub fn LabPage(
                     let methods: Vec<String> = exp.methods.iter().map(|m| m.id.clone()).collect();
                     let link = exp.to_link(&lab);
                     let mut engines = Vec::new();
-                    // A lab whose views scale every run together trains in one engine.
-                    let split = crate::labs::lab(lab.id).is_ok_and(|l| l.views_split());
                     // A forced GPU trains in one engine: one device queue, as the CLI does.
-                    let n = if split && exp.backend != BackendChoice::Gpu {
-                        engine_count(methods.len())
+                    // Otherwise the runs are split over one engine per core, each training
+                    // every method on a slice of them (balanced whatever the methods cost);
+                    // with a single run, the methods are, where the lab's views of a share of
+                    // them merge (`Lab::views_split`).
+                    let gpu_forced = exp.backend == BackendChoice::Gpu;
+                    let by_runs = !gpu_forced && exp.runs > 1;
+                    let split = crate::labs::lab(lab.id).is_ok_and(|l| l.views_split());
+                    let pieces: Vec<Share> = if by_runs {
+                        let n = engine_count(exp.runs as usize);
+                        run_slices(methods.len(), exp.runs, n)
+                            .into_iter()
+                            .map(|slices| (methods.clone(), slices))
+                            .collect()
+                    } else if split && !gpu_forced {
+                        shares(&methods, engine_count(methods.len()))
+                            .into_iter()
+                            .map(|share| (share, Vec::new()))
+                            .collect()
                     } else {
-                        1
+                        vec![(methods.clone(), Vec::new())]
                     };
-                    for (slot, share) in shares(&methods, n).into_iter().enumerate() {
+                    for (slot, (share, runs)) in pieces.into_iter().enumerate() {
                         let start = ToEngine::Start {
                             link: link.clone(),
                             methods: share.clone(),
+                            runs: runs.clone(),
                             gpu: gpu.borrow().is_some(),
                             adapter: adapter.get_untracked().detail(),
                         };
@@ -491,6 +566,7 @@ pub fn LabPage(
                             handler,
                             heard: false,
                             methods: share,
+                            runs,
                             step: 0,
                             rate: 0.0,
                             running: false,

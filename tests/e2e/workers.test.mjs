@@ -1,5 +1,5 @@
-// End-to-end: training runs in Web Workers, the session's methods split over one worker per core.
-// Split or not, a session's numbers are the same; a worker that fails stops its own methods, says
+// End-to-end: training runs in Web Workers, the session's runs split over one worker per core.
+// Split or not, a session's numbers are the same; a worker that fails stops its own runs, says
 // so, and the others go on.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -24,7 +24,7 @@ async function exportJson(page) {
   return JSON.parse(Buffer.concat(chunks).toString());
 }
 
-test('two methods train in two workers, with the numbers of one', async () => {
+test('two runs of two methods train in two workers, a run each, with the numbers of one', async () => {
   const link = '#/basics?v=1&steps=300&runs=2&methods=plain,adam&backend=cpu';
   const { page: one } = await openWithCores(link, 1, { downloads: true });
   await playToEnd(one, 300);
@@ -45,15 +45,15 @@ test('two methods train in two workers, with the numbers of one', async () => {
   await page.close();
 });
 
-test('a worker that fails stops its methods with its message, and the others go on', async () => {
-  const { page, errors } = await openWithCores('#/basics?v=1&steps=100000&methods=plain,adam&backend=cpu', 2);
+test('a worker that fails stops its runs with its message, and the others go on', async () => {
+  const { page, errors } = await openWithCores('#/basics?v=1&steps=100000&runs=4&methods=plain,adam&backend=cpu', 2);
   await page.click('#play');
   await page.waitForFunction(() => Number(document.querySelector('#step-counter')?.textContent) > 20);
   assert.equal(page.workers().length, 2);
   // An uncaught error in one worker, as a crash in its engine would raise.
   await page.workers()[0].evaluate(() => setTimeout(() => { throw new Error('boom from the test'); }));
   await page.waitForFunction(() => /stopped: its worker failed: .*boom from the test/.test(document.querySelector('.status')?.textContent ?? ''), null, { timeout: 30_000 });
-  assert.match(await page.textContent('.status'), /^(plain|adam) stopped/);
+  assert.match(await page.textContent('.status'), /^plain runs (1–2|3–4), adam runs (1–2|3–4) stopped/);
   const at = Number(await page.textContent('#step-counter'));
   await page.waitForFunction((n) => Number(document.querySelector('#step-counter')?.textContent) > n + 50, at, { timeout: 60_000 });
   await page.click('#play');
