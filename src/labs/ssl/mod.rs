@@ -86,7 +86,7 @@ pub const TWO_FEATURE: &str = two_feature!();
 
 pub mod claims;
 pub mod data;
-pub mod measures;
+pub use methodlab_measures as measures;
 pub mod methods;
 pub mod model;
 
