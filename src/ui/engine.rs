@@ -773,7 +773,12 @@ async fn place(
             // A slow CPU step means a long experiment: the GPU's copy may then take up to three
             // CPU steps' time (compiling its kernels included), up to 3 s.
             let deadline = on_cpu.map_or(AUTO_GPU_MS, |r| (3000.0 / r).clamp(AUTO_GPU_MS, 3000.0));
-            let on_gpu = time_gpu(d, ctx, deadline).await;
+            // A run the CPU ends before a trial on the GPU could is not worth the trial.
+            let left_ms = on_cpu.map(|r| d.total.saturating_sub(d.step()) as f64 / r * 1000.0);
+            let on_gpu = match left_ms {
+                Some(ms) if ms < deadline => GpuTiming::Skipped(ms),
+                _ => time_gpu(d, ctx, deadline).await,
+            };
             let gpu_wins = match (&on_gpu, on_cpu) {
                 (GpuTiming::Rate(g), Some(c)) => *g > c,
                 (GpuTiming::Rate(_), None) => true,
@@ -787,6 +792,7 @@ async fn place(
                 GpuTiming::Rate(r) => rate_text(*r),
                 GpuTiming::Below(r) => format!("< {}", rate_text(*r)),
                 GpuTiming::Failed(_) => "failed".into(),
+                GpuTiming::Skipped(_) => "not timed".into(),
             };
             let mut detail = format!(
                 "auto timed this experiment's runs: CPU {cpu_text} steps/s, WebGPU {gpu_text} steps/s"
@@ -796,6 +802,9 @@ async fn place(
                     " (no more steps landed within {deadline:.0} ms, compiling included)"
                 )),
                 GpuTiming::Failed(e) => detail.push_str(&format!(" ({e})")),
+                GpuTiming::Skipped(ms) => detail.push_str(&format!(
+                    " (the CPU ends the run in {ms:.0} ms, sooner than WebGPU could be timed)"
+                )),
                 GpuTiming::Rate(_) => {}
             }
             detail.push_str(&format!(". {}", adapter_detail(ctx)));
@@ -805,6 +814,11 @@ async fn place(
                         label: format!("WebGPU: {gpu_text} steps/s here vs CPU {cpu_text}"),
                         detail,
                     }
+                } else if matches!(on_gpu, GpuTiming::Skipped(_)) {
+                    cpu(
+                        format!("CPU: {cpu_text} steps/s here (too short a run to time WebGPU)"),
+                        detail,
+                    )
                 } else {
                     cpu(
                         format!("CPU: {cpu_text} steps/s here vs WebGPU {gpu_text}"),
@@ -824,6 +838,8 @@ enum GpuTiming {
     /// The deadline passed first: fewer steps per second than this, warm-up included.
     Below(f64),
     Failed(String),
+    /// Not tried: the CPU ends the run in this many milliseconds, within the trial's deadline.
+    Skipped(f64),
 }
 
 /// Builds a copy of the session on the GPU and times its steps, all within `deadline_ms`. The

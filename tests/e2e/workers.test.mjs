@@ -24,23 +24,28 @@ async function exportJson(page) {
   return JSON.parse(Buffer.concat(chunks).toString());
 }
 
-test('two runs of two methods train in two workers, a run each, with the numbers of one', async () => {
-  const link = '#/basics?v=1&steps=300&runs=2&methods=plain,adam&backend=cpu';
+test('three runs of three methods train in two workers, with the numbers of one', async () => {
+  // Each worker trains a slice of every method's runs: 2 + 1 of plain, 1 + 2 of adam, 2 + 1 of l2.
+  const link = '#/basics?v=1&steps=300&runs=3&methods=plain,adam,l2&backend=cpu';
   const { page: one } = await openWithCores(link, 1, { downloads: true });
   await playToEnd(one, 300);
   assert.equal(one.workers().length, 1);
   const whole = await exportJson(one);
+  const chart = 'figure.chart[data-metric="train_loss"]';
+  const wholeChart = await one.innerHTML(chart);
   await one.close();
 
   const { page, errors } = await openWithCores(link, 2, { downloads: true });
   await playToEnd(page, 300);
   assert.equal(page.workers().length, 2);
   const split = await exportJson(page);
-  assert.deepEqual(split.runs.map((r) => r.method), ['plain', 'plain', 'adam', 'adam']);
+  assert.deepEqual(split.runs.map((r) => `${r.method} ${r.seed}`), ['plain', 'adam', 'l2'].flatMap((m) => [0, 1, 2].map((r) => `${m} ${whole.runs[0].seed + r}`)));
   assert.deepEqual(split.runs, whole.runs);
   assert.deepEqual(split.claims, whole.claims);
-  // Both methods' curves are drawn, in the session's colours.
-  assert.deepEqual(await page.$$eval('figure.chart[data-metric="train_loss"] g.series', (gs) => gs.map((g) => g.dataset.method)), ['plain', 'adam']);
+  // Every method's curve is drawn, in the session's colours, over all three runs.
+  assert.deepEqual(await page.$$eval('figure.chart[data-metric="train_loss"] g.series', (gs) => gs.map((g) => g.dataset.method)), ['plain', 'adam', 'l2']);
+  // The chart ends as one worker drew it, once the last runs' histories reach the drawing one.
+  await page.waitForFunction(([sel, html]) => document.querySelector(sel)?.innerHTML === html, [chart, wholeChart], { timeout: 10_000 });
   assert.deepEqual(errors, []);
   await page.close();
 });
