@@ -21,7 +21,8 @@ async function choose(page, backend, badge) {
 }
 
 test('under auto the page times both backends on its own runs and says which won and why', async () => {
-  const { page, errors } = await open('#/basics?v=1&steps=3000');
+  // Long enough that the CPU does not end it before a trial on WebGPU could (see the next test).
+  const { page, errors } = await open('#/basics?v=1&steps=100000');
   assert.equal(await page.inputValue('#backend-choice'), 'auto');
   await page.waitForFunction(() => /^auto/.test(document.querySelector('#backend-badge')?.textContent ?? ''));
   await page.click('#play');
@@ -37,6 +38,16 @@ test('under auto the page times both backends on its own runs and says which won
   assert.ok(cpu > gpu, badge);
   // The choice stays auto: nothing forced goes into the link.
   assert.ok(!page.url().includes('backend='), page.url());
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('under auto a run the CPU ends before WebGPU could be timed is not timed there', async () => {
+  const { page, errors } = await open('#/basics?v=1&steps=300');
+  await playToEnd(page, 300);
+  const badge = await page.textContent('#backend-badge');
+  assert.match(badge, /^CPU: [\d,.]+ steps\/s here \(too short a run to time WebGPU\)$/);
+  assert.match(await page.getAttribute('#backend-badge', 'title'), /the CPU ends the run in \d+ ms, sooner than WebGPU could be timed/);
   assert.deepEqual(errors, []);
   await page.close();
 });
