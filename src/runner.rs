@@ -269,11 +269,13 @@ impl Driver {
     /// What the page draws of the whole session when this driver trains the first slice of
     /// each method's runs and `others` holds the histories of the following slices, by method,
     /// in run order: the views of these groups with those runs appended.
-    pub fn views_with(&mut self, others: &[(String, History)]) -> Views {
+    pub fn views_with<'a>(
+        &mut self,
+        others: impl IntoIterator<Item = &'a (String, History)>,
+    ) -> Views {
         let own: Vec<usize> = self.groups.iter().map(|g| g.history().runs.len()).collect();
-        for g in self.groups.iter_mut() {
-            let method = g.method().to_string();
-            for (_, h) in others.iter().filter(|(m, _)| *m == method) {
+        for (method, h) in others {
+            for g in self.groups.iter_mut().filter(|g| g.method() == method) {
                 g.history_mut().append(h.clone());
             }
         }

@@ -387,9 +387,7 @@ impl Engine {
                 } else if st.others.is_empty() {
                     frame.views = Some(d.views());
                 } else {
-                    let others: Vec<(String, History)> =
-                        st.others.values().flatten().cloned().collect();
-                    frame.views = Some(d.views_with(&others));
+                    frame.views = Some(d.views_with(st.others.values().flatten()));
                 }
                 st.shown = Some(revision);
                 st.last_views_ms = now_ms();
@@ -668,15 +666,11 @@ async fn build(
 ) -> Result<Driver, String> {
     let mut driver = Driver::start(exp, None).map_err(|e| e.to_string())?;
     for (i, m) in methods.iter().enumerate() {
-        let added = match runs.get(i) {
-            Some(&(first, count)) => {
-                driver
-                    .add_runs(m, first as usize, count as usize, ctx)
-                    .await
-            }
-            None => driver.add(m, ctx).await,
-        };
-        added.map_err(|e| format!("{m}: {e}"))?;
+        let (first, count) = runs.get(i).copied().unwrap_or((0, exp.runs));
+        driver
+            .add_runs(m, first as usize, count as usize, ctx)
+            .await
+            .map_err(|e| format!("{m}: {e}"))?;
     }
     Ok(driver)
 }

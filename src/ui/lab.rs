@@ -307,12 +307,10 @@ pub fn LabPage(
                         .collect()
                 };
                 let finished = |m: &str| {
-                    let mut training = s
-                        .engines
-                        .iter()
-                        .filter(|e| e.methods.iter().any(|x| x == m));
-                    training.clone().next().is_some()
-                        && training.all(|e| e.finished.contains_key(m))
+                    let training: Vec<&Slot> = (s.engines.iter())
+                        .filter(|e| e.methods.iter().any(|x| x == m))
+                        .collect();
+                    !training.is_empty() && training.iter().all(|e| e.finished.contains_key(m))
                 };
                 let rows = claim_rows(this, &exp, true, &finished, &reports, &mut s.verdicts);
                 set_claims.set(rows);
