@@ -1,7 +1,7 @@
 // End-to-end tests of the Basics lab page in Chromium with WebGPU on (SwiftShader here).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { useBrowser, open, playToEnd } from './lab-helpers.mjs';
+import { useBrowser, open, playToEnd, stopped } from './lab-helpers.mjs';
 
 useBrowser();
 
@@ -50,8 +50,17 @@ test('a link restores the settings and the same first losses', async () => {
     assert.equal(await page.inputValue('select[data-key="data"]'), 'xor');
     assert.equal(await page.inputValue('#seed'), '5');
     await page.click('#step');
+    await stopped(page);
     await page.waitForFunction(() => document.querySelectorAll('#finals tbody tr').length === 2);
-    first.push(await page.textContent('#finals tbody'));
+    // The runs train in two workers; the one that draws redraws once the other's runs reach it,
+    // a few milliseconds after both stop: read the table once it has settled.
+    let table = await page.textContent('#finals tbody');
+    for (let before = ''; before !== table; ) {
+      before = table;
+      await page.waitForTimeout(300);
+      table = await page.textContent('#finals tbody');
+    }
+    first.push(table);
     await page.close();
   }
   assert.equal(first[0], first[1]);
