@@ -92,6 +92,8 @@ pub struct Frame {
     /// A training loop is running: a pause takes effect when the batch in flight lands.
     pub running: bool,
     pub playing: bool,
+    /// The runs are built and placed: a Play trains at once.
+    pub ready: bool,
     /// Set when something they show changed (at most ten times a second while training).
     pub views: Option<Views>,
     /// In place of views, from an engine that trains a later slice of the runs: its histories
@@ -172,6 +174,9 @@ enum Drive {
     Step,
     /// Only place the runs where the backend choice says (a switch while paused).
     Place,
+    /// Get ready before any press: build the runs, make the device, place them (auto times
+    /// copies of them, so no step is taken).
+    Prepare,
 }
 
 /// The engine's state between messages.
@@ -252,6 +257,16 @@ impl Engine {
         (self.post)(FromEngine::Status(s.into()));
     }
 
+    /// Says what the loop is doing, unless it is getting ready with no press waiting for it.
+    fn doing(&self, mode: Drive, s: &str) {
+        let st = self.state.borrow();
+        let waited_for = mode != Drive::Prepare || st.playing || st.step_asked;
+        drop(st);
+        if waited_for {
+            self.status(s);
+        }
+    }
+
     /// Handles one message from the page.
     pub fn handle(self: &Rc<Self>, msg: ToEngine) {
         let mut st = self.state.borrow_mut();
@@ -273,6 +288,8 @@ impl Engine {
                 st.runs = runs;
                 st.gpu_allowed = gpu;
                 st.adapter = adapter;
+                drop(st);
+                self.spawn(Drive::Prepare);
             }
             ToEngine::Play => {
                 st.playing = true;
@@ -366,6 +383,7 @@ impl Engine {
             seen: st.seen,
             running: st.running,
             playing: st.playing,
+            ready: st.driver.is_some() && st.placed.is_some(),
             live: live_counts(),
             ..Frame::default()
         };
@@ -466,7 +484,7 @@ impl Engine {
             if mode == Drive::Place {
                 return;
             }
-            self.status("building…");
+            self.doing(mode, "building…");
             // A forced GPU builds there; auto and cpu build on the CPU (auto then times both).
             let ctx = if exp.backend == BackendChoice::Gpu {
                 self.device().await
@@ -481,7 +499,7 @@ impl Engine {
             // The digits are not in the wasm: the first build that reads them fails asking for
             // them; fetch the file once and build again.
             if built.is_err() && digits::wanted() {
-                self.status("loading the digits…");
+                self.doing(mode, "loading the digits…");
                 built = match fetch_digits().await {
                     Ok(()) => build(&exp, &methods, &runs, ctx.as_deref()).await,
                     Err(e) => Err(e),
@@ -516,9 +534,10 @@ impl Engine {
                     st.placed,
                 )
             };
-            // Place the runs where the choice says (a switch moves them mid-run). Auto times
-            // both backends on the run's own steps, which a single step or a capped speed must
-            // not jump past: those train on the CPU until full-speed Play.
+            // Place the runs where the choice says (a switch moves them mid-run). Getting
+            // ready, auto times both backends on copies of the runs; later (a switch to auto)
+            // on the runs' own steps, which a single step or a capped speed must not jump
+            // past: those train on the CPU until full-speed Play.
             let ctx = if choice == BackendChoice::Cpu {
                 // Only an existing device, for the tooltip: the CPU needs none.
                 match &self.state.borrow().ctx {
@@ -529,7 +548,8 @@ impl Engine {
                 self.device().await
             };
             let timing = choice == BackendChoice::Auto && ctx.is_some();
-            let may_time = !single && speed == u32::MAX;
+            // Getting ready, auto times copies of the runs.
+            let may_time = mode == Drive::Prepare || (!single && speed == u32::MAX);
             if timing && !may_time && placed.is_none() {
                 (self.post)(FromEngine::Badge(BackendStatus::Cpu {
                     label: "CPU (auto times both at full-speed Play)".into(),
@@ -537,10 +557,11 @@ impl Engine {
                 }));
             } else if placed != Some(choice) && (!timing || may_time) {
                 if timing {
-                    self.status("timing this experiment on the CPU and on WebGPU…");
+                    self.doing(mode, "timing this experiment on the CPU and on WebGPU…");
                 }
                 let (why, allowed) = (self.no_device_reason(), self.state.borrow().gpu_allowed);
-                match place(&mut d, choice, ctx.as_deref(), allowed, &why).await {
+                let on_copies = mode == Drive::Prepare;
+                match place(&mut d, choice, ctx.as_deref(), allowed, &why, on_copies).await {
                     Ok((badge, note)) => {
                         (self.post)(FromEngine::Badge(badge));
                         self.status(note.unwrap_or_default());
@@ -559,7 +580,7 @@ impl Engine {
                 }
             }
             let done = d.step();
-            let n = if mode == Drive::Place {
+            let n = if matches!(mode, Drive::Place | Drive::Prepare) {
                 0
             } else if single {
                 d.every - done % d.every.max(1)
@@ -617,7 +638,8 @@ impl Engine {
                 self.set_rate(r);
             }
             let playing = self.state.borrow().playing;
-            let stopping = single || mode == Drive::Place || finished || !playing;
+            let stopping =
+                single || matches!(mode, Drive::Place | Drive::Prepare) || finished || !playing;
             self.frame(stopping);
             if stopping {
                 // Presses made while this batch was in flight found the loop busy and left
@@ -708,13 +730,15 @@ fn rate_text(per_s: f64) -> String {
 /// Puts the session's runs where `choice` says and returns what the badge says, and a line for
 /// the status when the choice could not be honoured (`why`: why there is no device). Under
 /// `auto` with a device, it times the runs' own steps on the CPU, times a copy on the GPU, and
-/// keeps the faster: every step timed on the CPU is a real step of the run.
+/// keeps the faster: every step timed on the CPU is a real step of the run. `on_copies` (before
+/// any press) times a copy on the CPU too, and the runs stay at their step.
 async fn place(
     d: &mut Driver,
     choice: BackendChoice,
     ctx: Option<&GpuContext>,
     gpu_allowed: bool,
     why: &str,
+    on_copies: bool,
 ) -> Result<(BackendStatus, Option<String>), EngineError> {
     let cpu = |label: String, detail: String| BackendStatus::Cpu { label, detail };
     if choice == BackendChoice::Cpu && gpu_allowed {
@@ -763,7 +787,12 @@ async fn place(
             if d.on_gpu() {
                 d.move_to(None).await?;
             }
-            let on_cpu = d.time_steps(AUTO_CPU_MS, &now_ms).await?;
+            let on_cpu = if on_copies {
+                let mut copy = d.copy_on(None).await?;
+                copy.time_steps(AUTO_CPU_MS, &now_ms).await?
+            } else {
+                d.time_steps(AUTO_CPU_MS, &now_ms).await?
+            };
             // A slow CPU step means a long experiment: the GPU's copy may then take up to three
             // CPU steps' time (compiling its kernels included), up to 3 s.
             let deadline = on_cpu.map_or(AUTO_GPU_MS, |r| (3000.0 / r).clamp(AUTO_GPU_MS, 3000.0));

@@ -5,7 +5,7 @@
 //! draws what it sends back.
 
 use super::browser::{
-    console_log, copy_text, download, set_engines_live, set_lose_device_hook, yield_now,
+    console_log, copy_text, download, set_engines_live, set_lose_device_hook, sleep_ms, yield_now,
 };
 use super::engine::{EngineHandle, FromEngine, ToEngine};
 use super::figures::{Bars, Chart, ClaimsPanel, Heatmap, Network, COLOURS};
@@ -34,6 +34,9 @@ struct Session {
     verdicts: BTreeMap<&'static str, Verdict>,
     /// An export waiting for every engine's reports: CSV or JSON, and the reports so far.
     export: Option<(bool, Vec<Option<EngineReports>>)>,
+    /// The status the engines last gave the page: it is shown again only when it changes, so
+    /// that the page's own messages ("link copied") stay until the engines say something new.
+    status: String,
 }
 
 /// An engine's share of a session: its methods, and its slice of each one's runs (first,
@@ -58,6 +61,7 @@ struct Slot {
     rate: f64,
     running: bool,
     playing: bool,
+    ready: bool,
     views: Views,
     status: String,
     badge: Option<BackendStatus>,
@@ -80,6 +84,9 @@ impl Slot {
         }
     }
 }
+
+/// How long an experiment must stand still before its session's engines start unasked.
+const PREPARE_AFTER_MS: f64 = 250.0;
 
 /// How many engines a session gets: one per core, at most one per piece (run or method).
 fn engine_count(pieces: usize) -> usize {
@@ -137,7 +144,7 @@ fn idle_badge(
             detail: format!("backend=cpu. {}", adapter_detail(ctx)),
         },
         (BackendChoice::Auto, Some(ctx)) => BackendStatus::WebGpu {
-            label: "auto: CPU or WebGPU, timed at Play".into(),
+            label: "auto: timing CPU and WebGPU…".into(),
             detail: adapter_detail(ctx),
         },
     }
@@ -164,6 +171,8 @@ pub fn LabPage(
     // The engine is training: a pause takes effect once its batch in flight lands, and the page
     // says so (`data-busy` on Play) so nothing reads a step counter that is about to move.
     let running = RwSignal::new(0u32);
+    // Every engine of the session has its runs built and placed (`data-ready` on Play).
+    let ready = RwSignal::new(false);
     let (step, set_step) = signal(0u32);
     let (rate, set_rate) = signal(0.0f64);
     let (views, set_views) = signal(Views::default());
@@ -174,6 +183,8 @@ pub fn LabPage(
     let (classroom, set_classroom) = signal(false);
     let session: Rc<RefCell<Option<Session>>> = Rc::new(RefCell::new(None));
     let generation = Rc::new(Cell::new(0u32));
+    // Bumped by every reset, so the next session's engines start (see `PREPARE_AFTER_MS`).
+    let resets = RwSignal::new(0u32);
     let lab = Arc::new(lab);
 
     // Forgets the session: a reset, or a new experiment. Its engine stops (a worker is
@@ -194,9 +205,11 @@ pub fn LabPage(
         let (session, generation, idle) = (session.clone(), generation.clone(), idle.clone());
         Rc::new(move || {
             generation.set(generation.get() + 1);
+            resets.update(|n| *n += 1);
             let old = session.borrow_mut().take();
             drop(old);
             set_engines_live((0, 0.0));
+            ready.set(false);
             idle();
             set_playing.set(false);
             running.set(0);
@@ -256,6 +269,7 @@ pub fn LabPage(
             // The session's pace is its slowest engine's.
             set_rate.set(live.iter().map(|e| e.rate).reduce(f64::min).unwrap_or(0.0));
             running.set(u32::from(live.iter().any(|e| e.running)));
+            ready.set(!live.is_empty() && live.iter().all(|e| e.ready));
             if live.iter().all(|e| !e.playing) {
                 set_playing.set(false);
             }
@@ -275,16 +289,18 @@ pub fn LabPage(
                     .as_ref()
                     .map(|why| format!("{what} stopped: its worker failed: {why}"))
             });
-            set_status.set(
-                failed
-                    .or_else(|| {
-                        s.engines
-                            .iter()
-                            .map(|e| e.status.clone())
-                            .find(|t| !t.is_empty())
-                    })
-                    .unwrap_or_default(),
-            );
+            let status = failed
+                .or_else(|| {
+                    s.engines
+                        .iter()
+                        .map(|e| e.status.clone())
+                        .find(|t| !t.is_empty())
+                })
+                .unwrap_or_default();
+            if status != s.status {
+                s.status = status.clone();
+                set_status.set(status);
+            }
             if let Some(b) = live.first().and_then(|e| e.badge.clone()) {
                 set_backend.set(b);
             }
@@ -356,6 +372,7 @@ pub fn LabPage(
                         FromEngine::Frame(f) => {
                             e.step = f.step;
                             e.live = f.live;
+                            e.ready = f.ready;
                             if let Some(r) = f.rate {
                                 e.rate = r;
                             }
@@ -486,20 +503,29 @@ pub fn LabPage(
         }
     };
 
-    // Sends a press to every engine of the session, starting them (once the adapter check is
-    // in) if there are none yet.
-    let send = {
+    // Sends a press to every engine of the session (`None`: none), starting them (once the
+    // adapter check is in) if there are none yet.
+    let start_or_send = {
         let (session, generation, gpu, lab) = (
             session.clone(),
             generation.clone(),
             gpu.clone(),
             lab.clone(),
         );
-        Rc::new(move |msg: ToEngine| {
+        Rc::new(move |msg: Option<ToEngine>| {
+            // A press ends the page's own message; the engines' comes back with their next frame.
+            if matches!(msg, Some(ToEngine::Play | ToEngine::Step)) {
+                set_status.set(String::new());
+                if let Some(s) = session.borrow_mut().as_mut() {
+                    s.status.clear();
+                }
+            }
             if let Some(s) = session.borrow_mut().as_mut() {
                 for e in s.engines.iter_mut().filter(|e| e.failed.is_none()) {
-                    e.engine.send(msg.clone());
-                    e.pressed(&msg);
+                    if let Some(msg) = &msg {
+                        e.engine.send(msg.clone());
+                        e.pressed(msg);
+                    }
                 }
                 return;
             }
@@ -569,6 +595,7 @@ pub fn LabPage(
                             rate: 0.0,
                             running: false,
                             playing: false,
+                            ready: false,
                             views: Views::default(),
                             status: String::new(),
                             badge: None,
@@ -582,6 +609,7 @@ pub fn LabPage(
                         generation: mine,
                         verdicts: BTreeMap::new(),
                         export: None,
+                        status: String::new(),
                     });
                 }
                 if let Some(s) = session
@@ -590,13 +618,39 @@ pub fn LabPage(
                     .filter(|s| s.generation == mine)
                 {
                     for e in s.engines.iter_mut() {
-                        e.engine.send(msg.clone());
-                        e.pressed(&msg);
+                        if let Some(msg) = &msg {
+                            e.engine.send(msg.clone());
+                            e.pressed(msg);
+                        }
                     }
                 }
             });
         })
     };
+    let send = {
+        let start_or_send = start_or_send.clone();
+        Rc::new(move |msg: ToEngine| start_or_send(Some(msg)))
+    };
+    // Each experiment's engines start once it has stood still for a moment, before any press:
+    // they load, build the runs, make their device and (under auto) time both backends in the
+    // background, so that Play trains at once. A press before then starts them itself.
+    {
+        let prepares = Rc::new(Cell::new(0u32));
+        Effect::new(move |_| {
+            // A new experiment resets the session; so does the adapter check landing.
+            let _ = (resets.get(), adapter.get());
+            let asked = prepares.get() + 1;
+            prepares.set(asked);
+            let (prepares, start_or_send) = (prepares.clone(), start_or_send.clone());
+            spawn_local(async move {
+                sleep_ms(PREPARE_AFTER_MS).await;
+                // Only the last of a burst of changes (a slider dragged) starts engines.
+                if prepares.get() == asked {
+                    start_or_send(None);
+                }
+            });
+        });
+    }
 
     // The test hook `methodlabLoseDevice()` reaches the engines' devices too.
     {
@@ -725,7 +779,7 @@ pub fn LabPage(
             </div>
             <div class="toolbar">
                 <h2>{lab_for_title.title}</h2>
-                <button id="play" on:click=play data-busy=move || (running.get() > 0).to_string()>{move || if playing.get() { "Pause" } else { "Play" }}</button>
+                <button id="play" on:click=play data-busy=move || (running.get() > 0).to_string() data-ready=move || ready.get().to_string()>{move || if playing.get() { "Pause" } else { "Play" }}</button>
                 <button id="step" class="secondary" on:click=step_click>"Step"</button>
                 <button id="reset" class="secondary" on:click=reset_click>"Reset"</button>
                 <span class="counter">"step " <b id="step-counter">{move || step.get()}</b></span>

@@ -1,6 +1,6 @@
-// End-to-end: where the page trains. `backend=auto` times the session's own steps on both
-// backends and keeps the faster, saying why in the badge; a switch mid-run moves the runs and they
-// continue exactly; `backend=gpu` without an adapter says so and trains on the CPU.
+// End-to-end: where the page trains. `backend=auto` times copies of the session's runs on both
+// backends before Play and keeps the faster, saying why in the badge; a switch mid-run moves the
+// runs and they continue exactly; `backend=gpu` without an adapter says so and trains on the CPU.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { useBrowser, open, playToEnd, stopped } from './lab-helpers.mjs';
@@ -20,22 +20,28 @@ async function choose(page, backend, badge) {
   await page.waitForFunction(() => document.querySelector('.status')?.textContent === '');
 }
 
-test('under auto the page times both backends on its own runs and says which won and why', async () => {
+test('under auto the page times both backends on copies of its runs before Play, and says which won and why', async () => {
   // Long enough that the CPU does not end it before a trial on WebGPU could (see the next test).
   const { page, errors } = await open('#/basics?v=1&steps=100000');
   assert.equal(await page.inputValue('#backend-choice'), 'auto');
-  await page.waitForFunction(() => /^auto/.test(document.querySelector('#backend-badge')?.textContent ?? ''));
-  await page.click('#play');
+  // The session gets ready unasked: its engines time copies of its runs.
   await page.waitForFunction(() => /steps\/s here vs/.test(document.querySelector('#backend-badge')?.textContent ?? ''), null, { timeout: 60_000 });
+  await page.waitForFunction(() => document.querySelector('#play')?.dataset.ready === 'true');
+  assert.equal(await page.textContent('#step-counter'), '0', 'timing took no step of the runs');
   const badge = await page.textContent('#backend-badge');
   const title = await page.getAttribute('#backend-badge', 'title');
-  await page.click('#play');
   console.log(`auto: ${badge} | ${title}`);
   // SwiftShader is a software rasteriser: on it the CPU wins, by a wide margin.
   assert.match(badge, /^CPU: [\d,.]+ steps\/s here vs WebGPU (< )?[\d,.]+$/);
   assert.match(title, /WebGPU adapter: .+; a (fallback or software|hardware) adapter/);
   const [cpu, gpu] = badge.match(/\d[\d,.]*/g).map((x) => Number(x.replace(/,/g, '')));
   assert.ok(cpu > gpu, badge);
+  // Play trains where auto chose, without timing again.
+  await page.click('#play');
+  await page.waitForFunction(() => Number(document.querySelector('#step-counter')?.textContent) > 100);
+  await page.click('#play');
+  await stopped(page);
+  assert.equal(await page.textContent('#backend-badge'), badge);
   // The choice stays auto: nothing forced goes into the link.
   assert.ok(!page.url().includes('backend='), page.url());
   assert.deepEqual(errors, []);
