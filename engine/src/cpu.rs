@@ -6,6 +6,7 @@
 use super::error::{invalid, Result};
 use super::exec::{open_window, Snapshot};
 use super::graph::{Node, Tensor};
+use super::math::{exp, ln};
 use super::op::{BinaryOp, Dist, LeafKind, Op, ReduceOp, SoftmaxKind, UnaryOp};
 use super::plan::Plan;
 use super::program::{Counters, MetricWindow, OptimizerKind, Program};
@@ -303,7 +304,7 @@ pub fn tanh(x: f32) -> f32 {
         x * (1.0
             + x2 * (-1.0 / 3.0 + x2 * (2.0 / 15.0 + x2 * (-17.0 / 315.0 + x2 * (62.0 / 2835.0)))))
     } else {
-        1.0 - 2.0 / ((2.0 * x).exp() + 1.0)
+        1.0 - 2.0 / (exp(2.0 * x) + 1.0)
     }
 }
 
@@ -311,16 +312,16 @@ pub fn unary(op: UnaryOp, x: f32) -> f32 {
     match op {
         UnaryOp::Identity | UnaryOp::Detach => x,
         UnaryOp::Neg => -x,
-        UnaryOp::Exp => x.exp(),
-        UnaryOp::Log => x.ln(),
+        UnaryOp::Exp => exp(x),
+        UnaryOp::Log => ln(x),
         UnaryOp::Tanh => tanh(x),
         UnaryOp::Relu => x.max(0.0),
         // NOTE: written as 1/(1+e^-x) for x ≥ 0 and e^x/(1+e^x) below, so neither form overflows.
         UnaryOp::Sigmoid => {
             if x >= 0.0 {
-                1.0 / (1.0 + (-x).exp())
+                1.0 / (1.0 + exp(-x))
             } else {
-                let e = x.exp();
+                let e = exp(x);
                 e / (1.0 + e)
             }
         }
@@ -603,20 +604,20 @@ pub fn eval_into(
                 let max = xr
                     .iter()
                     .fold(f32::NEG_INFINITY, |m, &v| binary(BinaryOp::Max, m, v));
-                let sum: f32 = xr.iter().map(|&v| (v - max).exp()).sum();
+                let sum: f32 = xr.iter().map(|&v| exp(v - max)).sum();
                 match kind {
                     SoftmaxKind::Softmax => {
                         for k in 0..n {
-                            out[row * n + k] = (xr[k] - max).exp() / sum;
+                            out[row * n + k] = exp(xr[k] - max) / sum;
                         }
                     }
                     SoftmaxKind::LogSoftmax => {
-                        let lse = max + sum.ln();
+                        let lse = max + ln(sum);
                         for k in 0..n {
                             out[row * n + k] = xr[k] - lse;
                         }
                     }
-                    SoftmaxKind::LogSumExp => out[row] = max + sum.ln(),
+                    SoftmaxKind::LogSumExp => out[row] = max + ln(sum),
                 }
             }
         }

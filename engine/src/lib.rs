@@ -11,6 +11,7 @@ pub mod error;
 pub mod exec;
 pub mod gpu;
 pub mod graph;
+pub mod math;
 pub mod nn;
 pub mod op;
 pub mod plan;

@@ -34,8 +34,8 @@ pub fn normal(seed: u32, stream: u32, counter: u32, index: u32) -> f32 {
     let u1 = uniform(seed, stream, counter, index.wrapping_mul(2));
     let u2 = uniform(seed, stream, counter, index.wrapping_mul(2).wrapping_add(1));
     // NOTE: 1 - u1 lies in (0, 1], so the log never sees zero.
-    let radius = (-2.0 * (1.0 - u1).ln()).sqrt();
-    radius * (std::f32::consts::TAU * u2).cos()
+    let radius = (-2.0 * crate::math::ln(1.0 - u1)).sqrt();
+    radius * crate::math::cos_turns(u2)
 }
 
 /// Seed of run `run` in a group whose first run has `base_seed`: run r of a group draws what run 0
