@@ -183,6 +183,8 @@ pub fn LabPage(
     let (classroom, set_classroom) = signal(false);
     let session: Rc<RefCell<Option<Session>>> = Rc::new(RefCell::new(None));
     let generation = Rc::new(Cell::new(0u32));
+    // The page is gone: no session starts any more.
+    let closed = Rc::new(Cell::new(false));
     // Bumped by every reset, so the next session's engines start (see `PREPARE_AFTER_MS`).
     let resets = RwSignal::new(0u32);
     let lab = Arc::new(lab);
@@ -506,13 +508,17 @@ pub fn LabPage(
     // Sends a press to every engine of the session (`None`: none), starting them (once the
     // adapter check is in) if there are none yet.
     let start_or_send = {
-        let (session, generation, gpu, lab) = (
+        let (session, generation, gpu, lab, closed) = (
             session.clone(),
             generation.clone(),
             gpu.clone(),
             lab.clone(),
+            closed.clone(),
         );
         Rc::new(move |msg: Option<ToEngine>| {
+            if closed.get() {
+                return;
+            }
             // A press ends the page's own message; the engines' comes back with their next frame.
             if matches!(msg, Some(ToEngine::Play | ToEngine::Step)) {
                 set_status.set(String::new());
@@ -649,6 +655,18 @@ pub fn LabPage(
                     start_or_send(None);
                 }
             });
+        });
+    }
+
+    // Leaving the page (for another lab) ends its session: its workers are terminated. The
+    // session's engines hold handlers that hold the session, so nothing else would.
+    {
+        let held = send_wrapper::SendWrapper::new((session.clone(), generation.clone(), closed));
+        on_cleanup(move || {
+            let (session, generation, closed) = &*held;
+            closed.set(true);
+            generation.set(generation.get() + 1);
+            drop(session.borrow_mut().take());
         });
     }
 
