@@ -83,3 +83,22 @@ test('where no worker loads, the page trains the session itself', async () => {
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test('a session gets ready before Play, and leaving its lab ends its workers', async () => {
+  const { page, errors } = await openWithCores('#/basics?v=1', 2);
+  const ready = () => page.waitForFunction(() => document.querySelector('#play')?.dataset.ready === 'true', null, { timeout: 60_000 });
+  await ready();
+  assert.equal(page.workers().length, 2);
+  assert.equal(await page.textContent('#step-counter'), '0');
+  for (const lab of ['labels', 'continual']) {
+    await page.evaluate((l) => { location.hash = `#/${l}?v=1`; }, lab);
+    // The new lab's page, its session not ready yet (that takes at least 250 ms), then ready.
+    await page.waitForFunction(() => document.querySelector('#play')?.dataset.ready === 'false');
+    await ready();
+    // Only the lab on the page has workers: the last one's were terminated.
+    for (let i = 0; i < 50 && page.workers().length !== 2; i++) await page.waitForTimeout(100);
+    assert.equal(page.workers().length, 2, `after ${lab}`);
+  }
+  assert.deepEqual(errors, []);
+  await page.close();
+});
