@@ -1,6 +1,7 @@
 // Shared by the end-to-end tests: one browser and one static server per test file,
 // opening a lab link (optionally with WebGPU hidden), and playing.
 import { before, after } from 'node:test';
+import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
 import { mkdir } from 'node:fs/promises';
 import { serveDist, chromiumFlags } from './serve-dist.mjs';
@@ -65,11 +66,14 @@ export async function stopped(page) {
   });
 }
 
-/// Plays until the step counter reads exactly `steps` and the run stops by itself.
+/// Plays until the run stops by itself, and checks that it stopped at exactly `steps`. (Waiting
+/// for the counter to read `steps` would pass a run that goes on past it whenever a progress
+/// frame happened to land there.)
 export async function playToEnd(page, steps) {
   await page.click('#play');
-  await page.waitForFunction((n) => document.querySelector('#step-counter')?.textContent === String(n), steps, { timeout: 300_000 });
+  await page.waitForFunction((n) => Number(document.querySelector('#step-counter')?.textContent) >= n, steps, { timeout: 300_000 });
   await stopped(page);
+  assert.equal(await page.textContent('#step-counter'), String(steps), 'the run stops at its last step');
 }
 
 /// Plays until at least `steps` steps have run, then pauses.
