@@ -40,10 +40,11 @@ const KERNELS: [(&str, &str); 14] = [
     ("random_f32", "random"),
 ];
 const OPTIMIZER_KERNEL: (&str, &str) = ("optimizer_step", "optim");
-/// Kernels compiled once per op code (the `OP` override of elementwise.wgsl), lazily, as
-/// programs need them: a switch over the op in every invocation costs SwiftShader a quarter to
-/// a half of these kernels' time.
-pub(super) const SPECIALIZED: [&str; 2] = ["unary_f32", "binary_f32"];
+/// Kernels compiled once per op code (the `OP` override of elementwise.wgsl, the optimizer's
+/// kind in optim.wgsl), lazily, as programs need them: a switch over the op in every invocation
+/// costs SwiftShader a quarter to a half of these kernels' time (the optimizer ran Adam's
+/// arithmetic, powers included, under SGD's mask).
+pub(super) const SPECIALIZED: [&str; 3] = ["unary_f32", "binary_f32", "optimizer_step"];
 
 /// WebGPU's downlevel limits, except 8 storage buffers per shader stage (WebGPU's own default,
 /// which every browser offers): kernel parameters are a storage buffer, not a uniform, because
@@ -188,6 +189,7 @@ impl GpuContext {
             .or_insert_with(|| {
                 let family = KERNELS
                     .iter()
+                    .chain([&OPTIMIZER_KERNEL])
                     .find(|(k, _)| *k == kernel)
                     .map_or("elementwise", |(_, f)| *f);
                 self.device

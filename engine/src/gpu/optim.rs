@@ -8,6 +8,9 @@ use crate::error::{invalid, Result};
 use crate::graph::Node;
 use crate::program::{OptimizerKind, Update};
 
+/// `PER` in optim.wgsl: each workgroup updates this many consecutive blocks of the arena.
+const OPTIM_BLOCKS_PER_GROUP: usize = 8;
+
 /// `struct Params` of optim.wgsl, without its runtime-sized tail `group_seg: array<u32>` (the
 /// per-workgroup segment index), which follows it in the parameter block.
 #[repr(C)]
@@ -126,7 +129,8 @@ pub(super) fn encode(
         bytes.resize(bytes.len().next_multiple_of(16), 0);
         list.push(b.dispatch_bytes(
             "optimizer_step",
-            None,
+            // optim.wgsl's `OP`: the kernel is compiled for its optimizer alone.
+            Some(kind + decoupled),
             &bytes,
             vec![
                 (1, layout.params),
@@ -134,7 +138,8 @@ pub(super) fn encode(
                 (3, moments),
                 (4, layout.leaves),
             ],
-            groups_1d(chunk.count as usize),
+            // optim.wgsl's PER blocks of WORKGROUP elements a workgroup.
+            groups_1d((chunk.count as usize).div_ceil(OPTIM_BLOCKS_PER_GROUP)),
         ));
     }
     Ok((list, moments))
