@@ -519,7 +519,8 @@ impl Engine {
         }
         let mut chunk = 1u32;
         let mut per_step_before = f64::INFINITY;
-        let mut last_grid = f64::NEG_INFINITY;
+        // A stopped loop left the pictures current: the first ones are due in half a second.
+        let mut last_grid = now_ms();
         let (mut rate_steps, mut rate_t0) = (0u32, now_ms());
         loop {
             let single = mode == Drive::Step;
@@ -612,8 +613,13 @@ impl Engine {
                 (chunk * 2 / 3).max(1)
             };
             let finished = d.finished();
-            // Pictures cost a readback each: now and then, not every batch.
-            if failed.is_none() && (now_ms() - last_grid > 500.0 || single || finished) {
+            // Pictures cost a readback each: now and then, and whenever the loop stops, so a
+            // stopped session shows its runs as they are (and Play need not draw them at once).
+            let ends = single
+                || matches!(mode, Drive::Place | Drive::Prepare)
+                || finished
+                || !self.state.borrow().playing;
+            if failed.is_none() && (now_ms() - last_grid > 500.0 || ends) {
                 last_grid = now_ms();
                 failed = d.refresh_pictures().await.err();
             }
@@ -640,6 +646,11 @@ impl Engine {
             let playing = self.state.borrow().playing;
             let stopping =
                 single || matches!(mode, Drive::Place | Drive::Prepare) || finished || !playing;
+            if finished && self.in_worker {
+                // The other workers' last histories may be waiting in the queue: take them in
+                // first, so the last views are drawn once, with every run.
+                self.yield_now().await;
+            }
             self.frame(stopping);
             if stopping {
                 // Presses made while this batch was in flight found the loop busy and left
