@@ -57,6 +57,9 @@ pub fn required_limits() -> wgpu::Limits {
     }
 }
 
+/// Compiled pipelines by (kernel, op code of a specialized one).
+type Pipelines = HashMap<(&'static str, Option<u32>), wgpu::ComputePipeline>;
+
 /// A device and queue, with the pipelines compiled for them. Clones share everything.
 #[derive(Clone)]
 pub struct GpuContext {
@@ -72,10 +75,12 @@ pub struct GpuContext {
     /// to build on lavapipe fused, 1.2 s unfused; SwiftShader's steps/s did not change). Tests and
     /// the benchmark turn it on everywhere.
     pub fuse: bool,
-    pipelines: Arc<HashMap<&'static str, wgpu::ComputePipeline>>,
+    /// The pipelines compiled so far, by (kernel, op code of a specialized one): each is compiled
+    /// when a program first records it, so a context costs its shader modules only (the page's
+    /// adapter check made one with every kernel compiled: 300 ms on SwiftShader before the badge
+    /// could settle).
+    pipelines: Arc<Mutex<Pipelines>>,
     modules: Arc<HashMap<&'static str, wgpu::ShaderModule>>,
-    /// The specialized kernels compiled so far, by (kernel, op code).
-    specialized: Arc<Mutex<HashMap<(&'static str, u32), wgpu::ComputePipeline>>>,
     /// Generated (fused) kernels by their source, so programs of the same shapes share them.
     fused: Arc<Mutex<HashMap<String, wgpu::ComputePipeline>>>,
     errors: Arc<Mutex<Vec<String>>>,
@@ -112,7 +117,7 @@ impl GpuContext {
         Ok(ctx)
     }
 
-    /// Wraps a device the caller made (tests, the page), compiling every kernel once.
+    /// Wraps a device the caller made (tests, the page), with every kernel family's module.
     pub async fn from_device(
         device: wgpu::Device,
         queue: wgpu::Queue,
@@ -140,21 +145,6 @@ impl GpuContext {
                 (*family, module)
             })
             .collect();
-        let mut pipelines = HashMap::new();
-        for (entry, family) in KERNELS.iter().chain([&OPTIMIZER_KERNEL]) {
-            if SPECIALIZED.contains(entry) {
-                continue;
-            }
-            let pipeline = device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-                label: Some(entry),
-                layout: None,
-                module: &modules[family],
-                entry_point: Some(entry),
-                compilation_options: Default::default(),
-                cache: None,
-            });
-            pipelines.insert(*entry, pipeline);
-        }
         if let Some(e) = scope.pop().await {
             return Err(EngineError::Gpu(format!("compiling kernels: {e}")));
         }
@@ -168,22 +158,19 @@ impl GpuContext {
             adapter,
             software,
             fuse: !software,
-            pipelines: Arc::new(pipelines),
+            pipelines: Arc::new(Mutex::new(HashMap::new())),
             modules: Arc::new(modules),
-            specialized: Arc::new(Mutex::new(HashMap::new())),
             fused: Arc::new(Mutex::new(HashMap::new())),
             errors,
             lost,
         })
     }
 
-    /// The pipeline of `kernel`; for a specialized one, its variant for op code `op`, compiled on
-    /// first use.
+    /// The pipeline of `kernel`; for a specialized one, its variant for op code `op`. Compiled
+    /// on first use (an invalid one reports through the device's error sink, as any dispatch).
     pub(super) fn pipeline(&self, kernel: &'static str, op: Option<u32>) -> wgpu::ComputePipeline {
-        let Some(op) = op.filter(|_| SPECIALIZED.contains(&kernel)) else {
-            return self.pipelines[kernel].clone();
-        };
-        let mut cache = self.specialized.lock().unwrap();
+        let op = op.filter(|_| SPECIALIZED.contains(&kernel));
+        let mut cache = self.pipelines.lock().unwrap();
         cache
             .entry((kernel, op))
             .or_insert_with(|| {
@@ -192,6 +179,7 @@ impl GpuContext {
                     .chain([&OPTIMIZER_KERNEL])
                     .find(|(k, _)| *k == kernel)
                     .map_or("elementwise", |(_, f)| *f);
+                let constants = op.map(|op| [("OP", op as f64)]);
                 self.device
                     .create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
                         label: Some(kernel),
@@ -199,7 +187,7 @@ impl GpuContext {
                         module: &self.modules[family],
                         entry_point: Some(kernel),
                         compilation_options: wgpu::PipelineCompilationOptions {
-                            constants: &[("OP", op as f64)],
+                            constants: constants.as_ref().map_or(&[], |c| &c[..]),
                             ..Default::default()
                         },
                         cache: None,
