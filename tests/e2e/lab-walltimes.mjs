@@ -27,10 +27,16 @@ if (process.env.CORES) {
   }, Number(process.env.CORES));
 }
 
+// The CLI's wall time, process start included; a run under 2 s is the median of three.
 function cli(link, threads) {
-  const t0 = process.hrtime.bigint();
-  execFileSync('target/release/methodlab', ['run', link, '--threads', String(threads)], { stdio: ['ignore', 'ignore', 'inherit'], maxBuffer: 1 << 30 });
-  return +(Number(process.hrtime.bigint() - t0) / 1e9).toFixed(2);
+  const once = () => {
+    const t0 = process.hrtime.bigint();
+    execFileSync('target/release/methodlab', ['run', link, '--threads', String(threads)], { stdio: ['ignore', 'ignore', 'inherit'], maxBuffer: 1 << 30 });
+    return Number(process.hrtime.bigint() - t0) / 1e9;
+  };
+  const first = once();
+  const times = first < 2 ? [first, once(), once()].sort((a, b) => a - b) : [first];
+  return +times[Math.floor(times.length / 2)].toFixed(3);
 }
 
 const rows = [];
@@ -55,10 +61,25 @@ try {
       const tick = (t) => { window.frameGaps.push(t - last); last = t; if (!window.stopFrames) requestAnimationFrame(tick); };
       requestAnimationFrame(tick);
     });
-    const t0 = Date.now();
-    await p.click('#play');
-    await p.waitForFunction(() => document.querySelector('#play')?.textContent === 'Play' && document.querySelector('.status')?.textContent === '', null, { timeout: 3_600_000, polling: 10 });
-    const page_s = +((Date.now() - t0) / 1000).toFixed(2);
+    // Play is clicked in the page and the end seen there, by a mutation observer: no round trip
+    // to Playwright at either end (its click and polling cost Basics' 60 ms run half as much again).
+    const page_ms = await p.evaluate(() => new Promise((resolve) => {
+      const button = document.querySelector('#play');
+      let started = false;
+      const t0 = performance.now();
+      const check = () => {
+        if (button.textContent !== 'Play') started = true;
+        else if (started && document.querySelector('.status')?.textContent === '') {
+          observer.disconnect();
+          resolve(performance.now() - t0);
+        }
+      };
+      const observer = new MutationObserver(check);
+      observer.observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
+      button.click();
+      check();
+    }));
+    const page_s = +(page_ms / 1000).toFixed(3);
     const gaps = await p.evaluate(() => { window.stopFrames = true; return window.frameGaps.slice(5).sort((a, b) => a - b); });
     const at = (q) => +(gaps[Math.min(gaps.length - 1, Math.floor(q * gaps.length))] ?? NaN).toFixed(1);
     const badge = await p.textContent('#backend-badge');
