@@ -88,12 +88,43 @@ impl Slot {
 /// How long an experiment must stand still before its session's engines start unasked.
 const PREPARE_AFTER_MS: f64 = 250.0;
 
+/// The cores the browser reports (`navigator.hardwareConcurrency`), at least 1.
+fn cores() -> usize {
+    web_sys::window()
+        .map(|w| w.navigator().hardware_concurrency())
+        .unwrap_or(1.0)
+        .max(1.0) as usize
+}
+
 /// How many engines a session gets: one per core, at most one per piece (run or method).
 fn engine_count(pieces: usize) -> usize {
-    let cores = web_sys::window()
-        .map(|w| w.navigator().hardware_concurrency())
-        .unwrap_or(1.0) as usize;
-    cores.clamp(1, pieces.max(1))
+    cores().clamp(1, pieces.max(1))
+}
+
+/// How many engines train `methods` methods of `runs` runs each, split by runs (`run_slices`),
+/// on `cores` cores: the count, from one per core up to two per core (and one per run), whose
+/// busiest engine finishes first, the cores shared fairly. Runs are not cut, so one engine per
+/// core can leave a core idle: 3 runs on 2 cores as 2 + 1 take 2 run-times, as 3 engines of 1
+/// run sharing the 2 cores 1.5. Ties go to fewer engines (less memory, a shorter start).
+fn engines_for_runs(cores: usize, methods: usize, runs: u32) -> usize {
+    let most = (2 * cores).min(runs.max(1) as usize).max(1);
+    let work = (methods * runs as usize) as f64;
+    let makespan = |n: usize| {
+        let busiest = run_slices(methods, runs, n)
+            .iter()
+            .map(|slices| slices.iter().map(|&(_, count)| count).sum::<u32>())
+            .max()
+            .unwrap_or(0);
+        (work / cores as f64).max(busiest as f64)
+    };
+    let fewest = cores.min(most);
+    (fewest..=most).fold(fewest, |best, n| {
+        if makespan(n) < makespan(best) - 1e-9 {
+            n
+        } else {
+            best
+        }
+    })
 }
 
 /// How `methods` methods of `runs` runs each go to `n` engines (at most `runs`): engine e
@@ -173,6 +204,8 @@ pub fn LabPage(
     let running = RwSignal::new(0u32);
     // Every engine of the session has its runs built and placed (`data-ready` on Play).
     let ready = RwSignal::new(false);
+    // How many workers the session trains in (`data-workers` on Play, for the tests).
+    let workers = RwSignal::new(0usize);
     let (step, set_step) = signal(0u32);
     let (rate, set_rate) = signal(0.0f64);
     let (views, set_views) = signal(Views::default());
@@ -212,6 +245,7 @@ pub fn LabPage(
             drop(old);
             set_engines_live((0, 0.0));
             ready.set(false);
+            workers.set(0);
             idle();
             set_playing.set(false);
             running.set(0);
@@ -272,6 +306,7 @@ pub fn LabPage(
             set_rate.set(live.iter().map(|e| e.rate).reduce(f64::min).unwrap_or(0.0));
             running.set(u32::from(live.iter().any(|e| e.running)));
             ready.set(!live.is_empty() && live.iter().all(|e| e.ready));
+            workers.set(s.engines.iter().filter(|e| e.engine.in_worker()).count());
             if live.iter().all(|e| !e.playing) {
                 set_playing.set(false);
             }
@@ -564,7 +599,7 @@ pub fn LabPage(
                     let by_runs = !gpu_forced && exp.runs > 1;
                     let split = crate::labs::lab(lab.id).is_ok_and(|l| l.views_split());
                     let pieces: Vec<Share> = if by_runs {
-                        let n = engine_count(exp.runs as usize);
+                        let n = engines_for_runs(cores(), methods.len(), exp.runs);
                         run_slices(methods.len(), exp.runs, n)
                             .into_iter()
                             .map(|slices| (methods.clone(), slices))
@@ -797,7 +832,7 @@ pub fn LabPage(
             </div>
             <div class="toolbar">
                 <h2>{lab_for_title.title}</h2>
-                <button id="play" on:click=play data-busy=move || (running.get() > 0).to_string() data-ready=move || ready.get().to_string()>{move || if playing.get() { "Pause" } else { "Play" }}</button>
+                <button id="play" on:click=play data-busy=move || (running.get() > 0).to_string() data-ready=move || ready.get().to_string() data-workers=move || workers.get().to_string()>{move || if playing.get() { "Pause" } else { "Play" }}</button>
                 <button id="step" class="secondary" on:click=step_click>"Step"</button>
                 <button id="reset" class="secondary" on:click=reset_click>"Reset"</button>
                 <span class="counter">"step " <b id="step-counter">{move || step.get()}</b></span>
