@@ -61,6 +61,8 @@ pub enum ToEngine {
         slot: u32,
         histories: Vec<(String, History)>,
     },
+    /// Draw the session from now on: the engine that drew it failed. Not a press either.
+    Draw,
 }
 
 /// What the engine tells the page.
@@ -191,6 +193,9 @@ struct State {
     others: BTreeMap<u32, Vec<(String, History)>>,
     /// Counts the histories received, so that the views are drawn again.
     others_revision: u64,
+    /// It draws the session (the first slices' engine, or the one the page promoted when that
+    /// one failed); the others send their histories to it.
+    draws: bool,
     /// Methods whose finished reports the page has.
     announced: BTreeSet<String>,
     /// The page found an adapter: the engine may make a device.
@@ -234,6 +239,7 @@ impl Engine {
                 runs: Vec::new(),
                 others: BTreeMap::new(),
                 others_revision: 0,
+                draws: true,
                 announced: BTreeSet::new(),
                 gpu_allowed: false,
                 adapter: String::new(),
@@ -270,7 +276,7 @@ impl Engine {
     /// Handles one message from the page.
     pub fn handle(self: &Rc<Self>, msg: ToEngine) {
         let mut st = self.state.borrow_mut();
-        if !matches!(msg, ToEngine::Histories { .. }) {
+        if !matches!(msg, ToEngine::Histories { .. } | ToEngine::Draw) {
             st.seen += 1;
         }
         let idle = !st.running;
@@ -285,6 +291,7 @@ impl Engine {
                 let (exp, _) = Experiment::from_link(&link, &registry());
                 st.exp = Some(exp);
                 st.methods = methods;
+                st.draws = runs.iter().all(|&(first, _)| first == 0);
                 st.runs = runs;
                 st.gpu_allowed = gpu;
                 st.adapter = adapter;
@@ -344,6 +351,14 @@ impl Engine {
                     ctx.device.destroy();
                 }
             }
+            ToEngine::Draw => {
+                st.draws = true;
+                st.shown = None;
+                if idle {
+                    drop(st);
+                    self.frame(true);
+                }
+            }
             ToEngine::Histories { slot, histories } => {
                 st.others.insert(slot, histories);
                 st.others_revision += 1;
@@ -389,7 +404,7 @@ impl Engine {
         };
         let every = (VIEWS_SHARE * st.views_cost_ms).clamp(VIEWS_EVERY_MS, VIEWS_EVERY_MAX_MS);
         let due = force || now_ms() - st.last_views_ms >= every;
-        let later_slice = st.runs.iter().any(|&(first, _)| first > 0);
+        let later_slice = !st.draws;
         if let Some(d) = st.driver.as_mut() {
             frame.step = d.step();
             let revision = (d.revision(), st.others_revision);
@@ -1089,10 +1104,15 @@ fn start_worker(
         }
     });
     // An `ErrorEvent` for an uncaught error; a plain `Event` when the script did not load.
+    // Either way the worker is done: an uncaught error (a panic is a trap) leaves its engine in
+    // no state to trust, and it would go on training and drawing otherwise.
+    let failing = worker.clone();
     let on_err = Closure::<dyn Fn(web_sys::Event)>::new(move |ev: web_sys::Event| {
         // Handled here: not an uncaught error of the page too.
         ev.prevent_default();
         if alive.get() {
+            alive.set(false);
+            failing.terminate();
             let message = js_sys::Reflect::get(&ev, &"message".into())
                 .ok()
                 .and_then(|m| m.as_string())

@@ -63,6 +63,9 @@ struct Slot {
     playing: bool,
     ready: bool,
     views: Views,
+    /// A later slice's last histories, sent on to the engine that draws the session (and again
+    /// to the next one, should that fail).
+    histories: Option<Vec<(String, crate::history::History)>>,
     status: String,
     badge: Option<BackendStatus>,
     /// Why its worker failed: its methods stop, the others go on.
@@ -394,11 +397,14 @@ pub fn LabPage(
                 let (mut views_changed, mut finished_changed) = (false, false);
                 let mut download_now = None;
                 let mut forward = None;
+                let mut promote = false;
                 {
                     let mut guard = session.borrow_mut();
                     let Some(s) = guard.as_mut() else {
                         return;
                     };
+                    // The engine that draws the session: the first live one.
+                    let drawer = s.engines.iter().position(|e| e.failed.is_none());
                     let Some(e) = s.engines.get_mut(slot) else {
                         return;
                     };
@@ -425,6 +431,7 @@ pub fn LabPage(
                             }
                             // A later slice's runs: the first slice's engine draws them.
                             if let Some(histories) = f.histories {
+                                e.histories = Some(histories.clone());
                                 let slot = slot as u32;
                                 forward = Some(ToEngine::Histories { slot, histories });
                             }
@@ -497,13 +504,39 @@ pub fn LabPage(
                             return;
                         }
                         FromEngine::Failed(why) => {
+                            let drew = drawer == Some(slot) && !e.runs.is_empty();
                             e.failed = Some(why);
                             e.running = false;
                             e.playing = false;
+                            if drew {
+                                // It drew the session: the next live engine of the split draws
+                                // from now on, with the others' last histories; the failed
+                                // runs leave the views (the status names them).
+                                e.views = Views::default();
+                                views_changed = true;
+                                promote = true;
+                            }
                         }
                     }
-                    if let (Some(msg), Some(lead)) = (forward, s.engines.first()) {
-                        lead.engine.forward(msg);
+                    let drawer = s.engines.iter().position(|e| e.failed.is_none());
+                    if let Some(d) = drawer {
+                        if promote {
+                            s.engines[d].engine.forward(ToEngine::Draw);
+                            s.engines[d].histories = None;
+                            for (k, other) in s.engines.iter().enumerate() {
+                                if k != d && other.failed.is_none() {
+                                    if let Some(h) = &other.histories {
+                                        s.engines[d].engine.forward(ToEngine::Histories {
+                                            slot: k as u32,
+                                            histories: h.clone(),
+                                        });
+                                    }
+                                }
+                            }
+                        }
+                        if let Some(msg) = forward {
+                            s.engines[d].engine.forward(msg);
+                        }
                     }
                 }
                 if let Some((csv, parts)) = download_now {
@@ -638,6 +671,7 @@ pub fn LabPage(
                             playing: false,
                             ready: false,
                             views: Views::default(),
+                            histories: None,
                             status: String::new(),
                             badge: None,
                             failed: None,
