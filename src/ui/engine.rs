@@ -639,7 +639,8 @@ impl Engine {
                 failed = d.refresh_pictures().await.err();
             }
             rate_steps += n;
-            let rate = (now_ms() - rate_t0 > 500.0).then(|| {
+            // Twice a second, and at the end (a run shorter than that gets its one figure).
+            let rate = (now_ms() - rate_t0 > 500.0 || (finished && rate_steps > 0)).then(|| {
                 let r = rate_steps as f64 / ((now_ms() - rate_t0) / 1000.0);
                 rate_steps = 0;
                 rate_t0 = now_ms();
