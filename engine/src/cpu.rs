@@ -114,7 +114,9 @@ impl CpuExec {
         }
         if let Some(u) = &e.update {
             let t = self.values[self.program.step.id][0] + 1.0;
-            let lr = self.values[u.lr.id].clone();
+            // Taken out and put back (not cloned: no allocation a step); a learning rate is a
+            // leaf, never one of the parameters or gradients written here.
+            let lr = std::mem::take(&mut self.values[u.lr.id]);
             for (k, (p, g)) in u.params.iter().zip(&u.grads).enumerate() {
                 let grad = std::mem::take(&mut self.values[g.id]);
                 let theta = &mut self.values[p.id];
@@ -130,6 +132,7 @@ impl CpuExec {
                 );
                 self.values[g.id] = grad;
             }
+            self.values[u.lr.id] = lr;
             self.counters.dispatches += 1;
         }
         // Assignments: every value read before any state is written.
@@ -393,7 +396,7 @@ fn for_each_broadcast<const N: usize>(
     operands: [&Shape; N],
     mut f: impl FnMut(usize, [usize; N]),
 ) {
-    let dims = out.padded(MAX_RANK);
+    let dims = out.padded_max();
     let strides: [[usize; MAX_RANK]; N] =
         operands.map(|s| s.broadcast_strides(out).map(|v| v as usize));
     let mut i = 0;

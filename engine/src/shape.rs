@@ -55,6 +55,18 @@ impl Shape {
         Shape(d)
     }
 
+    /// [`Shape::padded`] to `MAX_RANK` axes, without an allocation (the CPU backend's loops ask
+    /// for it on every op of every step).
+    pub fn padded_max(&self) -> [usize; MAX_RANK] {
+        let mut out = [1; MAX_RANK];
+        out[0] = self.0[0];
+        let n = self.0.len();
+        for i in 1..n {
+            out[MAX_RANK - n + i] = self.0[i];
+        }
+        out
+    }
+
     /// Pads to `rank` axes by inserting ones right after the run axis.
     pub fn padded(&self, rank: usize) -> Vec<usize> {
         let mut out = vec![1; rank];
@@ -69,8 +81,8 @@ impl Shape {
     /// Contiguous strides of `self` seen as an operand of an op whose output has `out` (already
     /// broadcast): axes of extent 1 that the output stretches get stride 0. Always `MAX_RANK` long.
     pub fn broadcast_strides(&self, out: &Shape) -> [u32; MAX_RANK] {
-        let mine = self.padded(MAX_RANK);
-        let theirs = out.padded(MAX_RANK);
+        let mine = self.padded_max();
+        let theirs = out.padded_max();
         let mut strides = [0u32; MAX_RANK];
         let mut acc = 1usize;
         for i in (0..MAX_RANK).rev() {
