@@ -50,8 +50,8 @@ const ROUND: f64 = 6_755_399_441_055_744.0;
 /// e^x as 2^k · e^r, k the nearest integer to x/ln2 and |r| ≤ ln2/2, where the series to r⁹ is
 /// within 10⁻¹¹ of e^r. No branch and no table: a loop of these vectorises (two f64 lanes in
 /// wasm's SIMD), which made the wasm build's tanh 1.8× faster than the table-driven version it
-/// replaced (within an ulp as that was; its tanh on 65,536 draws in [-4, 4], bit for bit). Out of range, the clamp lands where the f32 result is
-/// already 0 or infinite; NaN passes through it.
+/// replaced (within an ulp as that was; tanh on 65,536 draws in [-4, 4] bit for bit). Out of
+/// range, the clamp lands where the f32 result is already 0 or infinite; NaN passes through it.
 #[inline]
 pub fn exp_f64(x: f32) -> f32 {
     // e^89 passes f32::MAX; e^-104 is below half the smallest subnormal.

@@ -63,6 +63,8 @@ pub enum ToEngine {
     },
     /// Draw the session from now on: the engine that drew it failed. Not a press either.
     Draw,
+    /// Send the histories again (to a newly promoted drawing engine). Not a press either.
+    Resend,
 }
 
 /// What the engine tells the page.
@@ -276,7 +278,10 @@ impl Engine {
     /// Handles one message from the page.
     pub fn handle(self: &Rc<Self>, msg: ToEngine) {
         let mut st = self.state.borrow_mut();
-        if !matches!(msg, ToEngine::Histories { .. } | ToEngine::Draw) {
+        if !matches!(
+            msg,
+            ToEngine::Histories { .. } | ToEngine::Draw | ToEngine::Resend
+        ) {
             st.seen += 1;
         }
         let idle = !st.running;
@@ -351,8 +356,8 @@ impl Engine {
                     ctx.device.destroy();
                 }
             }
-            ToEngine::Draw => {
-                st.draws = true;
+            ToEngine::Draw | ToEngine::Resend => {
+                st.draws |= matches!(msg, ToEngine::Draw);
                 st.shown = None;
                 if idle {
                     drop(st);
@@ -630,11 +635,10 @@ impl Engine {
             let finished = d.finished();
             // Pictures cost a readback each: now and then, and whenever the loop stops, so a
             // stopped session shows its runs as they are (and Play need not draw them at once).
-            let ends = single
-                || matches!(mode, Drive::Place | Drive::Prepare)
-                || finished
-                || !self.state.borrow().playing;
-            if failed.is_none() && (now_ms() - last_grid > 500.0 || ends) {
+            let ends = single || matches!(mode, Drive::Place | Drive::Prepare) || finished;
+            if failed.is_none()
+                && (now_ms() - last_grid > 500.0 || ends || !self.state.borrow().playing)
+            {
                 last_grid = now_ms();
                 failed = d.refresh_pictures().await.err();
             }
@@ -659,9 +663,7 @@ impl Engine {
             if let Some(r) = rate {
                 self.set_rate(r);
             }
-            let playing = self.state.borrow().playing;
-            let stopping =
-                single || matches!(mode, Drive::Place | Drive::Prepare) || finished || !playing;
+            let stopping = ends || !self.state.borrow().playing;
             if finished && self.in_worker {
                 // The other workers' last histories may be waiting in the queue: take them in
                 // first, so the last views are drawn once, with every run.

@@ -63,9 +63,6 @@ struct Slot {
     playing: bool,
     ready: bool,
     views: Views,
-    /// A later slice's last histories, sent on to the engine that draws the session (and again
-    /// to the next one, should that fail).
-    histories: Option<Vec<(String, crate::history::History)>>,
     status: String,
     badge: Option<BackendStatus>,
     /// Why its worker failed: its methods stop, the others go on.
@@ -431,7 +428,6 @@ pub fn LabPage(
                             }
                             // A later slice's runs: the first slice's engine draws them.
                             if let Some(histories) = f.histories {
-                                e.histories = Some(histories.clone());
                                 let slot = slot as u32;
                                 forward = Some(ToEngine::Histories { slot, histories });
                             }
@@ -510,8 +506,8 @@ pub fn LabPage(
                             e.playing = false;
                             if drew {
                                 // It drew the session: the next live engine of the split draws
-                                // from now on, with the others' last histories; the failed
-                                // runs leave the views (the status names them).
+                                // from now on, and the others send it their histories again;
+                                // the failed runs leave the views (the status names them).
                                 e.views = Views::default();
                                 views_changed = true;
                                 promote = true;
@@ -522,15 +518,9 @@ pub fn LabPage(
                     if let Some(d) = drawer {
                         if promote {
                             s.engines[d].engine.forward(ToEngine::Draw);
-                            s.engines[d].histories = None;
-                            for (k, other) in s.engines.iter().enumerate() {
-                                if k != d && other.failed.is_none() {
-                                    if let Some(h) = &other.histories {
-                                        s.engines[d].engine.forward(ToEngine::Histories {
-                                            slot: k as u32,
-                                            histories: h.clone(),
-                                        });
-                                    }
+                            for other in s.engines.iter().skip(d + 1) {
+                                if other.failed.is_none() {
+                                    other.engine.forward(ToEngine::Resend);
                                 }
                             }
                         }
@@ -671,7 +661,6 @@ pub fn LabPage(
                             playing: false,
                             ready: false,
                             views: Views::default(),
-                            histories: None,
                             status: String::new(),
                             badge: None,
                             failed: None,
