@@ -123,8 +123,11 @@ fn backward(
                 UnaryOp::Log => Some(g.div(a)?),
                 // d/dx tanh x = 1 - tanh² x
                 UnaryOp::Tanh => Some(g.mul(&one()?.sub(&y.square()?)?)?),
-                // NOTE: relu'(0) is taken as 0 (the Step mask is x > 0), as in PyTorch.
-                UnaryOp::Relu => Some(g.mul(&a.step_mask()?)?),
+                // relu'(x) = [x > 0] = [relu(x) > 0], taken from the output as PyTorch does
+                // (relu'(0) is 0 there too): then nothing but the relu reads the pre-activation,
+                // and the GPU computes the bias add and relu in the product's store instead of
+                // storing the sum for the backward pass and dispatching the relu on its own.
+                UnaryOp::Relu => Some(g.mul(&y.step_mask()?)?),
                 // σ' = σ(1 - σ)
                 UnaryOp::Sigmoid => Some(g.mul(&y.mul(&one()?.sub(y)?)?)?),
                 // d/dx √x = 1 / (2√x)
