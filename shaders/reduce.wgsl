@@ -25,17 +25,23 @@ struct Params {
 fn epilogue(at: u32, v: f32) -> f32 { return v; }
 // FUSED EPILOGUE END
 
+// FUSED INPUT BEGIN
+// Element `at` (counted from the tensor's start) of the tensor reduced (the GPU backend may
+// compute the maps that make it here instead of storing it: a squared error before its mean).
+fn input(at: u32) -> f32 { return a[p.in_off + at]; }
+// FUSED INPUT END
+
 @compute @workgroup_size(64)
 fn reduce_f32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
     let i = linear_index(gid, groups);
     if (i >= p.outer * p.inner) { return; }
     let o = i / p.inner;
     let j = i % p.inner;
-    let base = p.in_off + o * p.len * p.inner + j;
+    let base = o * p.len * p.inner + j;
     var acc = 0.0;
     if (p.op == 1u) { acc = f32_neg_inf(); }   // -inf
     for (var k = 0u; k < p.len; k = k + 1u) {
-        let v = a[base + k * p.inner];
+        let v = input(base + k * p.inner);
         if (p.op == 0u) {
             acc = acc + v;
         } else if (is_nan(v) || is_nan(acc)) {

@@ -7,6 +7,13 @@ use methodlab::engine::conformance::{build, cases, max_rel_err};
 use methodlab::engine::gpu::{GpuContext, GpuExec};
 use methodlab::engine::{nn, CpuExec, Entry, Graph, OptimizerKind, Program};
 
+/// Held shared by every test here, and alone by the one that measures the process's memory.
+static ALONE: std::sync::RwLock<()> = std::sync::RwLock::new(());
+
+fn shared() -> std::sync::RwLockReadGuard<'static, ()> {
+    ALONE.read().unwrap_or_else(|e| e.into_inner())
+}
+
 fn context() -> Option<GpuContext> {
     match pollster::block_on(GpuContext::new()) {
         // Fused kernels are what is tested, software adapter or not.
@@ -21,6 +28,7 @@ fn context() -> Option<GpuContext> {
 
 #[test]
 fn every_op_matches_the_cpu() {
+    let _shared = shared();
     let Some(ctx) = context() else { return };
     eprintln!("adapter: {}", ctx.adapter);
     let mut failures = Vec::new();
@@ -53,6 +61,7 @@ fn every_op_matches_the_cpu() {
 
 #[test]
 fn uniform_draws_are_bit_identical() {
+    let _shared = shared();
     let Some(ctx) = context() else { return };
     let g = Graph::new(3, 2024);
     let step = g.step_counter().unwrap();
@@ -115,6 +124,7 @@ fn spirals(runs: usize) -> (Graph, Program, methodlab::engine::Tensor) {
 
 #[test]
 fn spirals_train_alike_on_both_backends() {
+    let _shared = shared();
     let Some(ctx) = context() else { return };
     let (_g, p, acc) = spirals(2);
     let mut cpu = CpuExec::new(&p).unwrap();
@@ -163,6 +173,9 @@ fn resident_kib() -> Option<u64> {
 
 #[test]
 fn replay_allocates_nothing_and_uploads_nothing() {
+    // Alone: its resident-memory check sees the whole process, and another test compiling
+    // kernels beside it (lavapipe compiles each with LLVM) grows that by tens of MiB.
+    let _alone = ALONE.write().unwrap_or_else(|e| e.into_inner());
     let Some(ctx) = context() else { return };
     // A small regression step (a dozen dispatches) so 100,000 steps fit in a test on lavapipe.
     let g = Graph::new(4, 9);
@@ -224,6 +237,7 @@ fn replay_allocates_nothing_and_uploads_nothing() {
 /// maps another; a value an entry keeps is stored, so it ends a chain. Values match the CPU's.
 #[test]
 fn chains_fuse_into_one_dispatch_each() {
+    let _shared = shared();
     let Some(ctx) = context() else { return };
     let g = Graph::new(3, 5);
     let data = |n: usize, k: u32| -> Vec<f32> {
@@ -316,6 +330,7 @@ fn chains_fuse_into_one_dispatch_each() {
 
 #[test]
 fn dispatches_per_step_do_not_grow_with_runs() {
+    let _shared = shared();
     let Some(ctx) = context() else { return };
     let counts: Vec<usize> = [1, 4, 16]
         .iter()
@@ -330,6 +345,7 @@ fn dispatches_per_step_do_not_grow_with_runs() {
 
 #[test]
 fn divergence_is_flagged_per_run_on_the_gpu() {
+    let _shared = shared();
     let Some(ctx) = context() else { return };
     let g = Graph::new(3, 0);
     let theta = g.param("theta", &[3, 1], vec![1.0, 1.0, 1.0]).unwrap();
@@ -361,6 +377,7 @@ fn divergence_is_flagged_per_run_on_the_gpu() {
 #[test]
 fn a_lost_device_is_an_error_not_a_panic() {
     // Its own device: destroying it must not disturb the other tests' devices.
+    let _shared = shared();
     let Some(ctx) = context() else { return };
     let (_g, p, _) = spirals(1);
     let mut gpu = pollster::block_on(GpuExec::new(&ctx, &p)).unwrap();
@@ -379,6 +396,7 @@ fn a_lost_device_is_an_error_not_a_panic() {
 
 #[test]
 fn fused_optimizers_match_the_cpu_with_odd_sizes_and_per_run_rates() {
+    let _shared = shared();
     let Some(ctx) = context() else { return };
     // Parameters of sizes that are not multiples of a workgroup, each run with its own rate:
     // every element must find its parameter and its run's rate in the fused kernel.

@@ -311,6 +311,18 @@ pub fn cases() -> Vec<Case> {
                 .sigmoid()?
                 .mul(&a.matmul_t(&b, true, false)?.tanh()?)
         }),
+        // ... maps only a reduction reads, computed in its load (through a reshape in every
+        // case's Σ output ⊙ w), before a mean's scale, and under a maximum.
+        case!("fused_reduce_input", true, |g, x| {
+            let a = x.make(g, &[R, 7, 5], Any)?;
+            let b = x.make(g, &[1, 7, 1], Any)?;
+            a.sub(&b)?.square()?.mean(1)
+        }),
+        case!("fused_reduce_max", false, |g, x| {
+            let a = x.make(g, &[R, 4, 9], Any)?;
+            let c = x.make(g, &[R, 4, 1], Any)?;
+            a.mul(&c)?.tanh()?.max(2)
+        }),
         case!("mlp", true, |g, x| {
             let input = x.make(g, &[1, 5, 3], Any)?;
             let mlp = nn::Mlp::new(g, "mlp", &[3, 8, 2], nn::Activation::Tanh)?;

@@ -54,6 +54,9 @@ pub(super) struct Fusion {
     pub siblings: HashMap<usize, (usize, usize)>,
     /// The second of each pair: stored as before, but with no dispatch of its own.
     pub moved: Vec<bool>,
+    /// Maps whose value only a reduction reads, computed in its load instead of stored (a
+    /// squared error before its mean): by reduction, in graph order, its input last.
+    pub inputs: HashMap<usize, Vec<usize>>,
 }
 
 /// The ops a group may hold: unary maps (broadcasting copies included), clamps, binary maps and
@@ -83,6 +86,7 @@ impl Fusion {
             groups: HashMap::new(),
             siblings: HashMap::new(),
             moved: vec![false; n],
+            inputs: HashMap::new(),
         };
         if !on || !enabled() {
             return fusion;
@@ -218,6 +222,69 @@ impl Fusion {
             );
         }
 
+        // A reduction computes the maps only it reads in its load: its input is then a tree of
+        // maps (a group without a core, or one map) read by nothing else, and the externals of
+        // that tree and of the reduction's own epilogue, if it is a core, fit one kernel.
+        let root_of_core: HashMap<usize, usize> = fusion
+            .groups
+            .iter()
+            .filter_map(|(&root, g)| g.core.map(|(c, _)| (c, root)))
+            .collect();
+        for r in 0..n {
+            if !matches!(nodes[r].op, Op::Reduce { .. })
+                || !computed[r]
+                || !layout.is_dispatch[r]
+                || plan.is_static[r]
+            {
+                continue;
+            }
+            // The input, read directly or through a reshape (same elements, same order).
+            let mut x = nodes[r].inputs[0];
+            let mut reader = r;
+            let through =
+                nodes[x].op == Op::Reshape && computed[x] && !kept[x] && readers[x] == [r];
+            if through {
+                (reader, x) = (x, nodes[x].inputs[0]);
+            }
+            if !is_map(&nodes[x].op) || !movable(x) || readers[x] != [reader] || fusion.inlined[x] {
+                continue;
+            }
+            let chain: BTreeSet<usize> = match fusion.groups.get(&x) {
+                Some(g) if g.core.is_some() => continue,
+                Some(g) => g.members.iter().copied().collect(),
+                None => BTreeSet::from([x]),
+            };
+            let stored = root_of_core.get(&r).copied().unwrap_or(r);
+            let Some(out) = layout.views[stored] else {
+                continue;
+            };
+            let mut reads = externals(nodes, &chain, None);
+            if let Some(g) = root_of_core
+                .get(&r)
+                .and_then(|root| fusion.groups.get(root))
+            {
+                let members: BTreeSet<usize> = g.members.iter().copied().collect();
+                reads.extend(externals(nodes, &members, g.core));
+            }
+            // Every operand stored, none in the buffer written, and few enough buffers.
+            let buffers: Option<BTreeSet<usize>> = reads
+                .iter()
+                .map(|&e| {
+                    layout.views[e]
+                        .filter(|v| v.buffer != out.buffer)
+                        .map(|v| v.buffer)
+                })
+                .collect();
+            if buffers.is_none_or(|b| b.len() > MAX_READ_BUFFERS) {
+                continue;
+            }
+            fusion.groups.remove(&x);
+            for &m in chain.iter().chain(through.then_some(&reader)) {
+                fusion.inlined[m] = true;
+            }
+            fusion.inputs.insert(r, chain.into_iter().collect());
+        }
+
         // A sum of a product's operand (a bias gradient beside its weight gradient, both reading
         // the layer's delta) is done by the product's dispatch when both are needed by the same
         // entries. The dispatch goes where the first of the two was, so every input of both must
@@ -239,6 +306,7 @@ impl Fusion {
             ) || !computed[sum]
                 || !layout.is_dispatch[sum]
                 || plan.is_static[sum]
+                || fusion.inputs.contains_key(&sum)
             {
                 continue;
             }
@@ -336,7 +404,10 @@ impl Core {
 }
 
 /// Queues the dispatch of group `g` (rooted at `root`): a generated elementwise kernel, or the
-/// group's product or draw with the group as its epilogue. `seed` is the graph's.
+/// group's product, draw or reduction with the group as its epilogue. A reduction given its
+/// `input` chain (`Fusion::inputs`) computes that in its load instead of reading it stored; a
+/// reduction with an input chain and no epilogue is a group of no members whose root is its
+/// core. `seed` is the graph's.
 pub(super) fn encode(
     b: &mut Builder,
     nodes: &[Node],
@@ -344,6 +415,7 @@ pub(super) fn encode(
     seed: u32,
     root: usize,
     g: &Group,
+    input: Option<&[usize]>,
 ) -> Result<usize> {
     let out = layout.view(nodes, root)?;
     let shape = &nodes[root].shape;
@@ -367,7 +439,11 @@ pub(super) fn encode(
         }
         None => None,
     };
-    let core_operands = core.as_ref().map(Core::operands).unwrap_or_default();
+    // A reduction computing its input reads no stored input, only the chain's operands.
+    let core_operands = match (&core, input) {
+        (Some(Core::Reduction(..)), Some(_)) => Vec::new(),
+        _ => core.as_ref().map(Core::operands).unwrap_or_default(),
+    };
 
     // Each buffer bound once: an external in a core operand's buffer reads through its name.
     let mut bindings = vec![(4, out.buffer)];
@@ -376,92 +452,85 @@ pub(super) fn encode(
             .iter()
             .map(|&(_, buffer, slot)| (slot, buffer)),
     );
-    let mut names = Vec::with_capacity(ext.len());
     let mut extra: Vec<usize> = Vec::new();
-    for &x in &ext {
-        let v = layout.view(nodes, x)?;
-        let name = match core_operands
-            .iter()
-            .find(|(_, buffer, _)| *buffer == v.buffer)
-        {
-            Some((name, _, _)) => name.to_string(),
-            None => {
-                let j = extra
-                    .iter()
-                    .position(|&e| e == v.buffer)
-                    .unwrap_or_else(|| {
-                        extra.push(v.buffer);
-                        bindings.push((5 + extra.len() as u32 - 1, v.buffer));
-                        extra.len() - 1
-                    });
-                format!("e{j}")
-            }
+    let mut names_of =
+        |xs: &[usize], bindings: &mut Vec<(u32, usize)>| -> Result<Vec<String>> {
+            xs.iter()
+                .map(|&x| {
+                    let v = layout.view(nodes, x)?;
+                    Ok(
+                        match core_operands
+                            .iter()
+                            .find(|(_, buffer, _)| *buffer == v.buffer)
+                        {
+                            Some((name, _, _)) => name.to_string(),
+                            None => {
+                                let j = extra.iter().position(|&e| e == v.buffer).unwrap_or_else(
+                                    || {
+                                        extra.push(v.buffer);
+                                        bindings.push((5 + extra.len() as u32 - 1, v.buffer));
+                                        extra.len() - 1
+                                    },
+                                );
+                                format!("e{j}")
+                            }
+                        },
+                    )
+                })
+                .collect()
         };
-        names.push(name);
-    }
 
     // The parameter block's tail: the output's padded shape, (elements, output offset), then per
-    // external operand its strides and offset.
-    let own = contiguous_strides(shape);
+    // external operand its strides and offset; with an input chain, the input's padded shape and
+    // its operands' table after that.
+    let names = names_of(&ext, &mut bindings)?;
+    let (value, table) = chain(
+        nodes,
+        layout,
+        ("fused_value", "ops", "dims"),
+        &g.members,
+        root,
+        g.core,
+        &ext,
+        &names,
+    )?;
     let mut tail: Vec<u32> = shape.padded(MAX_RANK).iter().map(|&d| d as u32).collect();
     tail.extend([shape.numel() as u32, out.offset, 0, 0]);
-    let mut value = String::from("fn fused_value(at: u32, core: f32) -> f32 {\n");
-    let strides: Vec<[u32; MAX_RANK]> = ext
-        .iter()
-        .map(|&x| nodes[x].shape.broadcast_strides(shape))
-        .collect();
-    if strides.iter().any(|s| *s != own) {
-        value.push_str("    let c = coords(at, p.dims);\n");
-    }
-    for (k, (&x, s)) in ext.iter().zip(&strides).enumerate() {
-        let v = layout.view(nodes, x)?;
-        tail.extend(s);
-        tail.extend([v.offset, 0, 0, 0]);
-        let index = if *s == own {
-            "at"
-        } else {
-            &format!("dot(c, p.ops[{k}].stride)")
-        };
-        let _ = writeln!(
-            value,
-            "    let x{k} = {}[p.ops[{k}].offset.x + {index}];",
-            names[k]
+    tail.extend(table);
+    let mut fields = format!(
+        "    dims: vec4<u32>,\n    fz: vec4<u32>,\n    ops: array<Operand, {}>,\n",
+        ext.len().max(1)
+    );
+    let mut load = None;
+    if let Some(chain_members) = input {
+        let x = *chain_members
+            .last()
+            .ok_or_else(|| invalid("fusion", "an empty input chain"))?;
+        let set: BTreeSet<usize> = chain_members.iter().copied().collect();
+        let in_ext = externals(nodes, &set, None);
+        let in_names = names_of(&in_ext, &mut bindings)?;
+        let (source, in_table) = chain(
+            nodes,
+            layout,
+            ("fused_input", "ins", "in_dims"),
+            chain_members,
+            x,
+            None,
+            &in_ext,
+            &in_names,
+        )?;
+        tail.extend(nodes[x].shape.padded(MAX_RANK).iter().map(|&d| d as u32));
+        tail.extend(in_table);
+        let _ = write!(
+            fields,
+            "    in_dims: vec4<u32>,\n    ins: array<Operand, {}>,\n",
+            in_ext.len().max(1)
         );
+        load = Some(format!(
+            "{source}fn input(at: u32) -> f32 {{ return fused_input(at, 0.0); }}\n"
+        ));
     }
-    if ext.is_empty() {
-        tail.extend([0; 8]);
-    }
-    let arg = |x: usize| -> String {
-        if g.core.is_some_and(|(c, view)| x == c || x == view) {
-            "core".into()
-        } else if members.contains(&x) {
-            format!("v{x}")
-        } else {
-            format!("x{}", ext.iter().position(|&e| e == x).unwrap_or(0))
-        }
-    };
-    for &m in &g.members {
-        let node = &nodes[m];
-        let args: Vec<String> = node.inputs.iter().map(|&x| arg(x)).collect();
-        let expr = match &node.op {
-            Op::Unary(u) => format!("unary({}u, {})", *u as u32, args[0]),
-            Op::Clamp { min, max } => format!(
-                "clamp_keep_nan({}, f32_bits({}u), f32_bits({}u))",
-                args[0],
-                min.to_bits(),
-                max.to_bits()
-            ),
-            Op::Binary(o) => format!("binary({}u, {}, {})", *o as u32, args[0], args[1]),
-            Op::Select => format!("select({}, {}, {} != 0.0)", args[2], args[1], args[0]),
-            op => return Err(invalid("fusion", format!("{} is not a map", op.name()))),
-        };
-        let _ = writeln!(value, "    let v{m} = {expr};");
-    }
-    let _ = write!(value, "    return v{root};\n}}\n");
 
-    let operands = ext.len().max(1);
-    let fields =
-        format!("    dims: vec4<u32>,\n    fz: vec4<u32>,\n    ops: array<Operand, {operands}>,\n");
     let mut decls =
         String::from("struct Operand {\n    stride: vec4<u32>,\n    offset: vec4<u32>,\n}\n");
     for (j, _) in extra.iter().enumerate() {
@@ -503,17 +572,99 @@ pub(super) fn encode(
             bytemuck::bytes_of(&params).to_vec(),
             groups_1d(shape.numel()),
         ),
-        Some(Core::Reduction(params, _)) => (
-            "reduce_fused_f32",
-            "reduce_f32",
-            into_family("reduce")?,
-            bytemuck::bytes_of(&params).to_vec(),
-            groups_1d(shape.numel()),
-        ),
+        Some(Core::Reduction(params, _)) => {
+            let mut source = into_family("reduce")?;
+            if let Some(load) = &load {
+                source = splice(&source, "INPUT", load)?;
+            }
+            (
+                "reduce_fused_f32",
+                "reduce_f32",
+                source,
+                bytemuck::bytes_of(&params).to_vec(),
+                groups_1d(shape.numel()),
+            )
+        }
     };
     bytes.extend_from_slice(bytemuck::cast_slice(&tail));
     let pipeline = b.context().fused_pipeline(&source, entry);
     Ok(b.dispatch_generated(kernel, pipeline, &bytes, bindings, groups))
+}
+
+/// `fn <name>(at: u32, core: f32) -> f32` (`names`: the function, its operand table and the
+/// shape it counts `at` in, fields of the parameter block): the maps `members` (graph order) at
+/// element `at` of `root`'s shape, returning `root`'s value. `core` stands for the core (or
+/// the view of it) the maps read; external operand `ext[k]` is read from array `arrays[k]`
+/// with its strides and offset from the table. Returns the source and the table's words (one
+/// empty entry when there is no operand, as WGSL has no empty arrays).
+#[allow(clippy::too_many_arguments)]
+fn chain(
+    nodes: &[Node],
+    layout: &Layout,
+    (name, table, dims): (&str, &str, &str),
+    members: &[usize],
+    root: usize,
+    core: Option<(usize, usize)>,
+    ext: &[usize],
+    arrays: &[String],
+) -> Result<(String, Vec<u32>)> {
+    let shape = &nodes[root].shape;
+    let own = contiguous_strides(shape);
+    let mut words: Vec<u32> = Vec::new();
+    let mut source = format!("fn {name}(at: u32, core: f32) -> f32 {{\n");
+    let strides: Vec<[u32; MAX_RANK]> = ext
+        .iter()
+        .map(|&x| nodes[x].shape.broadcast_strides(shape))
+        .collect();
+    if strides.iter().any(|s| *s != own) {
+        let _ = writeln!(source, "    let c = coords(at, p.{dims});");
+    }
+    for (k, (&x, s)) in ext.iter().zip(&strides).enumerate() {
+        let v = layout.view(nodes, x)?;
+        words.extend(s);
+        words.extend([v.offset, 0, 0, 0]);
+        let index = if *s == own {
+            "at".to_string()
+        } else {
+            format!("dot(c, p.{table}[{k}].stride)")
+        };
+        let _ = writeln!(
+            source,
+            "    let x{k} = {}[p.{table}[{k}].offset.x + {index}];",
+            arrays[k]
+        );
+    }
+    if ext.is_empty() {
+        words.extend([0; 8]);
+    }
+    let arg = |x: usize| -> String {
+        if core.is_some_and(|(c, view)| x == c || x == view) {
+            "core".into()
+        } else if members.contains(&x) {
+            format!("v{x}")
+        } else {
+            format!("x{}", ext.iter().position(|&e| e == x).unwrap_or(0))
+        }
+    };
+    for &m in members {
+        let node = &nodes[m];
+        let args: Vec<String> = node.inputs.iter().map(|&x| arg(x)).collect();
+        let expr = match &node.op {
+            Op::Unary(u) => format!("unary({}u, {})", *u as u32, args[0]),
+            Op::Clamp { min, max } => format!(
+                "clamp_keep_nan({}, f32_bits({}u), f32_bits({}u))",
+                args[0],
+                min.to_bits(),
+                max.to_bits()
+            ),
+            Op::Binary(o) => format!("binary({}u, {}, {})", *o as u32, args[0], args[1]),
+            Op::Select => format!("select({}, {}, {} != 0.0)", args[2], args[1], args[0]),
+            op => return Err(invalid("fusion", format!("{} is not a map", op.name()))),
+        };
+        let _ = writeln!(source, "    let v{m} = {expr};");
+    }
+    let _ = write!(source, "    return {};\n}}\n", arg(root));
+    Ok((source, words))
 }
 
 /// Queues product `product` with sum `sum` of one of its operands: the invocations past the

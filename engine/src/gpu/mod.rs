@@ -170,11 +170,33 @@ impl GpuExec {
                 .filter(|&&id| layout.is_dispatch[id] && !fusion.inlined[id] && !fusion.moved[id])
                 .map(
                     |&id| match (fusion.groups.get(&id), fusion.siblings.get(&id)) {
-                        (Some(g), _) => fusion::encode(b, &nodes, &layout, seed, id, g),
+                        (Some(g), _) => {
+                            let core = g.core.map(|(c, _)| c);
+                            let input = core.and_then(|c| fusion.inputs.get(&c));
+                            fusion::encode(
+                                b,
+                                &nodes,
+                                &layout,
+                                seed,
+                                id,
+                                g,
+                                input.map(Vec::as_slice),
+                            )
+                        }
                         (None, Some(&(product, sum))) => {
                             fusion::encode_with_sum(b, &nodes, &layout, product, sum)
                         }
-                        (None, None) => encode_op(b, &nodes, &layout, seed, id),
+                        (None, None) => match fusion.inputs.get(&id) {
+                            // A reduction computing its input, with no epilogue.
+                            Some(input) => {
+                                let g = fusion::Group {
+                                    members: Vec::new(),
+                                    core: Some((id, id)),
+                                };
+                                fusion::encode(b, &nodes, &layout, seed, id, &g, Some(input))
+                            }
+                            None => encode_op(b, &nodes, &layout, seed, id),
+                        },
                     },
                 )
                 .collect()
