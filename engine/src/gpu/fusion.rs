@@ -445,45 +445,14 @@ pub(super) fn encode(
         _ => core.as_ref().map(Core::operands).unwrap_or_default(),
     };
 
-    // Each buffer bound once: an external in a core operand's buffer reads through its name.
-    let mut bindings = vec![(4, out.buffer)];
-    bindings.extend(
-        core_operands
-            .iter()
-            .map(|&(_, buffer, slot)| (slot, buffer)),
-    );
-    let mut extra: Vec<usize> = Vec::new();
-    let mut names_of =
-        |xs: &[usize], bindings: &mut Vec<(u32, usize)>| -> Result<Vec<String>> {
-            xs.iter()
-                .map(|&x| {
-                    let v = layout.view(nodes, x)?;
-                    Ok(
-                        match core_operands
-                            .iter()
-                            .find(|(_, buffer, _)| *buffer == v.buffer)
-                        {
-                            Some((name, _, _)) => name.to_string(),
-                            None => {
-                                let j = extra.iter().position(|&e| e == v.buffer).unwrap_or_else(
-                                    || {
-                                        extra.push(v.buffer);
-                                        bindings.push((5 + extra.len() as u32 - 1, v.buffer));
-                                        extra.len() - 1
-                                    },
-                                );
-                                format!("e{j}")
-                            }
-                        },
-                    )
-                })
-                .collect()
-        };
-
+    let mut arrays = Arrays {
+        core: &core_operands,
+        extra: Vec::new(),
+    };
     // The parameter block's tail: the output's padded shape, (elements, output offset), then per
     // external operand its strides and offset; with an input chain, the input's padded shape and
     // its operands' table after that.
-    let names = names_of(&ext, &mut bindings)?;
+    let names = arrays.names(nodes, layout, &ext)?;
     let (value, table) = chain(
         nodes,
         layout,
@@ -508,7 +477,7 @@ pub(super) fn encode(
             .ok_or_else(|| invalid("fusion", "an empty input chain"))?;
         let set: BTreeSet<usize> = chain_members.iter().copied().collect();
         let in_ext = externals(nodes, &set, None);
-        let in_names = names_of(&in_ext, &mut bindings)?;
+        let in_names = arrays.names(nodes, layout, &in_ext)?;
         let (source, in_table) = chain(
             nodes,
             layout,
@@ -531,9 +500,17 @@ pub(super) fn encode(
         ));
     }
 
+    // Each buffer bound once: the output, the core's operands, then the further buffers read.
+    let mut bindings = vec![(4, out.buffer)];
+    bindings.extend(
+        core_operands
+            .iter()
+            .map(|&(_, buffer, slot)| (slot, buffer)),
+    );
+    bindings.extend((5..).zip(arrays.extra.iter().copied()));
     let mut decls =
         String::from("struct Operand {\n    stride: vec4<u32>,\n    offset: vec4<u32>,\n}\n");
-    for (j, _) in extra.iter().enumerate() {
+    for (j, _) in arrays.extra.iter().enumerate() {
         let _ = writeln!(
             decls,
             "@group(0) @binding({}) var<storage, read> e{j}: array<f32>;",
@@ -589,6 +566,41 @@ pub(super) fn encode(
     bytes.extend_from_slice(bytemuck::cast_slice(&tail));
     let pipeline = b.context().fused_pipeline(&source, entry);
     Ok(b.dispatch_generated(kernel, pipeline, &bytes, bindings, groups))
+}
+
+/// The arrays a generated kernel reads its operands from: a core operand's own name where the
+/// operand lies in that operand's buffer, otherwise `e<j>`, one binding (from 5) per further
+/// buffer, in `extra`.
+struct Arrays<'a> {
+    core: &'a [(&'static str, usize, u32)],
+    extra: Vec<usize>,
+}
+
+impl Arrays<'_> {
+    fn names(
+        &mut self,
+        nodes: &[Node],
+        layout: &Layout,
+        operands: &[usize],
+    ) -> Result<Vec<String>> {
+        operands
+            .iter()
+            .map(|&x| {
+                let buffer = layout.view(nodes, x)?.buffer;
+                if let Some((name, _, _)) = self.core.iter().find(|(_, b, _)| *b == buffer) {
+                    return Ok(name.to_string());
+                }
+                let j = match self.extra.iter().position(|&e| e == buffer) {
+                    Some(j) => j,
+                    None => {
+                        self.extra.push(buffer);
+                        self.extra.len() - 1
+                    }
+                };
+                Ok(format!("e{j}"))
+            })
+            .collect()
+    }
 }
 
 /// `fn <name>(at: u32, core: f32) -> f32` (`names`: the function, its operand table and the
