@@ -323,6 +323,15 @@ pub fn cases() -> Vec<Case> {
             let c = x.make(g, &[R, 4, 1], Any)?;
             a.mul(&c)?.tanh()?.max(2)
         }),
+        // ... and two gathers by one index (a batch's inputs and targets), one source shared
+        // by every run, in one dispatch.
+        case!("fused_gather_pair", true, |g, x| {
+            let idx = x.indices(g, &[R, 5], 7)?;
+            let a = x.make(g, &[R, 7, 3], Any)?;
+            let b = x.make(g, &[1, 7, 2], Any)?;
+            let rows_a = a.gather_rows(&idx)?.sum(2)?;
+            rows_a.mul(&b.gather_rows(&idx)?.sum(2)?)
+        }),
         case!("mlp", true, |g, x| {
             let input = x.make(g, &[1, 5, 3], Any)?;
             let mlp = nn::Mlp::new(g, "mlp", &[3, 8, 2], nn::Activation::Tanh)?;

@@ -1,9 +1,10 @@
 //! Fusion at record time: a tree of elementwise ops whose inner values nothing else reads becomes
 //! one generated kernel; a matrix product or a random draw whose only reader is such a tree
 //! computes the tree in its store (forward: the bias add and activation; backward: a product
-//! times an activation's derivative; a draw and its floor); and a sum over a product's operand
-//! along its contracted axis (a bias gradient beside its weight gradient) is done by the same
-//! dispatch, by the invocations past the product's.
+//! times an activation's derivative; a draw and its floor); a reduction computes the maps only
+//! it reads in its load (a squared error before its mean); a sum over a product's operand along
+//! its contracted axis (a bias gradient beside its weight gradient) is done by the same
+//! dispatch, by the invocations past the product's; and so are two row gathers by one index.
 //!
 //! The CPU backend stays unfused: it is the definition of every op and the oracle the fused
 //! kernels are tested against. Fusion changes which dispatches a step makes, not the formulas: a
@@ -21,7 +22,7 @@ use super::dispatch::{groups_1d, Builder, Operands};
 use super::elementwise::contiguous_strides;
 use super::layout::Layout;
 use super::layout::View;
-use super::{matmul, random, reduce};
+use super::{gather, matmul, random, reduce};
 use crate::error::{invalid, Result};
 use crate::graph::Node;
 use crate::op::{Op, ReduceOp, UnaryOp};
@@ -57,6 +58,9 @@ pub(super) struct Fusion {
     /// Maps whose value only a reduction reads, computed in its load instead of stored (a
     /// squared error before its mean): by reduction, in graph order, its input last.
     pub inputs: HashMap<usize, Vec<usize>>,
+    /// Pairs of row gathers by the same index done by one dispatch, by the first in graph
+    /// order (where the dispatch goes); the second is `moved`.
+    pub gathers: HashMap<usize, usize>,
 }
 
 /// The ops a group may hold: unary maps (broadcasting copies included), clamps, binary maps and
@@ -87,6 +91,7 @@ impl Fusion {
             siblings: HashMap::new(),
             moved: vec![false; n],
             inputs: HashMap::new(),
+            gathers: HashMap::new(),
         };
         if !on || !enabled() {
             return fusion;
@@ -331,6 +336,47 @@ impl Fusion {
                 paired.insert(m);
                 fusion.siblings.insert(m.min(sum), (m, sum));
                 fusion.moved[m.max(sum)] = true;
+            }
+        }
+
+        // Two row gathers by the same index (a batch's inputs and its targets) are one
+        // dispatch, the invocations past the first's elements doing the second's, when both
+        // are needed by the same entries; it goes where the first was, so the second's inputs
+        // must be ready there, and neither may read a buffer they write.
+        let ready_at = |x: usize, at: usize| !computed[x] || plan.is_static[x] || x < at;
+        let free_gather = |x: usize, fusion: &Fusion| {
+            nodes[x].op == Op::GatherRows
+                && computed[x]
+                && layout.is_dispatch[x]
+                && !plan.is_static[x]
+                && !fusion.moved[x]
+                && !fusion.gathers.contains_key(&x)
+        };
+        for a in 0..n {
+            if !free_gather(a, &fusion) {
+                continue;
+            }
+            let idx = nodes[a].inputs[1];
+            let Some(c) = (a + 1..n).find(|&c| {
+                free_gather(c, &fusion)
+                    && nodes[c].inputs[1] == idx
+                    && needed_by(c) == needed_by(a)
+                    && nodes[c].inputs.iter().all(|&i| ready_at(i, a))
+            }) else {
+                continue;
+            };
+            let (Some(out_a), Some(out_c)) = (layout.views[a], layout.views[c]) else {
+                continue;
+            };
+            let apart = [nodes[a].inputs[0], idx, nodes[c].inputs[0]]
+                .iter()
+                .all(|&x| {
+                    layout.views[x]
+                        .is_some_and(|v| v.buffer != out_a.buffer && v.buffer != out_c.buffer)
+                });
+            if apart {
+                fusion.gathers.insert(a, c);
+                fusion.moved[c] = true;
             }
         }
         fusion
@@ -742,6 +788,88 @@ pub(super) fn encode_with_sum(
         groups_1d(tiles + outputs),
     ))
 }
+/// Queues gathers `a` and `c`, which read the same index, as one dispatch: the invocations past
+/// `a`'s elements compute `c`'s, each as gather.wgsl's `gather_rows_f32` does.
+pub(super) fn encode_gathers(
+    b: &mut Builder,
+    nodes: &[Node],
+    layout: &Layout,
+    a: usize,
+    c: usize,
+) -> Result<usize> {
+    let (oa, oc) = (
+        Operands::new(nodes, layout, a)?,
+        Operands::new(nodes, layout, c)?,
+    );
+    let (pa, _, src_a, idx) = gather::params(&oa)?;
+    let (pc, _, src_c, _) = gather::params(&oc)?;
+    // Each buffer read bound once, from binding 5; the outputs at 4 and, in a buffer apart, 3.
+    let mut reads: Vec<usize> = Vec::new();
+    let mut array = |buffer: usize| -> String {
+        let j = reads.iter().position(|&r| r == buffer).unwrap_or_else(|| {
+            reads.push(buffer);
+            reads.len() - 1
+        });
+        format!("r{j}")
+    };
+    let (from_a, index, from_c) = (array(src_a.buffer), array(idx.buffer), array(src_c.buffer));
+    let apart = oc.out.buffer != oa.out.buffer;
+    let into_c = if apart { "out_c" } else { "out" };
+    let mut bindings = vec![(4, oa.out.buffer)];
+    let mut decls =
+        String::from("@group(0) @binding(4) var<storage, read_write> out: array<f32>;\n");
+    if apart {
+        bindings.push((3, oc.out.buffer));
+        decls.push_str("@group(0) @binding(3) var<storage, read_write> out_c: array<f32>;\n");
+    }
+    for (j, &buffer) in reads.iter().enumerate() {
+        bindings.push((5 + j as u32, buffer));
+        let _ = writeln!(
+            decls,
+            "@group(0) @binding({}) var<storage, read> r{j}: array<f32>;",
+            5 + j
+        );
+    }
+    let one = |g: &str, i: &str, src: &str, out: &str| {
+        format!(
+            "        let col = {i} % p.{g}.d;\n        \
+             let t = {i} / p.{g}.d;\n        \
+             let k = t % p.{g}.batch;\n        \
+             let run = t / p.{g}.batch;\n        \
+             let v = {index}[p.{g}.idx_off + run * p.{g}.idx_run_stride + k];\n        \
+             let row = min(u32(max(v, 0.0)), p.{g}.src_rows - 1u);\n        \
+             {out}[p.{g}.out_off + {i}] = \
+             {src}[p.{g}.src_off + run * p.{g}.src_run_stride + row * p.{g}.d + col];\n"
+        )
+    };
+    let source = format!(
+        "struct Gather {{\n    n: u32,\n    src_rows: u32,\n    d: u32,\n    batch: u32,\n    \
+         src_off: u32,\n    idx_off: u32,\n    out_off: u32,\n    src_run_stride: u32,\n    \
+         idx_run_stride: u32,\n    _pad0: u32,\n    _pad1: u32,\n    _pad2: u32,\n}}\n\
+         struct Params {{\n    a: Gather,\n    c: Gather,\n}}\n\
+         @group(0) @binding(0) var<storage, read> p: Params;\n\
+         {decls}\
+         @compute @workgroup_size(64)\n\
+         fn gathers_f32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {{\n    \
+             let i = linear_index(gid, groups);\n    \
+             if (i < p.a.n) {{\n{}        return;\n    }}\n    \
+             if (i - p.a.n < p.c.n) {{\n{}    }}\n\
+         }}\n",
+        one("a", "i", &from_a, "out"),
+        one("c", "(i - p.a.n)", &from_c, into_c),
+    );
+    let mut bytes = bytemuck::bytes_of(&pa).to_vec();
+    bytes.extend_from_slice(bytemuck::bytes_of(&pc));
+    let pipeline = b.context().fused_pipeline(&source, "gathers_f32");
+    Ok(b.dispatch_generated(
+        "gathers_f32",
+        pipeline,
+        &bytes,
+        bindings,
+        groups_1d((pa.n + pc.n) as usize),
+    ))
+}
+
 /// A training step's tail in one dispatch: every metric added to its running sum, then the step
 /// counter bumped (the last invocation). Returns the sums buffer and the dispatch, or `None`
 /// where the entry keeps no metric, a metric lives in the leaves the bump writes, or the metrics

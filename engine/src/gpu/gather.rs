@@ -1,6 +1,7 @@
 //! Encoder of `gather.wgsl`: row gathers by index and their adjoint, scatter-adds.
 
 use super::dispatch::{Builder, KernelParams, Operands};
+use super::layout::View;
 use crate::error::{invalid, Result};
 use crate::op::Op;
 
@@ -31,6 +32,17 @@ impl KernelParams for Params {}
 
 /// Queues the dispatch of a gather or scatter-add of rows.
 pub(super) fn encode(b: &mut Builder, o: &Operands) -> Result<usize> {
+    let (p, kernel, src, idx) = params(o)?;
+    Ok(b.dispatch(
+        kernel,
+        &p,
+        vec![(1, src.buffer), (2, idx.buffer), (4, o.out.buffer)],
+        o.groups(),
+    ))
+}
+
+/// A gather's or scatter-add's parameters, its kernel, and its source's and index's storage.
+pub(super) fn params(o: &Operands) -> Result<(Params, &'static str, View, View)> {
     let n = o.node;
     let (rows, kernel) = match n.op {
         Op::ScatterAddRows { rows } => (rows, "scatter_add_rows_f32"),
@@ -63,10 +75,5 @@ pub(super) fn encode(b: &mut Builder, o: &Operands) -> Result<usize> {
         _pad1: 0,
         _pad2: 0,
     };
-    Ok(b.dispatch(
-        kernel,
-        &p,
-        vec![(1, src.buffer), (2, idx.buffer), (4, o.out.buffer)],
-        o.groups(),
-    ))
+    Ok((p, kernel, src, idx))
 }

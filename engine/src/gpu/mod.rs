@@ -186,6 +186,9 @@ impl GpuExec {
                         (None, Some(&(product, sum))) => {
                             fusion::encode_with_sum(b, &nodes, &layout, product, sum)
                         }
+                        (None, None) if fusion.gathers.contains_key(&id) => {
+                            fusion::encode_gathers(b, &nodes, &layout, id, fusion.gathers[&id])
+                        }
                         (None, None) => match fusion.inputs.get(&id) {
                             // A reduction computing its input, with no epilogue.
                             Some(input) => {
