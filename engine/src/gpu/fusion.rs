@@ -553,16 +553,10 @@ pub(super) fn encode(
             .iter()
             .map(|&(_, buffer, slot)| (slot, buffer)),
     );
-    bindings.extend((5..).zip(arrays.extra.iter().copied()));
-    let mut decls =
-        String::from("struct Operand {\n    stride: vec4<u32>,\n    offset: vec4<u32>,\n}\n");
-    for (j, _) in arrays.extra.iter().enumerate() {
-        let _ = writeln!(
-            decls,
-            "@group(0) @binding({}) var<storage, read> e{j}: array<f32>;",
-            5 + j
-        );
-    }
+    let decls = format!(
+        "struct Operand {{\n    stride: vec4<u32>,\n    offset: vec4<u32>,\n}}\n{}",
+        read_only(&arrays.extra, &mut bindings)
+    );
     let epilogue =
         format!("{value}fn epilogue(at: u32, v: f32) -> f32 {{ return fused_value(at, v); }}\n");
     let into_family = |name: &str| -> Result<String> {
@@ -623,6 +617,21 @@ struct Arrays<'a> {
 }
 
 impl Arrays<'_> {
+    /// The array a value in `buffer` is read from.
+    fn name(&mut self, buffer: usize) -> String {
+        if let Some((name, _, _)) = self.core.iter().find(|(_, b, _)| *b == buffer) {
+            return name.to_string();
+        }
+        let j = match self.extra.iter().position(|&e| e == buffer) {
+            Some(j) => j,
+            None => {
+                self.extra.push(buffer);
+                self.extra.len() - 1
+            }
+        };
+        format!("e{j}")
+    }
+
     fn names(
         &mut self,
         nodes: &[Node],
@@ -631,22 +640,24 @@ impl Arrays<'_> {
     ) -> Result<Vec<String>> {
         operands
             .iter()
-            .map(|&x| {
-                let buffer = layout.view(nodes, x)?.buffer;
-                if let Some((name, _, _)) = self.core.iter().find(|(_, b, _)| *b == buffer) {
-                    return Ok(name.to_string());
-                }
-                let j = match self.extra.iter().position(|&e| e == buffer) {
-                    Some(j) => j,
-                    None => {
-                        self.extra.push(buffer);
-                        self.extra.len() - 1
-                    }
-                };
-                Ok(format!("e{j}"))
-            })
+            .map(|&x| Ok(self.name(layout.view(nodes, x)?.buffer)))
             .collect()
     }
+}
+
+/// The declarations of read-only arrays `e<j>` at bindings 5 + j, one per buffer in `extra`,
+/// each added to `bindings`.
+fn read_only(extra: &[usize], bindings: &mut Vec<(u32, usize)>) -> String {
+    let mut decls = String::new();
+    for (j, &buffer) in extra.iter().enumerate() {
+        bindings.push((5 + j as u32, buffer));
+        let _ = writeln!(
+            decls,
+            "@group(0) @binding({}) var<storage, read> e{j}: array<f32>;",
+            5 + j
+        );
+    }
+    decls
 }
 
 /// `fn <name>(at: u32, core: f32) -> f32` (`names`: the function, its operand table and the
@@ -804,15 +815,15 @@ pub(super) fn encode_gathers(
     let (pa, _, src_a, idx) = gather::params(&oa)?;
     let (pc, _, src_c, _) = gather::params(&oc)?;
     // Each buffer read bound once, from binding 5; the outputs at 4 and, in a buffer apart, 3.
-    let mut reads: Vec<usize> = Vec::new();
-    let mut array = |buffer: usize| -> String {
-        let j = reads.iter().position(|&r| r == buffer).unwrap_or_else(|| {
-            reads.push(buffer);
-            reads.len() - 1
-        });
-        format!("r{j}")
+    let mut arrays = Arrays {
+        core: &[],
+        extra: Vec::new(),
     };
-    let (from_a, index, from_c) = (array(src_a.buffer), array(idx.buffer), array(src_c.buffer));
+    let (from_a, index, from_c) = (
+        arrays.name(src_a.buffer),
+        arrays.name(idx.buffer),
+        arrays.name(src_c.buffer),
+    );
     let apart = oc.out.buffer != oa.out.buffer;
     let into_c = if apart { "out_c" } else { "out" };
     let mut bindings = vec![(4, oa.out.buffer)];
@@ -822,14 +833,7 @@ pub(super) fn encode_gathers(
         bindings.push((3, oc.out.buffer));
         decls.push_str("@group(0) @binding(3) var<storage, read_write> out_c: array<f32>;\n");
     }
-    for (j, &buffer) in reads.iter().enumerate() {
-        bindings.push((5 + j as u32, buffer));
-        let _ = writeln!(
-            decls,
-            "@group(0) @binding({}) var<storage, read> r{j}: array<f32>;",
-            5 + j
-        );
-    }
+    decls.push_str(&read_only(&arrays.extra, &mut bindings));
     let one = |g: &str, i: &str, src: &str, out: &str| {
         format!(
             "        let col = {i} % p.{g}.d;\n        \
@@ -916,15 +920,7 @@ pub(super) fn tail(
     let mut bytes: Vec<u32> = vec![step.offset, total, runs as u32, 0];
     bytes.extend(table);
     let mut bindings = vec![(3, layout.leaves), (4, sums)];
-    let mut decls = String::new();
-    for (j, &buffer) in buffers.iter().enumerate() {
-        bindings.push((5 + j as u32, buffer));
-        let _ = writeln!(
-            decls,
-            "@group(0) @binding({}) var<storage, read> e{j}: array<f32>;",
-            5 + j
-        );
-    }
+    let decls = read_only(&buffers, &mut bindings);
     let source = format!(
         "struct Params {{\n    step: vec4<u32>,\n    m: array<vec4<u32>, {}>,\n}}\n\
          @group(0) @binding(0) var<storage, read> p: Params;\n\
