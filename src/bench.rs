@@ -244,6 +244,20 @@ pub fn mean(values: &[f32]) -> f32 {
     values.iter().sum::<f32>() / values.len().max(1) as f32
 }
 
+/// The first metric's mean over `windows` (their runs and steps), or NaN for none.
+pub fn windows_mean(windows: &[crate::engine::MetricWindow]) -> f32 {
+    let steps: u64 = windows.iter().map(|w| w.steps).sum();
+    let total: f64 = windows
+        .iter()
+        .map(|w| mean(&w.values[0]) as f64 * w.steps as f64)
+        .sum();
+    if steps == 0 {
+        f32::NAN
+    } else {
+        (total / steps as f64) as f32
+    }
+}
+
 /// Runs `step(n)` with growing n until `budget_s` seconds have passed (at least one step after a
 /// warm-up step), and returns (steps, seconds). `now` is a clock in seconds.
 pub fn time_steps(

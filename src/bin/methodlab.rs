@@ -26,7 +26,9 @@ macro_rules! out {
 #[cfg(not(target_arch = "wasm32"))]
 mod cli {
 
-    use methodlab::bench::{mean, profile_table, time_steps, Figure, Measurement, Workload};
+    use methodlab::bench::{
+        mean, profile_table, time_steps, windows_mean, Figure, Measurement, Workload,
+    };
     use methodlab::engine::gpu::{GpuContext, GpuExec};
     use methodlab::engine::{CpuExec, Result};
     use methodlab::experiment::BackendChoice;
@@ -195,12 +197,16 @@ mod cli {
             Ok(())
         })?;
         let after = exec.counters();
-        // Outside the timing: the loss of the last window, to show the step really trains.
+        // Outside the timing, as on the CPU: the mean loss of 100 more steps. The windows in
+        // flight are collected first and what the sums hold since is read back on its own:
+        // with every staging buffer busy, a final flush was dropped, and the figure was the
+        // last window that had landed (step 448 of thousands).
+        exec.wait_metrics(0)?;
         exec.flush_metrics(0)?;
-        let last_loss = exec
-            .wait_metrics(0)?
-            .last()
-            .map_or(f32::NAN, |m| mean(&m.values[0]));
+        exec.wait_metrics(0)?;
+        exec.run(0, 100)?;
+        exec.flush_metrics(0)?;
+        let last_loss = windows_mean(&exec.wait_metrics(0)?);
         let before = before.unwrap_or(after);
         let m = Measurement {
             steps,

@@ -4,9 +4,9 @@
 
 use super::browser::{fragment, now_ms, yield_now};
 use super::{BackendStatus, SharedGpu};
-use crate::bench::{mean, profile_table, Figure, Measurement, Workload};
+use crate::bench::{mean, profile_table, windows_mean, Figure, Measurement, Workload};
 use crate::engine::gpu::GpuExec;
-use crate::engine::{CpuExec, EngineError};
+use crate::engine::{CpuExec, EngineError, MetricWindow};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -86,17 +86,15 @@ async fn bench_gpu(
     }
     let seconds = (now_ms() - start) / 1000.0;
     let after = exec.counters();
+    // Outside the timing, as on the CPU: the mean loss of 100 more steps. The windows in flight
+    // are collected first and what the sums hold since is read back on its own, so the last
+    // windows hold just those steps (a flush with every staging buffer busy is dropped).
+    landed(&mut exec).await?;
     exec.flush_metrics(0)?;
-    exec.finish().await?;
-    let mut loss = f32::NAN;
-    for _ in 0..100 {
-        if let Some(m) = exec.take_metrics(0)? {
-            loss = mean(&m.values[0]);
-        } else if !loss.is_nan() {
-            break;
-        }
-        yield_now().await;
-    }
+    landed(&mut exec).await?;
+    exec.run(0, 100)?;
+    exec.flush_metrics(0)?;
+    let loss = windows_mean(&landed(&mut exec).await?);
     let m = Measurement {
         steps,
         seconds,
@@ -110,6 +108,21 @@ async fn bench_gpu(
         format!("webgpu ({adapter})")
     };
     Ok(Figure::new(&backend, w, runs, m))
+}
+
+/// Every metric window of entry 0 requested so far, once landed (the browser maps them between
+/// tasks, so this yields until none is pending, for 10 s at most).
+async fn landed(exec: &mut GpuExec) -> Result<Vec<MetricWindow>, EngineError> {
+    exec.finish().await?;
+    let mut windows = Vec::new();
+    let start = now_ms();
+    while exec.metrics_pending(0) > 0 && now_ms() - start < 10_000.0 {
+        match exec.take_metrics(0)? {
+            Some(w) => windows.push(w),
+            None => yield_now().await,
+        }
+    }
+    Ok(windows)
 }
 
 /// One WebGPU step of `w` at `runs` runs, each dispatch timed alone (see `GpuExec::profile`).
