@@ -332,6 +332,17 @@ pub fn cases() -> Vec<Case> {
             let rows_a = a.gather_rows(&idx)?.sum(2)?;
             rows_a.mul(&b.gather_rows(&idx)?.sum(2)?)
         }),
+        // ... and a layer whose bias is also pulled by a penalty (EWC's quadratic): the bias
+        // gradient's sum over the batch is then the core of the kernel that adds the penalty's
+        // gradient, so the weight gradient's product must not also claim it as its sibling.
+        case!("fused_penalised_layer", true, |g, x| {
+            let h = x.make(g, &[R, 5, 3], Any)?;
+            let w = x.make(g, &[R, 3, 4], Any)?;
+            let b = x.make(g, &[R, 1, 4], Any)?;
+            let a = x.make(g, &[R, 1, 4], Positive)?;
+            let data = h.matmul(&w)?.add(&b)?.tanh()?.sum_per_run()?;
+            data.add(&a.mul(&b.square()?)?.sum_per_run()?)
+        }),
         case!("mlp", true, |g, x| {
             let input = x.make(g, &[1, 5, 3], Any)?;
             let mlp = nn::Mlp::new(g, "mlp", &[3, 8, 2], nn::Activation::Tanh)?;

@@ -83,7 +83,7 @@ impl Fusion {
         nodes: &[Node],
         layout: &Layout,
         on: bool,
-    ) -> Fusion {
+    ) -> Result<Fusion> {
         let n = nodes.len();
         let mut fusion = Fusion {
             inlined: vec![false; n],
@@ -93,8 +93,8 @@ impl Fusion {
             inputs: HashMap::new(),
             gathers: HashMap::new(),
         };
-        if !on || !enabled() {
-            return fusion;
+        if !on {
+            return Ok(fusion);
         }
         let mut computed = vec![false; n];
         for &i in plan
@@ -312,6 +312,10 @@ impl Fusion {
                 || !layout.is_dispatch[sum]
                 || plan.is_static[sum]
                 || fusion.inputs.contains_key(&sum)
+                // The core of a group is computed by that group's kernel: paired as well, the
+                // product went with it into a dispatch never made (EWC's weight gradients on the
+                // fused path, issue 34).
+                || fusion.inlined[sum]
             {
                 continue;
             }
@@ -379,14 +383,51 @@ impl Fusion {
                 fusion.moved[c] = true;
             }
         }
-        fusion
+        fusion.check(nodes, layout, &computed)?;
+        Ok(fusion)
     }
-}
 
-/// Off natively under `METHODLAB_NO_FUSION` (the benchmark's before and after); always on in the
-/// browser.
-fn enabled() -> bool {
-    std::env::var_os("METHODLAB_NO_FUSION").is_none()
+    /// That every node needing a dispatch is computed by exactly one kernel: its own, its
+    /// group's (as a member, the core, or the core's input chain), or its pair's. A plan that
+    /// leaves a node out would run with that node's buffer never written: wrong numbers, no
+    /// error. This makes it an error when the program is built.
+    fn check(&self, nodes: &[Node], layout: &Layout, computed: &[bool]) -> Result<()> {
+        let n = nodes.len();
+        let needs = |x: usize| computed[x] && layout.is_dispatch[x];
+        let mut by = vec![0u32; n];
+        for x in (0..n).filter(|&x| needs(x) && !self.inlined[x] && !self.moved[x]) {
+            by[x] += 1;
+            let mut covered: Vec<usize> = Vec::new();
+            if let Some(g) = self.groups.get(&x) {
+                covered.extend(g.members.iter().filter(|&&m| m != x));
+                if let Some((c, _)) = g.core {
+                    covered.push(c);
+                    covered.extend(self.inputs.get(&c).into_iter().flatten());
+                }
+            } else {
+                covered.extend(self.inputs.get(&x).into_iter().flatten());
+            }
+            if let Some(&(product, sum)) = self.siblings.get(&x) {
+                covered.push(if product == x { sum } else { product });
+            }
+            covered.extend(self.gathers.get(&x));
+            for c in covered.into_iter().filter(|&c| needs(c)) {
+                by[c] += 1;
+            }
+        }
+        match (0..n).find(|&x| needs(x) && by[x] != 1) {
+            None => Ok(()),
+            Some(x) => Err(invalid(
+                "fusion",
+                format!(
+                    "node {x} ({}) is computed by {} kernels, not one: a fusion bug \
+                     (METHODLAB_FUSION=off runs without fusion)",
+                    nodes[x].op.name(),
+                    by[x]
+                ),
+            )),
+        }
+    }
 }
 
 /// Ops whose store can compute a group: matrix products, random draws and reductions.
@@ -887,7 +928,7 @@ pub(super) fn tail(
     step: View,
     on: bool,
 ) -> Result<Option<(usize, usize)>> {
-    if e.metrics.is_empty() || !e.advances_step || !on || !enabled() {
+    if e.metrics.is_empty() || !e.advances_step || !on {
         return Ok(None);
     }
     let mut buffers: Vec<usize> = Vec::new();

@@ -164,7 +164,7 @@ impl GpuExec {
         let seed = program.graph.seed();
         let mut b = Builder::new(ctx);
         let mut layout = Layout::new(ctx, &mut b.buffers, program, &plan, &nodes);
-        let fusion = Fusion::plan(program, &plan, &nodes, &layout, ctx.fuse);
+        let fusion = Fusion::plan(program, &plan, &nodes, &layout, ctx.fuse)?;
         let ops = |ids: &[usize], b: &mut Builder| -> Result<Vec<usize>> {
             ids.iter()
                 .filter(|&&id| layout.is_dispatch[id] && !fusion.inlined[id] && !fusion.moved[id])
