@@ -5,6 +5,8 @@ pub mod bench;
 pub mod claims;
 pub mod data;
 pub mod decl;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod device;
 pub use methodlab_engine as engine;
 pub mod experiment;
 pub mod history;

@@ -416,7 +416,7 @@ pub fn claim_rows(
 /// The backend's name in reports.
 pub fn backend_name(gpu: Option<&GpuContext>) -> String {
     match gpu {
-        Some(ctx) => format!("gpu: {}", ctx.adapter),
+        Some(ctx) => format!("gpu: {}", ctx.describe()),
         None => "cpu".into(),
     }
 }

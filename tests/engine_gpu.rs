@@ -17,7 +17,8 @@ fn shared() -> std::sync::RwLockReadGuard<'static, ()> {
 fn context() -> Option<GpuContext> {
     match pollster::block_on(GpuContext::new()) {
         // Fused kernels are what is tested, software adapter or not.
-        Ok(ctx) => Some(ctx.with_fusion(true)),
+        // METHODLAB_FUSION=off tests the unfused kernels instead.
+        Ok(ctx) => Some(methodlab::device::with_fusion_from_env(ctx, Some(true)).unwrap()),
         Err(e) if std::env::var("METHODLAB_SKIP_GPU").is_ok() => {
             eprintln!("skipping GPU test: {e}");
             None

@@ -215,7 +215,7 @@ mod cli {
             after,
             last_loss,
         };
-        Ok(Figure::new(&format!("gpu: {}", ctx.adapter), w, runs, m))
+        Ok(Figure::new(&format!("gpu: {}", ctx.describe()), w, runs, m))
     }
 
     /// Prints one step's GPU time per kernel (summed over its dispatches), largest first.
@@ -245,8 +245,11 @@ mod cli {
         let clock = move || start.elapsed().as_secs_f64();
         let gpu = if a.gpu {
             match pollster::block_on(GpuContext::new()) {
-                // The fused engine on any adapter (METHODLAB_NO_FUSION=1 for the unfused one).
-                Ok(ctx) => Some(ctx.with_fusion(true)),
+                // The fused engine on any adapter (METHODLAB_FUSION=off for the unfused one).
+                Ok(ctx) => match methodlab::device::with_fusion_from_env(ctx, Some(true)) {
+                    Ok(ctx) => Some(ctx),
+                    Err(e) => return usage_error("bench", &e),
+                },
                 Err(e) => {
                     eprintln!(
                         "methodlab bench: GPU backend unavailable ({e}); measuring the CPU only"
@@ -361,7 +364,10 @@ mod cli {
         let lab = &lab;
         // Without --backend, the link's: `backend=gpu` asks for the GPU; auto and cpu are the CPU,
         // whose threads beat one device queue for these groups.
-        let ctx = gpu_context(gpu.unwrap_or(experiment.backend == BackendChoice::Gpu));
+        let ctx = match gpu_context(gpu.unwrap_or(experiment.backend == BackendChoice::Gpu)) {
+            Ok(ctx) => ctx,
+            Err(e) => return usage_error("run", &e),
+        };
         // The GPU context is one device queue: its groups run in turn. On the CPU, methods share
         // out over threads (the same numbers, bit for bit).
         let result = match &ctx {
@@ -405,16 +411,21 @@ mod cli {
         ExitCode::SUCCESS
     }
 
-    /// The GPU when asked for and there is one; otherwise the CPU, saying why.
-    fn gpu_context(wanted: bool) -> Option<GpuContext> {
+    /// The GPU when asked for and there is one, fused as `METHODLAB_FUSION` says (else as the
+    /// adapter's default); otherwise the CPU, saying why. A bad `METHODLAB_FUSION` is an error.
+    fn gpu_context(wanted: bool) -> std::result::Result<Option<GpuContext>, String> {
+        let fusion = methodlab::device::fusion_from_env()?;
         if !wanted {
-            return None;
+            return Ok(None);
         }
         match pollster::block_on(GpuContext::new()) {
-            Ok(ctx) => Some(ctx),
+            Ok(ctx) => Ok(Some(match fusion {
+                Some(on) => ctx.with_fusion(on),
+                None => ctx,
+            })),
             Err(e) => {
                 eprintln!("methodlab: {e}; running on the CPU");
-                None
+                Ok(None)
             }
         }
     }
@@ -491,7 +502,10 @@ mod cli {
         let Some(target) = target else {
             return usage_error("check", "expected a claim id or a share link");
         };
-        let ctx = gpu_context(gpu);
+        let ctx = match gpu_context(gpu) {
+            Ok(ctx) => ctx,
+            Err(e) => return usage_error("check", &e),
+        };
         let print =
             |v: &Verdict| outln!("{}", serde_json::to_string(v).expect("verdict serializes"));
         let decls = methodlab::labs::registry();

@@ -73,7 +73,7 @@ pub struct GpuContext {
     /// Fuse kernels at record time (`fusion`). Off on software adapters by default: there each
     /// generated kernel's compile costs more than its saved dispatches (an SSL program took 3.7 s
     /// to build on lavapipe fused, 1.2 s unfused; SwiftShader's steps/s did not change). Tests and
-    /// the benchmark turn it on everywhere.
+    /// the benchmark turn it on everywhere; the CLI's `METHODLAB_FUSION=on|off` chooses.
     pub fuse: bool,
     /// The pipelines compiled so far, by (kernel, op code of a specialized one): each is compiled
     /// when a program first records it, so a context costs its shader modules only (the page's
@@ -200,6 +200,14 @@ impl GpuContext {
     pub fn with_fusion(mut self, on: bool) -> GpuContext {
         self.fuse = on;
         self
+    }
+
+    /// What the page's badge and the CLI's reports name: the adapter, whether it is a software
+    /// one (SwiftShader and lavapipe pose as GPUs), and whether kernels are fused.
+    pub fn describe(&self) -> String {
+        let kind = if self.software { "software, " } else { "" };
+        let fused = if self.fuse { "fused" } else { "unfused" };
+        format!("{} [{kind}{fused}]", self.adapter)
     }
 
     /// The pipeline of a generated kernel (`source` after `COMMON` and `MAPS`, entry point
