@@ -256,25 +256,26 @@ impl Group {
         Ok(())
     }
 
-    /// Zeroes a probe entry's sums, runs it `repeats` times (fresh noise each time, the weights
-    /// fixed) and reads each run's moments of its two gradients.
+    /// Zeroes a probe entry's moments, runs it `repeats` times (fresh noise each time, the
+    /// weights fixed) and reads each run's moments of its two gradients.
     async fn probe(
         &mut self,
         entry: usize,
         probes: &[model::Probe; 2],
     ) -> Result<[Vec<Moments>; 2]> {
         for p in probes {
-            let zeros = vec![0.0; p.sum.shape().numel()];
-            self.exec.write(&p.sum, &zeros)?;
-            self.exec.write(&p.sum_sq, &zeros)?;
+            let zeros = vec![0.0; p.mean.shape().numel()];
+            self.exec.write(&p.mean, &zeros)?;
+            self.exec.write(&p.m2, &zeros)?;
+            self.exec.write(&p.count, &[0.0])?;
         }
         self.exec.run(entry, self.recipe.repeats as u32)?;
         let runs = self.history.runs.len();
         let mut out = [Vec::new(), Vec::new()];
         for (p, moments) in probes.iter().zip(&mut out) {
-            let sum = self.exec.read(&p.sum).await?;
-            let sum_sq = self.exec.read(&p.sum_sq).await?;
-            let per_run = sum.len() / runs.max(1);
+            let mean = self.exec.read(&p.mean).await?;
+            let m2 = self.exec.read(&p.m2).await?;
+            let per_run = mean.len() / runs.max(1);
             let wide = |v: &[f32], r: usize| -> Vec<f64> {
                 v[r * per_run..(r + 1) * per_run]
                     .iter()
@@ -284,8 +285,8 @@ impl Group {
             *moments = (0..runs)
                 .map(|r| Moments {
                     n: self.recipe.repeats,
-                    sum: wide(&sum, r),
-                    sum_sq: wide(&sum_sq, r),
+                    mean: wide(&mean, r),
+                    m2: wide(&m2, r),
                 })
                 .collect();
         }
@@ -296,22 +297,23 @@ impl Group {
 /// The K's whose SNR the lab reports and draws.
 pub const SNR_SHOWN: [usize; 4] = model::SNR_SWEEP;
 
-/// Per-parameter sums of repeated gradient estimates.
+/// Per-parameter moments of repeated gradient estimates: each mean and sum of squared
+/// deviations from it.
 #[derive(Clone)]
 pub struct Moments {
     n: usize,
-    sum: Vec<f64>,
-    sum_sq: Vec<f64>,
+    mean: Vec<f64>,
+    m2: Vec<f64>,
 }
 
 impl Moments {
-    /// Each parameter's unbiased variance.
+    /// Each parameter's mean and unbiased variance.
     fn variances(&self) -> impl Iterator<Item = (f64, f64)> + '_ {
         let n = self.n as f64;
-        self.sum.iter().zip(&self.sum_sq).map(move |(&s, &q)| {
-            let mean = s / n;
-            (mean, ((q - n * mean * mean) / (n - 1.0).max(1.0)).max(0.0))
-        })
+        self.mean
+            .iter()
+            .zip(&self.m2)
+            .map(move |(&mean, &m2)| (mean, (m2 / (n - 1.0).max(1.0)).max(0.0)))
     }
     /// Rainforth et al.'s SNR, |mean| / sd per parameter, averaged over the parameters whose
     /// gradient varies at all.

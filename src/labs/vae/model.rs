@@ -400,27 +400,39 @@ pub struct Built {
     pub var_sums: [Probe; 2],
 }
 
-/// A gradient probe's running sums on the device, [R, P] each: Σ g and Σ g² over the times its
-/// entry ran since they were zeroed. Reading two tensors after many runs keeps the probe off
-/// the readback path.
+/// A gradient probe's running moments on the device, [R, P] each: the mean of g and the sum of
+/// squared deviations from it (Welford's update) over the times its entry ran since they were
+/// zeroed. Reading two tensors after many runs keeps the probe off the readback path.
+///
+/// NOTE: not Σ g and Σ g². A parameter whose gradient hardly varies has a variance far below
+/// its mean squared, and Σ g² − n·mean² in f32 cancels to rounding noise: its SNR (|mean| / sd)
+/// then came out of the rounding, differed by 70 % between the CPU and a GPU, and dominated the
+/// average over parameters. Welford's deviations keep the variance's own precision.
 #[derive(Clone, Debug)]
 pub struct Probe {
-    pub sum: Tensor,
-    pub sum_sq: Tensor,
+    pub mean: Tensor,
+    pub m2: Tensor,
+    /// Estimates taken since the probe was zeroed, [1].
+    pub count: Tensor,
 }
 
 impl Probe {
-    /// Sums for the flattened gradient `g` ([R, P]), and the entry that adds to them.
+    /// Moments of the flattened gradient `g` ([R, P]), and the entry that updates them.
     fn new(g: &Tensor, label: &str, entry: Entry) -> Result<(Probe, Entry)> {
         let graph = g.graph();
         let d = g.dims();
         let zeros = vec![0.0; d[0] * d[1]];
-        let sum = graph.state(&format!("{label}.sum"), &d, zeros.clone())?;
-        let sum_sq = graph.state(&format!("{label}.sum_sq"), &d, zeros)?;
+        let mean = graph.state(&format!("{label}.mean"), &d, zeros.clone())?;
+        let m2 = graph.state(&format!("{label}.m2"), &d, zeros)?;
+        let count = graph.state(&format!("{label}.count"), &[1], vec![0.0])?;
+        let next = count.add_scalar(1.0)?;
+        let deviation = g.sub(&mean)?;
+        let next_mean = mean.add(&deviation.div(&next)?)?;
         let entry = entry
-            .assign(&sum, &sum.add(g)?)
-            .assign(&sum_sq, &sum_sq.add(&g.square()?)?);
-        Ok((Probe { sum, sum_sq }, entry))
+            .assign(&count, &next)
+            .assign(&m2, &m2.add(&deviation.mul(&g.sub(&next_mean)?)?)?)
+            .assign(&mean, &next_mean);
+        Ok((Probe { mean, m2, count }, entry))
     }
 }
 
