@@ -1,5 +1,6 @@
 // Fused optimizer steps: one dispatch updates every parameter of a run group. Gradients and
-// moments live in two arenas with the same layout, each parameter's gradient starting a
+// each moment (SGD's velocity; Adam's m and v, one buffer each, so that no binding is twice a
+// parameter arena's size) live in arenas with the same layout, each parameter's gradient starting a
 // workgroup; a segment table maps a workgroup to its parameter, and an element to its index in
 // the parameter arena and its run (and so that run's learning rate).
 
@@ -29,6 +30,8 @@ struct Params {
 @group(0) @binding(2) var<storage, read> grads: array<f32>;
 @group(0) @binding(3) var<storage, read_write> moments: array<f32>;
 @group(0) @binding(4) var<storage, read> leaves: array<f32>;
+// Adam's second moment (a placeholder for SGD).
+@group(0) @binding(5) var<storage, read_write> second: array<f32>;
 
 // The optimizer this pipeline is compiled for: 0 SGD, 1 Adam, 2 AdamW (decoupled decay). The
 // kernel is specialized so software GPUs, which run both sides of a branch they cannot prove
@@ -82,9 +85,9 @@ fn update(u: u32, seg: vec4<u32>) {
     }
     let t = leaves[p.step_off] + 1.0;
     let m = beta1 * moments[u] + (1.0 - beta1) * g;
-    let v = beta2 * moments[p.total + u] + (1.0 - beta2) * g * g;
+    let v = beta2 * second[u] + (1.0 - beta2) * g * g;
     moments[u] = m;
-    moments[p.total + u] = v;
+    second[u] = v;
     let m_hat = m / (1.0 - pow(beta1, t));
     let v_hat = v / (1.0 - pow(beta2, t));
     theta[i] = theta[i] - lr * m_hat / (sqrt(v_hat) + eps);

@@ -471,3 +471,38 @@ fn fused_optimizers_match_the_cpu_with_odd_sizes_and_per_run_rates() {
         }
     }
 }
+
+/// A program with a tensor larger than the device binds is refused when it is built, with a
+/// message naming the sizes, never a validation error from a dispatch or a panic; a context
+/// asks the adapter for its own binding size, so this is only reached past the adapter's limit.
+#[test]
+fn a_program_past_the_binding_limit_says_so_before_it_starts() {
+    let _shared = shared();
+    let Some(ctx) = context() else { return };
+    let limit = ctx.device.limits().max_storage_buffer_binding_size as usize;
+    if limit > 1 << 30 {
+        eprintln!("skipping: this adapter binds {limit} bytes");
+        return;
+    }
+    let per_run = limit / 4 / 2 + 64;
+    let g = Graph::new(2, 1);
+    let w = g.param("w", &[2, per_run], vec![0.5; 2 * per_run]).unwrap();
+    let loss = w.square().unwrap().sum_per_run().unwrap();
+    let e = Entry::new("train")
+        .minimize(
+            &loss,
+            &[w],
+            OptimizerKind::sgd(0.0),
+            &g.input("lr", &[1], vec![0.1]).unwrap(),
+        )
+        .unwrap();
+    let program = Program::new(&g, vec![e]).unwrap();
+    let err = match pollster::block_on(GpuExec::new(&ctx, &program)) {
+        Ok(_) => panic!("a program past the binding limit was built"),
+        Err(e) => e.to_string(),
+    };
+    assert!(
+        err.contains("binds at most") && err.contains("2 runs"),
+        "{err}"
+    );
+}

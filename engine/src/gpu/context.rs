@@ -57,6 +57,21 @@ pub fn required_limits() -> wgpu::Limits {
     }
 }
 
+/// `required_limits`, with the adapter's own buffer and binding sizes where they are larger: many
+/// runs of a large model pass WebGPU's 128 MiB binding (Adam's moments of the 2×256 MLP at
+/// R = 256 are 87 MiB each, its parameters 348 MiB at R = 1,024), and hardware adapters and
+/// browsers give more when asked. A program that still does not fit says so before it starts.
+pub fn limits_for(adapter: &wgpu::Limits) -> wgpu::Limits {
+    let base = required_limits();
+    wgpu::Limits {
+        max_storage_buffer_binding_size: base
+            .max_storage_buffer_binding_size
+            .max(adapter.max_storage_buffer_binding_size),
+        max_buffer_size: base.max_buffer_size.max(adapter.max_buffer_size),
+        ..base
+    }
+}
+
 /// Compiled pipelines by (kernel, op code of a specialized one).
 type Pipelines = HashMap<(&'static str, Option<u32>), wgpu::ComputePipeline>;
 
@@ -103,7 +118,7 @@ impl GpuContext {
         let (device, queue) = adapter
             .request_device(&wgpu::DeviceDescriptor {
                 label: Some("methodlab"),
-                required_limits: required_limits(),
+                required_limits: limits_for(&adapter.limits()),
                 ..Default::default()
             })
             .await

@@ -25,6 +25,9 @@ pub(super) struct Buffers {
     device: wgpu::Device,
     pub list: Vec<wgpu::Buffer>,
     pub bytes: u64,
+    /// The first buffer past what the device binds or makes, with its label and size: nothing
+    /// is made for it, and building fails with a message before any work is queued.
+    pub too_large: Option<(String, u64)>,
 }
 
 impl Buffers {
@@ -33,11 +36,19 @@ impl Buffers {
             device: device.clone(),
             list: Vec::new(),
             bytes: 0,
+            too_large: None,
         }
     }
-    /// Makes a buffer of `elements` f32 (at least 4); returns its index.
+    /// Makes a buffer of `elements` f32 (at least 4); returns its index. Every buffer is bound
+    /// whole, so one larger than the device binds is recorded in `too_large` and made tiny.
     pub fn create(&mut self, label: &str, elements: usize, usage: wgpu::BufferUsages) -> usize {
-        let size = (elements.max(4) * 4) as u64;
+        let mut size = (elements.max(4) * 4) as u64;
+        let limits = self.device.limits();
+        let most = (limits.max_storage_buffer_binding_size as u64).min(limits.max_buffer_size);
+        if size > most {
+            self.too_large.get_or_insert((label.to_string(), size));
+            size = 16;
+        }
         let buffer = self.device.create_buffer(&wgpu::BufferDescriptor {
             label: Some(label),
             size,

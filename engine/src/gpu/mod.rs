@@ -57,10 +57,10 @@ struct EntryExec {
     readback: MetricReadback,
 }
 
-/// Where an entry's optimizer keeps its moments: `kind.moments()` slabs of `total` values, each
-/// laid out as the gradient arena (parameter `j` from `offsets[j]`).
+/// Where an entry's optimizer keeps its moments: `kind.moments()` buffers of `total` values,
+/// each laid out as the gradient arena (parameter `j` from `offsets[j]`).
 struct Moments {
-    buffer: usize,
+    buffers: Vec<usize>,
     offsets: Vec<usize>,
     total: usize,
 }
@@ -215,11 +215,12 @@ impl GpuExec {
             let mut list = ops(&plan.entries[k].ops, &mut b)?;
             let mut entry_moments = None;
             if let Some(u) = &e.update {
-                let (update, buffer) = optim::encode(&mut b, &nodes, &layout, k, &e.name, u, step)?;
+                let (update, buffers) =
+                    optim::encode(&mut b, &nodes, &layout, k, &e.name, u, step)?;
                 list.extend(update);
                 let arena = layout.grads[k].as_ref().expect("an update has an arena");
                 entry_moments = Some(Moments {
-                    buffer,
+                    buffers,
                     offsets: arena.offsets.clone(),
                     total: arena.size,
                 });
@@ -252,6 +253,17 @@ impl GpuExec {
             .filter(|(_, &i)| i)
         {
             *view = None;
+        }
+        if let Some((label, bytes)) = &b.buffers.too_large {
+            let limits = ctx.device.limits();
+            let most = (limits.max_storage_buffer_binding_size as u64).min(limits.max_buffer_size);
+            let mib = |b: u64| b as f64 / (1 << 20) as f64;
+            return Err(EngineError::Gpu(format!(
+                "this program needs a buffer of {:.0} MiB ({label}, {runs} runs) and this GPU \
+                 binds at most {:.0} MiB: run fewer runs at once, or on the CPU",
+                mib(*bytes),
+                mib(most)
+            )));
         }
         let (dispatches, buffers) = b.finish();
         let mut buffer_bytes = buffers.bytes;
@@ -520,17 +532,20 @@ impl GpuExec {
                 moments.push(Vec::new());
                 continue;
             };
-            let (buffer, total, offsets) = (m.buffer, m.total, m.offsets.clone());
-            let slots = u.kind.moments();
-            let all = self.read_buffer(buffer, 0, total * slots).await?;
+            let (buffers, total, offsets) = (m.buffers.clone(), m.total, m.offsets.clone());
+            let mut slots = Vec::new();
+            for buffer in buffers {
+                slots.push(self.read_buffer(buffer, 0, total).await?);
+            }
             let per_param = u
                 .params
                 .iter()
                 .zip(&offsets)
                 .map(|(p, &at)| {
                     let n = p.shape().numel();
-                    (0..slots)
-                        .flat_map(|s| all[s * total + at..s * total + at + n].iter().copied())
+                    slots
+                        .iter()
+                        .flat_map(|slot| slot[at..at + n].iter().copied())
                         .collect()
                 })
                 .collect();
@@ -560,19 +575,17 @@ impl GpuExec {
             else {
                 continue;
             };
-            let slots = u.kind.moments();
-            let mut all = vec![0.0f32; m.total * slots];
-            for ((p, &at), v) in u.params.iter().zip(&m.offsets).zip(per_param) {
-                let n = p.shape().numel();
-                for s in 0..slots {
-                    all[s * m.total + at..s * m.total + at + n]
-                        .copy_from_slice(&v[s * n..(s + 1) * n]);
+            for (s, &buffer) in m.buffers.iter().enumerate() {
+                let mut slot = vec![0.0f32; m.total];
+                for ((p, &at), v) in u.params.iter().zip(&m.offsets).zip(per_param) {
+                    let n = p.shape().numel();
+                    slot[at..at + n].copy_from_slice(&v[s * n..(s + 1) * n]);
                 }
+                self.ctx
+                    .queue
+                    .write_buffer(&self.buffers[buffer], 0, bytemuck::cast_slice(&slot));
+                self.counters.upload_bytes += 4 * slot.len() as u64;
             }
-            self.ctx
-                .queue
-                .write_buffer(&self.buffers[m.buffer], 0, bytemuck::cast_slice(&all));
-            self.counters.upload_bytes += 4 * all.len() as u64;
         }
         self.run_prologue();
         self.ctx.check()

@@ -51,7 +51,7 @@ pub(super) fn encode(
     name: &str,
     u: &Update,
     step: View,
-) -> Result<(Vec<usize>, usize)> {
+) -> Result<(Vec<usize>, Vec<usize>)> {
     let arena = layout.grads[entry]
         .as_ref()
         .expect("an entry with an update has a gradient arena");
@@ -71,7 +71,14 @@ pub(super) fn encode(
         }
     }
     let total = arena.size;
-    let moments = b.storage(&format!("{name}.moments"), total * u.kind.moments());
+    // One buffer per moment, each laid out as the gradient arena; SGD binds a placeholder.
+    let moments: Vec<usize> = (0..u.kind.moments())
+        .map(|s| b.storage(&format!("{name}.moments.{s}"), total))
+        .collect();
+    let second = match moments.get(1) {
+        Some(&v) => v,
+        None => b.storage(&format!("{name}.no_second_moment"), 1),
+    };
     let lr = layout.view(nodes, u.lr.id)?;
     if lr.buffer != layout.leaves {
         return Err(invalid(
@@ -135,8 +142,9 @@ pub(super) fn encode(
             vec![
                 (1, layout.params),
                 (2, arena.buffer),
-                (3, moments),
+                (3, moments[0]),
                 (4, layout.leaves),
+                (5, second),
             ],
             // optim.wgsl's PER blocks of WORKGROUP elements a workgroup.
             groups_1d((chunk.count as usize).div_ceil(OPTIM_BLOCKS_PER_GROUP)),
