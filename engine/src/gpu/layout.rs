@@ -39,13 +39,18 @@ impl Buffers {
             too_large: None,
         }
     }
+    /// The largest buffer the device makes and binds, in bytes.
+    pub fn most(&self) -> u64 {
+        let limits = self.device.limits();
+        limits
+            .max_storage_buffer_binding_size
+            .min(limits.max_buffer_size)
+    }
     /// Makes a buffer of `elements` f32 (at least 4); returns its index. Every buffer is bound
     /// whole, so one larger than the device binds is recorded in `too_large` and made tiny.
     pub fn create(&mut self, label: &str, elements: usize, usage: wgpu::BufferUsages) -> usize {
         let mut size = (elements.max(4) * 4) as u64;
-        let limits = self.device.limits();
-        let most = (limits.max_storage_buffer_binding_size as u64).min(limits.max_buffer_size);
-        if size > most {
+        if size > self.most() {
             self.too_large.get_or_insert((label.to_string(), size));
             size = 16;
         }

@@ -255,8 +255,7 @@ impl GpuExec {
             *view = None;
         }
         if let Some((label, bytes)) = &b.buffers.too_large {
-            let limits = ctx.device.limits();
-            let most = (limits.max_storage_buffer_binding_size as u64).min(limits.max_buffer_size);
+            let most = b.buffers.most();
             let mib = |b: u64| b as f64 / (1 << 20) as f64;
             return Err(EngineError::Gpu(format!(
                 "this program needs a buffer of {:.0} MiB ({label}, {runs} runs) and this GPU \
