@@ -472,11 +472,14 @@ fn fused_optimizers_match_the_cpu_with_odd_sizes_and_per_run_rates() {
     }
 }
 
-/// A program with a tensor larger than the device binds is refused when it is built, with a
-/// message naming the sizes, never a validation error from a dispatch or a panic; a context
-/// asks the adapter for its own binding size, so this is only reached past the adapter's limit.
+/// A program with a tensor larger than the device binds: when its runs can be cut apart it runs
+/// as slices of its runs, each within the binding, and computes the CPU's numbers; a single run
+/// past the binding is refused when it is built, with a message naming the sizes, never a
+/// validation error from a dispatch or a panic. (A context asks the adapter for its own binding
+/// size, so this is only reached past the adapter's limit.)
 #[test]
-fn a_program_past_the_binding_limit_says_so_before_it_starts() {
+fn a_program_past_the_binding_limit_runs_in_slices_or_says_why() {
+    use methodlab::engine::Exec;
     let _shared = shared();
     let Some(ctx) = context() else { return };
     let limit = ctx.device.limits().max_storage_buffer_binding_size as usize;
@@ -484,25 +487,54 @@ fn a_program_past_the_binding_limit_says_so_before_it_starts() {
         eprintln!("skipping: this adapter binds {limit} bytes");
         return;
     }
-    let per_run = limit / 4 / 2 + 64;
-    let g = Graph::new(2, 1);
-    let w = g.param("w", &[2, per_run], vec![0.5; 2 * per_run]).unwrap();
-    let loss = w.square().unwrap().sum_per_run().unwrap();
-    let e = Entry::new("train")
-        .minimize(
-            &loss,
-            &[w],
-            OptimizerKind::sgd(0.0),
-            &g.input("lr", &[1], vec![0.1]).unwrap(),
-        )
-        .unwrap();
-    let program = Program::new(&g, vec![e]).unwrap();
-    let err = match pollster::block_on(GpuExec::new(&ctx, &program)) {
-        Ok(_) => panic!("a program past the binding limit was built"),
+    let build = |runs: usize, per_run: usize| {
+        let g = Graph::new(runs, 1);
+        let init: Vec<f32> = (0..runs * per_run).map(|i| (i % 7) as f32 - 3.0).collect();
+        let w = g.param("w", &[runs, per_run], init).unwrap();
+        let loss = w.square().unwrap().sum_per_run().unwrap();
+        let lr = g
+            .per_run(
+                "lr",
+                &(1..=runs).map(|r| 0.01 * r as f32).collect::<Vec<_>>(),
+            )
+            .unwrap();
+        let e = Entry::new("train")
+            .metric("loss", &loss)
+            .minimize(
+                &loss,
+                std::slice::from_ref(&w),
+                OptimizerKind::sgd(0.5),
+                &lr,
+            )
+            .unwrap();
+        (Program::new(&g, vec![e]).unwrap(), w)
+    };
+    // Two runs of just over half the binding each: two slices.
+    let (program, w) = build(2, limit / 4 / 2 + 64);
+    let mut gpu = pollster::block_on(Exec::new(&program, Some(&ctx))).unwrap();
+    assert_eq!(gpu.slices_count(), 2);
+    let mut cpu = CpuExec::new(&program).unwrap();
+    gpu.run(0, 3).unwrap();
+    cpu.run(0, 3).unwrap();
+    let (got, want) = (
+        pollster::block_on(gpu.read(&w)).unwrap(),
+        cpu.read(&w).unwrap(),
+    );
+    assert!(
+        max_rel_err(&got, &want) < 1e-5,
+        "the sliced program's weights differ"
+    );
+    let windows = pollster::block_on(gpu.metrics(0)).unwrap();
+    assert_eq!(windows.last().unwrap().values[0].len(), 2, "a loss per run");
+    drop(gpu);
+    // One run past the binding cannot be cut.
+    let (program, _) = build(1, limit / 4 + 64);
+    let err = match pollster::block_on(Exec::new(&program, Some(&ctx))) {
+        Ok(_) => panic!("a run past the binding limit was built"),
         Err(e) => e.to_string(),
     };
     assert!(
-        err.contains("binds at most") && err.contains("2 runs"),
+        err.contains("binds at most") && err.contains("1 run)"),
         "{err}"
     );
 }

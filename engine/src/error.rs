@@ -15,6 +15,8 @@ pub enum EngineError {
     NoGpu(String),
     /// The GPU reported a validation error, ran out of memory, or was lost.
     Gpu(String),
+    /// A buffer of the program is larger than the device binds: fewer runs at once may fit.
+    TooLarge(String),
     /// The GPU device was lost; everything on it is gone.
     DeviceLost(String),
 }
@@ -28,7 +30,7 @@ impl fmt::Display for EngineError {
                 write!(f, "{op}: the tensors belong to different graphs")
             }
             EngineError::NoGpu(why) => write!(f, "no WebGPU device: {why}"),
-            EngineError::Gpu(why) => write!(f, "GPU error: {why}"),
+            EngineError::Gpu(why) | EngineError::TooLarge(why) => write!(f, "GPU error: {why}"),
             EngineError::DeviceLost(why) => write!(f, "GPU device lost: {why}"),
         }
     }

@@ -18,6 +18,7 @@ pub mod plan;
 pub mod program;
 pub mod rng;
 pub mod shape;
+pub mod slice;
 
 pub use autodiff::grad;
 pub use cpu::CpuExec;

@@ -30,7 +30,7 @@ mod cli {
         mean, profile_table, time_steps, windows_mean, Figure, Measurement, Workload,
     };
     use methodlab::engine::gpu::{GpuContext, GpuExec};
-    use methodlab::engine::{CpuExec, Result};
+    use methodlab::engine::{CpuExec, Exec, Result};
     use methodlab::experiment::BackendChoice;
     use std::process::ExitCode;
     use std::time::Instant;
@@ -188,25 +188,22 @@ mod cli {
         seconds: f64,
         clock: &dyn Fn() -> f64,
     ) -> Result<Figure> {
-        let mut exec = pollster::block_on(GpuExec::new(ctx, &w.program(runs, 1)?))?;
+        // `Exec`, not `GpuExec`: a program past the device's binding runs in slices of its runs.
+        let mut exec = pollster::block_on(Exec::new(&w.program(runs, 1)?, Some(ctx)))?;
         let mut before = None;
         let (steps, elapsed) = time_steps(seconds, clock, &mut |n| {
             exec.run(0, n)?;
-            exec.wait_idle()?;
+            pollster::block_on(exec.finish())?;
             before.get_or_insert(exec.counters());
             Ok(())
         })?;
         let after = exec.counters();
         // Outside the timing, as on the CPU: the mean loss of 100 more steps. The windows in
-        // flight are collected first and what the sums hold since is read back on its own:
-        // with every staging buffer busy, a final flush was dropped, and the figure was the
-        // last window that had landed (step 448 of thousands).
-        exec.wait_metrics(0)?;
-        exec.flush_metrics(0)?;
-        exec.wait_metrics(0)?;
+        // flight are collected first (with every staging buffer busy, a final flush was
+        // dropped, and the figure was the last window that had landed: step 448 of thousands).
+        pollster::block_on(exec.metrics(0))?;
         exec.run(0, 100)?;
-        exec.flush_metrics(0)?;
-        let last_loss = windows_mean(&exec.wait_metrics(0)?);
+        let last_loss = windows_mean(&pollster::block_on(exec.metrics(0))?);
         let before = before.unwrap_or(after);
         let m = Measurement {
             steps,
@@ -215,7 +212,16 @@ mod cli {
             after,
             last_loss,
         };
-        Ok(Figure::new(&format!("gpu: {}", ctx.describe()), w, runs, m))
+        let slices = match exec.slices_count() {
+            1 => String::new(),
+            n => format!(" in {n} run slices"),
+        };
+        Ok(Figure::new(
+            &format!("gpu: {}{slices}", ctx.describe()),
+            w,
+            runs,
+            m,
+        ))
     }
 
     /// Prints one step's GPU time per kernel (summed over its dispatches), largest first.
@@ -263,7 +269,7 @@ mod cli {
         let mut figures = Vec::new();
         if !a.json {
             outln!(
-                "{:<44} {:<38} {:>5} {:>10} {:>11} {:>11} {:>11} {:>9}",
+                "{:<64} {:<38} {:>5} {:>10} {:>11} {:>11} {:>11} {:>9}",
                 "backend",
                 "workload",
                 "runs",
@@ -293,8 +299,8 @@ mod cli {
                         Ok(f) => {
                             if !a.json {
                                 outln!(
-                                "{:<44} {:<38} {:>5} {:>10.1} {:>11.1} {:>11.1} {:>11.2} {:>9.4}",
-                                truncate(&f.backend, 44),
+                                "{:<64} {:<38} {:>5} {:>10.1} {:>11.1} {:>11.1} {:>11.2} {:>9.4}",
+                                truncate(&f.backend, 64),
                                 f.workload,
                                 f.runs,
                                 f.steps_per_s,

@@ -257,10 +257,11 @@ impl GpuExec {
         if let Some((label, bytes)) = &b.buffers.too_large {
             let most = b.buffers.most();
             let mib = |b: u64| b as f64 / (1 << 20) as f64;
-            return Err(EngineError::Gpu(format!(
-                "this program needs a buffer of {:.0} MiB ({label}, {runs} runs) and this GPU \
+            return Err(EngineError::TooLarge(format!(
+                "this program needs a buffer of {:.0} MiB ({label}, {runs} run{}) and this GPU \
                  binds at most {:.0} MiB: run fewer runs at once, or on the CPU",
                 mib(*bytes),
+                if runs == 1 { "" } else { "s" },
                 mib(most)
             )));
         }
