@@ -2,7 +2,8 @@
 # Every test, in the order a failure is cheapest to find: format, lints (native and the wasm web
 # app), native tests (the engine on the CPU and on a real wgpu device: lavapipe when there is no
 # GPU), the engine's conformance suite in headless Chromium's WebGPU, the release build of the
-# app, and the end-to-end tests of the app in Chromium. Installs missing tools first.
+# app, the README's serve command, and the end-to-end tests of the app in Chromium. Installs
+# missing tools first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh all
@@ -22,5 +23,7 @@ echo "== browser engine tests"
 scripts/browser-tests.sh
 echo "== app build (trunk, release, wasm-opt)"
 trunk build --release
+echo "== the README's serve command (build, serve, fetch the page and its wasm, stop)"
+node tests/serve-check.mjs
 echo "== end-to-end tests (Playwright, Chromium)"
 node --test tests/e2e/

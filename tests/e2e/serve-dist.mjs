@@ -1,4 +1,5 @@
-// A tiny static server for dist/ on loopback, for the browser scripts (no Trunk needed to test).
+// A tiny static server for dist/ on loopback: for the browser scripts (no Trunk needed to test)
+// and for `scripts/serve.sh`, which must not depend on a file watcher.
 import { createServer } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize } from 'node:path';
@@ -8,7 +9,9 @@ const types = {
   '.css': 'text/css', '.png': 'image/png', '.json': 'application/json',
 };
 
-export function serveDist(root) {
+// Serves `root` on `host`:`port` (0: any free port). `scripts/serve.sh` serves the app with it
+// too, so the page a user opens gets the headers the tests check.
+export function serveDist(root, port = 0, host = '127.0.0.1') {
   const server = createServer(async (req, res) => {
     const path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname)).replace(/^(\.\.[/\\])+/, '');
     const file = join(root, path.endsWith('/') ? path + 'index.html' : path);
@@ -21,7 +24,10 @@ export function serveDist(root) {
       res.end('not found');
     }
   });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve(server));
+  });
 }
 
 export const chromiumFlags = [
