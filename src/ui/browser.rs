@@ -90,6 +90,20 @@ pub async fn before<T>(
     .await
 }
 
+/// Kernel fusion as the page's address asks (`?fusion=on` or `off` before the '#', so the share
+/// link is untouched): the path a hardware GPU takes, forced on a software adapter by the tests.
+pub fn fusion_override() -> Option<bool> {
+    let search = web_sys::window()?.location().search().ok()?;
+    search
+        .trim_start_matches('?')
+        .split('&')
+        .find_map(|pair| match pair {
+            "fusion=on" => Some(true),
+            "fusion=off" => Some(false),
+            _ => None,
+        })
+}
+
 /// The URL fragment without its '#'.
 pub fn fragment() -> String {
     web_sys::window()

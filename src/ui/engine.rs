@@ -41,6 +41,9 @@ pub enum ToEngine {
         gpu: bool,
         /// The page's adapter check, for the badge's tooltip when the engine has no device.
         adapter: String,
+        /// Kernel fusion forced on or off (the page's `?fusion=on|off`); `None`: the
+        /// adapter's default (on for hardware adapters).
+        fusion: Option<bool>,
     },
     Play,
     Pause,
@@ -202,6 +205,7 @@ struct State {
     announced: BTreeSet<String>,
     /// The page found an adapter: the engine may make a device.
     gpu_allowed: bool,
+    fusion: Option<bool>,
     /// The page's adapter check, in words.
     adapter: String,
     /// This engine's device, made on first need; `Err` says why there is none.
@@ -244,6 +248,7 @@ impl Engine {
                 draws: true,
                 announced: BTreeSet::new(),
                 gpu_allowed: false,
+                fusion: None,
                 adapter: String::new(),
                 ctx: None,
                 driver: None,
@@ -292,6 +297,7 @@ impl Engine {
                 runs,
                 gpu,
                 adapter,
+                fusion,
             } => {
                 let (exp, _) = Experiment::from_link(&link, &registry());
                 st.exp = Some(exp);
@@ -299,6 +305,7 @@ impl Engine {
                 st.draws = runs.iter().all(|&(first, _)| first == 0);
                 st.runs = runs;
                 st.gpu_allowed = gpu;
+                st.fusion = fusion;
                 st.adapter = adapter;
                 drop(st);
                 self.spawn(Drive::Prepare);
@@ -464,9 +471,15 @@ impl Engine {
             return None;
         }
         if self.state.borrow().ctx.is_none() {
+            let fusion = self.state.borrow().fusion;
             let made = GpuContext::new()
                 .await
-                .map(Rc::new)
+                .map(|ctx| {
+                    Rc::new(match fusion {
+                        Some(on) => ctx.with_fusion(on),
+                        None => ctx,
+                    })
+                })
                 .map_err(|e| e.to_string());
             self.state.borrow_mut().ctx = Some(made);
         }
@@ -863,7 +876,10 @@ async fn place(
             Ok((
                 if gpu_wins {
                     BackendStatus::WebGpu {
-                        label: format!("WebGPU: {gpu_text} steps/s here vs CPU {cpu_text}"),
+                        label: format!(
+                            "WebGPU ({}): {gpu_text} steps/s here vs CPU {cpu_text}",
+                            super::adapter_tag(ctx)
+                        ),
                         detail,
                     }
                 } else if matches!(on_gpu, GpuTiming::Skipped(_)) {

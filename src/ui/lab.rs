@@ -642,6 +642,7 @@ pub fn LabPage(
                             runs: runs.clone(),
                             gpu: gpu.borrow().is_some(),
                             adapter: adapter.get_untracked().detail(),
+                            fusion: super::browser::fusion_override(),
                         };
                         let handler = on_message(mine, slot);
                         let engine = EngineHandle::spawn(start.clone(), handler.clone());

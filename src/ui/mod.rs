@@ -49,20 +49,29 @@ impl BackendStatus {
             detail: why.to_string(),
         }
     }
-    /// WebGPU on `ctx`'s adapter, with `label` or the adapter's name.
+    /// WebGPU on `ctx`'s adapter, with `label` or the adapter's name, kind and fusion.
     pub fn webgpu(ctx: &GpuContext, label: Option<String>) -> BackendStatus {
-        let name = browser::adapter_name(ctx);
         BackendStatus::WebGpu {
-            label: label.unwrap_or_else(|| {
-                if name.is_empty() {
-                    "WebGPU".into()
-                } else {
-                    format!("WebGPU: {name}")
-                }
-            }),
+            label: label.unwrap_or_else(|| format!("WebGPU ({})", adapter_tag(ctx))),
             detail: adapter_detail(ctx),
         }
     }
+}
+
+/// The adapter in a few words for the badge: its name where the browser gives it, "software"
+/// for a fallback or software one (SwiftShader and lavapipe pose as GPUs), and whether this
+/// context fuses kernels (the path a hardware GPU takes) or not.
+pub fn adapter_tag(ctx: &GpuContext) -> String {
+    let name = browser::adapter_name(ctx);
+    let mut parts: Vec<&str> = Vec::new();
+    if !name.is_empty() {
+        parts.push(&name);
+    }
+    if ctx.software {
+        parts.push("software");
+    }
+    parts.push(if ctx.fuse { "fused" } else { "unfused" });
+    parts.join(", ")
 }
 
 /// The adapter as the tooltip tells it: its description, and whether it is a fallback or
@@ -78,7 +87,12 @@ pub fn adapter_detail(ctx: &GpuContext) -> String {
     } else {
         "a hardware adapter, as the browser reports it"
     };
-    format!("WebGPU adapter: {name}; {kind}")
+    let fused = if ctx.fuse {
+        "kernels fused into generated ones"
+    } else {
+        "kernels not fused (fusion is for hardware adapters: here compiling costs more than it saves)"
+    };
+    format!("WebGPU adapter: {name}; {kind}; {fused}")
 }
 
 /// The GPU context, shared by every page once it is made (not Send: it lives on this thread).
@@ -97,6 +111,10 @@ pub fn App() -> impl IntoView {
         spawn_local(async move {
             match GpuContext::new().await {
                 Ok(ctx) => {
+                    let ctx = match browser::fusion_override() {
+                        Some(on) => ctx.with_fusion(on),
+                        None => ctx,
+                    };
                     browser::expose_device_loss(&ctx);
                     let status = BackendStatus::webgpu(&ctx, None);
                     *gpu.borrow_mut() = Some(ctx);

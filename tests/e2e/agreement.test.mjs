@@ -1,0 +1,60 @@
+// End-to-end: the browser's WebGPU path gives the CPU's numbers. A few labs' smoke links
+// (tests/labs.rs runs every method natively) are trained in the page on the CPU and on WebGPU
+// (SwiftShader here) with kernel fusion forced on (`?fusion=on`, the path a hardware GPU
+// takes), and every final metric agrees within the native agreement test's tolerance.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { useBrowser, open, stopped } from './lab-helpers.mjs';
+
+useBrowser();
+
+/// tests/labs.rs's AGREEMENT: relative to max(1, |CPU value|).
+const TOLERANCE = 1e-3;
+
+async function exportJson(page) {
+  const [d] = await Promise.all([page.waitForEvent('download'), page.click('#export-json')]);
+  const chunks = [];
+  for await (const chunk of await d.createReadStream()) chunks.push(chunk);
+  return JSON.parse(Buffer.concat(chunks).toString());
+}
+
+/// Opens `link` with fusion forced on, plays it to its end and exports its reports.
+async function train(link, backend, badge) {
+  const { page, errors } = await open(`?fusion=on#${link}&backend=${backend}`, { downloads: true });
+  const said = await page.textContent('#backend-badge');
+  assert.match(said, badge, `badge says ${said}`);
+  await page.click('#play');
+  await page.waitForFunction(() => Number(document.querySelector('#step-counter')?.textContent) > 0, null, { timeout: 300_000 });
+  await stopped(page);
+  const report = await exportJson(page);
+  assert.deepEqual(errors, []);
+  await page.close();
+  return report;
+}
+
+for (const [lab, query] of [
+  ['basics', 'points=50&steps=20&methods=plain,adam,l2'],
+  ['continual', 'tasks=3&steps=10&width=8&methods=naive,ewc,online_ewc'],
+  ['ssl', 'dim=4&width=8&batch=8&steps=4&methods=simclr,byol,simsiam'],
+]) {
+  test(`${lab}: WebGPU with fusion on ends where the CPU does`, async () => {
+    const link = `#/${lab}?v=1&runs=2&${query}`;
+    const cpu = await train(link, 'cpu', /^CPU/);
+    const gpu = await train(link, 'gpu', /^WebGPU \(.*\bfused\)/);
+    assert.match(gpu.backend, /gpu/i, `the GPU page trained on ${gpu.backend}`);
+    assert.equal(gpu.runs.length, cpu.runs.length);
+    const off = [];
+    gpu.runs.forEach((g, i) => {
+      const c = cpu.runs[i];
+      assert.equal(g.method, c.method);
+      assert.equal(g.status, c.status);
+      assert.deepEqual(Object.keys(g.final).sort(), Object.keys(c.final).sort());
+      for (const [name, want] of Object.entries(c.final)) {
+        const got = g.final[name];
+        const err = got === want ? 0 : Math.abs(got - want) / Math.max(1, Math.abs(want));
+        if (!(err <= TOLERANCE)) off.push(`${g.method} seed ${g.seed} ${name}: ${got} (cpu ${want})`);
+      }
+    });
+    assert.deepEqual(off, [], `disagreements on ${link}`);
+  });
+}
