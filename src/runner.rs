@@ -530,11 +530,12 @@ fn thread_units(methods: usize, runs: usize, threads: usize) -> Vec<Unit> {
     units
 }
 
-/// Every run of the experiment `#/<lab>?v=1&<query>` (on the CPU, over `threads` threads), by
-/// method: one of a claim's experiments.
+/// Every run of the experiment `#/<lab>?v=1&<query>` (on the GPU when a context is given, else on
+/// the CPU over `threads` threads), by method: one of a claim's experiments.
 pub fn query_runs(
     lab: &LabDecl,
     query: &str,
+    gpu: Option<&GpuContext>,
     threads: usize,
 ) -> Result<BTreeMap<String, Vec<RunReport>>> {
     let link = format!("#/{}?v=1&{query}", lab.id);
@@ -546,7 +547,11 @@ pub fn query_runs(
         });
     }
     let mut by_method: BTreeMap<String, Vec<RunReport>> = BTreeMap::new();
-    for r in run_on_threads(&exp, lab, None, threads)?.runs {
+    let report = match gpu {
+        Some(ctx) => pollster::block_on(run_headless(&exp, lab, Some(ctx), None))?,
+        None => run_on_threads(&exp, lab, None, threads)?,
+    };
+    for r in report.runs {
         by_method.entry(r.method.clone()).or_default().push(r);
     }
     Ok(by_method)
@@ -557,7 +562,7 @@ pub fn claim_evidence(lab: &LabDecl, claim: &Claim, threads: usize) -> Result<Ev
     let runs = claim
         .queries
         .iter()
-        .map(|q| query_runs(lab, q, threads))
+        .map(|q| query_runs(lab, q, None, threads))
         .collect::<Result<Vec<_>>>()?;
     Ok(Evidence { runs })
 }

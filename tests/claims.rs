@@ -4,7 +4,8 @@
 //! (`src/labs/<lab>/claims.rs`); the page's Claims panel and `methodlab check` read the same ones.
 //! Claims that share a link share its runs.
 
-use methodlab::claims::Evidence;
+use methodlab::claims::{Evidence, Verdict};
+use methodlab::engine::gpu::GpuContext;
 use methodlab::history::RunReport;
 use methodlab::labs::{registry, LABS};
 use std::collections::{BTreeMap, HashMap};
@@ -16,14 +17,17 @@ fn threads() -> usize {
 /// Checks the claims of the lab `id` (its slow ones when `slow`, else all the others),
 /// printing each verdict, and fails on any that differs from its record.
 fn check_lab(id: &str) {
-    check_claims(id, false)
+    check_claims(id, false, None);
 }
 
-fn check_claims(id: &str, slow: bool) {
+/// Checks the claims of lab `id` as `check_lab` does, on `gpu` when given; returns each claim's
+/// verdict.
+fn check_claims(id: &str, slow: bool, gpu: Option<&GpuContext>) -> Vec<Verdict> {
     let decl = registry().into_iter().find(|l| l.id == id).unwrap();
     let lab = LABS.iter().find(|l| l.id() == id).unwrap();
     let mut cache: HashMap<&str, BTreeMap<String, Vec<RunReport>>> = HashMap::new();
     let mut failures = Vec::new();
+    let mut verdicts = Vec::new();
     let claims: Vec<_> = lab
         .claims()
         .into_iter()
@@ -35,7 +39,7 @@ fn check_claims(id: &str, slow: bool) {
         let mut runs = Vec::new();
         for q in claim.queries {
             if !cache.contains_key(q) {
-                let got = methodlab::runner::query_runs(&decl, q, threads())
+                let got = methodlab::runner::query_runs(&decl, q, gpu, threads())
                     .unwrap_or_else(|e| panic!("{}: {e}", claim.id));
                 cache.insert(q, got);
             }
@@ -43,8 +47,9 @@ fn check_claims(id: &str, slow: bool) {
         }
         let verdict = claim.evaluate(&Evidence { runs });
         eprintln!(
-            "{id}/{}: {} ({} of {} seeds, p = {:.3}): {} — {}",
+            "{id}/{}{}: {} ({} of {} seeds, p = {:.3}): {} — {}",
             claim.id,
+            if gpu.is_some() { " on the gpu" } else { "" },
             verdict.verdict.label(),
             verdict.agree,
             verdict.of,
@@ -62,8 +67,10 @@ fn check_claims(id: &str, slow: bool) {
                 verdict.sentence
             ));
         }
+        verdicts.push(verdict);
     }
     assert!(failures.is_empty(), "{failures:#?}");
+    verdicts
 }
 
 #[test]
@@ -116,7 +123,42 @@ fn ssl_claims_hold() {
 #[ignore = "minutes of CPU: run with --ignored"]
 fn slow_claims_hold() {
     for lab in LABS {
-        check_claims(lab.id(), true);
+        check_claims(lab.id(), true, None);
+    }
+}
+
+/// Every non-slow claim on the GPU with kernel fusion on (the path every hardware GPU takes;
+/// lavapipe here): the recorded verdict, and each seed's value beside the CPU's. Claims train
+/// for thousands of steps, so float rounding may move a trajectory: the per-seed differences
+/// are printed, the verdicts must match. `cargo test --test claims -- --ignored --nocapture
+/// claims_hold_on_the_gpu`.
+#[test]
+#[ignore = "tens of minutes on lavapipe: run with --ignored"]
+fn claims_hold_on_the_gpu_fused() {
+    let ctx = pollster::block_on(GpuContext::new())
+        .expect("a GPU adapter (lavapipe: mesa-vulkan-drivers)")
+        .with_fusion(true);
+    eprintln!("adapter: {}", ctx.describe());
+    for lab in LABS {
+        let cpu = check_claims(lab.id(), false, None);
+        let gpu = check_claims(lab.id(), false, Some(&ctx));
+        for (c, g) in cpu.iter().zip(&gpu) {
+            let worst = c
+                .per_seed
+                .iter()
+                .zip(&g.per_seed)
+                .filter_map(|(c, g)| Some((c.value? - g.value?).abs() / c.value?.abs().max(1.0)))
+                .fold(0.0f32, f32::max);
+            eprintln!(
+                "| {}/{} | {} | {} | {} | {} | {worst:.1e} |",
+                lab.id(),
+                c.id,
+                c.verdict.label(),
+                c.effect,
+                g.verdict.label(),
+                g.effect
+            );
+        }
     }
 }
 
