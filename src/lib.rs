@@ -2,6 +2,7 @@
 //! or headless. `engine` is the tensor/autodiff core with its CPU and WebGPU backends.
 
 pub mod bench;
+pub mod catalogue;
 pub mod claims;
 pub mod data;
 pub mod decl;

@@ -4,6 +4,7 @@ mod bench;
 mod browser;
 mod engine;
 mod figures;
+mod home;
 mod lab;
 
 use crate::engine::gpu::GpuContext;
@@ -129,7 +130,7 @@ pub fn App() -> impl IntoView {
             }
         });
     }
-    // The route is the URL fragment: `#/bench`, or a lab's share link. Back and forward work
+    // The route is the URL fragment: none (the front page), `#/bench`, or a lab's share link. Back and forward work
     // because every control change sets the fragment, which lands here.
     let labs = registry();
     let (route, set_route) = signal(browser::fragment());
@@ -143,7 +144,7 @@ pub fn App() -> impl IntoView {
         let labs = labs.clone();
         Effect::new(move |_| {
             let r = route.get();
-            if r.starts_with("/bench") {
+            if r.starts_with("/bench") || matches!(r.as_str(), "" | "/") {
                 return;
             }
             let (e, p) = Experiment::from_link(&r, &labs);
@@ -158,9 +159,12 @@ pub fn App() -> impl IntoView {
     // The GPU context is not Send; reactive views reach it through local storage.
     let gpu_store = StoredValue::new_local(gpu.clone());
     let on_bench = Memo::new(move |_| route.get().starts_with("/bench"));
-    // The benchmark measures both backends itself: its badge is the adapter's.
+    // The front page: the site's address with no lab in it.
+    let on_home = Memo::new(move |_| matches!(route.get().as_str(), "" | "/"));
+    // The benchmark measures both backends itself, and the front page trains nothing: their
+    // badge is the adapter's.
     Effect::new(move |_| {
-        if on_bench.get() {
+        if on_bench.get() || on_home.get() {
             set_backend.set(adapter.get());
         }
     });
@@ -177,11 +181,11 @@ pub fn App() -> impl IntoView {
     };
     view! {
         <header class="top">
-            <h1>"methodlab"</h1>
+            <h1><a href="#/" class:active=move || on_home.get()>"methodlab"</a></h1>
             <nav>
                 {labs.iter().map(|l| {
                     let id = l.id;
-                    view! { <a href=move || if lab_id.get() == id { lab_link() } else { format!("#/{id}") } class:active=move || !on_bench.get() && lab_id.get() == id>{l.title}</a> }
+                    view! { <a href=move || if lab_id.get() == id { lab_link() } else { format!("#/{id}") } class:active=move || !on_bench.get() && !on_home.get() && lab_id.get() == id>{l.title}</a> }
                 }).collect_view()}
                 <a href="#/bench" class:active=move || on_bench.get()>"Engine benchmark"</a>
             </nav>
@@ -189,7 +193,7 @@ pub fn App() -> impl IntoView {
                 <span class="badge" id="backend-badge" title=move || backend.get().detail() class:cpu=move || matches!(backend.get(), BackendStatus::Cpu { .. })>
                     {move || backend.get().label()}
                 </span>
-                <select id="backend-choice" aria-label="backend" title="where to train: auto times both and takes the faster" disabled=move || on_bench.get()
+                <select id="backend-choice" aria-label="backend" title="where to train: auto times both and takes the faster" disabled=move || on_bench.get() || on_home.get()
                     prop:value=move || experiment.get().backend.as_str()
                     on:change=move |ev| {
                         let Some(choice) = BackendChoice::parse(&event_target_value(&ev)) else { return };
@@ -207,7 +211,9 @@ pub fn App() -> impl IntoView {
             </span>
         </header>
         <main>
-            {move || if on_bench.get() {
+            {move || if on_home.get() {
+                view! { <home::Home /> }.into_any()
+            } else if on_bench.get() {
                 view! { <bench::BenchPage gpu=gpu_store.get_value() backend=adapter /> }.into_any()
             } else {
                 let id = lab_id.get();
