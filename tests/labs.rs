@@ -426,3 +426,44 @@ fn a_session_split_by_runs_draws_as_one() {
         }
     }
 }
+
+/// Whether `name` fits a declared metric: equal, or equal but for `<…>` parts standing for one
+/// path segment each (`task_acc/<j>` fits `task_acc/3`).
+fn fits(declared: &str, name: &str) -> bool {
+    let (d, n): (Vec<&str>, Vec<&str>) = (declared.split('/').collect(), name.split('/').collect());
+    d.len() == n.len()
+        && d.iter()
+            .zip(&n)
+            .all(|(d, n)| d == n || (d.starts_with('<') && d.ends_with('>') && !n.is_empty()))
+}
+
+/// `LabDecl.metrics` names what the runs report (the CLI's keys, the export's columns): every
+/// final value, history, matrix and list of every method on the lab's smoke settings fits one.
+#[test]
+fn every_metric_a_run_reports_is_declared() {
+    let mut missing = std::collections::BTreeSet::new();
+    for lab in registry() {
+        for (_, runs) in cpu_reports()
+            .iter()
+            .filter(|(link, _)| link.starts_with(&format!("#/{}?", lab.id)))
+        {
+            for run in runs {
+                let names = run
+                    .final_values
+                    .keys()
+                    .chain(run.history.keys())
+                    .chain(run.matrices.keys())
+                    .chain(run.lists.keys());
+                for name in names {
+                    if !lab.metrics.iter().any(|d| fits(d, name)) {
+                        missing.insert(format!("{}: {name}", lab.id));
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "reported but not declared: {missing:#?}"
+    );
+}

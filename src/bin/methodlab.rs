@@ -1,6 +1,6 @@
-//! The native command-line runner: benchmarks now; running share links headless comes with the
-//! experiment module. Native only: for wasm32 (cargo builds every binary for integration tests)
-//! it compiles to an empty `main`.
+//! The native command-line runner: runs share links headless, checks links and the papers'
+//! claims, lists the labs' declarations, and benchmarks the engine. Native only: for wasm32
+//! (cargo builds every binary for integration tests) it compiles to an empty `main`.
 #![cfg_attr(target_arch = "wasm32", allow(unused))]
 
 #[cfg(target_arch = "wasm32")]

@@ -57,6 +57,7 @@ pub fn declaration() -> LabDecl {
             "forgetting",
             "fwt",
             "learn_acc",
+            "loss",
             "task_acc/<j>",
         ],
         presets: vec![

@@ -55,6 +55,8 @@ pub fn declaration() -> LabDecl {
             "lambda_sweep_val/<method>",
             "sign_conflict",
             "grad_cosine/<i>-<j>",
+            "best_lambda/<method>",
+            "loss",
         ],
         presets: vec![
             Preset { id: "rotated", title: "Four rotated-digit tasks: TA vs TIES vs MagMax", query: "" },

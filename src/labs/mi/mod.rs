@@ -42,7 +42,7 @@ pub fn declaration() -> LabDecl {
         ],
         methods: methods::METHODS.iter().map(|m| (m.declaration)()).collect(),
         default_methods: vec!["infonce", "nwj", "smile"],
-        metrics: vec!["mi_estimate", "true_mi"],
+        metrics: vec!["mi_estimate", "true_mi", "level/<level>/mean", "level/<level>/std"],
         presets: vec![
             Preset {
                 id: "staircase",
