@@ -39,6 +39,31 @@ impl Workload {
         Workload::MiCritic { k: 512 },
     ];
 
+    /// The names `bench --workload` takes, each a list of workloads (`named`).
+    pub const NAMES: [&'static str; 7] = [
+        "all",
+        "mlp2",
+        "mlp64",
+        "playground",
+        "mi",
+        "continual",
+        "meta",
+    ];
+
+    /// The workloads a name of `NAMES` stands for.
+    pub fn named(name: &str) -> Option<Vec<Workload>> {
+        Some(match name {
+            "all" => Workload::ALL.to_vec(),
+            "mlp2" => vec![Workload::Mlp2x64],
+            "mlp64" => vec![Workload::Mlp64x256],
+            "playground" => vec![Workload::Playground],
+            "mi" => Workload::MI.to_vec(),
+            "continual" => Workload::continual(),
+            "meta" => Workload::meta(),
+            _ => return None,
+        })
+    }
+
     /// Every continual-learning method.
     pub fn continual() -> Vec<Workload> {
         crate::labs::continual::declaration()

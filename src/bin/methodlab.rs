@@ -35,6 +35,11 @@ mod cli {
     use std::process::ExitCode;
     use std::time::Instant;
 
+    /// The usage, with the workload names from where they are declared.
+    fn usage() -> String {
+        USAGE.replace("WORKLOADS", &Workload::NAMES.join("|"))
+    }
+
     const USAGE: &str = "usage:
   methodlab labs
       Prints every lab's declarations (settings with ranges and defaults, methods with their
@@ -57,7 +62,7 @@ mod cli {
   methodlab link -
       Checks one link per line of standard input and prints one JSON line per link:
       {ok, canonical, problems}. Exits 0 however bad the links.
-  methodlab bench [--backend cpu|gpu|both] [--runs 1,4,16,64] [--workload all|mlp2|mlp64|playground|mi|continual]
+  methodlab bench [--backend cpu|gpu|both] [--runs 1,4,16,64] [--workload WORKLOADS]
                   [--seconds S] [--format text|json] [--profile]
       Trains each workload for about S seconds (default 1) per backend and run count and prints
       steps/s, dispatches per step, bytes uploaded per step and readbacks per 1000 steps.
@@ -109,20 +114,12 @@ mod cli {
                 }
                 "--workload" => {
                     let v = value()?;
-                    out.workloads = match v.as_str() {
-                        "all" => Workload::ALL.to_vec(),
-                        "mlp2" => vec![Workload::Mlp2x64],
-                        "mlp64" => vec![Workload::Mlp64x256],
-                        "playground" => vec![Workload::Playground],
-                        "mi" => Workload::MI.to_vec(),
-                        "continual" => Workload::continual(),
-                        "meta" => Workload::meta(),
-                        _ => {
-                            return Err(format!(
-                                "--workload {v}: expected all, mlp2, mlp64, playground, mi, continual or meta"
-                            ))
-                        }
-                    };
+                    out.workloads = Workload::named(&v).ok_or_else(|| {
+                        format!(
+                            "--workload {v}: expected one of {}",
+                            Workload::NAMES.join(", ")
+                        )
+                    })?;
                 }
                 "--seconds" => {
                     let v = value()?;
@@ -251,7 +248,7 @@ mod cli {
         let a = match parse_bench(args) {
             Ok(a) => a,
             Err(e) => {
-                eprintln!("methodlab bench: {e}\n{USAGE}");
+                eprintln!("methodlab bench: {e}\n{}", usage());
                 return ExitCode::from(2);
             }
         };
@@ -413,7 +410,7 @@ mod cli {
     }
 
     fn usage_error(command: &str, why: &str) -> ExitCode {
-        eprintln!("methodlab {command}: {why}\n{USAGE}");
+        eprintln!("methodlab {command}: {why}\n{}", usage());
         ExitCode::from(2)
     }
 
@@ -696,7 +693,7 @@ mod cli {
         let args: Vec<String> = std::env::args().skip(1).collect();
         // `methodlab <command> --help`: the usage, whatever the command.
         if args.len() == 2 && matches!(args[1].as_str(), "--help" | "-h") {
-            outln!("{USAGE}");
+            outln!("{}", usage());
             return ExitCode::SUCCESS;
         }
         match args.first().map(String::as_str) {
@@ -716,20 +713,20 @@ mod cli {
                 Some(dash) if dash == "-" && args.len() == 2 => check_links_from_stdin(),
                 Some(link) if args.len() == 2 => check_link(link),
                 _ => {
-                    eprintln!("methodlab link: expected one share link\n{USAGE}");
+                    eprintln!("methodlab link: expected one share link\n{}", usage());
                     ExitCode::from(2)
                 }
             },
             Some("--help" | "-h" | "help") => {
-                outln!("{USAGE}");
+                outln!("{}", usage());
                 ExitCode::SUCCESS
             }
             Some(other) => {
-                eprintln!("methodlab: unknown command {other}\n{USAGE}");
+                eprintln!("methodlab: unknown command {other}\n{}", usage());
                 ExitCode::from(2)
             }
             None => {
-                eprintln!("{USAGE}");
+                eprintln!("{}", usage());
                 ExitCode::from(2)
             }
         }
