@@ -222,7 +222,7 @@ mod cli {
             n => format!(" in {n} run slices"),
         };
         Ok(Figure::new(
-            &format!("gpu: {}{slices}", ctx.describe()),
+            &format!("gpu{slices}: {}", ctx.describe()),
             w,
             runs,
             m,
