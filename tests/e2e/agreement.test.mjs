@@ -4,19 +4,12 @@
 // takes), and every final metric agrees within the native agreement test's tolerance.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { useBrowser, open, stopped } from './lab-helpers.mjs';
+import { useBrowser, open, stopped, exportJson } from './lab-helpers.mjs';
 
 useBrowser();
 
 /// tests/labs.rs's AGREEMENT: relative to max(1, |CPU value|).
 const TOLERANCE = 1e-3;
-
-async function exportJson(page) {
-  const [d] = await Promise.all([page.waitForEvent('download'), page.click('#export-json')]);
-  const chunks = [];
-  for await (const chunk of await d.createReadStream()) chunks.push(chunk);
-  return JSON.parse(Buffer.concat(chunks).toString());
-}
 
 /// Opens `link` with fusion forced on, plays it to its end and exports its reports.
 async function train(link, backend, badge) {

@@ -3,16 +3,9 @@
 // runs and they continue exactly; `backend=gpu` without an adapter says so and trains on the CPU.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { useBrowser, open, playToEnd, stopped } from './lab-helpers.mjs';
+import { useBrowser, open, playToEnd, stopped, exportJson } from './lab-helpers.mjs';
 
 useBrowser();
-
-async function exportJson(page) {
-  const [d] = await Promise.all([page.waitForEvent('download'), page.click('#export-json')]);
-  const chunks = [];
-  for await (const chunk of await d.createReadStream()) chunks.push(chunk);
-  return JSON.parse(Buffer.concat(chunks).toString());
-}
 
 async function choose(page, backend, badge) {
   await page.selectOption('#backend-choice', backend);

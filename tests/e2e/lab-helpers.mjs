@@ -83,3 +83,11 @@ export async function playFor(page, steps) {
   await page.click('#play');
   await stopped(page);
 }
+
+/// Clicks Export JSON (the page needs `downloads: true`) and returns the report it downloads.
+export async function exportJson(page) {
+  const [d] = await Promise.all([page.waitForEvent('download'), page.click('#export-json')]);
+  const chunks = [];
+  for await (const chunk of await d.createReadStream()) chunks.push(chunk);
+  return JSON.parse(Buffer.concat(chunks).toString());
+}

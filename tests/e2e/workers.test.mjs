@@ -4,7 +4,7 @@
 // so, and the others go on.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { useBrowser, open, playToEnd } from './lab-helpers.mjs';
+import { useBrowser, open, playToEnd, exportJson } from './lab-helpers.mjs';
 
 useBrowser();
 
@@ -16,13 +16,6 @@ function openWithCores(link, cores, options = {}) {
       Object.defineProperty(Navigator.prototype, 'hardwareConcurrency', { get: () => n });
     }, cores),
   });
-}
-
-async function exportJson(page) {
-  const [d] = await Promise.all([page.waitForEvent('download'), page.click('#export-json')]);
-  const chunks = [];
-  for await (const chunk of await d.createReadStream()) chunks.push(chunk);
-  return JSON.parse(Buffer.concat(chunks).toString());
 }
 
 test('five runs of three methods train in three workers on two cores, with the numbers of one', async () => {
