@@ -113,14 +113,15 @@ impl Exec {
                 "{too_large} (its runs cannot be cut apart: {why})"
             )));
         }
+        // 2, 4, 8 … slices, and at last one run a slice (whose error, if even that is too
+        // large, names a single run's buffer).
         let mut count = 2;
-        while count <= runs {
+        loop {
             match Self::slices(program, ctx, count).await {
-                Err(EngineError::TooLarge(_)) => count *= 2,
+                Err(EngineError::TooLarge(_)) if count < runs => count = (count * 2).min(runs),
                 built => return built,
             }
         }
-        Err(EngineError::TooLarge(too_large))
     }
 
     /// `program` as `count` slices of its runs on `ctx`.
