@@ -5,7 +5,7 @@
 use crate::claims::{mean_of, summary, Claim, Evidence, Finding, Outcome, Seeded, Verdict};
 use crate::decl::Paper;
 
-const STAIRCASE: &str = "hidden=64&steps=4000&first=2&stride=8&levels=2&lr=0.001&runs=3&methods=infonce,nwj,dv,js,smile";
+const STAIRCASE: &str = "hidden=64&steps=4000&first=2&stride=8&levels=2&lr=0.0005&runs=3&methods=infonce,nwj,dv,js,smile";
 const POOLE: Paper = Paper {
     title: "On Variational Bounds of Mutual Information",
     url: "https://arxiv.org/abs/1905.06922",
