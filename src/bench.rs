@@ -119,12 +119,12 @@ impl Workload {
                 crate::experiment::Experiment::from_link(&link, std::slice::from_ref(&lab));
             let recipe = continual::model::Recipe::from_settings(&exp);
             let mut hooks = continual::methods::make(method, &exp)?;
-            let stream = crate::data::tasks::build("permuted", 5, 0.0, seed).map_err(|detail| {
-                crate::engine::EngineError::Invalid {
-                    op: "bench",
-                    detail,
-                }
-            })?;
+            let stream =
+                crate::data::tasks::build(crate::data::tasks::Scenario::Permuted, 5, 0.0, seed)
+                    .map_err(|detail| crate::engine::EngineError::Invalid {
+                        op: "bench",
+                        detail,
+                    })?;
             return Ok(continual::model::build(&recipe, &stream, runs, seed, &mut *hooks)?.program);
         }
         if let Workload::Meta { method } = self {
@@ -160,7 +160,7 @@ impl Workload {
             | Workload::MiCritic { .. }
             | Workload::Continual { .. }
             | Workload::Meta { .. } => (
-                data::playground("spiral", 250, 0.0, seed).expect("a Basics data set"),
+                data::playground(data::Playground::Spiral, 250, 0.0, seed),
                 vec![2, 64, 64, 1],
                 32,
                 nn::Activation::Tanh,

@@ -123,12 +123,12 @@ impl Evidence {
             .iter()
             .map(|r| Seeded {
                 seed: r.seed,
-                value: if r.status == "ok" {
+                value: if r.status.is_ok() {
                     read(r).filter(|v| v.is_finite())
                 } else {
                     None
                 },
-                status: r.status.clone(),
+                status: r.status.to_string(),
             })
             .collect()
     }
@@ -357,12 +357,13 @@ impl Claim {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::history::RunStatus;
 
     fn run(method: &str, seed: u32, status: &str, value: f32) -> RunReport {
         RunReport {
             method: method.into(),
             seed,
-            status: status.into(),
+            status: RunStatus::parse(status).unwrap(),
             final_values: [("loss".to_string(), value)].into_iter().collect(),
             history: BTreeMap::new(),
             matrices: BTreeMap::new(),

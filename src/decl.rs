@@ -20,7 +20,7 @@ pub enum Kind {
         log: bool,
     },
     Choice {
-        options: &'static [&'static str],
+        options: Vec<&'static str>,
     },
     Bool,
 }
@@ -242,20 +242,40 @@ pub fn log_float(
         help,
     }
 }
-pub fn choice(
+/// A choice setting whose options are the variants of `T`, in `T::OPTIONS`' order: the code
+/// reads it back as a `T` (`Settings::choice`), so the two cannot disagree.
+pub fn choice<T: Choice>(
     key: &'static str,
     label: &'static str,
-    options: &'static [&'static str],
-    default: &'static str,
+    default: T,
     help: &'static str,
 ) -> Setting {
     Setting {
         key,
         label,
-        kind: Kind::Choice { options },
-        default: Value::Choice(default.into()),
+        kind: Kind::Choice {
+            options: T::OPTIONS.iter().map(|(name, _)| *name).collect(),
+        },
+        default: Value::Choice(T::name(default).into()),
         unit: "",
         help,
+    }
+}
+
+/// The options of a choice setting as a Rust enum: each variant with its name in links.
+pub trait Choice: Copy + PartialEq + 'static {
+    /// Every variant with its name, in the order the control lists them.
+    const OPTIONS: &'static [(&'static str, Self)];
+
+    /// The variant's name in links.
+    fn name(self) -> &'static str {
+        let found = Self::OPTIONS.iter().find(|(_, v)| *v == self);
+        found.map_or("", |(name, _)| *name)
+    }
+    /// The variant named `name`, if there is one.
+    fn named(name: &str) -> Option<Self> {
+        let found = Self::OPTIONS.iter().find(|(n, _)| *n == name);
+        found.map(|(_, v)| *v)
     }
 }
 pub fn flag(key: &'static str, label: &'static str, default: bool, help: &'static str) -> Setting {
@@ -299,8 +319,68 @@ impl Knobs<'_> {
     pub fn usize(&self, key: &str) -> usize {
         self.value(key).as_f64() as usize
     }
-    pub fn choice(&self, key: &str) -> &str {
-        self.value(key).as_str()
+    /// A choice knob as its enum (declared with [`choice`] from the same `T`); panics as
+    /// [`Settings::choice`] does.
+    pub fn choice<T: Choice>(&self, key: &str) -> T {
+        chosen(self.method.id, key, self.value(key))
+    }
+}
+
+/// `value` as a `T`; panics, naming the options, when it is none of them.
+fn chosen<T: Choice>(owner: &str, key: &str, value: &Value) -> T {
+    let name = value.as_str();
+    T::named(name).unwrap_or_else(|| {
+        let options: Vec<&str> = T::OPTIONS.iter().map(|(n, _)| *n).collect();
+        panic!(
+            "{owner}'s {key} is {name:?}, none of {}",
+            options.join(", ")
+        )
+    })
+}
+
+/// A lab's settings as its code reads them: each value by its declared type. An experiment
+/// holds every declared setting (its link's values over the declaration's defaults), so a
+/// default is written once, in the declaration.
+pub struct Settings<'a> {
+    pub lab: &'a str,
+    pub values: &'a BTreeMap<String, Value>,
+}
+
+impl Settings<'_> {
+    /// The value of setting `key`.
+    ///
+    /// Panics when the lab reads a setting it never declared: a bug in the lab, which the
+    /// every-method test (`tests/labs.rs`) meets before any user can.
+    pub fn value(&self, key: &str) -> &Value {
+        match self.values.get(key) {
+            Some(v) => v,
+            None => panic!(
+                "the {} lab reads setting {key}, which it does not declare",
+                self.lab
+            ),
+        }
+    }
+    pub fn f64(&self, key: &str) -> f64 {
+        self.value(key).as_f64()
+    }
+    pub fn f32(&self, key: &str) -> f32 {
+        self.f64(key) as f32
+    }
+    pub fn u32(&self, key: &str) -> u32 {
+        self.f64(key) as u32
+    }
+    pub fn usize(&self, key: &str) -> usize {
+        self.f64(key) as usize
+    }
+    pub fn bool(&self, key: &str) -> bool {
+        self.value(key).as_bool()
+    }
+    /// A choice setting as its enum (declared with [`choice`] from the same `T`).
+    ///
+    /// Panics, naming the options, when the value is none of `T`'s: the lab declared the
+    /// setting with other options than it reads, a bug the every-method test meets first.
+    pub fn choice<T: Choice>(&self, key: &str) -> T {
+        chosen(self.lab, key, self.value(key))
     }
 }
 

@@ -4,7 +4,7 @@
 //! bad key or value becomes a `LinkProblem` naming the key, the value and what is allowed, and the
 //! key keeps its default. The CLI turns problems into exit status 2; the page shows them and runs.
 
-use crate::decl::{Knobs, LabDecl, MethodDecl, Value};
+use crate::decl::{Knobs, LabDecl, MethodDecl, Settings, Value};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt;
@@ -480,6 +480,13 @@ impl Experiment {
 
     /// The value of a knob of an enabled method, or its default.
     /// Method `method`'s knobs: this experiment's choices over the declared defaults.
+    /// The lab's settings, read by type (`Settings`).
+    pub fn read(&self) -> Settings<'_> {
+        Settings {
+            lab: &self.lab,
+            values: &self.settings,
+        }
+    }
     pub fn knobs<'a>(&'a self, method: &'a MethodDecl) -> Knobs<'a> {
         Knobs {
             method,

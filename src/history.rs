@@ -10,8 +10,7 @@ use std::collections::BTreeMap;
 pub struct RunReport {
     pub method: String,
     pub seed: u32,
-    /// "ok", or "diverged at step N".
-    pub status: String,
+    pub status: RunStatus,
     #[serde(rename = "final")]
     pub final_values: BTreeMap<String, f32>,
     pub history: BTreeMap<String, Vec<(u64, f32)>>,
@@ -21,6 +20,53 @@ pub struct RunReport {
     /// Named lists of names (the groups lab's `key_reps`), beside `final`.
     #[serde(flatten)]
     pub lists: BTreeMap<String, Vec<String>>,
+}
+
+/// How a run ended, written "ok" or "diverged at step N" in reports and the wire.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RunStatus {
+    Ok,
+    /// A metric turned NaN or infinite at this step.
+    Diverged {
+        step: u64,
+    },
+}
+
+impl RunStatus {
+    pub fn is_ok(self) -> bool {
+        self == RunStatus::Ok
+    }
+    /// Reads back what `Display` writes.
+    pub fn parse(text: &str) -> Option<RunStatus> {
+        if text == "ok" {
+            return Some(RunStatus::Ok);
+        }
+        let step = text.strip_prefix("diverged at step ")?.parse().ok()?;
+        Some(RunStatus::Diverged { step })
+    }
+}
+
+impl std::fmt::Display for RunStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RunStatus::Ok => f.write_str("ok"),
+            RunStatus::Diverged { step } => write!(f, "diverged at step {step}"),
+        }
+    }
+}
+
+impl Serialize for RunStatus {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for RunStatus {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        RunStatus::parse(&text)
+            .ok_or_else(|| serde::de::Error::custom(format!("not a run status: {text:?}")))
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -144,8 +190,8 @@ impl History {
                     method: method.to_string(),
                     seed: seed.wrapping_add(r as u32),
                     status: match diverged {
-                        Some(step) => format!("diverged at step {step}"),
-                        None => "ok".into(),
+                        Some(step) => RunStatus::Diverged { step },
+                        None => RunStatus::Ok,
                     },
                     final_values: history
                         .iter()

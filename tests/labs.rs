@@ -26,7 +26,13 @@ fn run_every_method(lab: &LabDecl, gpu: Option<&GpuContext>) -> Vec<Vec<RunRepor
 /// Every run is ok, has a history, and no two methods end with the same final metrics.
 fn check_distinct(lab: &LabDecl, runs: &[RunReport], backend: &str) {
     for run in runs {
-        assert_eq!(run.status, "ok", "{}/{} on {backend}", lab.id, run.method);
+        assert!(
+            run.status.is_ok(),
+            "{}: {}/{} on {backend}",
+            run.status,
+            lab.id,
+            run.method
+        );
         assert!(
             run.history.values().any(|points| points.len() >= 2),
             "{}/{} on {backend} recorded no history: {:?}",
@@ -465,5 +471,38 @@ fn every_metric_a_run_reports_is_declared() {
     assert!(
         missing.is_empty(),
         "reported but not declared: {missing:#?}"
+    );
+}
+
+/// A setting's default is written once, in its lab's declaration: lab code reads settings by
+/// type through `Experiment::read`, never the map with a fallback of its own.
+#[test]
+fn no_lab_writes_a_setting_default_outside_its_declaration() {
+    fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
+    let mut files = Vec::new();
+    walk(std::path::Path::new("src/labs"), &mut files);
+    assert!(files.len() > 20, "found only {} lab files", files.len());
+    let mut found = Vec::new();
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        for (i, line) in text.lines().enumerate() {
+            if line.contains("settings.get(") || line.contains("settings[") {
+                found.push(format!("{}:{}: {}", file.display(), i + 1, line.trim()));
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "read settings with exp.read():\n{}",
+        found.join("\n")
     );
 }

@@ -60,18 +60,53 @@ pub fn gaussian_clusters(n: usize, dims: usize, classes: usize, seed: u32) -> Po
     Points { x, y, n, dims }
 }
 
-/// The Basics lab's 2-D data sets, on [-3, 3]², as in TensorFlow Playground: classification sets
+/// The Basics lab's 2-D data sets, as in TensorFlow Playground.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Playground {
+    Circle,
+    Xor,
+    Gaussian,
+    Skewed,
+    Spiral,
+    Moons,
+    Checkerboard,
+    Plane,
+    Bump,
+}
+
+impl crate::decl::Choice for Playground {
+    const OPTIONS: &'static [(&'static str, Self)] = &[
+        ("circle", Playground::Circle),
+        ("xor", Playground::Xor),
+        ("gaussian", Playground::Gaussian),
+        ("skewed", Playground::Skewed),
+        ("spiral", Playground::Spiral),
+        ("moons", Playground::Moons),
+        ("checkerboard", Playground::Checkerboard),
+        ("plane", Playground::Plane),
+        ("bump", Playground::Bump),
+    ];
+}
+
+impl Playground {
+    /// A regression task (real targets), not a classification one.
+    pub fn is_regression(self) -> bool {
+        matches!(self, Playground::Plane | Playground::Bump)
+    }
+}
+
+/// `n` points of a Basics data set, on [-3, 3]², as in TensorFlow Playground: classification sets
 /// have labels 0/1, regression sets (`plane`, `bump`) real targets. `noise` is the standard
 /// deviation of Gaussian noise added to each coordinate.
-pub fn playground(name: &str, n: usize, noise: f32, seed: u32) -> Option<Points> {
+pub fn playground(set: Playground, n: usize, noise: f32, seed: u32) -> Points {
     let u = |stream: u32, i: usize| rng::uniform(seed, stream, 0, i as u32);
     let g = |stream: u32, i: usize| rng::normal(seed, stream, 0, i as u32);
     let mut x = Vec::with_capacity(2 * n);
     let mut y = Vec::with_capacity(n);
-    let spiral = (name == "spiral").then(|| two_spirals(n, 0.0, seed));
+    let spiral = (set == Playground::Spiral).then(|| two_spirals(n, 0.0, seed));
     for i in 0..n {
-        let (a, b, label) = match name {
-            "circle" => {
+        let (a, b, label) = match set {
+            Playground::Circle => {
                 // Inside radius 1.5: class 1; a ring from 2.1 to 3: class 0.
                 let inside = i % 2 == 0;
                 let r = if inside {
@@ -82,18 +117,18 @@ pub fn playground(name: &str, n: usize, noise: f32, seed: u32) -> Option<Points>
                 let t = std::f32::consts::TAU * u(21, i);
                 (r * t.cos(), r * t.sin(), inside as u8 as f32)
             }
-            "xor" => {
+            Playground::Xor => {
                 // Uniform on the square, pushed 0.1 away from the axes; class = same sign.
                 let push = |v: f32| if v >= 0.0 { v + 0.1 } else { v - 0.1 };
                 let (a, b) = (push(5.8 * u(20, i) - 2.9), push(5.8 * u(21, i) - 2.9));
                 (a, b, (a * b >= 0.0) as u8 as f32)
             }
-            "gaussian" => {
+            Playground::Gaussian => {
                 let class = (i % 2) as f32;
                 let c = if class == 1.0 { 1.5 } else { -1.5 };
                 (c + 0.6 * g(20, i), c + 0.6 * g(21, i), class)
             }
-            "skewed" => {
+            Playground::Skewed => {
                 // Oh & Yun 2023's setting in 2-D: classes N(±μ, Σ) with μ = (1.5, 0) and
                 // Σ = ¼·[[1, 0.9], [0.9, 1]]. μ is not an eigenvector of Σ, so the Bayes
                 // direction Σ⁻¹μ is 42° from μ and the max-margin one lies between them.
@@ -102,11 +137,11 @@ pub fn playground(name: &str, n: usize, noise: f32, seed: u32) -> Option<Points>
                 let (z1, z2) = (g(20, i), g(21, i));
                 (c + 0.5 * z1, 0.5 * (0.9 * z1 + SKEW_ACROSS * z2), class)
             }
-            "spiral" => {
+            Playground::Spiral => {
                 let p = spiral.as_ref().expect("made above");
                 (3.0 * p.x[2 * i], 3.0 * p.x[2 * i + 1], p.y[i])
             }
-            "moons" => {
+            Playground::Moons => {
                 // Two interleaved half circles, scaled onto the square.
                 let class = i % 2;
                 let t = std::f32::consts::PI * u(20, i);
@@ -117,26 +152,25 @@ pub fn playground(name: &str, n: usize, noise: f32, seed: u32) -> Option<Points>
                 };
                 (2.0 * a - 1.0, 2.0 * b - 0.5, class as f32)
             }
-            "checkerboard" => {
+            Playground::Checkerboard => {
                 let (a, b) = (6.0 * u(20, i) - 3.0, 6.0 * u(21, i) - 3.0);
                 let cell = (a / 1.5).floor() as i32 + (b / 1.5).floor() as i32;
                 (a, b, (cell.rem_euclid(2) == 0) as u8 as f32)
             }
-            "plane" => {
+            Playground::Plane => {
                 let (a, b) = (6.0 * u(20, i) - 3.0, 6.0 * u(21, i) - 3.0);
                 (a, b, (a + b) / 6.0)
             }
-            "bump" => {
+            Playground::Bump => {
                 let (a, b) = (6.0 * u(20, i) - 3.0, 6.0 * u(21, i) - 3.0);
                 (a, b, (-(a * a + b * b) / 2.0).exp())
             }
-            _ => return None,
         };
         x.push(a + noise * g(22, i));
         x.push(b + noise * g(23, i));
         y.push(label);
     }
-    Some(Points { x, y, n, dims: 2 })
+    Points { x, y, n, dims: 2 }
 }
 
 /// √(1 − 0.9²): the skewed clusters' spread across their long axis.
@@ -145,12 +179,12 @@ const SKEW_ACROSS: f32 = 0.435_889_9;
 /// The Bayes-optimal boundary of a Basics data set whose classes are two Gaussians with one
 /// covariance, with `noise` added: w with class 1 where w·(x₁, x₂) > 0 (both sets are centred,
 /// with equal priors, so the boundary passes through the origin). `None` for the other sets.
-pub fn bayes_direction(name: &str, noise: f32) -> Option<[f32; 2]> {
+pub fn bayes_direction(set: Playground, noise: f32) -> Option<[f32; 2]> {
     let v = noise * noise;
     // Half the difference of the class means, and the shared covariance plus the noise's.
-    let (mu, cov) = match name {
-        "gaussian" => ([1.5, 1.5], [[0.36 + v, 0.0], [0.0, 0.36 + v]]),
-        "skewed" => (
+    let (mu, cov) = match set {
+        Playground::Gaussian => ([1.5, 1.5], [[0.36 + v, 0.0], [0.0, 0.36 + v]]),
+        Playground::Skewed => (
             [1.5, 0.0],
             [
                 [0.25 + v, 0.225],
@@ -165,11 +199,6 @@ pub fn bayes_direction(name: &str, noise: f32) -> Option<[f32; 2]> {
         (cov[1][1] * mu[0] - cov[0][1] * mu[1]) / det,
         (cov[0][0] * mu[1] - cov[1][0] * mu[0]) / det,
     ])
-}
-
-/// Is this Basics data set a regression task?
-pub fn is_regression(name: &str) -> bool {
-    matches!(name, "plane" | "bump")
 }
 
 /// The points in a seeded random order (Fisher–Yates on the engine's RNG), so a train/test split

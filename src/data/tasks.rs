@@ -101,15 +101,43 @@ const STREAM_RANDOM_LABELS: u32 = 0x5241_4e44;
 /// Test share of the digits split (stratified, fixed per seed).
 const TEST_SHARE: f32 = 0.2;
 
-/// Builds scenario `name` with `tasks` tasks from the seed: the split, permutations and data
-/// are fixed functions of it. Errors name the setting that makes the stream impossible.
-pub fn build(name: &str, tasks: usize, rotation: f32, seed: u32) -> Result<Stream, String> {
+/// A stream of tasks: the continual lab's scenarios.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scenario {
+    /// Split-Digits, one head: classes arrive two at a time.
+    SplitClass,
+    /// Split-Digits, a head per task.
+    SplitTask,
+    /// The ten digits with each task's own pixel permutation.
+    Permuted,
+    /// The ten digits turned further each task.
+    Rotated,
+    /// The same 256 digits with new random labels each task.
+    RandomLabels,
+    /// Two moons turned further each task.
+    Moons,
+}
+
+impl crate::decl::Choice for Scenario {
+    const OPTIONS: &'static [(&'static str, Self)] = &[
+        ("split-class", Scenario::SplitClass),
+        ("split-task", Scenario::SplitTask),
+        ("permuted", Scenario::Permuted),
+        ("rotated", Scenario::Rotated),
+        ("random-labels", Scenario::RandomLabels),
+        ("moons", Scenario::Moons),
+    ];
+}
+
+/// Builds `scenario` with `tasks` tasks from the seed: the split, permutations and data are
+/// fixed functions of it. Errors name the setting that makes the stream impossible.
+pub fn build(scenario: Scenario, tasks: usize, rotation: f32, seed: u32) -> Result<Stream, String> {
     if tasks == 0 {
         return Err("tasks = 0: a stream needs at least one task".into());
     }
     let digits_split = || digits::split(seed, TEST_SHARE);
-    match name {
-        "split-task" | "split-class" => {
+    match scenario {
+        Scenario::SplitTask | Scenario::SplitClass => {
             let pairs = digits::split_tasks(tasks).map_err(|_| {
                 format!(
                     "tasks = {tasks}: Split-Digits has {} classes, so at most {} tasks of two",
@@ -119,7 +147,7 @@ pub fn build(name: &str, tasks: usize, rotation: f32, seed: u32) -> Result<Strea
             })?;
             let (train, test) = digits_split()?;
             Ok(Stream {
-                setting: if name == "split-task" {
+                setting: if scenario == Scenario::SplitTask {
                     Setting::TaskIncremental
                 } else {
                     Setting::ClassIncremental
@@ -137,12 +165,12 @@ pub fn build(name: &str, tasks: usize, rotation: f32, seed: u32) -> Result<Strea
                 extent: None,
             })
         }
-        "permuted" | "rotated" => {
+        Scenario::Permuted | Scenario::Rotated => {
             let (train, test) = digits_split()?;
             let all: Vec<usize> = (0..digits::CLASSES).collect();
             let tasks = (0..tasks)
                 .map(|t| {
-                    let (tr, te) = if name == "permuted" {
+                    let (tr, te) = if scenario == Scenario::Permuted {
                         let perm = digits::permutation(seed, t);
                         (
                             digits::permute(&train, &perm)?,
@@ -161,7 +189,7 @@ pub fn build(name: &str, tasks: usize, rotation: f32, seed: u32) -> Result<Strea
                 .collect::<Result<Vec<_>, String>>()?;
             Ok(digit_domains(tasks))
         }
-        "random-labels" => {
+        Scenario::RandomLabels => {
             // Memorisation tasks (Lyle et al. 2023; Kumar et al. 2024): the same images, new
             // random labels each task, scored on the images trained on. Nothing carries over
             // between tasks, so R[j][j] measures only how well the network can still learn.
@@ -187,14 +215,18 @@ pub fn build(name: &str, tasks: usize, rotation: f32, seed: u32) -> Result<Strea
                 .collect();
             Ok(digit_domains(tasks))
         }
-        "moons" => {
+        Scenario::Moons => {
             // Two moons, turned `rotation` degrees further each task about the origin.
             let tasks = (0..tasks)
                 .map(|t| {
                     let (sin, cos) = (rotation * t as f32).to_radians().sin_cos();
                     let points = |n: usize, stream: u32| {
-                        let p = data::playground("moons", n, 0.15, seed.wrapping_add(stream))
-                            .expect("moons is a playground set");
+                        let p = data::playground(
+                            data::Playground::Moons,
+                            n,
+                            0.15,
+                            seed.wrapping_add(stream),
+                        );
                         Part {
                             x: p.x
                                 .chunks(2)
@@ -219,7 +251,6 @@ pub fn build(name: &str, tasks: usize, rotation: f32, seed: u32) -> Result<Strea
                 extent: Some(3.5),
             })
         }
-        other => Err(format!("scenario = {other}: unknown")),
     }
 }
 
@@ -229,24 +260,24 @@ mod tests {
 
     #[test]
     fn streams_have_their_tasks_and_heads() {
-        let s = build("split-class", 5, 0.0, 3).unwrap();
+        let s = build(Scenario::SplitClass, 5, 0.0, 3).unwrap();
         assert_eq!(s.tasks.len(), 5);
         assert_eq!(s.train_classes(2), vec![0, 1, 2, 3, 4, 5]);
         assert!(s.tasks[4].train.y.iter().all(|&y| y == 8.0 || y == 9.0));
-        let t = build("split-task", 5, 0.0, 3).unwrap();
+        let t = build(Scenario::SplitTask, 5, 0.0, 3).unwrap();
         assert_eq!(t.train_classes(2), vec![4, 5]);
-        let p = build("permuted", 3, 0.0, 3).unwrap();
+        let p = build(Scenario::Permuted, 3, 0.0, 3).unwrap();
         assert_eq!(p.tasks[0].train.n, p.tasks[2].train.n);
         assert_ne!(p.tasks[0].train.x, p.tasks[1].train.x);
         assert_eq!(
             p.offsets(),
             vec![0, p.tasks[0].train.n, 2 * p.tasks[0].train.n]
         );
-        let m = build("moons", 4, 30.0, 3).unwrap();
+        let m = build(Scenario::Moons, 4, 30.0, 3).unwrap();
         assert_eq!((m.dims, m.outputs), (2, 2));
         // Random labels: the same images each task, scored on themselves, new labels each task
         // and every class used.
-        let r = build("random-labels", 2, 0.0, 3).unwrap();
+        let r = build(Scenario::RandomLabels, 2, 0.0, 3).unwrap();
         let (a, b) = (&r.tasks[0], &r.tasks[1]);
         assert_eq!(a.train.n, RANDOM_LABEL_IMAGES);
         assert_eq!((&a.train.x, &a.train), (&b.train.x, &a.test));
@@ -263,7 +294,7 @@ mod tests {
 
     #[test]
     fn too_many_split_tasks_name_the_setting() {
-        let err = build("split-class", 6, 0.0, 1).unwrap_err();
+        let err = build(Scenario::SplitClass, 6, 0.0, 1).unwrap_err();
         assert!(
             err.starts_with("tasks = 6") && err.contains("at most 5"),
             "{err}"

@@ -203,6 +203,18 @@ pub trait RunGroup: Any {
     }
 }
 
+/// The optimizer of the labs that offer Adam or plain SGD.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Optimizer {
+    Adam,
+    Sgd,
+}
+
+impl Choice for Optimizer {
+    const OPTIONS: &'static [(&'static str, Self)] =
+        &[("adam", Optimizer::Adam), ("sgd", Optimizer::Sgd)];
+}
+
 /// A method that is a change to its lab's recipe: its declaration and what it sets, given its
 /// knobs (the groups, generative and meta-learning labs).
 pub struct RecipeMethod<R: 'static> {

@@ -13,7 +13,7 @@ use crate::data::digits;
 use crate::engine::gpu::GpuContext;
 use crate::engine::EngineError;
 use crate::experiment::{BackendChoice, Experiment};
-use crate::history::{History, RunReport};
+use crate::history::{History, RunReport, RunStatus};
 use crate::labs::registry;
 use crate::runner::Driver;
 use crate::views::Views;
@@ -118,7 +118,7 @@ pub struct Frame {
 pub struct RunWire {
     method: String,
     seed: u32,
-    status: String,
+    status: RunStatus,
     final_values: BTreeMap<String, f32>,
     history: BTreeMap<String, Vec<(u64, f32)>>,
     matrices: BTreeMap<String, Vec<Vec<f32>>>,

@@ -2,19 +2,9 @@
 //! boundary), with methods compared side by side on their own seeds.
 
 use super::{choice, flag, float, int, log_float, LabDecl, Preset};
-
-pub const DATASETS: &[&str] = &[
-    "circle",
-    "xor",
-    "gaussian",
-    "skewed",
-    "spiral",
-    "moons",
-    "checkerboard",
-    "plane",
-    "bump",
-];
-pub const ACTIVATIONS: &[&str] = &["relu", "tanh", "sigmoid", "gelu", "linear"];
+use crate::data::Playground;
+use crate::engine::nn::Activation;
+use model::{Loss, OptimizerChoice};
 
 pub fn declaration() -> LabDecl {
     LabDecl {
@@ -23,7 +13,7 @@ pub fn declaration() -> LabDecl {
         summary: "Train a small network on 2-D data and watch its decision boundary form; compare \
                   regularisers, mixup, label smoothing and optimizers side by side.",
         settings: vec![
-            choice("data", "Data set", DATASETS, "circle", "Classification: circle … checkerboard (skewed: two correlated Gaussian clusters, Oh & Yun's setting for mixup); regression: plane, bump."),
+            choice("data", "Data set", Playground::Circle, "Classification: circle … checkerboard (skewed: two correlated Gaussian clusters, Oh & Yun's setting for mixup); regression: plane, bump."),
             float("noise", "Noise", 0.0, 0.5, 0.05, "", "Standard deviation of the noise added to each point."),
             int("train", "Training share", 10, 90, 50, "%", "Share of the points used for training; the rest are the test set."),
             int("points", "Points", 50, 2000, 500, "", "Points drawn for the data set."),
@@ -36,9 +26,9 @@ pub fn declaration() -> LabDecl {
             flag("sinx2", "sin x₂", false, "Feed the sine of the second coordinate."),
             int("layers", "Hidden layers", 0, 6, 2, "", "Hidden layers between inputs and output."),
             int("units", "Units per layer", 1, 64, 8, "", "Neurons in each hidden layer."),
-            choice("activation", "Activation", ACTIVATIONS, "tanh", "Nonlinearity after each hidden layer."),
-            choice("loss", "Loss", &["cross_entropy", "mse"], "cross_entropy", "Training loss for classification."),
-            choice("optimizer", "Optimizer", &["sgd", "momentum", "adam"], "sgd", "How the weights move."),
+            choice("activation", "Activation", Activation::Tanh, "Nonlinearity after each hidden layer."),
+            choice("loss", "Loss", Loss::CrossEntropy, "Training loss for classification."),
+            choice("optimizer", "Optimizer", OptimizerChoice::Sgd, "How the weights move."),
             log_float("lr", "Learning rate", 1e-4, 1.0, 0.03, "Step size of the optimizer."),
             int("batch", "Batch size", 1, 256, 10, "", "Points per training step."),
             float("l1", "L1", 0.0, 0.1, 0.0, "", "L1 penalty on every weight, for all methods."),
@@ -99,11 +89,7 @@ pub struct Basics;
 
 crate::lab_parts!(
     Basics,
-    total_steps: |exp: &Experiment| {
-        exp.settings
-            .get("steps")
-            .map_or(2000, |v| v.as_f64() as u32)
-    },
+    total_steps: |exp: &Experiment| exp.read().u32("steps"),
     views: |exp: &Experiment, groups: &[&Group], colours: &[usize], pictures: &[(String, Picture)]| {
         views(groups, colours, pictures, exp.seed)
     },
@@ -216,7 +202,7 @@ pub fn views(
 ) -> Views {
     // Where the data's Bayes boundary is known (gaussian, skewed): how far from it each is.
     let bayes = groups.first().and_then(|g| {
-        crate::data::bayes_direction(&g.recipe.data, g.recipe.noise).filter(|_| !g.built.regression)
+        crate::data::bayes_direction(g.recipe.data, g.recipe.noise).filter(|_| !g.built.regression)
     });
     let mut charts = vec![
         ("train_loss", "Train loss", None),

@@ -1,9 +1,9 @@
 //! The Basics lab's data, model and evaluation; methods adjust the `Recipe` before it is built.
 
-use crate::data::{self, Points};
+use crate::data::{self, Playground, Points};
+use crate::decl::Choice;
 use crate::engine::{nn, Entry, Graph, OptimizerKind, Program, Result, Tensor};
 use crate::experiment::Experiment;
-use crate::labs::Value;
 
 /// Side of the decision-boundary grid: GRID × GRID points over [-3, 3]².
 pub const GRID: usize = 100;
@@ -17,10 +17,43 @@ pub enum OptimizerChoice {
     Adam,
 }
 
+impl Choice for OptimizerChoice {
+    const OPTIONS: &'static [(&'static str, Self)] = &[
+        ("sgd", OptimizerChoice::Sgd),
+        ("momentum", OptimizerChoice::Momentum),
+        ("adam", OptimizerChoice::Adam),
+    ];
+}
+
+impl Choice for nn::Activation {
+    const OPTIONS: &'static [(&'static str, Self)] = &[
+        ("relu", nn::Activation::Relu),
+        ("tanh", nn::Activation::Tanh),
+        ("sigmoid", nn::Activation::Sigmoid),
+        ("gelu", nn::Activation::Gelu),
+        ("linear", nn::Activation::Linear),
+    ];
+}
+
+/// The Basics training loss.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Loss {
+    CrossEntropy,
+    Mse,
+}
+
+impl Choice for Loss {
+    const OPTIONS: &'static [(&'static str, Self)] =
+        &[("cross_entropy", Loss::CrossEntropy), ("mse", Loss::Mse)];
+}
+
+/// The inputs a network can be fed, in the order of `Recipe::features`.
+pub const FEATURES: [&str; 7] = ["x1", "x2", "x1sq", "x2sq", "x1x2", "sinx1", "sinx2"];
+
 /// How one method group trains: the settings, as the method changed them.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Recipe {
-    pub data: String,
+    pub data: Playground,
     pub noise: f32,
     pub train_share: f32,
     pub points: usize,
@@ -43,45 +76,30 @@ pub struct Recipe {
 impl Recipe {
     /// The recipe the experiment's settings describe (before any method).
     pub fn from_settings(exp: &Experiment) -> Recipe {
-        let get = |k: &str| exp.settings.get(k).cloned().unwrap_or(Value::Bool(false));
-        let num = |k: &str| get(k).as_f64() as f32;
-        let activation = match get("activation").as_str() {
-            "relu" => nn::Activation::Relu,
-            "sigmoid" => nn::Activation::Sigmoid,
-            "gelu" => nn::Activation::Gelu,
-            "linear" => nn::Activation::Linear,
-            _ => nn::Activation::Tanh,
-        };
-        let optimizer = match get("optimizer").as_str() {
-            "momentum" => OptimizerChoice::Momentum,
-            "adam" => OptimizerChoice::Adam,
-            _ => OptimizerChoice::Sgd,
-        };
-        let features =
-            ["x1", "x2", "x1sq", "x2sq", "x1x2", "sinx1", "sinx2"].map(|k| get(k).as_bool());
+        let s = exp.read();
         Recipe {
-            data: get("data").as_str().to_string(),
-            noise: num("noise"),
-            train_share: num("train") / 100.0,
-            points: num("points") as usize,
-            features,
-            layers: num("layers") as usize,
-            units: num("units") as usize,
-            activation,
-            mse: get("loss").as_str() == "mse",
-            optimizer,
-            lr: num("lr"),
-            batch: num("batch") as usize,
-            l1: num("l1"),
-            l2: num("l2"),
-            dropout: num("dropout"),
+            data: s.choice("data"),
+            noise: s.f32("noise"),
+            train_share: s.f32("train") / 100.0,
+            points: s.usize("points"),
+            features: FEATURES.map(|k| s.bool(k)),
+            layers: s.usize("layers"),
+            units: s.usize("units"),
+            activation: s.choice("activation"),
+            mse: s.choice::<Loss>("loss") == Loss::Mse,
+            optimizer: s.choice("optimizer"),
+            lr: s.f32("lr"),
+            batch: s.usize("batch"),
+            l1: s.f32("l1"),
+            l2: s.f32("l2"),
+            dropout: s.f32("dropout"),
             mixup_alpha: None,
             smoothing: 0.0,
         }
     }
 
     pub fn regression(&self) -> bool {
-        data::is_regression(&self.data)
+        self.data.is_regression()
     }
 }
 
@@ -164,10 +182,7 @@ pub struct Built {
 
 /// Splits the experiment's data set into train and test points.
 pub fn split(recipe: &Recipe, seed: u32) -> (Points, Points) {
-    let all =
-        data::playground(&recipe.data, recipe.points, recipe.noise, seed).unwrap_or_else(|| {
-            data::playground("circle", recipe.points, recipe.noise, seed).expect("circle exists")
-        });
+    let all = data::playground(recipe.data, recipe.points, recipe.noise, seed);
     let all = data::shuffled(&all, seed);
     let n_train =
         ((recipe.points as f32 * recipe.train_share).round() as usize).clamp(1, recipe.points - 1);
@@ -351,10 +366,7 @@ pub fn build(recipe: &Recipe, runs: usize, seed: u32, data_seed: u32) -> Result<
     }
     // Where the data's Bayes-optimal boundary is known: the share of the grid's square on which
     // the network's class differs from the Bayes classifier's.
-    if let (Some(w), false) = (
-        data::bayes_direction(&recipe.data, recipe.noise),
-        regression,
-    ) {
+    if let (Some(w), false) = (data::bayes_direction(recipe.data, recipe.noise), regression) {
         let bayes: Vec<f32> = grid_points
             .chunks(2)
             .map(|p| (w[0] * p[0] + w[1] * p[1] > 0.0) as u8 as f32)

@@ -7,8 +7,8 @@ pub mod claims;
 pub mod methods;
 pub mod model;
 
-use super::{choice, float, int, log_float, LabDecl, Preset};
-use crate::data::tasks::{self, Setting, Stream};
+use super::{choice, float, int, log_float, LabDecl, Optimizer, Preset};
+use crate::data::tasks::{self, Scenario, Setting, Stream};
 use crate::engine::gpu::GpuContext;
 use crate::engine::{EngineError, Exec, Result};
 use crate::experiment::Experiment;
@@ -21,15 +21,6 @@ use methods::{Hooks, Phase};
 use model::{Built, Recipe};
 use std::sync::Arc;
 
-pub const SCENARIOS: &[&str] = &[
-    "split-class",
-    "split-task",
-    "permuted",
-    "rotated",
-    "random-labels",
-    "moons",
-];
-
 pub fn declaration() -> LabDecl {
     LabDecl {
         id: "continual",
@@ -38,12 +29,12 @@ pub fn declaration() -> LabDecl {
                   ones, and each remedy hold on to them, or not. Data: the UCI 8×8 digits \
                   (Alpaydin & Kaynak, CC BY 4.0).",
         settings: vec![
-            choice("scenario", "Scenario", SCENARIOS, "split-class", "split-class: one head, classes arrive two at a time; split-task: a head per task; permuted / rotated: the same ten digits with shuffled or turned pixels; random-labels: 256 digits given new random labels each task, to memorise (a test of plasticity); moons: 2-D data turning each task."),
+            choice("scenario", "Scenario", Scenario::SplitClass, "split-class: one head, classes arrive two at a time; split-task: a head per task; permuted / rotated: the same ten digits with shuffled or turned pixels; random-labels: 256 digits given new random labels each task, to memorise (a test of plasticity); moons: 2-D data turning each task."),
             int("tasks", "Tasks", 1, 20, 5, "", "Tasks in the stream (Split-Digits: at most 5)."),
             int("steps", "Steps per task", 1, 5000, 300, "", "Training steps on each task."),
             int("width", "Width", 8, 512, 128, "", "Units per hidden layer."),
             int("depth", "Depth", 1, 4, 2, "", "Hidden layers."),
-            choice("optimizer", "Optimizer", &["sgd", "adam"], "adam", "How the weights move (UPGD is its own optimizer)."),
+            choice("optimizer", "Optimizer", Optimizer::Adam, "How the weights move (UPGD is its own optimizer)."),
             log_float("lr", "Learning rate", 1e-4, 1.0, 0.001, "Step size."),
             int("batch", "Batch size", 1, 256, 32, "", "Examples per step (replay adds as many from its buffer)."),
             float("rotation", "Rotation per task", 0.0, 90.0, 30.0, "°", "How much further each task turns (rotated digits, moons)."),
@@ -149,7 +140,7 @@ impl Group {
         let recipe = Recipe::from_settings(exp);
         let mut hooks = methods::make(method, exp)?;
         let stream = tasks::build(
-            &recipe.scenario,
+            recipe.scenario,
             recipe.tasks,
             recipe.rotation,
             exp.data_seed(),

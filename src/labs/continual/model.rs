@@ -4,10 +4,10 @@
 //! scores every task's test set at once, and the methods' own entries.
 
 use super::methods::{self, Hooks};
-use crate::data::tasks::{Setting, Stream};
+use crate::data::tasks::{Scenario, Setting, Stream};
 use crate::engine::{nn, EngineError, Entry, Graph, OptimizerKind, Program, Result, Tensor};
 use crate::experiment::Experiment;
-use crate::labs::Value;
+use crate::labs::Optimizer;
 
 /// Logits of outputs a head may not use are pushed down by this much.
 pub const MASKED: f32 = -1e4;
@@ -16,12 +16,12 @@ pub const GRID: usize = 60;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Recipe {
-    pub scenario: String,
+    pub scenario: Scenario,
     pub tasks: usize,
     pub steps_per_task: u32,
     pub width: usize,
     pub depth: usize,
-    pub adam: bool,
+    pub optimizer: Optimizer,
     pub lr: f32,
     pub batch: usize,
     pub rotation: f32,
@@ -29,18 +29,17 @@ pub struct Recipe {
 
 impl Recipe {
     pub fn from_settings(exp: &Experiment) -> Recipe {
-        let get = |k: &str| exp.settings.get(k).cloned().unwrap_or(Value::Bool(false));
-        let num = |k: &str| get(k).as_f64();
+        let s = exp.read();
         Recipe {
-            scenario: get("scenario").as_str().to_string(),
-            tasks: num("tasks") as usize,
-            steps_per_task: num("steps") as u32,
-            width: num("width") as usize,
-            depth: num("depth") as usize,
-            adam: get("optimizer").as_str() == "adam",
-            lr: num("lr") as f32,
-            batch: num("batch") as usize,
-            rotation: num("rotation") as f32,
+            scenario: s.choice("scenario"),
+            tasks: s.usize("tasks"),
+            steps_per_task: s.u32("steps"),
+            width: s.usize("width"),
+            depth: s.usize("depth"),
+            optimizer: s.choice("optimizer"),
+            lr: s.f32("lr"),
+            batch: s.usize("batch"),
+            rotation: s.f32("rotation"),
         }
     }
     pub fn total_steps(&self) -> u32 {
@@ -257,7 +256,7 @@ pub fn build(
             e
         }
         None => {
-            let kind = if recipe.adam {
+            let kind = if recipe.optimizer == Optimizer::Adam {
                 OptimizerKind::adam()
             } else {
                 OptimizerKind::sgd(0.0)

@@ -161,9 +161,9 @@ fn universality_weak(claim: &Claim, ev: &Evidence) -> Verdict {
             let other = if i == 0 { sets.get(1) } else { sets.first() };
             Seeded {
                 seed: r.seed,
-                value: (r.status == "ok" && !sets[i].is_empty())
+                value: (r.status.is_ok() && !sets[i].is_empty())
                     .then(|| other.is_some_and(|o| *o != sets[i]) as u8 as f32),
-                status: r.status.clone(),
+                status: r.status.to_string(),
             }
         })
         .collect();

@@ -14,7 +14,7 @@ pub fn declaration() -> LabDecl {
                   (grokking), then see which irreducible representations its embeddings use: a \
                   few, and different ones per seed.",
         settings: vec![
-            choice("group", "Group", &["cyclic", "dihedral", "symmetric"], "cyclic", "C_p (addition mod p), the dihedral group D_n of order 2n, or S_5 (120 permutations)."),
+            choice("group", "Group", model::GroupKind::Cyclic, "C_p (addition mod p), the dihedral group D_n of order 2n, or S_5 (120 permutations)."),
             int("p", "p (C_p)", 5, 113, 59, "", "Order of the cyclic group."),
             int("n", "n (D_n)", 3, 60, 12, "", "The dihedral group D_n has 2n elements."),
             float("train", "Training share", 0.1, 0.9, 0.5, "", "Share of all |G|² ordered pairs used for training, fixed per seed; the rest are the test set."),
@@ -80,7 +80,7 @@ pub struct Groups;
 
 crate::lab_parts!(
     Groups,
-    total_steps: |exp: &Experiment| exp.settings.get("steps").map_or(1000, |v| v.as_f64() as u32),
+    total_steps: |exp: &Experiment| exp.read().u32("steps"),
     views: |exp: &Experiment, groups: &[&Group], colours: &[usize], _pictures: &[(String, Picture)]| {
         views(groups, colours, exp.seed)
     },
@@ -259,7 +259,9 @@ fn views(groups: &[&Group], colours: &[usize], seed: u32) -> Views {
         .unwrap_or_default();
     let mut bars = Vec::new();
     if !names.is_empty() {
-        let cyclic = groups.first().is_some_and(|g| g.recipe.group == "cyclic");
+        let cyclic = groups
+            .first()
+            .is_some_and(|g| g.recipe.group == model::GroupKind::Cyclic);
         bars.push(BarView {
             metric: "irrep_var".into(),
             title: if cyclic {

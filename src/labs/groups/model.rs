@@ -7,10 +7,29 @@ use super::algebra::FiniteGroup;
 use crate::engine::{nn, rng, Entry, Graph, OptimizerKind, Program, Result, Tensor};
 use crate::experiment::Experiment;
 
+/// Which group's table the network learns.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GroupKind {
+    /// C_p: addition mod p.
+    Cyclic,
+    /// D_n: the symmetries of an n-gon.
+    Dihedral,
+    /// S_5: the permutations of five things.
+    Symmetric,
+}
+
+impl crate::decl::Choice for GroupKind {
+    const OPTIONS: &'static [(&'static str, Self)] = &[
+        ("cyclic", GroupKind::Cyclic),
+        ("dihedral", GroupKind::Dihedral),
+        ("symmetric", GroupKind::Symmetric),
+    ];
+}
+
 /// What a run trains: the settings and what its method changed.
 #[derive(Clone, Debug)]
 pub struct Recipe {
-    pub group: String,
+    pub group: GroupKind,
     pub p: usize,
     pub n: usize,
     pub train_share: f32,
@@ -24,26 +43,25 @@ pub struct Recipe {
 
 impl Recipe {
     pub fn from_settings(exp: &Experiment) -> Recipe {
-        let num = |k: &str, d: f64| exp.settings.get(k).map_or(d, |v| v.as_f64());
-        let text = |k: &str, d: &str| exp.settings.get(k).map_or(d.to_string(), |v| v.to_link());
+        let s = exp.read();
         Recipe {
-            group: text("group", "cyclic"),
-            p: num("p", 59.0) as usize,
-            n: num("n", 12.0) as usize,
-            train_share: num("train", 0.5) as f32,
-            embed: num("embed", 32.0) as usize,
-            width: num("width", 128.0) as usize,
-            lr: num("lr", 0.01) as f32,
+            group: s.choice("group"),
+            p: s.usize("p"),
+            n: s.usize("n"),
+            train_share: s.f32("train"),
+            embed: s.usize("embed"),
+            width: s.usize("width"),
+            lr: s.f32("lr"),
             weight_decay: 0.0,
             beta2: 0.98,
             dropout: 0.0,
         }
     }
     pub fn finite_group(&self) -> FiniteGroup {
-        match self.group.as_str() {
-            "dihedral" => FiniteGroup::dihedral(self.n),
-            "symmetric" => FiniteGroup::symmetric5(),
-            _ => FiniteGroup::cyclic(self.p),
+        match self.group {
+            GroupKind::Dihedral => FiniteGroup::dihedral(self.n),
+            GroupKind::Symmetric => FiniteGroup::symmetric5(),
+            GroupKind::Cyclic => FiniteGroup::cyclic(self.p),
         }
     }
 }

@@ -3,6 +3,7 @@
 //! model. Every point keeps its true label beside its given one.
 
 use crate::data::digits;
+use crate::decl::Choice;
 use crate::engine::rng;
 
 /// A labelled set: `x` row-major [n, dims], true labels `y`.
@@ -37,15 +38,27 @@ pub enum Noise {
     Instance,
 }
 
-impl Noise {
-    pub fn parse(s: &str) -> Noise {
-        match s {
-            "symmetric" => Noise::Symmetric,
-            "pairflip" => Noise::PairFlip,
-            "instance" => Noise::Instance,
-            _ => Noise::None,
-        }
-    }
+impl Choice for Noise {
+    const OPTIONS: &'static [(&'static str, Self)] = &[
+        ("none", Noise::None),
+        ("symmetric", Noise::Symmetric),
+        ("pairflip", Noise::PairFlip),
+        ("instance", Noise::Instance),
+    ];
+}
+
+/// The lab's data.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scenario {
+    /// The bundled 8×8 digits: 10 classes, a fixed 75/25 split.
+    Digits,
+    /// Two moons in 2-D.
+    Moons,
+}
+
+impl Choice for Scenario {
+    const OPTIONS: &'static [(&'static str, Self)] =
+        &[("digits", Scenario::Digits), ("moons", Scenario::Moons)];
 }
 
 /// Two interleaving half circles (scikit-learn's `make_moons`), with Gaussian jitter `sd`, the
@@ -77,8 +90,8 @@ pub fn moons(n: usize, sd: f32, seed: u32) -> Set {
 
 /// The scenario's training and test sets, the same for every seed: moons (300 train, 1,000
 /// test, jitter 0.15) or the digits (a stratified 75/25 split).
-pub fn sets(scenario: &str) -> Result<(Set, Set), String> {
-    if scenario == "moons" {
+pub fn sets(scenario: Scenario) -> Result<(Set, Set), String> {
+    if scenario == Scenario::Moons {
         return Ok((moons(300, 0.15, 11), moons(1000, 0.15, 12)));
     }
     let (train, test) = digits::split(7, 0.25)?;
@@ -225,7 +238,7 @@ mod tests {
 
     #[test]
     fn each_noise_model_flips_about_its_rate_and_only_to_other_classes() {
-        let (train, _) = sets("digits").unwrap();
+        let (train, _) = sets(Scenario::Digits).unwrap();
         for noise in [Noise::Symmetric, Noise::PairFlip, Noise::Instance] {
             let given = corrupt(&train, noise, 0.4, 3);
             let flipped = given.iter().zip(&train.y).filter(|(g, y)| g != y).count();
@@ -245,7 +258,7 @@ mod tests {
 
     #[test]
     fn instance_noise_flips_ambiguous_points_more() {
-        let (train, _) = sets("moons").unwrap();
+        let (train, _) = sets(Scenario::Moons).unwrap();
         let (ambiguity, _) = neighbourhood(&train, 10);
         let given = corrupt(&train, Noise::Instance, 0.3, 5);
         let rate_where = |pick: &dyn Fn(f32) -> bool| {

@@ -3,7 +3,7 @@
 //! noise: accuracy against the given and the true labels, the share of wrong labels memorised,
 //! the per-sample loss histogram (clean against mislabelled) and the loss's tail.
 
-use super::{choice, float, int, log_float, LabDecl, Preset};
+use super::{choice, float, int, log_float, LabDecl, Optimizer, Preset};
 
 pub fn declaration() -> LabDecl {
     LabDecl {
@@ -15,12 +15,12 @@ pub fn declaration() -> LabDecl {
                   per-sample constraints change that story differently: compare them on the \
                   given labels, the true ones and the test set.",
         settings: vec![
-            choice("scenario", "Data", &["digits", "moons"], "digits", "The bundled 8×8 digits (10 classes, a fixed 75/25 split), or two moons in 2-D (300 training points) for pictures."),
-            choice("noise", "Label noise", &["none", "symmetric", "pairflip", "instance"], "symmetric", "How training labels go wrong: any other class at random, always the next class (a systematic confusion), or more often near the true boundary."),
+            choice("scenario", "Data", data::Scenario::Digits, "The bundled 8×8 digits (10 classes, a fixed 75/25 split), or two moons in 2-D (300 training points) for pictures."),
+            choice("noise", "Label noise", data::Noise::Symmetric, "How training labels go wrong: any other class at random, always the next class (a systematic confusion), or more often near the true boundary."),
             float("rate", "Noise rate", 0.0, 0.8, 0.4, "", "Share of training labels made wrong (on average, for instance-dependent noise)."),
             int("width", "Hidden units", 4, 256, 64, "", "Units in each hidden ReLU layer."),
             int("depth", "Hidden layers", 1, 3, 2, "", "Hidden layers of the MLP."),
-            choice("optimizer", "Optimizer", &["adam", "sgd"], "adam", "Adam, or SGD with momentum 0.9."),
+            choice("optimizer", "Optimizer", Optimizer::Adam, "Adam, or SGD with momentum 0.9."),
             log_float("lr", "Learning rate", 1e-4, 0.5, 0.003, "Step size."),
             int("batch", "Batch size", 4, 256, 32, "", "Training points per step, drawn with replacement."),
             int("labelled", "Labelled per class", 1, 100, 4, "", "The semi-supervised methods see the labels of this many training points per class (drawn per seed); the rest are unlabelled for them."),
@@ -102,7 +102,7 @@ pub struct Labels;
 
 crate::lab_parts!(
     Labels,
-    total_steps: |exp: &Experiment| exp.settings.get("steps").map_or(4000, |v| v.as_f64() as u32),
+    total_steps: |exp: &Experiment| exp.read().u32("steps"),
     views: |exp: &Experiment, groups: &[&Group], colours: &[usize], _pictures: &[(String, Picture)]| {
         views(groups, colours, exp.seed)
     },
@@ -131,12 +131,12 @@ impl Group {
             model::Recipe::from_settings(exp),
         )?;
         let (train, test) =
-            data::sets(&recipe.scenario).map_err(|e| crate::engine::EngineError::Invalid {
+            data::sets(recipe.scenario).map_err(|e| crate::engine::EngineError::Invalid {
                 op: "labels",
                 detail: e,
             })?;
         let runs = exp.runs as usize;
-        let noise = data::Noise::parse(&recipe.noise);
+        let noise = recipe.noise;
         // Each seed draws its own wrong labels; the same for every method of that seed.
         let given: Vec<Vec<usize>> = (0..runs)
             .map(|r| data::corrupt(&train, noise, recipe.rate, rng::run_seed(exp.seed, r)))

@@ -6,10 +6,11 @@
 //! Evaluation reads the logits of every training and test point; the host turns them into
 //! accuracies against the given and the true labels, per-sample losses and their tail.
 
-use super::data::Set;
+use super::data::{Noise, Scenario, Set};
 use crate::engine::nn::{Activation, Mlp};
 use crate::engine::{Entry, Graph, OptimizerKind, Program, Result, Tensor};
 use crate::experiment::Experiment;
+use crate::labs::Optimizer;
 
 /// How a method trains.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -57,12 +58,12 @@ impl Kind {
 
 #[derive(Clone, Debug)]
 pub struct Recipe {
-    pub scenario: String,
-    pub noise: String,
+    pub scenario: Scenario,
+    pub noise: Noise,
     pub rate: f32,
     pub width: usize,
     pub depth: usize,
-    pub adam: bool,
+    pub optimizer: Optimizer,
     pub lr: f32,
     pub batch: usize,
     /// Labelled points per class for the semi-supervised methods.
@@ -72,18 +73,17 @@ pub struct Recipe {
 
 impl Recipe {
     pub fn from_settings(exp: &Experiment) -> Recipe {
-        let num = |k: &str, d: f64| exp.settings.get(k).map_or(d, |v| v.as_f64());
-        let text = |k: &str, d: &str| exp.settings.get(k).map_or(d.to_string(), |v| v.to_link());
+        let s = exp.read();
         Recipe {
-            scenario: text("scenario", "digits"),
-            noise: text("noise", "symmetric"),
-            rate: num("rate", 0.4) as f32,
-            width: num("width", 64.0) as usize,
-            depth: num("depth", 2.0) as usize,
-            adam: text("optimizer", "adam") == "adam",
-            lr: num("lr", 0.003) as f32,
-            batch: num("batch", 32.0) as usize,
-            labelled: num("labelled", 4.0) as usize,
+            scenario: s.choice("scenario"),
+            noise: s.choice("noise"),
+            rate: s.f32("rate"),
+            width: s.usize("width"),
+            depth: s.usize("depth"),
+            optimizer: s.choice("optimizer"),
+            lr: s.f32("lr"),
+            batch: s.usize("batch"),
+            labelled: s.usize("labelled"),
             kind: Kind::Erm,
         }
     }
@@ -283,7 +283,7 @@ pub fn build(
             let lb = per_sample_ce(&twin.forward(&xb)?, &yb)?;
             // The share kept: 1 − τ·min(t / T, 1), as a count of the batch; τ is the noise
             // rate, which is 0 when the labels are clean whatever the rate setting says.
-            let tau = if recipe.noise == "none" {
+            let tau = if recipe.noise == Noise::None {
                 0.0
             } else {
                 recipe.rate
@@ -352,7 +352,7 @@ pub fn build(
         }
     };
     let lr = g.per_run("lr", &[recipe.lr])?;
-    let optimizer = if recipe.adam {
+    let optimizer = if recipe.optimizer == Optimizer::Adam {
         OptimizerKind::adam()
     } else {
         OptimizerKind::sgd(0.9)

@@ -10,7 +10,7 @@ pub mod merge;
 pub mod methods;
 pub mod model;
 
-use super::{choice, float, int, log_float, LabDecl, Preset};
+use super::{choice, float, int, log_float, Choice, LabDecl, Preset};
 use crate::data::tasks::{self as scenario, Stream};
 use crate::engine::gpu::GpuContext;
 use crate::engine::rng::{mix64, run_seed};
@@ -28,6 +28,32 @@ pub const LAMBDAS: [f32; 16] = [
 /// Examples per Fisher estimate.
 const FISHER_SAMPLES: u32 = 200;
 
+/// The task streams a merge is tried on: those of the continual lab whose tasks share classes.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Tasks {
+    Rotated,
+    Permuted,
+    Moons,
+}
+
+impl Choice for Tasks {
+    const OPTIONS: &'static [(&'static str, Self)] = &[
+        ("rotated", Tasks::Rotated),
+        ("permuted", Tasks::Permuted),
+        ("moons", Tasks::Moons),
+    ];
+}
+
+impl Tasks {
+    fn scenario(self) -> scenario::Scenario {
+        match self {
+            Tasks::Rotated => scenario::Scenario::Rotated,
+            Tasks::Permuted => scenario::Scenario::Permuted,
+            Tasks::Moons => scenario::Scenario::Moons,
+        }
+    }
+}
+
 pub fn declaration() -> LabDecl {
     LabDecl {
         id: "merging",
@@ -36,7 +62,7 @@ pub fn declaration() -> LabDecl {
                   into one model: task arithmetic, TIES, Breadcrumbs, Fisher averaging, MagMax and \
                   DARE, each with its λ swept. Who keeps which task?",
         settings: vec![
-            choice("scenario", "Tasks", &["rotated", "permuted", "moons"], "rotated", "rotated: digits turned further for each task; permuted: a pixel shuffle per task; moons: 2-D data turned per task. The base task is the unturned, unshuffled one."),
+            choice("scenario", "Tasks", Tasks::Rotated, "rotated: digits turned further for each task; permuted: a pixel shuffle per task; moons: 2-D data turned per task. The base task is the unturned, unshuffled one."),
             int("tasks", "Tasks K", 2, 8, 4, "", "Fine-tuned tasks merged."),
             float("rotation", "Rotation per task", 0.0, 90.0, 45.0, "°", "How much further each task turns (rotated, moons)."),
             int("base_steps", "Pre-training steps", 1, 5000, 600, "", "Steps on the base task."),
@@ -200,9 +226,9 @@ crate::lab_parts!(
     total_steps: |exp: &Experiment| {
         // Pre-training, then each fine-tune; a multi-task phase of the same length when any
         // multi-task method is on (the merges wait through it).
-        let get = |k: &str| exp.settings.get(k).map_or(0, |v| v.as_f64() as u32);
+        let s = exp.read();
         let multitask = exp.methods.iter().any(|m| m.id.starts_with("mt_"));
-        get("base_steps") + get("steps") * get("tasks") * if multitask { 2 } else { 1 }
+        s.u32("base_steps") + s.u32("steps") * s.u32("tasks") * if multitask { 2 } else { 1 }
     },
     views: |exp: &Experiment, groups: &[&Group], colours: &[usize], _: &[(String, Picture)]| {
         views(groups, colours, exp)
@@ -214,13 +240,10 @@ crate::run_group!(Group);
 impl Group {
     /// Method `method`'s group under every run of `exp`, on the GPU when a context is given.
     pub async fn new(exp: &Experiment, method: &str, gpu: Option<&GpuContext>) -> Result<Group> {
-        let get = |k: &str| exp.settings.get(k).map_or(0.0, |v| v.as_f64());
-        let name = exp
-            .settings
-            .get("scenario")
-            .map_or("rotated".to_string(), |v| v.as_str().to_string());
-        let k = get("tasks") as usize;
-        let stream = scenario::build(&name, k + 1, get("rotation") as f32, exp.data_seed())
+        let s = exp.read();
+        let tasks: Tasks = s.choice("scenario");
+        let k = s.usize("tasks");
+        let stream = scenario::build(tasks.scenario(), k + 1, s.f32("rotation"), exp.data_seed())
             .map_err(invalid)?;
         let merge = Merge::from_method(method, exp)?;
         let fraction = match &merge {
@@ -235,14 +258,14 @@ impl Group {
         }
         let runs = exp.runs as usize;
         let shape = model::Shape {
-            width: get("width") as usize,
-            depth: get("depth") as usize,
-            lr: get("lr") as f32,
-            batch: get("batch") as usize,
+            width: s.usize("width"),
+            depth: s.usize("depth"),
+            lr: s.f32("lr"),
+            batch: s.usize("batch"),
         };
         let multitask = matches!(merge, Merge::MultiTask(_));
         let built = model::build(&stream, &shape, runs, exp.seed, multitask)?;
-        let (base_steps, steps) = (get("base_steps") as u32, get("steps") as u32);
+        let (base_steps, steps) = (s.u32("base_steps"), s.u32("steps"));
         let total = crate::labs::LabParts::total_steps(&Merging, exp);
         let exec = Exec::new(&built.program, gpu).await?;
         Ok(Group {

@@ -16,7 +16,7 @@ pub fn declaration() -> LabDecl {
                   0–4, then tell 5–9 apart from K examples each. Is meta-learning needed, or \
                   is a good embedding all you need?",
         settings: vec![
-            choice("scenario", "Tasks", &["sinusoid", "digits"], "sinusoid", "Sine waves (Finn et al.), or 5-way K-shot episodes of digits: base classes 0–4 for training, novel 5–9 for testing."),
+            choice("scenario", "Tasks", model::Scenario::Sinusoid, "Sine waves (Finn et al.), or 5-way K-shot episodes of digits: base classes 0–4 for training, novel 5–9 for testing."),
             int("shots", "Shots K", 1, 20, 10, "", "Points of a task (or images per class of an episode) seen before predicting the rest: K = 5 or 10 for waves, 1 or 5 for digits."),
             int("meta_batch", "Tasks per meta-step", 1, 50, 25, "", "Fresh tasks drawn on the device at every step."),
             int("hidden", "Hidden units", 4, 80, 40, "", "Units in each of the two ReLU layers."),
@@ -117,7 +117,7 @@ pub struct Meta;
 
 crate::lab_parts!(
     Meta,
-    total_steps: |exp: &Experiment| exp.settings.get("steps").map_or(5000, |v| v.as_f64() as u32),
+    total_steps: |exp: &Experiment| exp.read().u32("steps"),
     views: |exp: &Experiment, groups: &[&Group], colours: &[usize], _pictures: &[(String, Picture)]| {
         views(groups, colours, exp.seed)
     },
@@ -185,10 +185,7 @@ impl Group {
             exec,
             history: History::new(runs),
             step: 0,
-            total: exp
-                .settings
-                .get("steps")
-                .map_or(5000, |v| v.as_f64() as u32),
+            total: exp.read().u32("steps"),
             scenario,
         })
     }

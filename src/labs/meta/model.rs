@@ -35,6 +35,13 @@ pub enum Scenario {
     Digits,
 }
 
+impl crate::decl::Choice for Scenario {
+    const OPTIONS: &'static [(&'static str, Self)] = &[
+        ("sinusoid", Scenario::Sinusoid),
+        ("digits", Scenario::Digits),
+    ];
+}
+
 #[derive(Clone, Debug)]
 pub struct Recipe {
     pub scenario: Scenario,
@@ -51,19 +58,16 @@ pub struct Recipe {
 
 impl Recipe {
     pub fn from_settings(exp: &Experiment) -> Recipe {
-        let num = |k: &str, d: f64| exp.settings.get(k).map_or(d, |v| v.as_f64());
+        let s = exp.read();
         Recipe {
-            scenario: match exp.settings.get("scenario").map(|v| v.as_str()) {
-                Some("digits") => Scenario::Digits,
-                _ => Scenario::Sinusoid,
-            },
-            shots: num("shots", 10.0) as usize,
-            meta_batch: num("meta_batch", 25.0) as usize,
-            hidden: num("hidden", 40.0) as usize,
-            inner_lr: num("inner_lr", 0.01) as f32,
-            meta_lr: num("meta_lr", 0.001) as f32,
-            eval_tasks: num("eval_tasks", 100.0) as usize,
-            episodes: num("episodes", 600.0) as usize,
+            scenario: s.choice("scenario"),
+            shots: s.usize("shots"),
+            meta_batch: s.usize("meta_batch"),
+            hidden: s.usize("hidden"),
+            inner_lr: s.f32("inner_lr"),
+            meta_lr: s.f32("meta_lr"),
+            eval_tasks: s.usize("eval_tasks"),
+            episodes: s.usize("episodes"),
             kind: Kind::Joint,
         }
     }

@@ -33,7 +33,7 @@ pub fn declaration() -> LabDecl {
             int("levels", "Levels", 1, 10, 5, "", "Steps of the staircase."),
             int("steps", "Steps per level", 2, 20_000, 1000, "", "Training steps at each level; statistics use the last half."),
             int("batch", "Batch K", 2, 512, 64, "", "Pairs per step; the K × K score matrix has K joint and K(K − 1) independent pairs."),
-            choice("critic", "Critic", &["separable", "joint"], "separable", "Separable g(x)ᵀh(y), or one MLP on [x, y] for every pair."),
+            choice("critic", "Critic", model::Critic::Separable, "Separable g(x)ᵀh(y), or one MLP on [x, y] for every pair."),
             int("hidden", "Hidden units", 4, 512, 256, "", "Width of the critic's hidden layers."),
             int("layers", "Hidden layers", 1, 4, 2, "", "Depth of the critic's MLPs."),
             int("embed", "Embedding", 1, 128, 32, "", "Output size of g and h in the separable critic."),

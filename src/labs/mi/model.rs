@@ -4,9 +4,9 @@
 //! the off-diagonal pairs samples of the product of marginals p(x)p(y).
 
 use super::methods::{self, Estimator};
+use crate::decl::Choice;
 use crate::engine::{nn, Entry, Graph, OptimizerKind, Program, Result, Tensor};
 use crate::experiment::Experiment;
-use crate::labs::Value;
 
 /// Critic architectures.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -15,6 +15,11 @@ pub enum Critic {
     Separable,
     /// f(x, y) = MLP([x, y]) on every pair: more expressive, K² forward passes.
     Joint,
+}
+
+impl Choice for Critic {
+    const OPTIONS: &'static [(&'static str, Self)] =
+        &[("separable", Critic::Separable), ("joint", Critic::Joint)];
 }
 
 /// The noise scale σ = √(1 − ρ²) below which y equals x to f32 precision (about 1e-7 relative):
@@ -44,24 +49,19 @@ pub struct Recipe {
 impl Recipe {
     /// The recipe the experiment's settings describe (the estimator is set by the method).
     pub fn from_settings(exp: &Experiment) -> Recipe {
-        let get = |k: &str| exp.settings.get(k).cloned().unwrap_or(Value::Bool(false));
-        let num = |k: &str| get(k).as_f64();
-        let (first, stride, count) = (num("first"), num("stride"), num("levels").max(1.0) as usize);
+        let s = exp.read();
+        let (first, stride, count) = (s.f64("first"), s.f64("stride"), s.usize("levels").max(1));
         Recipe {
-            dim: num("dim") as usize,
+            dim: s.usize("dim"),
             levels: (0..count).map(|k| first + stride * k as f64).collect(),
-            steps_per_level: num("steps") as u32,
-            batch: num("batch") as usize,
-            critic: if get("critic").as_str() == "joint" {
-                Critic::Joint
-            } else {
-                Critic::Separable
-            },
-            hidden: num("hidden") as usize,
-            layers: num("layers") as usize,
-            embed: num("embed") as usize,
-            lr: num("lr") as f32,
-            cubic: get("cubic").as_bool(),
+            steps_per_level: s.u32("steps"),
+            batch: s.usize("batch"),
+            critic: s.choice("critic"),
+            hidden: s.usize("hidden"),
+            layers: s.usize("layers"),
+            embed: s.usize("embed"),
+            lr: s.f32("lr"),
+            cubic: s.bool("cubic"),
             estimator: Estimator::InfoNce,
         }
     }

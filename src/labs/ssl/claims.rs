@@ -424,7 +424,7 @@ fn stepwise(claim: &Claim, ev: &Evidence) -> Verdict {
                     seed: r.seed,
                     value: None,
                     agrees: false,
-                    status: r.status.clone(),
+                    status: r.status.to_string(),
                 },
             }
         })

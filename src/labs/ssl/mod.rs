@@ -18,11 +18,11 @@ pub fn declaration() -> LabDecl {
                   covariance spectrum shows the dimensions being learned, on a toy one at a \
                   time.",
         settings: vec![
-            choice("scenario", "Data", &["digits", "spectrum", "twofeature"], "digits", "The 8×8 digits with augmented views; a Gaussian toy with a chosen covariance spectrum (the stepwise picture); or a two-feature Gaussian toy (JEPA against MAE)."),
+            choice("scenario", "Data", model::Scenario::Digits, "The 8×8 digits with augmented views; a Gaussian toy with a chosen covariance spectrum (the stepwise picture); or a two-feature Gaussian toy (JEPA against MAE)."),
             int("dim", "Embedding dimensions", 2, 128, 32, "", "Width of the encoder's output, where the objective acts and the probes read."),
             int("width", "Hidden units", 8, 512, 128, "", "Units of each hidden ReLU layer (digits; and the predictor's and decoder's hidden layer)."),
             int("depth", "Depth", 1, 4, 1, "", "Hidden layers on the digits; weight matrices of the deep linear encoder on the toys."),
-            choice("optimizer", "Optimizer", &["adam", "sgd"], "adam", "Adam, or plain gradient descent (the toys' theory)."),
+            choice("optimizer", "Optimizer", super::Optimizer::Adam, "Adam, or plain gradient descent (the toys' theory)."),
             log_float("lr", "Learning rate", 1e-5, 1.0, 0.001, "Step size."),
             int("batch", "Batch size", 8, 256, 64, "", "Images (or toy samples) per step; each gives two views."),
             log_float("init", "Initial scale", 1e-4, 2.0, 1.0, "Multiplies the initial weights' standard deviation (1: He or 1/√fan-in). The toys' theory needs a small start."),
@@ -136,7 +136,7 @@ pub struct Ssl;
 
 crate::lab_parts!(
     Ssl,
-    total_steps: |exp: &Experiment| exp.settings.get("steps").map_or(1500, |v| v.as_f64() as u32),
+    total_steps: |exp: &Experiment| exp.read().u32("steps"),
     views: |exp: &Experiment, groups: &[&Group], colours: &[usize], _pictures: &[(String, Picture)]| {
         views(groups, colours, exp.seed)
     },

@@ -12,9 +12,11 @@
 
 use super::data::{self, Augment, Augmenter, Images, FEATURES, SPECTRUM_NOISE, TOY_INPUTS};
 use crate::data::digits::{CLASSES, PIXELS};
+use crate::decl::Choice;
 use crate::engine::error::invalid;
 use crate::engine::{rng, Entry, Graph, OptimizerKind, Program, Result, Tensor};
 use crate::experiment::Experiment;
+use crate::labs::Optimizer;
 
 /// Which data the lab trains on.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -22,6 +24,14 @@ pub enum Scenario {
     Digits,
     Spectrum,
     TwoFeature,
+}
+
+impl Choice for Scenario {
+    const OPTIONS: &'static [(&'static str, Self)] = &[
+        ("digits", Scenario::Digits),
+        ("spectrum", Scenario::Spectrum),
+        ("twofeature", Scenario::TwoFeature),
+    ];
 }
 
 /// How a method trains.
@@ -61,7 +71,7 @@ pub struct Recipe {
     pub dim: usize,
     pub width: usize,
     pub depth: usize,
-    pub adam: bool,
+    pub optimizer: Optimizer,
     pub lr: f32,
     pub batch: usize,
     pub init: f32,
@@ -74,29 +84,24 @@ pub struct Recipe {
 
 impl Recipe {
     pub fn from_settings(exp: &Experiment) -> Recipe {
-        let num = |k: &str, d: f64| exp.settings.get(k).map_or(d, |v| v.as_f64());
-        let text = |k: &str, d: &str| exp.settings.get(k).map_or(d.to_string(), |v| v.to_link());
+        let s = exp.read();
         Recipe {
-            scenario: match text("scenario", "digits").as_str() {
-                "spectrum" => Scenario::Spectrum,
-                "twofeature" => Scenario::TwoFeature,
-                _ => Scenario::Digits,
-            },
-            dim: num("dim", 32.0) as usize,
-            width: num("width", 128.0) as usize,
-            depth: num("depth", 1.0) as usize,
-            adam: text("optimizer", "adam") == "adam",
-            lr: num("lr", 0.001) as f32,
-            batch: num("batch", 64.0) as usize,
-            init: num("init", 1.0) as f32,
+            scenario: s.choice("scenario"),
+            dim: s.usize("dim"),
+            width: s.usize("width"),
+            depth: s.usize("depth"),
+            optimizer: s.choice("optimizer"),
+            lr: s.f32("lr"),
+            batch: s.usize("batch"),
+            init: s.f32("init"),
             augment: Augment {
-                shift: num("shift", 1.0) as usize,
-                rotate: num("rotate", 10.0) as f32,
-                cutout: num("cutout", 0.5) as f32,
-                noise: num("pixel_noise", 0.1) as f32,
+                shift: s.usize("shift"),
+                rotate: s.f32("rotate"),
+                cutout: s.f32("cutout"),
+                noise: s.f32("pixel_noise"),
             },
-            decay: num("decay", 0.6) as f32,
-            projector: exp.settings.get("projector").is_none_or(|v| v.as_bool()),
+            decay: s.f32("decay"),
+            projector: s.bool("projector"),
             kind: Kind::SimClr { tau: 0.2 },
         }
     }
@@ -610,7 +615,7 @@ pub fn build(
         train_entry = train_entry.advancing_step();
     } else {
         let lr = g.per_run("lr", &[recipe.lr])?;
-        let optimizer = if recipe.adam {
+        let optimizer = if recipe.optimizer == Optimizer::Adam {
             OptimizerKind::adam()
         } else {
             OptimizerKind::sgd(0.0)

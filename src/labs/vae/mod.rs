@@ -15,7 +15,7 @@ pub fn declaration() -> LabDecl {
                   log-likelihoods, see the latent map and the decoded manifold, and measure how \
                   the gradient's signal-to-noise ratio changes with the number of samples K.",
         settings: vec![
-            choice("data", "Data", &["digits", "ring"], "digits", "The bundled 8×8 digits as Bernoulli pixels, or eight Gaussians on a ring (2-D, a Gaussian decoder)."),
+            choice("data", "Data", model::DataSet::Digits, "The bundled 8×8 digits as Bernoulli pixels, or eight Gaussians on a ring (2-D, a Gaussian decoder)."),
             int("latent", "Latent dimensions", 1, 16, 2, "", "Dimensions of z. Pictures show the first two."),
             int("hidden", "Hidden units", 8, 256, 64, "", "Units in each of the two tanh layers of the encoder and of the decoder."),
             int("batch", "Batch", 1, 256, 32, "", "Data points per step."),
@@ -92,7 +92,7 @@ pub struct Vae;
 
 crate::lab_parts!(
     Vae,
-    total_steps: |exp: &Experiment| exp.settings.get("steps").map_or(2000, |v| v.as_f64() as u32),
+    total_steps: |exp: &Experiment| exp.read().u32("steps"),
     views: |exp: &Experiment, groups: &[&Group], colours: &[usize], _pictures: &[(String, Picture)]| {
         views(groups, colours, exp.seed)
     },

@@ -8,6 +8,7 @@
 //! changes what it trains on.
 
 use crate::data::digits;
+use crate::decl::Choice;
 use crate::engine::error::invalid;
 use crate::engine::{autodiff, nn, rng, Entry, Graph, OptimizerKind, Program, Result, Tensor};
 use crate::experiment::Experiment;
@@ -59,7 +60,7 @@ impl Objective {
 /// What a run trains: the settings and what its method chose.
 #[derive(Clone, Debug)]
 pub struct Recipe {
-    pub data: String,
+    pub data: DataSet,
     pub latent: usize,
     pub hidden: usize,
     pub batch: usize,
@@ -73,19 +74,16 @@ pub struct Recipe {
 
 impl Recipe {
     pub fn from_settings(exp: &Experiment) -> Recipe {
-        let num = |k: &str, d: f64| exp.settings.get(k).map_or(d, |v| v.as_f64());
+        let s = exp.read();
         Recipe {
-            data: exp
-                .settings
-                .get("data")
-                .map_or("digits".into(), |v| v.to_link()),
-            latent: num("latent", 2.0) as usize,
-            hidden: num("hidden", 64.0) as usize,
-            batch: num("batch", 32.0) as usize,
-            lr: num("lr", 0.003) as f32,
-            k_during: num("k_during", 100.0) as usize,
-            k_eval: num("k_eval", 1000.0) as usize,
-            repeats: num("repeats", 32.0) as usize,
+            data: s.choice("data"),
+            latent: s.usize("latent"),
+            hidden: s.usize("hidden"),
+            batch: s.usize("batch"),
+            lr: s.f32("lr"),
+            k_during: s.usize("k_during"),
+            k_eval: s.usize("k_eval"),
+            repeats: s.usize("repeats"),
             objective: Objective::Elbo { samples: 1 },
         }
     }
@@ -115,8 +113,22 @@ pub const RING: (usize, f32, f32) = (8, 2.0, 0.2);
 
 /// The same data for every seed, so test log-likelihoods compare across seeds and methods.
 /// Fails only in the page before it has fetched the digits (`data::digits::provide`).
-pub fn data(name: &str) -> std::result::Result<Data, String> {
-    if name == "ring" {
+/// The lab's data sets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DataSet {
+    /// The bundled 8×8 digits as Bernoulli pixels.
+    Digits,
+    /// Eight Gaussians on a ring, in 2-D.
+    Ring,
+}
+
+impl Choice for DataSet {
+    const OPTIONS: &'static [(&'static str, Self)] =
+        &[("digits", DataSet::Digits), ("ring", DataSet::Ring)];
+}
+
+pub fn data(set: DataSet) -> std::result::Result<Data, String> {
+    if set == DataSet::Ring {
         let (train, _) = ring(2000, 1);
         let (test, labels) = ring(500, 2);
         return Ok(Data {
@@ -453,7 +465,7 @@ pub const SAMPLES: usize = 16;
 pub const RING_SAMPLES: usize = 512;
 
 pub fn build(recipe: &Recipe, runs: usize, seed: u32) -> Result<Built> {
-    let data = data(&recipe.data).map_err(|e| invalid("vae data", e))?;
+    let data = data(recipe.data).map_err(|e| invalid("vae data", e))?;
     let (dims, latent) = (data.dims, recipe.latent);
     let g = Graph::new(runs, seed);
     let step = g.step_counter()?;

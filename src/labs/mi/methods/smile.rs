@@ -29,13 +29,26 @@ pub const METHOD: Method = Method {
     estimator,
 };
 
+/// The clip τ: a few values, so the control is a choice.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Clip {
+    One,
+    Five,
+    None,
+}
+
+impl Choice for Clip {
+    const OPTIONS: &'static [(&'static str, Self)] =
+        &[("1", Clip::One), ("5", Clip::Five), ("inf", Clip::None)];
+}
+
 fn estimator(knobs: &Knobs) -> Estimator {
-    Estimator::Smile {
-        tau: match knobs.choice("tau") {
-            "inf" => None,
-            tau => Some(tau.parse().unwrap_or(5.0)),
-        },
-    }
+    let tau = match knobs.choice("tau") {
+        Clip::One => Some(1.0),
+        Clip::Five => Some(5.0),
+        Clip::None => None,
+    };
+    Estimator::Smile { tau }
 }
 
 fn declaration() -> MethodDecl {
@@ -51,8 +64,7 @@ fn declaration() -> MethodDecl {
         knobs: vec![choice(
             "tau",
             "Clip τ",
-            &["1", "5", "inf"],
-            "5",
+            Clip::Five,
             "Clip of the scores in the partition term.",
         )],
         no_claim: None,
