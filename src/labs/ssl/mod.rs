@@ -95,7 +95,7 @@ use crate::engine::gpu::GpuContext;
 use crate::engine::{rng, EngineError, Exec, Result};
 use crate::experiment::Experiment;
 use crate::history::History;
-use crate::labs::{apply_method, train_entry, LocalFuture, RunGroup};
+use crate::labs::{train_entry, LocalFuture, RunGroup};
 use crate::views::{
     BandPoint, ChartView, Guide, HeatmapView, Picture, SeriesView, TableView, Views,
 };
@@ -172,17 +172,20 @@ impl RunGroup for Group {
 
 impl Group {
     pub async fn new(exp: &Experiment, method: &str, gpu: Option<&GpuContext>) -> Result<Group> {
-        let recipe = apply_method(
-            methods::METHODS,
-            "ssl",
-            method,
-            exp,
-            model::Recipe::from_settings(exp),
-        )?;
+        let recipe = model::Recipe::from_settings(exp);
+        let objective = methods::objective(method, exp)?;
         let (train, test) =
             data::digit_sets().map_err(|detail| EngineError::Invalid { op: "ssl", detail })?;
         let runs = exp.runs as usize;
-        let built = model::build(&recipe, &train, &test, runs, exp.seed, exp.data_seed())?;
+        let built = model::build(
+            &recipe,
+            &*objective,
+            &train,
+            &test,
+            runs,
+            exp.seed,
+            exp.data_seed(),
+        )?;
         let exec = Exec::new(&built.program, gpu).await?;
         let few: Vec<Vec<usize>> = (0..runs)
             .map(|r| few_labels(&train, rng::run_seed(exp.seed, r)))

@@ -60,7 +60,7 @@ use crate::engine::gpu::GpuContext;
 use crate::engine::{rng, Exec, Result};
 use crate::experiment::Experiment;
 use crate::history::History;
-use crate::labs::{apply_method, train_entry, LocalFuture, RunGroup};
+use crate::labs::{train_entry, LocalFuture, RunGroup};
 use crate::views::{
     BandPoint, ChartView, Guide, HeatStyle, HeatmapView, Picture, SeriesView, TableView, Views,
 };
@@ -74,6 +74,8 @@ pub const ACTIVE: f64 = 0.01;
 pub struct Group {
     pub method: String,
     pub recipe: model::Recipe,
+    /// The K of the bound the method trains (`methods::Bound::k`).
+    pub bound_k: usize,
     pub built: model::Built,
     pub exec: Exec,
     pub history: History,
@@ -129,18 +131,14 @@ fn log_add(acc: &mut [f64], add: &[f32]) {
 
 impl Group {
     pub async fn new(exp: &Experiment, method: &str, gpu: Option<&GpuContext>) -> Result<Group> {
-        let recipe = apply_method(
-            methods::METHODS,
-            "vae",
-            method,
-            exp,
-            model::Recipe::from_settings(exp),
-        )?;
-        let built = model::build(&recipe, exp.runs as usize, exp.seed)?;
+        let recipe = model::Recipe::from_settings(exp);
+        let bound = methods::bound(method, exp)?;
+        let built = model::build(&recipe, &*bound, exp.runs as usize, exp.seed)?;
         let exec = Exec::new(&built.program, gpu).await?;
         Ok(Group {
             method: method.to_string(),
             recipe,
+            bound_k: bound.k(),
             built,
             exec,
             history: History::new(exp.runs as usize),
@@ -233,7 +231,7 @@ impl Group {
     async fn summarise(&mut self) -> Result<()> {
         let (ll, _) = self.test_ll(self.recipe.k_eval).await?;
         self.history.set_final("test_ll", &ll);
-        let own = self.recipe.objective.k();
+        let own = self.bound_k;
         for (i, &k) in self.built.snr_k.clone().iter().enumerate() {
             let sums = self.built.snr_sums[i].clone();
             let [enc, dec] = self.probe(model::SNR0 + i, &sums).await?;

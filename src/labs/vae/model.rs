@@ -7,6 +7,7 @@
 //! such bounds. Evaluation draws its own noise from a counter of its own, so observing a run never
 //! changes what it trains on.
 
+use super::methods::{Batch, Bound};
 use crate::data::digits;
 use crate::decl::Choice;
 use crate::engine::error::invalid;
@@ -14,48 +15,6 @@ use crate::engine::{autodiff, nn, rng, Entry, Graph, OptimizerKind, Program, Res
 use crate::experiment::Experiment;
 
 const LN_2PI: f32 = 1.837_877;
-
-/// What a method trains: the bound (or estimator) and its sample counts.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum Objective {
-    /// The ELBO, averaged over `samples` reparameterised samples.
-    Elbo { samples: usize },
-    /// IWAE(K): log (1/K) Σ w_k.
-    Iwae { k: usize },
-    /// MIWAE(M, K): the mean of M independent IWAE(K) bounds.
-    Miwae { m: usize, k: usize },
-    /// CIWAE(β): β · ELBO + (1 − β) · IWAE(K), on the same K samples.
-    Ciwae { beta: f32, k: usize },
-    /// PIWAE(M, K): the decoder on IWAE(M·K), the encoder on MIWAE(M, K), same samples.
-    Piwae { m: usize, k: usize },
-    /// InfoVAE: the ELBO plus λ · MMD(q(z), p(z)) over the batch (RBF kernel).
-    InfoVae { lambda: f32 },
-    /// The ELBO's gradient by the score function (REINFORCE): no reparameterisation.
-    Score { samples: usize },
-}
-
-impl Objective {
-    /// Samples per data point per step.
-    pub fn samples(self) -> usize {
-        match self {
-            Objective::Elbo { samples } | Objective::Score { samples } => samples,
-            Objective::Iwae { k } | Objective::Ciwae { k, .. } => k,
-            Objective::Miwae { m, k } | Objective::Piwae { m, k } => m * k,
-            Objective::InfoVae { .. } => 1,
-        }
-    }
-    /// The K of the IWAE-type bound it trains (1 for the ELBO family): where its own gradient
-    /// SNR is read.
-    pub fn k(self) -> usize {
-        match self {
-            Objective::Iwae { k }
-            | Objective::Ciwae { k, .. }
-            | Objective::Miwae { k, .. }
-            | Objective::Piwae { k, .. } => k,
-            _ => 1,
-        }
-    }
-}
 
 /// What a run trains: the settings and what its method chose.
 #[derive(Clone, Debug)]
@@ -69,7 +28,6 @@ pub struct Recipe {
     pub k_eval: usize,
     /// Gradient estimates per probe (SNR, variance).
     pub repeats: usize,
-    pub objective: Objective,
 }
 
 impl Recipe {
@@ -84,7 +42,6 @@ impl Recipe {
             k_during: s.usize("k_during"),
             k_eval: s.usize("k_eval"),
             repeats: s.usize("repeats"),
-            objective: Objective::Elbo { samples: 1 },
         }
     }
 }
@@ -256,18 +213,18 @@ fn repeat_rows(g: &Graph, n: usize, s: usize) -> Result<Tensor> {
 
 /// How the samples' gradients flow.
 #[derive(Clone, Copy, Default)]
-struct Flow {
+pub struct Flow {
     /// q's mean and variance pass no gradient (PIWAE's decoder term).
-    frozen_encoder: bool,
+    pub frozen_encoder: bool,
     /// The decoder's weights pass no gradient (PIWAE's encoder term).
-    frozen_decoder: bool,
+    pub frozen_decoder: bool,
     /// z itself passes no gradient: the score-function estimator.
-    detached_z: bool,
+    pub detached_z: bool,
 }
 
 /// Log weights of `s` samples for each row of `x` ([R|1, N, D]) from noise `eps`
 /// ([R, N·s, latent]): (log w [R, N·s, 1], log q(z|x) [R, N·s, 1]).
-fn log_weights(
+pub fn log_weights(
     net: &Net,
     x: &Tensor,
     s: usize,
@@ -294,32 +251,13 @@ fn log_weights(
 }
 
 /// IWAE(k) per group of k consecutive samples, averaged per run: [R].
-fn iwae(lw: &Tensor, k: usize) -> Result<Tensor> {
+pub fn iwae(lw: &Tensor, k: usize) -> Result<Tensor> {
     let d = lw.dims();
     let groups = d[1] / k;
     lw.reshape(&[d[0], groups, k])?
         .logsumexp()?
         .add_scalar(-(k as f32).ln())?
         .mean_per_run()
-}
-
-/// MMD² between the rows of `a` and `b` ([R, N, d]) with the RBF kernel exp(−‖·‖² / (2d)): [R].
-pub fn mmd(a: &Tensor, b: &Tensor) -> Result<Tensor> {
-    let d = a.dims()[2] as f32;
-    let kernel = |x: &Tensor, y: &Tensor| -> Result<Tensor> {
-        // ‖x‖² + ‖y‖² − 2 x·y, then the mean of the kernel over all pairs.
-        let xx = x.square()?.sum(2)?;
-        let yy = y.square()?.sum(2)?.transpose()?;
-        let cross = x.matmul_t(y, false, true)?;
-        xx.add(&yy)?
-            .sub(&cross.mul_scalar(2.0)?)?
-            .mul_scalar(-0.5 / d)?
-            .exp()?
-            .mean_per_run()
-    };
-    kernel(a, a)?
-        .add(&kernel(b, b)?)?
-        .sub(&kernel(a, b)?.mul_scalar(2.0)?)
 }
 
 /// Each run's gradients, flattened and joined: [R, P].
@@ -337,48 +275,26 @@ fn flat(grads: &[Tensor]) -> Result<Tensor> {
 }
 
 /// The training objective per run (to maximise), from a batch `x` and the step's noise.
-fn objective(net: &Net, x: &Tensor, objective: Objective, step: &Tensor) -> Result<Tensor> {
+fn objective(net: &Net, x: &Tensor, bound: &dyn Bound, step: &Tensor) -> Result<Tensor> {
     let g = x.graph();
     let (runs, n) = (g.runs(), x.dims()[1]);
-    let s = objective.samples();
-    let eps = g.random_normal(&[runs, n * s, net.latent], 0.0, 1.0, Some(step))?;
-    let plain = |x: &Tensor| log_weights(net, x, s, &eps, Flow::default());
-    Ok(match objective {
-        Objective::Elbo { .. } => plain(x)?.0.mean_per_run()?,
-        Objective::Iwae { k } | Objective::Miwae { k, .. } => iwae(&plain(x)?.0, k)?,
-        Objective::Ciwae { beta, k } => {
-            let lw = plain(x)?.0;
-            lw.mean_per_run()?
-                .mul_scalar(beta)?
-                .add(&iwae(&lw, k)?.mul_scalar(1.0 - beta)?)?
-        }
-        Objective::Piwae { m, k } => {
-            let decoder_flow = Flow {
-                frozen_encoder: true,
-                ..Flow::default()
-            };
-            let encoder_flow = Flow {
-                frozen_decoder: true,
-                ..Flow::default()
-            };
-            let for_decoder = log_weights(net, x, s, &eps, decoder_flow)?.0;
-            let for_encoder = log_weights(net, x, s, &eps, encoder_flow)?.0;
-            iwae(&for_decoder, m * k)?.add(&iwae(&for_encoder, k)?)?
-        }
-        Objective::InfoVae { lambda } => {
-            let elbo = plain(x)?.0.mean_per_run()?;
-            let (mean, log_var) = net.encode(x)?;
-            let z = mean.add(&log_var.mul_scalar(0.5)?.exp()?.mul(&eps)?)?;
-            let prior = g.random_normal(&[runs, n, net.latent], 0.0, 1.0, Some(step))?;
-            elbo.sub(&mmd(&z, &prior)?.mul_scalar(lambda)?)?
-        }
-        Objective::Score { .. } => score_surrogate(net, x, s, &eps)?,
+    let eps = g.random_normal(
+        &[runs, n * bound.samples(), net.latent],
+        0.0,
+        1.0,
+        Some(step),
+    )?;
+    bound.objective(&Batch {
+        net,
+        x,
+        eps: &eps,
+        step,
     })
 }
 
 /// A surrogate whose gradient is the score-function estimate of the ELBO's: for the encoder
 /// f·∇log q − ∇log q with f = log w held fixed, for the decoder ∇log p(x|z).
-fn score_surrogate(net: &Net, x: &Tensor, s: usize, eps: &Tensor) -> Result<Tensor> {
+pub fn score_surrogate(net: &Net, x: &Tensor, s: usize, eps: &Tensor) -> Result<Tensor> {
     let flow = Flow {
         detached_z: true,
         ..Flow::default()
@@ -464,7 +380,8 @@ pub const SAMPLES: usize = 16;
 /// Prior samples whose decoded Gaussians make the ring's density.
 pub const RING_SAMPLES: usize = 512;
 
-pub fn build(recipe: &Recipe, runs: usize, seed: u32) -> Result<Built> {
+pub fn build(recipe: &Recipe, bound: &dyn Bound, runs: usize, seed: u32) -> Result<Built> {
+    let bound_k = bound.k();
     let data = data(recipe.data).map_err(|e| invalid("vae data", e))?;
     let (dims, latent) = (data.dims, recipe.latent);
     let g = Graph::new(runs, seed);
@@ -490,14 +407,11 @@ pub fn build(recipe: &Recipe, runs: usize, seed: u32) -> Result<Built> {
 
     let idx = g.random_index(&[runs, recipe.batch], data.n_train(), Some(&step))?;
     let batch = train_x.gather_rows(&idx)?;
-    let bound = objective(&net, &batch, recipe.objective, &step)?;
+    let training = objective(&net, &batch, bound, &step)?;
     let lr = g.per_run("lr", &[recipe.lr])?;
-    let train = Entry::new("train").metric("train_bound", &bound).minimize(
-        &bound.neg()?,
-        &params,
-        OptimizerKind::adam(),
-        &lr,
-    )?;
+    let train = Entry::new("train")
+        .metric("train_bound", &training)
+        .minimize(&training.neg()?, &params, OptimizerKind::adam(), &lr)?;
 
     // Evaluation: `chunk` samples per test point, from a counter of its own.
     let n_test = data.n_test();
@@ -570,7 +484,7 @@ pub fn build(recipe: &Recipe, runs: usize, seed: u32) -> Result<Built> {
     )?;
 
     let mut snr_k: Vec<usize> = SNR_SWEEP.to_vec();
-    snr_k.push(recipe.objective.k());
+    snr_k.push(bound_k);
     snr_k.sort_unstable();
     snr_k.dedup();
     let mut entries = vec![train, eval, picture, variance];

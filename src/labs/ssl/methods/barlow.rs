@@ -1,17 +1,49 @@
 //! Barlow Twins: the views' cross-correlation matrix pushed to the identity.
 
-use super::Method;
+use super::{Loss, Method, Objective, Pair};
 use crate::decl::*;
-use crate::labs::ssl::model::{Kind, Recipe};
+use crate::engine::{Result, Tensor};
+use crate::labs::ssl::model::{eye, standardise};
 
-fn apply(recipe: &mut Recipe, knobs: &Knobs) {
-    recipe.kind = Kind::Barlow {
-        lambda: knobs.f32("lambda"),
-        standardise: knobs.value("standardise").as_bool(),
-    };
+pub const METHOD: Method = Method {
+    declaration,
+    objective: |knobs| {
+        Box::new(Barlow {
+            lambda: knobs.f32("lambda"),
+            standardise: knobs.value("standardise").as_bool(),
+        })
+    },
+};
+
+/// ‖C − I‖² with the off-diagonal terms weighted by λ, C the views' cross-correlation of
+/// standardised embeddings, or (unstandardised) their symmetrised cross-covariance as in the
+/// stepwise paper's analysis.
+struct Barlow {
+    lambda: f32,
+    standardise: bool,
 }
 
-pub const METHOD: Method = Method { declaration, apply };
+impl Objective for Barlow {
+    fn loss(&self, p: &Pair) -> Result<Loss> {
+        let (z1, z2) = (p.z1, &p.z2()?);
+        let (b, d) = (z1.dims()[1], z1.dims()[2]);
+        let c: Tensor = if self.standardise {
+            standardise(z1)?
+                .matmul_t(&standardise(z2)?, true, false)?
+                .mul_scalar(1.0 / b as f32)?
+        } else {
+            let c12 = z1.matmul_t(z2, true, false)?;
+            c12.add(&c12.transpose()?)?.mul_scalar(0.5 / b as f32)?
+        };
+        let i = eye(p.g, d)?;
+        let on = c.sub(&i)?.square()?.mul(&i)?.sum_per_run()?;
+        let off = c
+            .square()?
+            .mul(&i.mul_scalar(-1.0)?.add_scalar(1.0)?)?
+            .sum_per_run()?;
+        Ok(Loss::of(on.add(&off.mul_scalar(self.lambda)?)?))
+    }
+}
 
 fn declaration() -> MethodDecl {
     MethodDecl {

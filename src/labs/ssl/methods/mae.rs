@@ -1,16 +1,60 @@
 //! Masked reconstruction in pixel space (MAE-style).
 
-use super::Method;
+use super::{Loss, Method, Objective, Pair};
+use crate::data::digits::PIXELS;
 use crate::decl::*;
-use crate::labs::ssl::model::{Kind, Recipe};
+use crate::engine::Result;
 
-fn apply(recipe: &mut Recipe, knobs: &Knobs) {
-    recipe.kind = Kind::Mae {
-        mask: knobs.f32("mask"),
-    };
+pub const METHOD: Method = Method {
+    declaration,
+    objective: |knobs| {
+        Box::new(Mae {
+            mask: knobs.f32("mask"),
+        })
+    },
+};
+
+/// Masked reconstruction in pixel space (digits), or view 2 from view 1 (toys).
+struct Mae {
+    mask: f32,
 }
 
-pub const METHOD: Method = Method { declaration, apply };
+impl Objective for Mae {
+    fn loss(&self, p: &Pair) -> Result<Loss> {
+        let decoder = p.head("decoder", p.inputs)?;
+        let value = if p.digits {
+            let dims = p.v1.dims();
+            let hidden =
+                p.g.random_uniform(&[dims[0], dims[1], PIXELS], 0.0, 1.0, Some(p.step))?
+                    .lt(&p.g.scalar(self.mask)?)?;
+            let seen = p.v1.mul(&hidden.mul_scalar(-1.0)?.add_scalar(1.0)?)?;
+            let error = decoder
+                .forward(&p.representation.forward(&seen)?)?
+                .sub(p.v1)?
+                .square()?
+                .mul(&hidden)?;
+            error
+                .sum_per_run()?
+                .div(&hidden.sum_per_run()?.add_scalar(1.0)?)?
+        } else {
+            decoder
+                .forward(p.z1)?
+                .sub(p.v2)?
+                .square()?
+                .sum(2)?
+                .mean_per_run()?
+        };
+        Ok(Loss {
+            value,
+            params: decoder.params(),
+            assigns: Vec::new(),
+            trains: true,
+        })
+    }
+    fn through_projector(&self) -> bool {
+        false
+    }
+}
 
 fn declaration() -> MethodDecl {
     MethodDecl {

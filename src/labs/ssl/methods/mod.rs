@@ -1,4 +1,7 @@
-//! The self-supervised lab's methods, one file each: its declaration and the objective it sets.
+//! The self-supervised lab's methods, one file each: its declaration and its objective, the loss
+//! it trains the encoder with. The lab builds the data, the views and the encoder, and hands
+//! each objective a [`Pair`]; what the objective adds (a predictor, an EMA target, a decoder)
+//! it builds itself.
 
 mod barlow;
 mod byol;
@@ -10,10 +13,17 @@ mod simsiam;
 mod supervised;
 mod vicreg;
 
-use super::model::Recipe;
+use super::model::Net;
+use crate::decl::{find_method, Knobs, MethodDecl};
+use crate::engine::{Graph, Result, Tensor};
+use crate::experiment::Experiment;
+use crate::labs::unknown_method;
 
-/// A method: its declaration and what it sets in the recipe.
-pub type Method = crate::labs::RecipeMethod<Recipe>;
+/// A method: its declaration and the objective its knobs make.
+pub struct Method {
+    pub declaration: fn() -> MethodDecl,
+    pub objective: fn(&Knobs) -> Box<dyn Objective>,
+}
 
 /// Every method, in the page's order.
 pub const METHODS: &[Method] = &[
@@ -27,3 +37,88 @@ pub const METHODS: &[Method] = &[
     supervised::METHOD,
     random::METHOD,
 ];
+
+/// Method `id`'s objective with `exp`'s knobs; an unknown id is an error naming the methods.
+pub fn objective(id: &str, exp: &Experiment) -> Result<Box<dyn Objective>> {
+    let method = find_method(METHODS, |m| (m.declaration)(), "ssl", id).map_err(unknown_method)?;
+    Ok((method.objective)(&exp.knobs(&(method.declaration)())))
+}
+
+/// What a method trains the encoder with.
+pub trait Objective {
+    /// The loss of one step on the batch's two views, and what else it trains.
+    fn loss(&self, pair: &Pair) -> Result<Loss>;
+    /// Whether the loss reads the projector's output (the joint-embedding methods), or the
+    /// representation's through a head of its own (MAE and the references).
+    fn through_projector(&self) -> bool {
+        true
+    }
+    /// Whether it reads the batch's labels (the supervised reference).
+    fn labelled(&self) -> bool {
+        false
+    }
+}
+
+/// An objective's loss [R] and what it adds to the step.
+pub struct Loss {
+    pub value: Tensor,
+    /// Parameters it trains besides the encoder's (a predictor, a decoder, a head).
+    pub params: Vec<Tensor>,
+    /// Device state it moves each step (an EMA target), with the new value.
+    pub assigns: Vec<(Tensor, Tensor)>,
+    /// False for the random reference: nothing trains.
+    pub trains: bool,
+}
+
+impl Loss {
+    /// A loss on the encoder's parameters only.
+    pub fn of(value: Tensor) -> Loss {
+        Loss {
+            value,
+            params: Vec::new(),
+            assigns: Vec::new(),
+            trains: true,
+        }
+    }
+}
+
+/// What an objective sees of one training step.
+pub struct Pair<'a> {
+    pub g: &'a Graph,
+    /// The step counter, for draws that change every step.
+    pub step: &'a Tensor,
+    /// The network the objective trains: the representation, then the projector where the
+    /// objective reads it.
+    pub encoder: &'a Net,
+    /// The representation the measures read (the encoder without its projector).
+    pub representation: &'a Net,
+    /// The batch's two views [R, B, inputs], and the encoder's output on the first.
+    pub v1: &'a Tensor,
+    pub v2: &'a Tensor,
+    pub z1: &'a Tensor,
+    /// One-hot labels of the batch [R, B, C], for a `labelled` objective on the digits.
+    pub labels: Option<&'a Tensor>,
+    /// The digits (images: MLP heads, masked pixels), not a toy.
+    pub digits: bool,
+    /// Widths of the inputs, the embedding and a head's hidden layer; the toys' weight scale.
+    pub inputs: usize,
+    pub dim: usize,
+    pub width: usize,
+    pub init: f32,
+}
+
+impl Pair<'_> {
+    /// A head from the embedding onto `out` units: an MLP on the digits, one linear map on the
+    /// toys.
+    pub fn head(&self, label: &str, out: usize) -> Result<Net> {
+        if self.digits {
+            Net::new(self.g, label, &[self.dim, self.width, out], true, true, 1.0)
+        } else {
+            Net::new(self.g, label, &[self.dim, out], false, false, self.init)
+        }
+    }
+    /// The encoder's output on the second view.
+    pub fn z2(&self) -> Result<Tensor> {
+        self.encoder.forward(self.v2)
+    }
+}

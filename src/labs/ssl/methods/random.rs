@@ -1,14 +1,30 @@
 //! The random-encoder reference: no training at all.
 
-use super::Method;
+use super::{Loss, Method, Objective, Pair};
 use crate::decl::*;
-use crate::labs::ssl::model::{Kind, Recipe};
+use crate::engine::Result;
 
-fn apply(recipe: &mut Recipe, _knobs: &Knobs) {
-    recipe.kind = Kind::Random;
+pub const METHOD: Method = Method {
+    declaration,
+    objective: |_| Box::new(Random),
+};
+
+/// The encoder stays at its random initialisation: the lower reference.
+struct Random;
+
+impl Objective for Random {
+    fn loss(&self, p: &Pair) -> Result<Loss> {
+        Ok(Loss {
+            value: p.g.zeros(&[p.g.runs()])?,
+            params: Vec::new(),
+            assigns: Vec::new(),
+            trains: false,
+        })
+    }
+    fn through_projector(&self) -> bool {
+        false
+    }
 }
-
-pub const METHOD: Method = Method { declaration, apply };
 
 fn declaration() -> MethodDecl {
     MethodDecl {

@@ -1,16 +1,58 @@
 //! SimCLR: contrastive NT-Xent loss over the batch's views, temperature τ.
 
-use super::Method;
+use super::{Loss, Method, Objective, Pair};
 use crate::decl::*;
-use crate::labs::ssl::model::{Kind, Recipe};
+use crate::engine::{Graph, Result, Tensor};
+use crate::labs::ssl::model::{eye, normalise, stack_rows};
 
-fn apply(recipe: &mut Recipe, knobs: &Knobs) {
-    recipe.kind = Kind::SimClr {
-        tau: knobs.f32("tau"),
-    };
+pub const METHOD: Method = Method {
+    declaration,
+    objective: |knobs| {
+        Box::new(SimClr {
+            tau: knobs.f32("tau"),
+        })
+    },
+};
+
+struct SimClr {
+    tau: f32,
 }
 
-pub const METHOD: Method = Method { declaration, apply };
+impl Objective for SimClr {
+    fn loss(&self, p: &Pair) -> Result<Loss> {
+        Ok(Loss::of(nt_xent(p.g, p.z1, &p.z2()?, self.tau)?))
+    }
+}
+
+/// NT-Xent (SimCLR): each of the 2B views must pick its partner among the other 2B − 1 by
+/// cosine similarity / τ.
+fn nt_xent(g: &Graph, z1: &Tensor, z2: &Tensor, tau: f32) -> Result<Tensor> {
+    let b = z1.dims()[1];
+    let z = normalise(&stack_rows(z1, z2)?)?;
+    let n = 2 * b;
+    let self_mask = eye(g, n)?.mul_scalar(-1e9)?;
+    let logits = z
+        .matmul_t(&z, false, true)?
+        .mul_scalar(1.0 / tau)?
+        .add(&self_mask)?;
+    let partner: Vec<f32> = (0..n * n)
+        .map(|k| {
+            let (i, j) = (k / n, k % n);
+            if j == (i + b) % n {
+                1.0
+            } else {
+                0.0
+            }
+        })
+        .collect();
+    let partner = g.input("ssl.partners", &[1, n, n], partner)?;
+    logits
+        .log_softmax()?
+        .mul(&partner)?
+        .sum(2)?
+        .neg()?
+        .mean_per_run()
+}
 
 fn declaration() -> MethodDecl {
     MethodDecl {

@@ -1,18 +1,65 @@
 //! VICReg: invariance, variance and covariance terms.
 
-use super::Method;
+use super::{Loss, Method, Objective, Pair};
 use crate::decl::*;
-use crate::labs::ssl::model::{Kind, Recipe};
+use crate::engine::{Result, Tensor};
+use crate::labs::ssl::model::{centre, covariance, eye};
 
-fn apply(recipe: &mut Recipe, knobs: &Knobs) {
-    recipe.kind = Kind::Vicreg {
-        invariance: knobs.f32("invariance"),
-        variance: knobs.f32("variance"),
-        covariance: knobs.f32("covariance"),
-    };
+pub const METHOD: Method = Method {
+    declaration,
+    objective: |knobs| {
+        Box::new(Vicreg {
+            weights: [
+                knobs.f32("invariance"),
+                knobs.f32("variance"),
+                knobs.f32("covariance"),
+            ],
+        })
+    },
+};
+
+/// The invariance, variance and covariance terms with their weights.
+struct Vicreg {
+    weights: [f32; 3],
 }
 
-pub const METHOD: Method = Method { declaration, apply };
+impl Objective for Vicreg {
+    fn loss(&self, p: &Pair) -> Result<Loss> {
+        let (z1, z2) = (p.z1, &p.z2()?);
+        let d = z1.dims()[2];
+        let invariance = z1.sub(z2)?.square()?.mean_per_run()?;
+        let variance = |z: &Tensor| -> Result<Tensor> {
+            let b = z.dims()[1] as f32;
+            let var = centre(z)?
+                .square()?
+                .sum(1)?
+                .mul_scalar(1.0 / (b - 1.0).max(1.0))?;
+            var.add_scalar(1e-4)?
+                .sqrt()?
+                .neg()?
+                .add_scalar(1.0)?
+                .relu()?
+                .mean_per_run()
+        };
+        let off = eye(p.g, d)?.mul_scalar(-1.0)?.add_scalar(1.0)?;
+        let covariance_term = |z: &Tensor| -> Result<Tensor> {
+            covariance(z)?
+                .square()?
+                .mul(&off)?
+                .sum_per_run()?
+                .mul_scalar(1.0 / d as f32)
+        };
+        let var = variance(z1)?.add(&variance(z2)?)?.mul_scalar(0.5)?;
+        let cov = covariance_term(z1)?.add(&covariance_term(z2)?)?;
+        let [wi, wv, wc] = self.weights;
+        Ok(Loss::of(
+            invariance
+                .mul_scalar(wi)?
+                .add(&var.mul_scalar(wv)?)?
+                .add(&cov.mul_scalar(wc)?)?,
+        ))
+    }
+}
 
 fn declaration() -> MethodDecl {
     MethodDecl {

@@ -1,17 +1,40 @@
 //! CIWAE(β): a convex mix of the ELBO and IWAE(K) on the same samples (Rainforth et al.).
 
-use super::Method;
+use super::{Batch, Bound, Method};
 use crate::decl::*;
-use crate::labs::vae::model::{Objective, Recipe};
+use crate::engine::{Result, Tensor};
+use crate::labs::vae::model::{iwae, log_weights, Flow};
 
-fn apply(recipe: &mut Recipe, knobs: &Knobs) {
-    recipe.objective = Objective::Ciwae {
-        beta: knobs.f32("beta"),
-        k: knobs.usize("k"),
-    };
+pub const METHOD: Method = Method {
+    declaration,
+    bound: |knobs| {
+        Box::new(Ciwae {
+            beta: knobs.f32("beta"),
+            k: knobs.usize("k"),
+        })
+    },
+};
+
+/// CIWAE(β): β · ELBO + (1 − β) · IWAE(K), on the same K samples.
+struct Ciwae {
+    beta: f32,
+    k: usize,
 }
 
-pub const METHOD: Method = Method { declaration, apply };
+impl Bound for Ciwae {
+    fn samples(&self) -> usize {
+        self.k
+    }
+    fn k(&self) -> usize {
+        self.k
+    }
+    fn objective(&self, b: &Batch) -> Result<Tensor> {
+        let (lw, _) = log_weights(b.net, b.x, self.k, b.eps, Flow::default())?;
+        lw.mean_per_run()?
+            .mul_scalar(self.beta)?
+            .add(&iwae(&lw, self.k)?.mul_scalar(1.0 - self.beta)?)
+    }
+}
 
 fn declaration() -> MethodDecl {
     MethodDecl {

@@ -1,16 +1,36 @@
 //! IWAE(K): the log of the mean of K importance weights, a bound that tightens with K (Burda et al.).
 
-use super::Method;
+use super::{Batch, Bound, Method};
 use crate::decl::*;
-use crate::labs::vae::model::{Objective, Recipe};
+use crate::engine::{Result, Tensor};
+use crate::labs::vae::model::{iwae, log_weights, Flow};
 
-fn apply(recipe: &mut Recipe, knobs: &Knobs) {
-    recipe.objective = Objective::Iwae {
-        k: knobs.usize("k"),
-    };
+pub const METHOD: Method = Method {
+    declaration,
+    bound: |knobs| {
+        Box::new(Iwae {
+            k: knobs.usize("k"),
+        })
+    },
+};
+
+/// IWAE(K): log (1/K) Σ w_k.
+struct Iwae {
+    k: usize,
 }
 
-pub const METHOD: Method = Method { declaration, apply };
+impl Bound for Iwae {
+    fn samples(&self) -> usize {
+        self.k
+    }
+    fn k(&self) -> usize {
+        self.k
+    }
+    fn objective(&self, b: &Batch) -> Result<Tensor> {
+        let (lw, _) = log_weights(b.net, b.x, self.k, b.eps, Flow::default())?;
+        iwae(&lw, self.k)
+    }
+}
 
 fn declaration() -> MethodDecl {
     MethodDecl {

@@ -1,17 +1,38 @@
 //! MIWAE(M, K): the mean of M independent IWAE(K) bounds (Rainforth et al.).
 
-use super::Method;
+use super::{Batch, Bound, Method};
 use crate::decl::*;
-use crate::labs::vae::model::{Objective, Recipe};
+use crate::engine::{Result, Tensor};
+use crate::labs::vae::model::{iwae, log_weights, Flow};
 
-fn apply(recipe: &mut Recipe, knobs: &Knobs) {
-    recipe.objective = Objective::Miwae {
-        m: knobs.usize("m"),
-        k: knobs.usize("k"),
-    };
+pub const METHOD: Method = Method {
+    declaration,
+    bound: |knobs| {
+        Box::new(Miwae {
+            m: knobs.usize("m"),
+            k: knobs.usize("k"),
+        })
+    },
+};
+
+/// MIWAE(M, K): the mean of M independent IWAE(K) bounds, from M·K samples.
+struct Miwae {
+    m: usize,
+    k: usize,
 }
 
-pub const METHOD: Method = Method { declaration, apply };
+impl Bound for Miwae {
+    fn samples(&self) -> usize {
+        self.m * self.k
+    }
+    fn k(&self) -> usize {
+        self.k
+    }
+    fn objective(&self, b: &Batch) -> Result<Tensor> {
+        let (lw, _) = log_weights(b.net, b.x, self.samples(), b.eps, Flow::default())?;
+        iwae(&lw, self.k)
+    }
+}
 
 fn declaration() -> MethodDecl {
     MethodDecl {

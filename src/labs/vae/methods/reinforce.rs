@@ -1,16 +1,32 @@
 //! The ELBO's gradient by the score function (REINFORCE), without reparameterisation: the contrast that shows what the reparameterisation trick buys.
 
-use super::Method;
+use super::{Batch, Bound, Method};
 use crate::decl::*;
-use crate::labs::vae::model::{Objective, Recipe};
+use crate::engine::{Result, Tensor};
+use crate::labs::vae::model::score_surrogate;
 
-fn apply(recipe: &mut Recipe, knobs: &Knobs) {
-    recipe.objective = Objective::Score {
-        samples: knobs.usize("samples"),
-    };
+pub const METHOD: Method = Method {
+    declaration,
+    bound: |knobs| {
+        Box::new(Score {
+            samples: knobs.usize("samples"),
+        })
+    },
+};
+
+/// The ELBO's gradient by the score function: no reparameterisation.
+struct Score {
+    samples: usize,
 }
 
-pub const METHOD: Method = Method { declaration, apply };
+impl Bound for Score {
+    fn samples(&self) -> usize {
+        self.samples
+    }
+    fn objective(&self, b: &Batch) -> Result<Tensor> {
+        score_surrogate(b.net, b.x, self.samples, b.eps)
+    }
+}
 
 fn declaration() -> MethodDecl {
     MethodDecl {

@@ -1,16 +1,33 @@
 //! The VAE: the evidence lower bound, reparameterised (Kingma & Welling).
 
-use super::Method;
+use super::{Batch, Bound, Method};
 use crate::decl::*;
-use crate::labs::vae::model::{Objective, Recipe};
+use crate::engine::{Result, Tensor};
+use crate::labs::vae::model::{log_weights, Flow};
 
-fn apply(recipe: &mut Recipe, knobs: &Knobs) {
-    recipe.objective = Objective::Elbo {
-        samples: knobs.usize("samples"),
-    };
+pub const METHOD: Method = Method {
+    declaration,
+    bound: |knobs| {
+        Box::new(Elbo {
+            samples: knobs.usize("samples"),
+        })
+    },
+};
+
+/// The ELBO, averaged over `samples` reparameterised samples.
+struct Elbo {
+    samples: usize,
 }
 
-pub const METHOD: Method = Method { declaration, apply };
+impl Bound for Elbo {
+    fn samples(&self) -> usize {
+        self.samples
+    }
+    fn objective(&self, b: &Batch) -> Result<Tensor> {
+        let (lw, _) = log_weights(b.net, b.x, self.samples, b.eps, Flow::default())?;
+        lw.mean_per_run()
+    }
+}
 
 fn declaration() -> MethodDecl {
     MethodDecl {
