@@ -64,7 +64,7 @@ use crate::engine::gpu::GpuContext;
 use crate::engine::{rng, Exec, Result};
 use crate::experiment::Experiment;
 use crate::history::History;
-use crate::labs::{apply_method, train_entry, LocalFuture, RunGroup};
+use crate::labs::{train_entry, LocalFuture, RunGroup};
 use crate::views::{
     BandPoint, ChartView, HeatStyle, HeatmapView, Picture, SeriesView, TableView, Views,
 };
@@ -78,6 +78,8 @@ pub const HIST_MAX: f32 = 6.0;
 pub struct Group {
     pub method: String,
     pub recipe: model::Recipe,
+    /// The method learns from the labelled subset and the unlabelled rest.
+    pub semi_supervised: bool,
     pub built: model::Built,
     pub exec: Exec,
     pub history: History,
@@ -123,13 +125,8 @@ impl RunGroup for Group {
 
 impl Group {
     pub async fn new(exp: &Experiment, method: &str, gpu: Option<&GpuContext>) -> Result<Group> {
-        let recipe = apply_method(
-            methods::METHODS,
-            "labels",
-            method,
-            exp,
-            model::Recipe::from_settings(exp),
-        )?;
+        let recipe = model::Recipe::from_settings(exp);
+        let objective = methods::objective(method, exp)?;
         let (train, test) =
             data::sets(recipe.scenario).map_err(|e| crate::engine::EngineError::Invalid {
                 op: "labels",
@@ -144,11 +141,20 @@ impl Group {
         let split: Vec<model::Split> = (0..runs)
             .map(|r| data::split(&train, recipe.labelled, rng::run_seed(exp.seed, r)))
             .collect();
-        let built = model::build(&recipe, &train, &test, &given, &split, exp.seed)?;
+        let built = model::build(
+            &recipe,
+            &*objective,
+            &train,
+            &test,
+            &given,
+            &split,
+            exp.seed,
+        )?;
         let exec = Exec::new(&built.program, gpu).await?;
         Ok(Group {
             method: method.to_string(),
             recipe,
+            semi_supervised: objective.semi_supervised(),
             built,
             exec,
             history: History::new(runs),
@@ -203,7 +209,7 @@ impl Group {
             if r == 0 {
                 self.histogram = Some(histogram(&losses, given, &self.train.y));
             }
-            if self.recipe.kind.semi_supervised() {
+            if self.semi_supervised {
                 // How often the network's own labels for the unlabelled points are right.
                 let unlabelled = &self.split[r].1;
                 let right = unlabelled

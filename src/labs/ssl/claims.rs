@@ -27,7 +27,7 @@ const DIMS: [usize; 6] = [2, 4, 8, 16, 32, 64];
 /// The sweep's configuration at the default width: the few-label claim's link.
 const DEFAULT_LINK: &str = "steps=300&runs=5&methods=simclr&dim=32";
 
-/// SimSiam's encoder f with no separate projector, so that what collapses is what is measured.
+/// SimSiam with the projector off (`projector=false`), so that what collapses is what is measured.
 /// 600 steps: at 300 the collapse is not complete yet (RankMe 2.7).
 const COLLAPSE: &[&str] = &[
     "steps=600&runs=5&projector=false&methods=simsiam,random",

@@ -1,14 +1,16 @@
-//! The self-supervised lab's networks and objectives.
+//! The self-supervised lab's data on the device, its networks and its program; each method's
+//! objective is in its own file (`methods/`).
 //!
 //! Every method trains one encoder on two views of a batch, drawn on the device from the step
-//! counter. On the digits the encoder is a ReLU MLP (64 → `width` × `depth` → `dim`); on the
-//! toys it is a deep linear map (`depth` weight matrices, no biases), as in the theory papers.
-//! The objectives act on the encoder's output directly: there is no separate projector, so what
-//! the probes, RankMe and LiDAR measure is what the objective shapes.
+//! counter. On the digits the encoder is a ReLU MLP (64 → `width` × `depth` → `dim`), with a
+//! projector (dim → width → dim) between it and the joint-embedding objectives unless
+//! `projector=0`; the probes, RankMe and LiDAR read the representation before the projector
+//! (SimCLR's finding). On the toys it is a deep linear map (`depth` weight matrices, no biases),
+//! as in the theory papers, and the objectives read it directly.
 //!
-//! The evaluation entry computes the encoder's output on fixed inputs: the digits' train and test
+//! The evaluation entry computes the representation on fixed inputs: the digits' train and test
 //! images and a LiDAR set (8 views of 50 test images), the spectrum toy's fixed sample, or the
-//! two-feature toy's unit inputs. The host turns them into the measures (`measures.rs`).
+//! two-feature toy's unit inputs. The host turns them into the measures (`methodlab-measures`).
 
 use super::data::{self, Augment, Augmenter, Images, FEATURES, SPECTRUM_NOISE, TOY_INPUTS};
 use super::methods::{Objective, Pair};

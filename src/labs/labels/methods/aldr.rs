@@ -1,18 +1,67 @@
 //! ALDR-KL: the label-distributionally robust loss with a KL ball around the uniform label distribution, its radius (λ) set per sample from how confident the network is.
 
-use super::Method;
+use super::{Batch, Loss, Method, Objective};
 use crate::decl::*;
-use crate::labs::labels::model::{Kind, Recipe};
+use crate::engine::Result;
+use crate::labs::labels::model::batch_mean;
 
-fn apply(recipe: &mut Recipe, knobs: &Knobs) {
-    recipe.kind = Kind::Aldr {
-        margin: knobs.f32("margin"),
-        lambda: knobs.f32("lambda"),
-        alpha: knobs.f32("alpha"),
-    };
+pub const METHOD: Method = Method {
+    declaration,
+    objective: |knobs| {
+        Box::new(Aldr {
+            margin: knobs.f32("margin"),
+            lambda: knobs.f32("lambda"),
+            alpha: knobs.f32("alpha"),
+        })
+    },
+};
+
+/// ALDR-KL: the label-distributionally robust loss with a per-sample λᵢ set in closed form from
+/// the prediction's KL to uniform: margin c, reference λ, and α.
+struct Aldr {
+    margin: f32,
+    lambda: f32,
+    alpha: f32,
 }
 
-pub const METHOD: Method = Method { declaration, apply };
+impl Objective for Aldr {
+    fn loss(&self, b: &Batch) -> Result<Loss> {
+        let (n, c, _) = b.sizes();
+        let (runs, lambda) = (b.split.len(), self.lambda);
+        let state =
+            b.g.state("aldr.lambda", &[runs, n, 1], vec![lambda; runs * n])?;
+        let logits = b.net.forward(b.xb)?;
+        // Logits scaled to mean absolute value 1, as the reference implementation does.
+        let scale = logits.abs()?.mean(2)?.add_scalar(1e-6)?;
+        let z = logits.div(&scale)?;
+        let lam_old = state.gather_rows(b.idx)?.clamp(0.05 * lambda, lambda)?;
+        let p = z.div(&lam_old)?.detach()?.softmax()?;
+        let logk = (c as f32).ln();
+        let kl = p
+            .mul(&p.mul_scalar(c as f32)?.add_scalar(1e-12)?.log()?)?
+            .sum(2)?;
+        let lam = kl
+            .mul_scalar(-lambda / (self.alpha * logk))?
+            .add_scalar(lambda)?
+            .clamp(0.05 * lambda, lambda)?
+            .detach()?;
+        // λ·log mean_k exp((c·[k ≠ y] + z_k − z_y)/λ)
+        let zy = z.mul(b.yb)?.sum(2)?;
+        let diff =
+            b.yb.mul_scalar(-self.margin)?
+                .add_scalar(self.margin)?
+                .add(&z)?
+                .sub(&zy)?;
+        let inner = diff.div(&lam)?.logsumexp()?.add_scalar(-logk)?;
+        let delta = lam.sub(&lam_old)?;
+        let moved = state.add(&delta.scatter_add_rows(b.idx, n)?)?;
+        Ok(Loss {
+            value: batch_mean(&inner.mul(&lam)?)?,
+            params: Vec::new(),
+            assigns: vec![(state, moved)],
+        })
+    }
+}
 
 fn declaration() -> MethodDecl {
     MethodDecl {

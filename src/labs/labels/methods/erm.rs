@@ -1,14 +1,26 @@
 //! Empirical risk minimisation: cross-entropy on the given labels, wrong ones included. The baseline.
 
-use super::Method;
+use super::{Batch, Loss, Method, Objective};
 use crate::decl::*;
-use crate::labs::labels::model::{Kind, Recipe};
+use crate::engine::Result;
+use crate::labs::labels::model::{batch_mean, per_sample_ce};
 
-fn apply(recipe: &mut Recipe, _knobs: &Knobs) {
-    recipe.kind = Kind::Erm;
+pub const METHOD: Method = Method {
+    declaration,
+    objective: |_| Box::new(Erm),
+};
+
+/// Cross-entropy on the given labels.
+struct Erm;
+
+impl Objective for Erm {
+    fn loss(&self, b: &Batch) -> Result<Loss> {
+        Ok(Loss::of(batch_mean(&per_sample_ce(
+            &b.net.forward(b.xb)?,
+            b.yb,
+        )?)?))
+    }
 }
-
-pub const METHOD: Method = Method { declaration, apply };
 
 fn declaration() -> MethodDecl {
     MethodDecl {

@@ -1,17 +1,47 @@
 //! Feasible Learning: every training sample's loss should be at most ε; a dual variable per sample grows while its constraint is violated and weights its loss.
 
-use super::Method;
+use super::{Batch, Loss, Method, Objective};
 use crate::decl::*;
-use crate::labs::labels::model::{Kind, Recipe};
+use crate::engine::Result;
+use crate::labs::labels::model::{batch_mean, per_sample_ce};
 
-fn apply(recipe: &mut Recipe, knobs: &Knobs) {
-    recipe.kind = Kind::Feasible {
-        epsilon: knobs.f32("epsilon"),
-        dual_lr: knobs.f32("dual_lr"),
-    };
+pub const METHOD: Method = Method {
+    declaration,
+    objective: |knobs| {
+        Box::new(Feasible {
+            epsilon: knobs.f32("epsilon"),
+            dual_lr: knobs.f32("dual_lr"),
+        })
+    },
+};
+
+/// ℓᵢ ≤ ε for every sample, a dual variable per sample raised by gradient ascent at `dual_lr`
+/// where the constraint is violated; the primal weights each sample's loss by its dual.
+struct Feasible {
+    epsilon: f32,
+    dual_lr: f32,
 }
 
-pub const METHOD: Method = Method { declaration, apply };
+impl Objective for Feasible {
+    fn loss(&self, b: &Batch) -> Result<Loss> {
+        let (n, _, _) = b.sizes();
+        let runs = b.split.len();
+        let duals =
+            b.g.state("feasible.dual", &[runs, n, 1], vec![1.0; runs * n])?;
+        let l = per_sample_ce(&b.net.forward(b.xb)?, b.yb)?;
+        let dual = duals.gather_rows(b.idx)?;
+        let ascent = l
+            .detach()?
+            .add_scalar(-self.epsilon)?
+            .mul_scalar(self.dual_lr)?;
+        let next = duals.add(&ascent.scatter_add_rows(b.idx, n)?)?.relu()?;
+        Ok(Loss {
+            value: batch_mean(&l.mul(&dual.detach()?)?)?,
+            params: Vec::new(),
+            assigns: vec![(duals, next)],
+        })
+    }
+}
 
 fn declaration() -> MethodDecl {
     MethodDecl {

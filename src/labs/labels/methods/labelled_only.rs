@@ -1,14 +1,32 @@
 //! Labelled-only: ERM on the labelled points alone, the reference the semi-supervised methods must beat.
 
-use super::Method;
+use super::{Batch, Loss, Method, Objective};
 use crate::decl::*;
-use crate::labs::labels::model::{Kind, Recipe};
+use crate::engine::Result;
+use crate::labs::labels::model::{batch_mean, per_sample_ce};
 
-fn apply(recipe: &mut Recipe, _knobs: &Knobs) {
-    recipe.kind = Kind::LabelledOnly;
+pub const METHOD: Method = Method {
+    declaration,
+    objective: |_| Box::new(LabelledOnly),
+};
+
+/// Cross-entropy on the labelled points alone.
+struct LabelledOnly;
+
+impl Objective for LabelledOnly {
+    fn loss(&self, b: &Batch) -> Result<Loss> {
+        let (_, _, size) = b.sizes();
+        let labelled = b.table("labelled", &|s| &s.0)?;
+        let i = b.draw(&labelled, size)?;
+        Ok(Loss::of(batch_mean(&per_sample_ce(
+            &b.net.forward(&b.x.gather_rows(&i)?)?,
+            &b.y.gather_rows(&i)?,
+        )?)?))
+    }
+    fn semi_supervised(&self) -> bool {
+        true
+    }
 }
-
-pub const METHOD: Method = Method { declaration, apply };
 
 fn declaration() -> MethodDecl {
     MethodDecl {

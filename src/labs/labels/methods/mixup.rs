@@ -1,16 +1,46 @@
 //! Mixup on noisy labels: train on convex combinations of pairs of examples and of their given labels.
 
-use super::Method;
+use super::{Batch, Loss, Method, Objective};
 use crate::decl::*;
-use crate::labs::labels::model::{Kind, Recipe};
+use crate::engine::Result;
+use crate::labs::labels::model::{batch_mean, per_sample_ce, BETA_TABLE};
 
-fn apply(recipe: &mut Recipe, knobs: &Knobs) {
-    recipe.kind = Kind::Mixup {
-        alpha: knobs.f32("alpha"),
-    };
+pub const METHOD: Method = Method {
+    declaration,
+    objective: |knobs| {
+        Box::new(Mixup {
+            alpha: knobs.f32("alpha"),
+        })
+    },
+};
+
+/// Cross-entropy on convex combinations of two examples and their given labels,
+/// λ ~ Beta(α, α).
+struct Mixup {
+    alpha: f32,
 }
 
-pub const METHOD: Method = Method { declaration, apply };
+impl Objective for Mixup {
+    fn loss(&self, b: &Batch) -> Result<Loss> {
+        let (g, step) = (b.g, Some(b.step));
+        let (n, _, size) = b.sizes();
+        let runs = b.split.len();
+        let idx2 = g.random_index(&[runs, size], n, step)?;
+        let table = g.input(
+            "beta_quantiles",
+            &[1, BETA_TABLE, 1],
+            crate::labs::basics::model::beta_quantiles(self.alpha as f64, BETA_TABLE),
+        )?;
+        let lam = table.gather_rows(&g.random_index(&[runs, size], BETA_TABLE, step)?)?;
+        let other = g.scalar(1.0)?.sub(&lam)?;
+        let x = b.xb.mul(&lam)?.add(&b.x.gather_rows(&idx2)?.mul(&other)?)?;
+        let y = b.yb.mul(&lam)?.add(&b.y.gather_rows(&idx2)?.mul(&other)?)?;
+        Ok(Loss::of(batch_mean(&per_sample_ce(
+            &b.net.forward(&x)?,
+            &y,
+        )?)?))
+    }
+}
 
 fn declaration() -> MethodDecl {
     MethodDecl {
