@@ -133,13 +133,9 @@ impl Workload {
             let link = format!("#/meta?v=1&methods={method}");
             let (exp, _) =
                 crate::experiment::Experiment::from_link(&link, std::slice::from_ref(&lab));
-            let mut recipe = meta::model::Recipe::from_settings(&exp);
-            let chosen = meta::methods::METHODS
-                .iter()
-                .find(|m| (m.declaration)().id == method)
-                .expect("a declared method");
-            (chosen.apply)(&mut recipe, &exp.knobs(&(chosen.declaration)()));
-            return Ok(meta::model::build(&recipe, runs, seed)?.program);
+            let recipe = meta::model::Recipe::from_settings(&exp);
+            let algorithm = meta::methods::algorithm(method, &exp)?;
+            return Ok(meta::model::build(&recipe, &*algorithm, runs, seed)?.program);
         }
         let g = Graph::new(runs, seed);
         let step = g.step_counter()?;

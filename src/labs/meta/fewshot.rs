@@ -13,7 +13,8 @@
 //! embedding methods classify from the novel images' embeddings, read back once; MAML adapts on
 //! the device, a batch of episodes at a time.
 
-use super::model::{sgd_step_on, Kind, Recipe};
+use super::methods::{Algorithm, Reading};
+use super::model::{sgd_step_on, Recipe};
 use crate::data::digits;
 use crate::engine::{rng, Entry, Graph, OptimizerKind, Program, Result, Tensor};
 
@@ -129,12 +130,12 @@ pub fn embed(p: &[Tensor], x: &Tensor) -> Result<Tensor> {
 }
 
 /// The 5-way logits: [R, N, WAYS].
-fn logits(p: &[Tensor], x: &Tensor) -> Result<Tensor> {
+pub fn logits(p: &[Tensor], x: &Tensor) -> Result<Tensor> {
     embed(p, x)?.matmul(&p[4])?.add(&p[5])
 }
 
 /// Mean cross-entropy per run of logits [R, N, W] against one-hot targets [R|1, N, W]: [R].
-fn cross_entropy(logits: &Tensor, onehot: &Tensor) -> Result<Tensor> {
+pub fn cross_entropy(logits: &Tensor, onehot: &Tensor) -> Result<Tensor> {
     logits
         .log_softmax()?
         .mul(onehot)?
@@ -144,7 +145,7 @@ fn cross_entropy(logits: &Tensor, onehot: &Tensor) -> Result<Tensor> {
 }
 
 /// One-hot rows for class-major slots, `n` per class: [1, WAYS·n, WAYS].
-fn slot_onehot(g: &Graph, label: &str, n: usize) -> Result<Tensor> {
+pub fn slot_onehot(g: &Graph, label: &str, n: usize) -> Result<Tensor> {
     let mut v = vec![0.0; WAYS * n * WAYS];
     for (row, chunk) in v.chunks_mut(WAYS).enumerate() {
         chunk[row / n] = 1.0;
@@ -156,7 +157,7 @@ fn slot_onehot(g: &Graph, label: &str, n: usize) -> Result<Tensor> {
 /// With `perm` ([R, 1, WAYS]: a permutation of the base classes per run), slot j holds class
 /// perm[j], so the labels a head must learn change from episode to episode.
 /// `slots` is `slot_onehot(n)`, and `perm` is `identity` where the labels stay put.
-fn draw(
+pub fn draw(
     g: &Graph,
     pool: &Tensor,
     per_class: usize,
@@ -176,7 +177,7 @@ fn draw(
 }
 
 /// Every permutation of the base classes, as rows: [1, 120, WAYS].
-fn permutations(g: &Graph) -> Result<Tensor> {
+pub fn permutations(g: &Graph) -> Result<Tensor> {
     fn extend(prefix: &mut Vec<usize>, out: &mut Vec<f32>) {
         if prefix.len() == WAYS {
             out.extend(prefix.iter().map(|&c| c as f32));
@@ -197,84 +198,64 @@ fn permutations(g: &Graph) -> Result<Tensor> {
 }
 
 /// Squared Euclidean distances between rows of a [R, N, D] and b [R|1, M, D]: [R, N, M].
-fn squared_distances(a: &Tensor, b: &Tensor) -> Result<Tensor> {
+pub fn squared_distances(a: &Tensor, b: &Tensor) -> Result<Tensor> {
     let aa = a.square()?.sum(2)?;
     let bb = b.square()?.sum(2)?.transpose()?;
     aa.add(&bb)?
         .sub(&a.matmul_t(b, false, true)?.mul_scalar(2.0)?)
 }
 
-/// The loss of one training step on the base classes, per run.
+/// What a method's digits loss draws on: the base pool and the episode's fixed labels.
+pub struct Episodes<'a> {
+    pub g: &'a Graph,
+    /// The network's weights.
+    pub p: &'a [Tensor],
+    pub recipe: &'a Recipe,
+    pub step: &'a Tensor,
+    /// The base classes' images, class-major, `per_class` each: [1, WAYS·per_class, pixels].
+    pub pool: &'a Tensor,
+    pub per_class: usize,
+    /// The classes 0 … WAYS − 1, [1, 1, WAYS].
+    pub identity: &'a Tensor,
+    /// An episode's support and query labels, one-hot by slot (class-major).
+    pub support_labels: &'a Tensor,
+    pub query_labels: &'a Tensor,
+}
+
+/// The loss of one training step on the base classes, per run: `algorithm`'s, on the pool.
 pub fn loss(
     g: &Graph,
     p: &[Tensor],
     recipe: &Recipe,
+    algorithm: &dyn Algorithm,
     pools: &Pools,
     step: &Tensor,
 ) -> Result<Tensor> {
     let m = pools.per_class;
     let pool = g.input("base.x", &[1, WAYS * m, digits::PIXELS], pools.base.clone())?;
-    let k = recipe.shots;
     let identity = g.input(
         "classes",
         &[1, 1, WAYS],
         (0..WAYS).map(|c| c as f32).collect(),
     )?;
     // The slots' one-hot rows are also the episode's labels.
-    let support_labels = slot_onehot(g, "episode.support.labels", k)?;
+    let support_labels = slot_onehot(g, "episode.support.labels", recipe.shots)?;
     let query_labels = slot_onehot(g, "episode.query.labels", QUERIES)?;
-    match recipe.kind {
-        Kind::Supervised(_) => {
-            let runs = g.runs();
-            let class = g.random_index(&[runs, BATCH], WAYS, Some(step))?;
-            let within = g.random_index(&[runs, BATCH], m, Some(step))?;
-            let x = pool.gather_rows(&class.mul_scalar(m as f32)?.add(&within)?)?;
-            let onehot = class.reshape(&[runs, BATCH, 1])?.eq_mask(&identity)?;
-            cross_entropy(&logits(p, &x)?, &onehot)
-        }
-        Kind::ProtoNet => {
-            let support = embed(p, &draw(g, &pool, m, &support_labels, &identity, step)?)?;
-            let query = embed(p, &draw(g, &pool, m, &query_labels, &identity, step)?)?;
-            let prototypes = mean_per_class(g, &support, k)?;
-            let logits = squared_distances(&query, &prototypes)?.neg()?;
-            cross_entropy(&logits, &query_labels)
-        }
-        Kind::Maml { inner, first_order } => {
-            let table = permutations(g)?;
-            let mut total: Option<Tensor> = None;
-            for _ in 0..recipe.meta_batch {
-                let pick = g.random_index(&[g.runs(), 1], 120, Some(step))?;
-                let perm = table.gather_rows(&pick)?;
-                let xs = draw(g, &pool, m, &support_labels, &perm, step)?;
-                let xq = draw(g, &pool, m, &query_labels, &perm, step)?;
-                let mut w = p.to_vec();
-                for _ in 0..inner {
-                    w = sgd_step_on(
-                        &w,
-                        &|w: &[Tensor]| cross_entropy(&logits(w, &xs)?, &support_labels),
-                        recipe.inner_lr,
-                        first_order,
-                    )?;
-                }
-                let term = cross_entropy(&logits(&w, &xq)?, &query_labels)?;
-                total = Some(match total {
-                    Some(t) => t.add(&term)?,
-                    None => term,
-                });
-            }
-            total
-                .expect("meta_batch ≥ 1")
-                .mul_scalar(1.0 / recipe.meta_batch as f32)
-        }
-        Kind::Reptile { .. } | Kind::Joint => Err(crate::engine::EngineError::Invalid {
-            op: "meta",
-            detail: "this method runs on the sinusoid scenario only".into(),
-        }),
-    }
+    algorithm.digits(&Episodes {
+        g,
+        p,
+        recipe,
+        step,
+        pool: &pool,
+        per_class: m,
+        identity: &identity,
+        support_labels: &support_labels,
+        query_labels: &query_labels,
+    })
 }
 
 /// Class means of class-major rows, `n` per class: [R, WAYS, D].
-fn mean_per_class(g: &Graph, rows: &Tensor, n: usize) -> Result<Tensor> {
+pub fn mean_per_class(g: &Graph, rows: &Tensor, n: usize) -> Result<Tensor> {
     let mut avg = vec![0.0; WAYS * WAYS * n];
     for c in 0..WAYS {
         for j in 0..n {
@@ -300,11 +281,17 @@ pub const TRAIN: usize = 0;
 pub const EMBED: usize = 1;
 pub const ADAPT: usize = 2;
 
-pub fn build(recipe: &Recipe, pools: &Pools, runs: usize, seed: u32) -> Result<Built> {
+pub fn build(
+    recipe: &Recipe,
+    algorithm: &dyn Algorithm,
+    pools: &Pools,
+    runs: usize,
+    seed: u32,
+) -> Result<Built> {
     let g = Graph::new(runs, seed);
     let step = g.step_counter()?;
     let p = init(&g, recipe.hidden)?;
-    let loss = loss(&g, &p, recipe, pools, &step)?;
+    let loss = loss(&g, &p, recipe, algorithm, pools, &step)?;
     let lr = g.per_run("meta_lr", &[recipe.meta_lr])?;
     let train = Entry::new("train").metric("meta_loss", &loss).minimize(
         &loss,
@@ -320,7 +307,7 @@ pub fn build(recipe: &Recipe, pools: &Pools, runs: usize, seed: u32) -> Result<B
     // MAML's: ADAPT_BATCH episodes, each adapted from θ by ADAPT_STEPS SGD steps on its support.
     let k = recipe.shots;
     let (mut support, mut query, mut accuracy) = (Vec::new(), Vec::new(), None::<Tensor>);
-    if let Kind::Maml { .. } = recipe.kind {
+    if algorithm.reads() == Reading::Adapt {
         let support_labels = slot_onehot(&g, "eval.support.labels", k)?;
         let query_class = g.input(
             "eval.query.class",

@@ -65,7 +65,7 @@ use crate::engine::gpu::GpuContext;
 use crate::engine::{Exec, Result};
 use crate::experiment::Experiment;
 use crate::history::History;
-use crate::labs::{apply_method, train_entry, LocalFuture, RunGroup};
+use crate::labs::{train_entry, LocalFuture, RunGroup};
 use crate::views::{
     BandPoint, BarView, ChartView, Guide, HeatmapView, Picture, SeriesView, TableView, Views,
 };
@@ -79,6 +79,8 @@ pub const PROGRESS_EPISODES: usize = 100;
 pub struct Group {
     pub method: String,
     pub recipe: model::Recipe,
+    /// How its few-shot accuracy is read (`methods::Algorithm::reads`).
+    pub reads: methods::Reading,
     pub exec: Exec,
     pub history: History,
     pub step: u32,
@@ -143,17 +145,12 @@ impl RunGroup for Group {
 
 impl Group {
     pub async fn new(exp: &Experiment, method: &str, gpu: Option<&GpuContext>) -> Result<Group> {
-        let recipe = apply_method(
-            methods::METHODS,
-            "meta",
-            method,
-            exp,
-            model::Recipe::from_settings(exp),
-        )?;
+        let recipe = model::Recipe::from_settings(exp);
+        let algorithm = methods::algorithm(method, exp)?;
         let runs = exp.runs as usize;
         let (scenario, exec) = match recipe.scenario {
             model::Scenario::Sinusoid => {
-                let built = model::build(&recipe, runs, exp.seed)?;
+                let built = model::build(&recipe, &*algorithm, runs, exp.seed)?;
                 let exec = Exec::new(&built.program, gpu).await?;
                 (
                     Scenario::Sinusoid {
@@ -165,7 +162,7 @@ impl Group {
             }
             model::Scenario::Digits => {
                 let pools = fewshot::pools().map_err(|e| invalid("meta digits", e))?;
-                let built = fewshot::build(&recipe, &pools, runs, exp.seed)?;
+                let built = fewshot::build(&recipe, &*algorithm, &pools, runs, exp.seed)?;
                 let exec = Exec::new(&built.program, gpu).await?;
                 let episodes = (0..recipe.episodes)
                     .map(|i| fewshot::episode(&pools, i, recipe.shots))
@@ -182,6 +179,7 @@ impl Group {
         Ok(Group {
             method: method.to_string(),
             recipe,
+            reads: algorithm.reads(),
             exec,
             history: History::new(runs),
             step: 0,
@@ -234,8 +232,8 @@ impl Group {
         let embeddings = self.exec.read(&built.embeddings).await?;
         let dim = self.recipe.hidden;
         let per_run = pools.novel_class.len() * dim;
-        match self.recipe.kind {
-            model::Kind::Maml { .. } => {
+        match self.reads {
+            methods::Reading::Adapt => {
                 for batch in episodes.chunks(fewshot::ADAPT_BATCH) {
                     for (e, episode) in batch.iter().enumerate() {
                         self.exec
@@ -251,11 +249,7 @@ impl Group {
                     }
                 }
             }
-            kind => {
-                let rule = match kind {
-                    model::Kind::Supervised(rule) => rule,
-                    _ => fewshot::Rule::Prototypes,
-                };
+            methods::Reading::Rule(rule) => {
                 for (r, acc) in accuracy.iter_mut().enumerate() {
                     let mine = &embeddings[r * per_run..(r + 1) * per_run];
                     acc.extend(

@@ -8,23 +8,9 @@
 //! the joint baseline fits every task's points at once. Evaluation adapts from θ on held-out
 //! tasks, written into the program one at a time, for up to 10 SGD steps.
 
+use super::methods::Algorithm;
 use crate::engine::{autodiff, rng, Entry, Graph, OptimizerKind, Program, Result, Tensor};
 use crate::experiment::Experiment;
-
-/// How a method meta-trains.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum Kind {
-    /// MAML: `inner` SGD steps unrolled; `first_order` drops the inner gradient's dependence on θ.
-    Maml { inner: usize, first_order: bool },
-    /// Reptile: θ moves towards each task's weights after `inner` SGD steps.
-    Reptile { inner: usize },
-    /// One model fitted to every task's points together: the pretrained baseline.
-    Joint,
-    /// Few-shot digits: episodic training by class prototypes (ProtoNet).
-    ProtoNet,
-    /// Few-shot digits: a plain classifier on the base classes, its embedding read by `Rule`.
-    Supervised(super::fewshot::Rule),
-}
 
 /// Which tasks the lab meta-trains on.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -53,7 +39,6 @@ pub struct Recipe {
     pub eval_tasks: usize,
     /// Novel episodes the few-shot accuracy is measured on.
     pub episodes: usize,
-    pub kind: Kind,
 }
 
 impl Recipe {
@@ -68,7 +53,6 @@ impl Recipe {
             meta_lr: s.f32("meta_lr"),
             eval_tasks: s.usize("eval_tasks"),
             episodes: s.usize("episodes"),
-            kind: Kind::Joint,
         }
     }
 }
@@ -107,7 +91,7 @@ pub fn forward(p: &[Tensor], x: &Tensor) -> Result<Tensor> {
 }
 
 /// Mean squared error per run: [R].
-fn mse(p: &[Tensor], x: &Tensor, y: &Tensor) -> Result<Tensor> {
+pub fn mse(p: &[Tensor], x: &Tensor, y: &Tensor) -> Result<Tensor> {
     forward(p, x)?.sub(y)?.square()?.mean_per_run()
 }
 
@@ -158,7 +142,7 @@ pub fn maml_loss(
 }
 
 /// One task's support and query points, drawn from the counter: (xs, ys, xq, yq), [R, n, 1].
-fn task(g: &Graph, shots: usize, queries: usize, step: &Tensor) -> Result<[Tensor; 4]> {
+pub fn task(g: &Graph, shots: usize, queries: usize, step: &Tensor) -> Result<[Tensor; 4]> {
     let runs = g.runs();
     let amp = g.random_uniform(&[runs, 1, 1], AMPLITUDE.0, AMPLITUDE.1, Some(step))?;
     let phase = g.random_uniform(&[runs, 1, 1], PHASE.0, PHASE.1, Some(step))?;
@@ -168,71 +152,26 @@ fn task(g: &Graph, shots: usize, queries: usize, step: &Tensor) -> Result<[Tenso
     Ok([xs.clone(), y(&xs)?, xq.clone(), y(&xq)?])
 }
 
-/// The meta-objective of one step (to minimise, per run), over `meta_batch` fresh tasks.
-pub fn meta_loss(g: &Graph, p: &[Tensor], recipe: &Recipe, step: &Tensor) -> Result<Tensor> {
-    let k = recipe.shots;
+/// The mean over the recipe's `meta_batch` fresh tasks (each `shots` support and `queries`
+/// query points, drawn in turn) of `term(task)`: [R].
+pub fn over_tasks(
+    g: &Graph,
+    recipe: &Recipe,
+    step: &Tensor,
+    (shots, queries): (usize, usize),
+    mut term: impl FnMut([Tensor; 4]) -> Result<Tensor>,
+) -> Result<Tensor> {
     let mut total: Option<Tensor> = None;
-    let mut reptile_target: Vec<Option<Tensor>> = vec![None; p.len()];
     for _ in 0..recipe.meta_batch {
-        // Reptile has no query split: its inner steps use all 2K of a task's points.
-        let [xs, ys, xq, yq] = match recipe.kind {
-            Kind::Reptile { .. } => task(g, 2 * k, 1, step)?,
-            _ => task(g, k, k, step)?,
-        };
-        let term = match recipe.kind {
-            Kind::Maml { inner, first_order } => {
-                maml_loss(p, [&xs, &ys, &xq, &yq], inner, recipe.inner_lr, first_order)?
-            }
-            Kind::Joint => mse(p, &xs, &ys)?.add(&mse(p, &xq, &yq)?)?.mul_scalar(0.5)?,
-            Kind::ProtoNet | Kind::Supervised(_) => {
-                return Err(crate::engine::EngineError::Invalid {
-                    op: "meta",
-                    detail: "this method needs scenario=digits".into(),
-                })
-            }
-            Kind::Reptile { inner } => {
-                // k SGD steps on the task's points from θ, no gradient through them.
-                let (x, y) = (&xs, &ys);
-                let mut w: Vec<Tensor> = p.iter().map(|t| t.detach()).collect::<Result<_>>()?;
-                for _ in 0..inner {
-                    w = sgd_step(&w, x, y, recipe.inner_lr, true)?;
-                }
-                for (acc, wi) in reptile_target.iter_mut().zip(w) {
-                    *acc = Some(match acc.take() {
-                        Some(a) => a.add(&wi)?,
-                        None => wi,
-                    });
-                }
-                // Logged: the task's loss at θ.
-                mse(p, x, y)?.detach()?
-            }
-        };
+        let t = term(task(g, shots, queries, step)?)?;
         total = Some(match total {
-            Some(t) => t.add(&term)?,
-            None => term,
+            Some(sum) => sum.add(&t)?,
+            None => t,
         });
     }
-    let mean = total
+    total
         .expect("meta_batch ≥ 1")
-        .mul_scalar(1.0 / recipe.meta_batch as f32)?;
-    if let Kind::Reptile { .. } = recipe.kind {
-        // A surrogate whose gradient is θ − mean_t W_t: Reptile's direction, for the optimizer.
-        let mut surrogate: Option<Tensor> = None;
-        for (theta, target) in p.iter().zip(reptile_target) {
-            let target = target
-                .expect("meta_batch ≥ 1")
-                .mul_scalar(1.0 / recipe.meta_batch as f32)?;
-            let term = theta.mul(&theta.sub(&target)?.detach()?)?.sum_per_run()?;
-            surrogate = Some(match surrogate {
-                Some(s) => s.add(&term)?,
-                None => term,
-            });
-        }
-        // The logged value rides along with no gradient.
-        let s = surrogate.expect("parameters");
-        return s.sub(&s.detach()?)?.add(&mean);
-    }
-    Ok(mean)
+        .mul_scalar(1.0 / recipe.meta_batch as f32)
 }
 
 pub struct Built {
@@ -251,11 +190,11 @@ pub struct Built {
 pub const TRAIN: usize = 0;
 pub const EVAL: usize = 1;
 
-pub fn build(recipe: &Recipe, runs: usize, seed: u32) -> Result<Built> {
+pub fn build(recipe: &Recipe, algorithm: &dyn Algorithm, runs: usize, seed: u32) -> Result<Built> {
     let g = Graph::new(runs, seed);
     let step = g.step_counter()?;
     let p = init(&g, recipe.hidden)?;
-    let loss = meta_loss(&g, &p, recipe, &step)?;
+    let loss = algorithm.sinusoid(&g, &p, recipe, &step)?;
     let lr = g.per_run("meta_lr", &[recipe.meta_lr])?;
     let train = Entry::new("train").metric("meta_loss", &loss).minimize(
         &loss,

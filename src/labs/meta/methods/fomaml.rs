@@ -1,17 +1,18 @@
 //! First-order MAML: the same inner loop, the inner gradient's dependence on θ dropped.
 
+use super::maml::Maml;
 use super::Method;
 use crate::decl::*;
-use crate::labs::meta::model::{Kind, Recipe};
 
-fn apply(recipe: &mut Recipe, knobs: &Knobs) {
-    recipe.kind = Kind::Maml {
-        inner: knobs.usize("inner"),
-        first_order: true,
-    };
-}
-
-pub const METHOD: Method = Method { declaration, apply };
+pub const METHOD: Method = Method {
+    declaration,
+    algorithm: |knobs| {
+        Box::new(Maml {
+            inner: knobs.usize("inner"),
+            first_order: true,
+        })
+    },
+};
 
 fn declaration() -> MethodDecl {
     MethodDecl {

@@ -1,15 +1,37 @@
 //! Pretrain + linear (Tian et al. 2020): a plain 5-way classifier on the base classes; on a novel episode, logistic regression on the shots' normalised embeddings.
 
-use super::Method;
+use super::{Algorithm, Method, Reading};
 use crate::decl::*;
-use crate::labs::meta::fewshot::Rule;
-use crate::labs::meta::model::{Kind, Recipe};
+use crate::engine::{Result, Tensor};
+use crate::labs::meta::fewshot::{cross_entropy, logits, Episodes, Rule, BATCH, WAYS};
 
-fn apply(recipe: &mut Recipe, _knobs: &Knobs) {
-    recipe.kind = Kind::Supervised(Rule::Linear);
+pub const METHOD: Method = Method {
+    declaration,
+    algorithm: |_| Box::new(Pretrained { rule: Rule::Linear }),
+};
+
+/// A plain classifier on the base classes (batches of `BATCH` images), its embedding read by
+/// `rule` on a novel episode.
+pub struct Pretrained {
+    pub rule: Rule,
 }
 
-pub const METHOD: Method = Method { declaration, apply };
+impl Algorithm for Pretrained {
+    fn digits(&self, e: &Episodes) -> Result<Tensor> {
+        let (g, m) = (e.g, e.per_class);
+        let runs = g.runs();
+        let class = g.random_index(&[runs, BATCH], WAYS, Some(e.step))?;
+        let within = g.random_index(&[runs, BATCH], m, Some(e.step))?;
+        let x = e
+            .pool
+            .gather_rows(&class.mul_scalar(m as f32)?.add(&within)?)?;
+        let onehot = class.reshape(&[runs, BATCH, 1])?.eq_mask(e.identity)?;
+        cross_entropy(&logits(e.p, &x)?, &onehot)
+    }
+    fn reads(&self) -> Reading {
+        Reading::Rule(self.rule)
+    }
+}
 
 fn declaration() -> MethodDecl {
     MethodDecl {

@@ -1,14 +1,26 @@
 //! The pretrained baseline of Finn et al.: one model fitted to every task's points at once, then fine-tuned on the shots like the others.
 
-use super::Method;
+use super::{Algorithm, Method};
 use crate::decl::*;
-use crate::labs::meta::model::{Kind, Recipe};
+use crate::engine::{Graph, Result, Tensor};
+use crate::labs::meta::model::{mse, over_tasks, Recipe};
 
-fn apply(recipe: &mut Recipe, _knobs: &Knobs) {
-    recipe.kind = Kind::Joint;
+pub const METHOD: Method = Method {
+    declaration,
+    algorithm: |_| Box::new(Joint),
+};
+
+/// One model fitted to every task's points together.
+struct Joint;
+
+impl Algorithm for Joint {
+    fn sinusoid(&self, g: &Graph, p: &[Tensor], recipe: &Recipe, step: &Tensor) -> Result<Tensor> {
+        let k = recipe.shots;
+        over_tasks(g, recipe, step, (k, k), |[xs, ys, xq, yq]| {
+            mse(p, &xs, &ys)?.add(&mse(p, &xq, &yq)?)?.mul_scalar(0.5)
+        })
+    }
 }
-
-pub const METHOD: Method = Method { declaration, apply };
 
 fn declaration() -> MethodDecl {
     MethodDecl {

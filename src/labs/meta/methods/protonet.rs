@@ -1,14 +1,36 @@
 //! Prototypical networks: episodes of the base classes, each query classified by its nearest class mean of the support embeddings.
 
-use super::Method;
+use super::{Algorithm, Method};
 use crate::decl::*;
-use crate::labs::meta::model::{Kind, Recipe};
+use crate::engine::{Result, Tensor};
+use crate::labs::meta::fewshot::{
+    cross_entropy, draw, embed, mean_per_class, squared_distances, Episodes,
+};
 
-fn apply(recipe: &mut Recipe, _knobs: &Knobs) {
-    recipe.kind = Kind::ProtoNet;
+pub const METHOD: Method = Method {
+    declaration,
+    algorithm: |_| Box::new(ProtoNet),
+};
+
+/// Episodic training by class prototypes.
+struct ProtoNet;
+
+impl Algorithm for ProtoNet {
+    fn digits(&self, e: &Episodes) -> Result<Tensor> {
+        let (g, m) = (e.g, e.per_class);
+        let support = embed(
+            e.p,
+            &draw(g, e.pool, m, e.support_labels, e.identity, e.step)?,
+        )?;
+        let query = embed(
+            e.p,
+            &draw(g, e.pool, m, e.query_labels, e.identity, e.step)?,
+        )?;
+        let prototypes = mean_per_class(g, &support, e.recipe.shots)?;
+        let logits = squared_distances(&query, &prototypes)?.neg()?;
+        cross_entropy(&logits, e.query_labels)
+    }
 }
-
-pub const METHOD: Method = Method { declaration, apply };
 
 fn declaration() -> MethodDecl {
     MethodDecl {

@@ -1,17 +1,20 @@
 //! Transductive soft k-means: the pretrained embedding, then the support and query points clustered together from the prototypes.
 
+use super::linear::Pretrained;
 use super::Method;
 use crate::decl::*;
 use crate::labs::meta::fewshot::Rule;
-use crate::labs::meta::model::{Kind, Recipe};
 
-fn apply(recipe: &mut Recipe, knobs: &Knobs) {
-    recipe.kind = Kind::Supervised(Rule::SoftKMeans {
-        temperature: knobs.f32("temperature"),
-    });
-}
-
-pub const METHOD: Method = Method { declaration, apply };
+pub const METHOD: Method = Method {
+    declaration,
+    algorithm: |knobs| {
+        Box::new(Pretrained {
+            rule: Rule::SoftKMeans {
+                temperature: knobs.f32("temperature"),
+            },
+        })
+    },
+};
 
 fn declaration() -> MethodDecl {
     MethodDecl {
