@@ -1,7 +1,6 @@
 //! Plain data a run leaves behind: each run's metric history with divergence, and the reports
 //! the CLI prints and the page exports.
 
-use crate::views::BandPoint;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -20,6 +19,15 @@ pub struct RunReport {
     /// Named lists of names (the groups lab's `key_reps`), beside `final`.
     #[serde(flatten)]
     pub lists: BTreeMap<String, Vec<String>>,
+}
+
+/// One point of a seed band: the mean over runs at a step, and the lowest and highest run.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq)]
+pub struct BandPoint {
+    pub step: u64,
+    pub mean: f32,
+    pub low: f32,
+    pub high: f32,
 }
 
 /// How a run ended, written "ok" or "diverged at step N" in reports and the wire.

@@ -1,6 +1,7 @@
 //! What a lab page draws: plain data the labs build from their run groups and the UI renders
 //! without knowing which lab it came from.
 
+pub use crate::history::BandPoint;
 use serde::{Deserialize, Serialize};
 
 /// What a lab page draws, rebuilt from the run groups after each observation: plain data that
@@ -242,15 +243,6 @@ pub struct TableView {
     pub columns: Vec<(String, String)>,
     /// (method, cells).
     pub rows: Vec<(String, Vec<String>)>,
-}
-
-/// One point of a seed band: the mean over runs at a step, and the lowest and highest run.
-#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq)]
-pub struct BandPoint {
-    pub step: u64,
-    pub mean: f32,
-    pub low: f32,
-    pub high: f32,
 }
 
 impl Views {

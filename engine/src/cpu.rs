@@ -4,11 +4,11 @@
 //! of ops per entry) so the two count dispatches alike and replay the same sequence of numbers.
 
 use super::error::{invalid, Result};
-use super::exec::{open_window, Snapshot};
 use super::graph::{Node, Tensor};
 use super::math::{exp, ln};
 use super::op::{BinaryOp, Dist, LeafKind, Op, ReduceOp, SoftmaxKind, UnaryOp};
 use super::plan::Plan;
+use super::program::{open_window, Snapshot};
 use super::program::{Counters, MetricWindow, OptimizerKind, Program};
 use super::rng;
 use super::shape::{Shape, MAX_RANK};

@@ -6,7 +6,7 @@
 //! evaluation entry sees the weights the training entry left.
 
 use super::autodiff::grad;
-use super::error::{invalid, shape_err, Result};
+use super::error::{invalid, shape_err, EngineError, Result};
 use super::graph::{Graph, Tensor};
 use super::op::{LeafKind, Op};
 
@@ -311,4 +311,65 @@ impl MetricWindow {
             .map(|r| self.values.iter().any(|m| !m[r].is_finite()))
             .collect()
     }
+}
+
+/// What a run carries from one step to the next, whatever the backend: every leaf (parameters,
+/// state, the step counter, data written since the build) and every optimizer moment. Restored
+/// into the same program on either backend, the run continues as if it had never moved.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Snapshot {
+    /// (node id, values) of every leaf, in node order.
+    pub leaves: Vec<(usize, Vec<f32>)>,
+    /// Per entry, per updated parameter: its `kind.moments()` slabs one after another, as the CPU
+    /// keeps them (Adam: m, then v). Empty for an entry without an update.
+    pub moments: Vec<Vec<Vec<f32>>>,
+}
+
+impl Snapshot {
+    /// That this snapshot fits `program`: the same leaves and moments, of the same sizes.
+    pub fn check(&self, program: &Program) -> Result<()> {
+        let bad = |what: String| invalid("restore", format!("the snapshot {what}"));
+        let leaves: Vec<(usize, usize)> = program.graph.with_nodes(|nodes| {
+            nodes
+                .iter()
+                .enumerate()
+                .filter(|(_, n)| matches!(n.op, Op::Leaf(_)))
+                .map(|(id, n)| (id, n.shape.numel()))
+                .collect()
+        });
+        let have: Vec<(usize, usize)> = self.leaves.iter().map(|(id, v)| (*id, v.len())).collect();
+        if have != leaves {
+            return Err(bad("has other leaves than this program".into()));
+        }
+        if self.moments.len() != program.entries.len() {
+            return Err(bad("has moments for another number of entries".into()));
+        }
+        for (e, m) in program.entries.iter().zip(&self.moments) {
+            let want: Vec<usize> = e
+                .update
+                .iter()
+                .flat_map(|u| {
+                    u.params
+                        .iter()
+                        .map(|p| p.shape().numel() * u.kind.moments())
+                })
+                .collect();
+            let got: Vec<usize> = m.iter().map(|v| v.len()).collect();
+            if want != got {
+                return Err(bad(format!("has other moments for entry {}", e.name)));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The error of a snapshot taken while entry `k`'s metrics are still being summed.
+pub(crate) fn open_window(program: &Program, k: usize) -> EngineError {
+    invalid(
+        "snapshot",
+        format!(
+            "entry {} has metrics not yet taken: take them first",
+            program.entries[k].name
+        ),
+    )
 }

@@ -209,6 +209,16 @@ pub async fn download_png(figure: &web_sys::Element, name: &str) -> Result<(), J
     Ok(())
 }
 
+/// GPU buffers of live programs and the wasm memory's bytes, here.
+pub fn live_counts() -> (u32, f64) {
+    let bytes = wasm_bindgen::memory()
+        .dyn_into::<js_sys::WebAssembly::Memory>()
+        .ok()
+        .and_then(|m| m.buffer().dyn_into::<js_sys::ArrayBuffer>().ok())
+        .map_or(0.0, |b| b.byte_length() as f64);
+    (crate::engine::gpu::live_buffers_everywhere() as u32, bytes)
+}
+
 /// Defines `window.methodlabLoseDevice()`, which destroys the WebGPU device as a crash or a driver
 /// reset would: the end-to-end tests use it to check the page falls back to the CPU.
 /// `window.methodlabLive()`: what the page holds now, for the soak script: `{gpu_buffers,
@@ -217,7 +227,7 @@ pub async fn download_png(figure: &web_sys::Element, name: &str) -> Result<(), J
 pub fn expose_live_counts() {
     let live = Closure::<dyn Fn() -> JsValue>::new(|| {
         let out = js_sys::Object::new();
-        let (gpu, bytes) = super::engine::live_counts();
+        let (gpu, bytes) = live_counts();
         let (engine_gpu, engine_bytes) = ENGINES_LIVE.with(|l| l.get());
         let _ = js_sys::Reflect::set(&out, &"gpu_buffers".into(), &(gpu + engine_gpu).into());
         let _ = js_sys::Reflect::set(&out, &"wasm_bytes".into(), &(bytes + engine_bytes).into());

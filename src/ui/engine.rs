@@ -7,7 +7,7 @@
 //!
 //! Both sides speak bincode (f32 NaN, a diverged run's value, survives it; JSON has no NaN).
 
-use super::browser::{before, fetch_bytes, now_ms, sleep_ms, yield_now, yield_task};
+use super::browser::{before, fetch_bytes, live_counts, now_ms, sleep_ms, yield_now, yield_task};
 use super::{adapter_detail, BackendStatus};
 use crate::data::digits;
 use crate::engine::gpu::GpuContext;
@@ -946,16 +946,6 @@ async fn time_gpu(d: &Driver, ctx: &GpuContext, deadline_ms: f64) -> GpuTiming {
             GpuTiming::Below((done.get() + 1) as f64 / (now_ms() - start).max(1.0) * 1000.0)
         }
     }
-}
-
-/// GPU buffers of live programs and the wasm memory's bytes, here.
-pub fn live_counts() -> (u32, f64) {
-    let bytes = wasm_bindgen::memory()
-        .dyn_into::<js_sys::WebAssembly::Memory>()
-        .ok()
-        .and_then(|m| m.buffer().dyn_into::<js_sys::ArrayBuffer>().ok())
-        .map_or(0.0, |b| b.byte_length() as f64);
-    (crate::engine::gpu::live_buffers_everywhere() as u32, bytes)
 }
 
 // ---- The worker's side ----

@@ -37,10 +37,10 @@ mod tests;
 pub use context::{required_limits, GpuContext};
 
 use super::error::{invalid, EngineError, Result};
-use super::exec::{open_window, Snapshot};
 use super::graph::{Node, Tensor};
 use super::op::Op;
 use super::plan::Plan;
+use super::program::{open_window, Snapshot};
 use super::program::{Counters, Program};
 use dispatch::{Builder, Dispatch, Operands, Work};
 use fusion::Fusion;
