@@ -203,6 +203,40 @@ pub trait RunGroup: Any {
     }
 }
 
+/// A method's loss [R] and what it adds to the step (the labs whose methods are losses).
+pub struct Loss {
+    pub value: crate::engine::Tensor,
+    /// Parameters it trains besides the lab's network (a predictor, a decoder, a twin).
+    pub params: Vec<crate::engine::Tensor>,
+    /// Device state it moves each step (an EMA target, per-sample state), with the new value.
+    pub assigns: Vec<(crate::engine::Tensor, crate::engine::Tensor)>,
+}
+
+impl Loss {
+    /// A loss on the lab's network's parameters only.
+    pub fn of(value: crate::engine::Tensor) -> Loss {
+        Loss {
+            value,
+            params: Vec::new(),
+            assigns: Vec::new(),
+        }
+    }
+}
+
+/// Method `id` of a lab's method `table` made with `exp`'s knobs (`decl` reads an entry's
+/// declaration, `make` builds from it); an unknown id is an error naming the lab's methods.
+pub fn make_method<M, T>(
+    table: &[M],
+    decl: impl Fn(&M) -> MethodDecl,
+    make: impl Fn(&M, &Knobs) -> T,
+    lab: &str,
+    id: &str,
+    exp: &Experiment,
+) -> Result<T> {
+    let method = find_method(table, &decl, lab, id).map_err(unknown_method)?;
+    Ok(make(method, &exp.knobs(&decl(method))))
+}
+
 /// The optimizer of the labs that offer Adam or plain SGD.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Optimizer {

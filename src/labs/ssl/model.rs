@@ -359,7 +359,7 @@ pub fn build(
         init: recipe.init,
     })?;
     let mut train_entry = Entry::new("train").metric("loss", &loss.value);
-    if loss.trains {
+    if objective.trains() {
         let mut params = encoder.params();
         params.extend(loss.params);
         let lr = g.per_run("lr", &[recipe.lr])?;

@@ -12,11 +12,12 @@ mod pseudo;
 mod pseudo_mixup;
 
 use super::model::{Recipe, Split};
-use crate::decl::{find_method, Knobs, MethodDecl};
+use crate::decl::{Knobs, MethodDecl};
 use crate::engine::nn::Mlp;
 use crate::engine::{Graph, Result, Tensor};
 use crate::experiment::Experiment;
-use crate::labs::unknown_method;
+use crate::labs::make_method;
+pub use crate::labs::Loss;
 
 /// A method: its declaration and the objective its knobs make.
 pub struct Method {
@@ -38,9 +39,11 @@ pub const METHODS: &[Method] = &[
 
 /// Method `id`'s objective with `exp`'s knobs; an unknown id is an error naming the methods.
 pub fn objective(id: &str, exp: &Experiment) -> Result<Box<dyn Objective>> {
-    let method =
-        find_method(METHODS, |m| (m.declaration)(), "labels", id).map_err(unknown_method)?;
-    Ok((method.objective)(&exp.knobs(&(method.declaration)())))
+    let (decl, make) = (
+        |m: &Method| (m.declaration)(),
+        |m: &Method, k: &Knobs| (m.objective)(k),
+    );
+    make_method(METHODS, decl, make, "labels", id, exp)
 }
 
 /// What a method trains the network with.
@@ -50,26 +53,6 @@ pub trait Objective {
     /// Whether it learns from the labelled subset and the unlabelled rest.
     fn semi_supervised(&self) -> bool {
         false
-    }
-}
-
-/// A method's loss [R] and what it adds to the step.
-pub struct Loss {
-    pub value: Tensor,
-    /// Parameters it trains besides the network's (co-teaching's twin).
-    pub params: Vec<Tensor>,
-    /// Device state it moves each step (per-sample λ or duals, soft labels), with the new value.
-    pub assigns: Vec<(Tensor, Tensor)>,
-}
-
-impl Loss {
-    /// A loss on the network's parameters only.
-    pub fn of(value: Tensor) -> Loss {
-        Loss {
-            value,
-            params: Vec::new(),
-            assigns: Vec::new(),
-        }
     }
 }
 

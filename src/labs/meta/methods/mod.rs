@@ -12,11 +12,11 @@ mod transductive;
 
 use super::fewshot::{Episodes, Rule};
 use super::model::Recipe;
-use crate::decl::{find_method, Knobs, MethodDecl};
+use crate::decl::{Knobs, MethodDecl};
 use crate::engine::error::invalid;
 use crate::engine::{Graph, Result, Tensor};
 use crate::experiment::Experiment;
-use crate::labs::unknown_method;
+use crate::labs::make_method;
 
 /// A method: its declaration and the algorithm its knobs make.
 pub struct Method {
@@ -37,8 +37,11 @@ pub const METHODS: &[Method] = &[
 
 /// Method `id`'s algorithm with `exp`'s knobs; an unknown id is an error naming the methods.
 pub fn algorithm(id: &str, exp: &Experiment) -> Result<Box<dyn Algorithm>> {
-    let method = find_method(METHODS, |m| (m.declaration)(), "meta", id).map_err(unknown_method)?;
-    Ok((method.algorithm)(&exp.knobs(&(method.declaration)())))
+    let (decl, make) = (
+        |m: &Method| (m.declaration)(),
+        |m: &Method, k: &Knobs| (m.algorithm)(k),
+    );
+    make_method(METHODS, decl, make, "meta", id, exp)
 }
 
 /// How a method meta-trains on each scenario, and how its few-shot accuracy is read.

@@ -45,7 +45,6 @@ impl Objective for Byol {
             value: loss,
             params: predictor.params(),
             assigns,
-            trains: true,
         })
     }
 }

@@ -42,7 +42,6 @@ impl Objective for Jepa {
             value,
             params: predictor.params(),
             assigns,
-            trains: true,
         })
     }
 }

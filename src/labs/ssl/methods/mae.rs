@@ -48,7 +48,6 @@ impl Objective for Mae {
             value,
             params: decoder.params(),
             assigns: Vec::new(),
-            trains: true,
         })
     }
     fn through_projector(&self) -> bool {

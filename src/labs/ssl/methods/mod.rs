@@ -14,10 +14,11 @@ mod supervised;
 mod vicreg;
 
 use super::model::Net;
-use crate::decl::{find_method, Knobs, MethodDecl};
+use crate::decl::{Knobs, MethodDecl};
 use crate::engine::{Graph, Result, Tensor};
 use crate::experiment::Experiment;
-use crate::labs::unknown_method;
+use crate::labs::make_method;
+pub use crate::labs::Loss;
 
 /// A method: its declaration and the objective its knobs make.
 pub struct Method {
@@ -40,8 +41,11 @@ pub const METHODS: &[Method] = &[
 
 /// Method `id`'s objective with `exp`'s knobs; an unknown id is an error naming the methods.
 pub fn objective(id: &str, exp: &Experiment) -> Result<Box<dyn Objective>> {
-    let method = find_method(METHODS, |m| (m.declaration)(), "ssl", id).map_err(unknown_method)?;
-    Ok((method.objective)(&exp.knobs(&(method.declaration)())))
+    let (decl, make) = (
+        |m: &Method| (m.declaration)(),
+        |m: &Method, k: &Knobs| (m.objective)(k),
+    );
+    make_method(METHODS, decl, make, "ssl", id, exp)
 }
 
 /// What a method trains the encoder with.
@@ -57,28 +61,9 @@ pub trait Objective {
     fn labelled(&self) -> bool {
         false
     }
-}
-
-/// An objective's loss [R] and what it adds to the step.
-pub struct Loss {
-    pub value: Tensor,
-    /// Parameters it trains besides the encoder's (a predictor, a decoder, a head).
-    pub params: Vec<Tensor>,
-    /// Device state it moves each step (an EMA target), with the new value.
-    pub assigns: Vec<(Tensor, Tensor)>,
-    /// False for the random reference: nothing trains.
-    pub trains: bool,
-}
-
-impl Loss {
-    /// A loss on the encoder's parameters only.
-    pub fn of(value: Tensor) -> Loss {
-        Loss {
-            value,
-            params: Vec::new(),
-            assigns: Vec::new(),
-            trains: true,
-        }
+    /// Whether anything trains (not for the random reference).
+    fn trains(&self) -> bool {
+        true
     }
 }
 

@@ -14,12 +14,10 @@ struct Random;
 
 impl Objective for Random {
     fn loss(&self, p: &Pair) -> Result<Loss> {
-        Ok(Loss {
-            value: p.g.zeros(&[p.g.runs()])?,
-            params: Vec::new(),
-            assigns: Vec::new(),
-            trains: false,
-        })
+        Ok(Loss::of(p.g.zeros(&[p.g.runs()])?))
+    }
+    fn trains(&self) -> bool {
+        false
     }
     fn through_projector(&self) -> bool {
         false

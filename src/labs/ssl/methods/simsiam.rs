@@ -40,7 +40,6 @@ impl Objective for SimSiam {
             value,
             params: predictor.params(),
             assigns: Vec::new(),
-            trains: true,
         })
     }
 }

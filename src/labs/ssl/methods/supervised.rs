@@ -35,7 +35,6 @@ impl Objective for Supervised {
             value,
             params: linear.params(),
             assigns: Vec::new(),
-            trains: true,
         })
     }
     fn through_projector(&self) -> bool {

@@ -11,10 +11,10 @@ mod reinforce;
 mod vae;
 
 use super::model::Net;
-use crate::decl::{find_method, Knobs, MethodDecl};
+use crate::decl::{Knobs, MethodDecl};
 use crate::engine::{Result, Tensor};
 use crate::experiment::Experiment;
-use crate::labs::unknown_method;
+use crate::labs::make_method;
 
 /// A method: its declaration and the bound its knobs make.
 pub struct Method {
@@ -35,8 +35,11 @@ pub const METHODS: &[Method] = &[
 
 /// Method `id`'s bound with `exp`'s knobs; an unknown id is an error naming the methods.
 pub fn bound(id: &str, exp: &Experiment) -> Result<Box<dyn Bound>> {
-    let method = find_method(METHODS, |m| (m.declaration)(), "vae", id).map_err(unknown_method)?;
-    Ok((method.bound)(&exp.knobs(&(method.declaration)())))
+    let (decl, make) = (
+        |m: &Method| (m.declaration)(),
+        |m: &Method, k: &Knobs| (m.bound)(k),
+    );
+    make_method(METHODS, decl, make, "vae", id, exp)
 }
 
 /// What a method trains with: a bound on log p(x) to maximise, or a surrogate whose gradient
