@@ -3,9 +3,10 @@
 //! steps); nothing here asserts on speed.
 
 use crate::data;
-use crate::engine::{nn, Counters, Entry, Graph, OptimizerKind, Program, Result};
-use crate::labs::mi::methods::Estimator;
-use crate::labs::mi::model::{self, Critic, Recipe};
+use crate::engine::{nn, Counters, EngineError, Entry, Graph, OptimizerKind, Program, Result};
+use crate::experiment::Experiment;
+use crate::labs;
+use std::task::{Context, Poll, Waker};
 
 /// A training step to measure.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -66,7 +67,7 @@ impl Workload {
 
     /// Every continual-learning method.
     pub fn continual() -> Vec<Workload> {
-        crate::labs::continual::declaration()
+        labs::continual::declaration()
             .methods
             .iter()
             .map(|m| Workload::Continual { method: m.id })
@@ -75,7 +76,7 @@ impl Workload {
 
     /// Every meta-learning method.
     pub fn meta() -> Vec<Workload> {
-        crate::labs::meta::declaration()
+        labs::meta::declaration()
             .methods
             .iter()
             .map(|m| Workload::Meta { method: m.id })
@@ -93,49 +94,25 @@ impl Workload {
         }
     }
 
+    /// A lab's step: the link and method whose run group the lab builds it for.
+    fn lab_step(self) -> Option<(String, &'static str)> {
+        match self {
+            Workload::MiCritic { k } => Some((
+                format!("#/mi?v=1&first=6&levels=1&steps=20000&batch={k}"),
+                "infonce",
+            )),
+            Workload::Continual { method } => {
+                Some(("#/continual?v=1&scenario=permuted".into(), method))
+            }
+            Workload::Meta { method } => Some(("#/meta?v=1".into(), method)),
+            Workload::Mlp2x64 | Workload::Mlp64x256 | Workload::Playground => None,
+        }
+    }
+
     /// The program: entry 0 is one training step with a `loss` metric.
     pub fn program(self, runs: usize, seed: u32) -> Result<Program> {
-        if let Workload::MiCritic { k } = self {
-            let recipe = Recipe {
-                dim: 20,
-                levels: vec![6.0],
-                steps_per_level: 1_000_000,
-                batch: k,
-                critic: Critic::Separable,
-                hidden: 256,
-                layers: 2,
-                embed: 32,
-                lr: 5e-4,
-                cubic: false,
-                estimator: Estimator::InfoNce,
-            };
-            return Ok(model::build(&recipe, runs, seed)?.program);
-        }
-        if let Workload::Continual { method } = self {
-            use crate::labs::continual;
-            let lab = continual::declaration();
-            let link = format!("#/continual?v=1&scenario=permuted&methods={method}");
-            let (exp, _) =
-                crate::experiment::Experiment::from_link(&link, std::slice::from_ref(&lab));
-            let recipe = continual::model::Recipe::from_settings(&exp);
-            let mut hooks = continual::methods::make(method, &exp)?;
-            let stream =
-                crate::data::tasks::build(crate::data::tasks::Scenario::Permuted, 5, 0.0, seed)
-                    .map_err(|detail| crate::engine::EngineError::Invalid {
-                        op: "bench",
-                        detail,
-                    })?;
-            return Ok(continual::model::build(&recipe, &stream, runs, seed, &mut *hooks)?.program);
-        }
-        if let Workload::Meta { method } = self {
-            use crate::labs::meta;
-            let lab = meta::declaration();
-            let link = format!("#/meta?v=1&methods={method}");
-            let (exp, _) =
-                crate::experiment::Experiment::from_link(&link, std::slice::from_ref(&lab));
-            let recipe = meta::model::Recipe::from_settings(&exp);
-            let algorithm = meta::methods::algorithm(method, &exp)?;
-            return Ok(meta::model::build(&recipe, &*algorithm, runs, seed)?.program);
+        if let Some((link, method)) = self.lab_step() {
+            return lab_program(&link, method, runs, seed);
         }
         let g = Graph::new(runs, seed);
         let step = g.step_counter()?;
@@ -152,10 +129,7 @@ impl Workload {
                 256,
                 nn::Activation::Relu,
             ),
-            Workload::Playground
-            | Workload::MiCritic { .. }
-            | Workload::Continual { .. }
-            | Workload::Meta { .. } => (
+            _ => (
                 data::playground(data::Playground::Spiral, 250, 0.0, seed),
                 vec![2, 64, 64, 1],
                 32,
@@ -190,6 +164,23 @@ impl Workload {
                 .metric("loss", &loss)
                 .minimize(&loss, &mlp.params(), kind, &lr)?;
         Program::new(&g, vec![train])
+    }
+}
+
+/// The program of method `method`'s run group on `link` with `runs` runs from `seed`, as its
+/// lab builds it on the CPU (a lab's first entry is its training step).
+fn lab_program(link: &str, method: &str, runs: usize, seed: u32) -> Result<Program> {
+    let invalid = |detail: String| EngineError::Invalid { op: "bench", detail };
+    let (mut exp, problems) = Experiment::from_link(link, &labs::registry());
+    if let Some(problem) = problems.first() {
+        return Err(invalid(format!("{link}: {problem}")));
+    }
+    (exp.runs, exp.seed) = (runs as u32, seed);
+    let mut group = labs::lab(&exp.lab)?.group(&exp, method, None);
+    // On the CPU a group is built without waiting on anything: one poll finishes it.
+    match group.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
+        Poll::Ready(group) => Ok(group?.exec().program().clone()),
+        Poll::Pending => Err(invalid(format!("{link}: the group waited on a device"))),
     }
 }
 

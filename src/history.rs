@@ -167,6 +167,15 @@ impl History {
         self.clone().into_reports(method, seed)
     }
 
+    /// Run `run`'s final value of `metric` as its report gives it: the summary value where one
+    /// is set, else the last value recorded.
+    pub fn final_value(&self, run: usize, metric: &str) -> Option<f32> {
+        self.finals[run].get(metric).copied().or_else(|| {
+            let series = self.runs[run].get(metric)?;
+            series.last().map(|&(_, v)| v)
+        })
+    }
+
     /// Sets a summary value of each run (`values[r]`); non-finite values are left out.
     pub fn set_final(&mut self, metric: &str, values: &[f32]) {
         for (finals, &v) in self.finals.iter_mut().zip(values) {

@@ -16,6 +16,9 @@ pub mod mi;
 pub mod ssl;
 pub mod vae;
 
+mod shown;
+pub use shown::Shown;
+
 use crate::claims::Claim;
 pub use crate::decl::*;
 use crate::engine::gpu::GpuContext;
@@ -63,8 +66,9 @@ pub fn lab(id: &str) -> Result<&'static dyn Lab> {
         })
 }
 
-/// A lab as the driver, the page and the CLI see it: object-safe, every lab alike. A lab writes
-/// [`LabParts`] and gets this for free.
+/// A lab as the driver, the page and the CLI see it: object-safe, every lab alike. Each lab's
+/// `mod.rs` implements it in a few plain lines: the declaration, its steps, its claims, its
+/// `Group::new` boxed by [`boxed_group`], and its views over [`Shown`] groups of its own type.
 pub trait Lab: Sync {
     /// The id in links (`#/<id>?…`), from the declaration.
     fn id(&self) -> &'static str {
@@ -95,90 +99,53 @@ pub trait Lab: Sync {
     /// Whether the views of a session's methods split in parts, each part's built by a driver
     /// of its own, merge into the whole session's (`Views::merge`): the page then trains the
     /// parts in workers of their own. Not when a picture scales every run together.
-    fn views_split(&self) -> bool;
-}
-
-/// What a lab writes: its data, model and evaluation live behind its own run group type.
-pub trait LabParts: Sync {
-    type Group: RunGroup;
-    fn declaration(&self) -> LabDecl;
-    fn total_steps(&self, exp: &Experiment) -> u32;
-    fn claims(&self) -> Vec<Claim>;
-    /// Method `method`'s group under every run of `exp`, on the GPU when a context is given.
-    fn group<'a>(
-        &'a self,
-        exp: &'a Experiment,
-        method: &'a str,
-        gpu: Option<&'a GpuContext>,
-    ) -> impl Future<Output = Result<Self::Group>> + 'a;
-    /// The views of its groups, each with its method's colour (its place in the lab's list).
-    fn views(
-        &self,
-        exp: &Experiment,
-        groups: &[&Self::Group],
-        colours: &[usize],
-        pictures: &[(String, Picture)],
-    ) -> Views;
-    /// See [`Lab::views_split`].
     fn views_split(&self) -> bool {
         true
     }
 }
 
-impl<L: LabParts> Lab for L {
-    fn declaration(&self) -> LabDecl {
-        LabParts::declaration(self)
+/// A lab's `Group::new(…)` as [`Lab::group`] returns it.
+pub fn boxed_group<'a, G: RunGroup>(
+    group: impl Future<Output = Result<G>> + 'a,
+) -> LocalFuture<'a, Result<Box<dyn RunGroup>>> {
+    Box::pin(async move { Ok(Box::new(group.await?) as Box<dyn RunGroup>) })
+}
+
+/// What every run group holds, whatever its lab: its method, the steps taken, its compiled
+/// program on a backend and its metric history. A lab's group keeps one and hands it to
+/// [`RunGroup`], whose accessors read it.
+pub struct Core {
+    pub method: String,
+    /// Training steps taken so far.
+    pub step: u32,
+    pub exec: Exec,
+    pub history: History,
+}
+
+impl Core {
+    /// Method `method`'s program `exec` before its first step, for `runs` runs.
+    pub fn new(method: &str, exec: Exec, runs: usize) -> Core {
+        Core {
+            method: method.to_string(),
+            step: 0,
+            exec,
+            history: History::new(runs),
+        }
     }
-    fn total_steps(&self, exp: &Experiment) -> u32 {
-        LabParts::total_steps(self, exp)
-    }
-    fn claims(&self) -> Vec<Claim> {
-        LabParts::claims(self)
-    }
-    fn group<'a>(
-        &'a self,
-        exp: &'a Experiment,
-        method: &'a str,
-        gpu: Option<&'a GpuContext>,
-    ) -> LocalFuture<'a, Result<Box<dyn RunGroup>>> {
-        let group = LabParts::group(self, exp, method, gpu);
-        Box::pin(async move { Ok(Box::new(group.await?) as Box<dyn RunGroup>) })
-    }
-    fn views(
-        &self,
-        exp: &Experiment,
-        groups: &[&dyn RunGroup],
-        pictures: &[(String, Picture)],
-    ) -> Views {
-        let decl = LabParts::declaration(self);
-        let (own, colours): (Vec<&L::Group>, Vec<usize>) = groups
-            .iter()
-            .filter_map(|g| {
-                let own = g.as_any().downcast_ref::<L::Group>()?;
-                let colour = decl.methods.iter().position(|m| m.id == g.method());
-                Some((own, colour.unwrap_or(0)))
-            })
-            .unzip();
-        LabParts::views(self, exp, &own, &colours, pictures)
-    }
-    fn views_split(&self) -> bool {
-        LabParts::views_split(self)
+
+    /// The `train` of a run group without phases: queues `steps` steps of entry `entry` (the
+    /// GPU runs them asynchronously) and counts them.
+    pub fn train(&mut self, entry: usize, steps: u32) -> LocalFuture<'static, Result<()>> {
+        let done = self.exec.run(entry, steps).map(|()| self.step += steps);
+        Box::pin(async move { done })
     }
 }
 
 /// One method of a lab under all of an experiment's runs (seeds): a compiled program on one
-/// backend, its step and its metric history.
+/// backend, its step and its metric history (its [`Core`]), and how it trains and observes.
 pub trait RunGroup: Any {
-    fn method(&self) -> &str;
-    /// Training steps taken so far.
-    fn step(&self) -> u32;
-    fn exec(&self) -> &Exec;
-    /// The program's run, to move to another backend (`Exec::move_to`) between observations.
-    fn exec_mut(&mut self) -> &mut Exec;
-    fn history(&self) -> &History;
-    /// Its history, to draw with the runs of other slices of the session appended
-    /// (`Driver::views_with`).
-    fn history_mut(&mut self) -> &mut History;
+    fn core(&self) -> &Core;
+    fn core_mut(&mut self) -> &mut Core;
     /// Queues `steps` training steps (the GPU runs them asynchronously); a lab with phases
     /// waits for the device at a phase's end to do its bookkeeping.
     fn train(&mut self, steps: u32) -> LocalFuture<'_, Result<()>>;
@@ -195,8 +162,29 @@ pub trait RunGroup: Any {
     fn picture(&mut self) -> LocalFuture<'_, Result<Option<Picture>>> {
         Box::pin(async { Ok(None) })
     }
-    /// Itself, for its lab's views to see its own type.
-    fn as_any(&self) -> &dyn Any;
+
+    fn method(&self) -> &str {
+        &self.core().method
+    }
+    /// Training steps taken so far.
+    fn step(&self) -> u32 {
+        self.core().step
+    }
+    fn exec(&self) -> &Exec {
+        &self.core().exec
+    }
+    /// The program's run, to move to another backend (`Exec::move_to`) between observations.
+    fn exec_mut(&mut self) -> &mut Exec {
+        &mut self.core_mut().exec
+    }
+    fn history(&self) -> &History {
+        &self.core().history
+    }
+    /// Its history, to draw with the runs of other slices of the session appended
+    /// (`Driver::views_with`).
+    fn history_mut(&mut self) -> &mut History {
+        &mut self.core_mut().history
+    }
     /// Each run's report so far.
     fn reports(&self, seed: u32) -> Vec<RunReport> {
         self.history().reports(self.method(), seed)
@@ -270,117 +258,10 @@ pub fn apply_method<R>(
     Ok(recipe)
 }
 
-/// The `train` of a run group without phases: queues `steps` steps of entry `entry` (the GPU runs
-/// them asynchronously) and counts them.
-pub fn train_entry(
-    exec: &mut Exec,
-    step: &mut u32,
-    entry: usize,
-    steps: u32,
-) -> LocalFuture<'static, Result<()>> {
-    let done = exec.run(entry, steps).map(|()| *step += steps);
-    Box::pin(async move { done })
-}
-
 /// The error for a method id a lab does not have.
 pub fn unknown_method(detail: String) -> EngineError {
     EngineError::Invalid {
         op: "method",
         detail,
     }
-}
-
-/// Implements `RunGroup`'s plain accessors for a lab's group struct with fields `method`,
-/// `step`, `exec` and `history`; the lab writes the rest.
-#[macro_export]
-macro_rules! run_group_fields {
-    () => {
-        fn method(&self) -> &str {
-            &self.method
-        }
-        fn step(&self) -> u32 {
-            self.step
-        }
-        fn exec(&self) -> &$crate::engine::Exec {
-            &self.exec
-        }
-        fn exec_mut(&mut self) -> &mut $crate::engine::Exec {
-            &mut self.exec
-        }
-        fn history(&self) -> &$crate::history::History {
-            &self.history
-        }
-        fn history_mut(&mut self) -> &mut $crate::history::History {
-            &mut self.history
-        }
-        fn as_any(&self) -> &dyn std::any::Any {
-            self
-        }
-    };
-}
-
-/// A lab's whole `RunGroup` impl for a group struct with fields `method`, `step`, `exec` and
-/// `history` and inherent `async fn train(&mut self, u32)`, `async fn observe(&mut self)` and
-/// `fn observe_every(&self) -> u32`: the labs without a picture.
-#[macro_export]
-macro_rules! run_group {
-    ($group:ty) => {
-        impl $crate::labs::RunGroup for $group {
-            $crate::run_group_fields!();
-            fn train(
-                &mut self,
-                steps: u32,
-            ) -> $crate::labs::LocalFuture<'_, $crate::engine::Result<()>> {
-                Box::pin(<$group>::train(self, steps))
-            }
-            fn observe(&mut self) -> $crate::labs::LocalFuture<'_, $crate::engine::Result<()>> {
-                Box::pin(<$group>::observe(self))
-            }
-            fn observe_every(&self, _total: u32) -> u32 {
-                <$group>::observe_every(self)
-            }
-        }
-    };
-}
-
-/// A lab module's `LabParts` impl: its `declaration()`, `claims::claims()` and
-/// `Group::new(exp, method, gpu)`, with its steps and views given as functions;
-/// `views_split: false` where its views cannot be merged from parts (`Lab::views_split`).
-#[macro_export]
-macro_rules! lab_parts {
-    ($lab:ty, total_steps: $total:expr, views: $views:expr
-        $(, views_split: $split:expr)? $(,)?) => {
-        impl $crate::labs::LabParts for $lab {
-            type Group = Group;
-            fn declaration(&self) -> $crate::decl::LabDecl {
-                declaration()
-            }
-            fn total_steps(&self, exp: &$crate::experiment::Experiment) -> u32 {
-                ($total)(exp)
-            }
-            fn claims(&self) -> Vec<$crate::claims::Claim> {
-                claims::claims()
-            }
-            fn group<'a>(
-                &'a self,
-                exp: &'a $crate::experiment::Experiment,
-                method: &'a str,
-                gpu: Option<&'a $crate::engine::gpu::GpuContext>,
-            ) -> impl std::future::Future<Output = $crate::engine::Result<Group>> + 'a {
-                Group::new(exp, method, gpu)
-            }
-            fn views(
-                &self,
-                exp: &$crate::experiment::Experiment,
-                groups: &[&Group],
-                colours: &[usize],
-                pictures: &[(String, $crate::views::Picture)],
-            ) -> $crate::views::Views {
-                ($views)(exp, groups, colours, pictures)
-            }
-            fn views_split(&self) -> bool {
-                true $(&& $split)?
-            }
-        }
-    };
 }

@@ -66,37 +66,61 @@ pub mod claims;
 pub mod methods;
 pub mod model;
 
+use crate::claims::Claim;
 use crate::engine::gpu::GpuContext;
 use crate::engine::{Exec, Result};
 use crate::experiment::Experiment;
-use crate::history::History;
-use crate::labs::{find_method, unknown_method, LocalFuture, RunGroup};
+use crate::labs::{
+    boxed_group, find_method, unknown_method, Core, Lab, LocalFuture, RunGroup, Shown,
+};
 use crate::views::{ChartView, HeatStyle, HeatmapView, NetworkView, Picture, TableView, Views};
 use std::sync::Arc;
 
 /// One method's run group: its compiled program on a backend, its step and its history.
 pub struct Group {
-    pub method: String,
+    pub core: Core,
     pub recipe: model::Recipe,
     pub built: model::Built,
-    pub exec: Exec,
-    pub history: History,
-    pub step: u32,
 }
 
 /// The Basics lab in the registry.
 pub struct Basics;
 
-crate::lab_parts!(
-    Basics,
-    total_steps: |exp: &Experiment| exp.read().u32("steps"),
-    views: |exp: &Experiment, groups: &[&Group], colours: &[usize], pictures: &[(String, Picture)]| {
-        views(groups, colours, pictures, exp.seed)
-    },
-);
+impl Lab for Basics {
+    fn declaration(&self) -> LabDecl {
+        declaration()
+    }
+    fn total_steps(&self, exp: &Experiment) -> u32 {
+        exp.read().u32("steps")
+    }
+    fn claims(&self) -> Vec<Claim> {
+        claims::claims()
+    }
+    fn group<'a>(
+        &'a self,
+        exp: &'a Experiment,
+        method: &'a str,
+        gpu: Option<&'a GpuContext>,
+    ) -> LocalFuture<'a, Result<Box<dyn RunGroup>>> {
+        boxed_group(Group::new(exp, method, gpu))
+    }
+    fn views(
+        &self,
+        exp: &Experiment,
+        groups: &[&dyn RunGroup],
+        pictures: &[(String, Picture)],
+    ) -> Views {
+        views(&Shown::of(&declaration(), groups, exp.seed), pictures)
+    }
+}
 
 impl RunGroup for Group {
-    crate::run_group_fields!();
+    fn core(&self) -> &Core {
+        &self.core
+    }
+    fn core_mut(&mut self) -> &mut Core {
+        &mut self.core
+    }
     fn train(&mut self, steps: u32) -> LocalFuture<'_, Result<()>> {
         let done = Group::train(self, steps);
         Box::pin(async move { done })
@@ -132,39 +156,38 @@ impl Group {
         let built = model::build(&recipe, exp.runs as usize, exp.seed, exp.data_seed())?;
         let exec = Exec::new(&built.program, gpu).await?;
         Ok(Group {
-            method: method.to_string(),
+            core: Core::new(method, exec, exp.runs as usize),
             recipe,
             built,
-            exec,
-            history: History::new(exp.runs as usize),
-            step: 0,
         })
     }
     /// Trains `steps` steps (queued; the GPU runs them asynchronously).
     pub fn train(&mut self, steps: u32) -> Result<()> {
-        self.exec.run(0, steps)?;
-        self.step += steps;
+        self.core.exec.run(0, steps)?;
+        self.core.step += steps;
         Ok(())
     }
     /// Evaluates on the whole train and test sets and records the metrics at the current step.
     pub async fn evaluate(&mut self) -> Result<()> {
-        self.exec.run(1, 1)?;
-        let all = self.exec.read(&self.built.eval_all).await?;
+        self.core.exec.run(1, 1)?;
+        let all = self.core.exec.read(&self.built.eval_all).await?;
         let width = self.built.eval.len();
         for (k, (name, _)) in self.built.eval.iter().enumerate() {
             let values: Vec<f32> = all.iter().skip(k).step_by(width).copied().collect();
-            self.history.record(name, self.step as u64, &values);
+            self.core
+                .history
+                .record(name, self.core.step as u64, &values);
         }
         Ok(())
     }
     /// The end-of-run summaries (weight_sq, confidence), as each run's final values.
     pub async fn summarise(&mut self) -> Result<()> {
-        self.exec.run(3, 1)?;
-        let all = self.exec.read(&self.built.summary_all).await?;
+        self.core.exec.run(3, 1)?;
+        let all = self.core.exec.read(&self.built.summary_all).await?;
         let width = self.built.summary.len();
         for (k, (name, _)) in self.built.summary.iter().enumerate() {
             let values: Vec<f32> = all.iter().skip(k).step_by(width).copied().collect();
-            self.history.set_final(name, &values);
+            self.core.history.set_final(name, &values);
         }
         Ok(())
     }
@@ -179,7 +202,7 @@ impl Group {
             .iter()
             .zip(self.built.sizes.windows(2))
         {
-            let all = self.exec.read(w).await?;
+            let all = self.core.exec.read(w).await?;
             out.push(all[..pair[0] * pair[1]].to_vec());
         }
         Ok(out)
@@ -187,19 +210,15 @@ impl Group {
     /// The decision-boundary grid of every run: [R × GRID²] row-major, P(class 1) or the
     /// regression output.
     pub async fn grid(&mut self) -> Result<Vec<f32>> {
-        self.exec.run(2, 1)?;
-        self.exec.read(&self.built.grid).await
+        self.core.exec.run(2, 1)?;
+        self.core.exec.read(&self.built.grid).await
     }
 }
 
 /// The Basics lab's views: loss and accuracy curves, each method's boundary with the data, and
 /// the final test accuracy and loss.
-pub fn views(
-    groups: &[&Group],
-    colours: &[usize],
-    pictures: &[(String, Picture)],
-    seed: u32,
-) -> Views {
+pub fn views(shown: &Shown<Group>, pictures: &[(String, Picture)]) -> Views {
+    let groups = &shown.groups;
     // Where the data's Bayes boundary is known (gaussian, skewed): how far from it each is.
     let bayes = groups.first().and_then(|g| {
         crate::data::bayes_direction(g.recipe.data, g.recipe.noise).filter(|_| !g.built.regression)
@@ -220,18 +239,11 @@ pub fn views(
         .into_iter()
         .map(|(metric, title, range)| ChartView {
             range,
-            ..ChartView::over_steps(
-                metric,
-                title,
-                groups
-                    .iter()
-                    .zip(colours)
-                    .map(|(g, &c)| (g.method.as_str(), c, &g.history)),
-            )
+            ..shown.chart(metric, title)
         })
         .collect();
     let last = |g: &Group, m: &str| {
-        g.history
+        g.history()
             .band(m)
             .last()
             .map_or("–".to_string(), |b| format!("{:.4}", b.mean))
@@ -253,8 +265,8 @@ pub fn views(
                 if bayes.is_some() {
                     cells.push(last(g, "bayes_gap"));
                 }
-                cells.push(g.history.status(seed));
-                (g.method.clone(), cells)
+                cells.push(g.history().status(shown.seed));
+                (g.method().to_string(), cells)
             })
             .collect(),
     };
@@ -278,7 +290,7 @@ pub fn views(
     let networks = pictures
         .iter()
         .filter_map(|(method, p)| {
-            let g = groups.iter().find(|g| &g.method == method)?;
+            let g = groups.iter().find(|g| g.method() == method)?;
             let chosen = &g.recipe.features;
             Some(NetworkView {
                 method: method.clone(),

@@ -8,15 +8,13 @@ pub mod methods;
 pub mod model;
 
 use super::{choice, float, int, log_float, LabDecl, Optimizer, Preset};
+use crate::claims::Claim;
 use crate::data::tasks::{self, Scenario, Setting, Stream};
 use crate::engine::gpu::GpuContext;
 use crate::engine::{EngineError, Exec, Result};
 use crate::experiment::Experiment;
-use crate::history::History;
-use crate::views::{
-    mean_sd, BarView, ChartView, Guide, HeatStyle, HeatmapView, Picture, SeriesView, TableView,
-    Views,
-};
+use crate::labs::{boxed_group, Core, Lab, LocalFuture, RunGroup, Shown};
+use crate::views::{BarView, ChartView, Guide, HeatStyle, HeatmapView, Picture, SeriesView, Views};
 use methods::{Hooks, Phase};
 use model::{Built, Recipe};
 use std::sync::Arc;
@@ -94,15 +92,46 @@ fn invalid(detail: String) -> EngineError {
 /// The continual-learning lab in the registry.
 pub struct Continual;
 
-crate::lab_parts!(
-    Continual,
-    total_steps: |exp: &Experiment| Recipe::from_settings(exp).total_steps(),
-    views: |exp: &Experiment, groups: &[&Group], colours: &[usize], _: &[(String, Picture)]| {
-        views(groups, colours, exp)
-    },
-);
+impl Lab for Continual {
+    fn declaration(&self) -> LabDecl {
+        declaration()
+    }
+    fn total_steps(&self, exp: &Experiment) -> u32 {
+        Recipe::from_settings(exp).total_steps()
+    }
+    fn claims(&self) -> Vec<Claim> {
+        claims::claims()
+    }
+    fn group<'a>(
+        &'a self,
+        exp: &'a Experiment,
+        method: &'a str,
+        gpu: Option<&'a GpuContext>,
+    ) -> LocalFuture<'a, Result<Box<dyn RunGroup>>> {
+        boxed_group(Group::new(exp, method, gpu))
+    }
+    fn views(&self, exp: &Experiment, groups: &[&dyn RunGroup], _: &[(String, Picture)]) -> Views {
+        views(&Shown::of(&declaration(), groups, exp.seed), exp)
+    }
+}
 
-crate::run_group!(Group);
+impl RunGroup for Group {
+    fn core(&self) -> &Core {
+        &self.core
+    }
+    fn core_mut(&mut self) -> &mut Core {
+        &mut self.core
+    }
+    fn train(&mut self, steps: u32) -> LocalFuture<'_, Result<()>> {
+        Box::pin(Group::train(self, steps))
+    }
+    fn observe(&mut self) -> LocalFuture<'_, Result<()>> {
+        Box::pin(Group::observe(self))
+    }
+    fn observe_every(&self, _total: u32) -> u32 {
+        Group::observe_every(self)
+    }
+}
 
 /// When a method's hook runs.
 #[derive(Clone, Copy)]
@@ -115,13 +144,10 @@ enum Moment {
 
 /// One method's run group over the whole stream.
 pub struct Group {
-    pub method: String,
+    pub core: Core,
     pub recipe: Recipe,
     pub stream: Stream,
     pub built: Built,
-    pub exec: Exec,
-    pub history: History,
-    pub step: u32,
     /// The task now training (= tasks when the stream is done).
     pub task: usize,
     /// Rows of the accuracy matrix so far, each [R × T] (run-major).
@@ -151,13 +177,10 @@ impl Group {
         let built = model::build(&recipe, &stream, runs, exp.seed, &mut *hooks)?;
         let exec = Exec::new(&built.program, gpu).await?;
         let mut group = Group {
-            method: method.to_string(),
+            core: Core::new(method, exec, runs),
             recipe,
             stream,
             built,
-            exec,
-            history: History::new(runs),
-            step: 0,
             task: 0,
             rows: Vec::new(),
             boundaries: Vec::new(),
@@ -174,7 +197,7 @@ impl Group {
     /// Runs one of the method's hooks at the current task.
     async fn hook(&mut self, moment: Moment) -> Result<()> {
         let mut at = Phase {
-            exec: &mut self.exec,
+            exec: &mut self.core.exec,
             built: &self.built,
             stream: &self.stream,
             task: self.task,
@@ -196,8 +219,8 @@ impl Group {
 
     /// Every task's test accuracy now, [R × T].
     async fn evaluate(&mut self) -> Result<Vec<f32>> {
-        self.exec.run(self.built.entries.eval, 1)?;
-        self.exec.read(&self.built.accuracy).await
+        self.core.exec.run(self.built.entries.eval, 1)?;
+        self.core.exec.read(&self.built.accuracy).await
     }
 
     /// Trains `steps` steps, crossing into the next task (and its bookkeeping) when one ends.
@@ -206,11 +229,11 @@ impl Group {
         let spt = self.recipe.steps_per_task.max(1);
         while left > 0 && self.task < self.tasks() {
             let end = (self.task as u32 + 1) * spt;
-            let n = left.min(end - self.step);
-            self.exec.run(self.built.entries.train, n)?;
-            self.step += n;
+            let n = left.min(end - self.core.step);
+            self.core.exec.run(self.built.entries.train, n)?;
+            self.core.step += n;
             left -= n;
-            if self.step == end {
+            if self.core.step == end {
                 self.end_task().await?;
             }
         }
@@ -220,17 +243,20 @@ impl Group {
     /// Records every task's accuracy and the training loss at the current step (a NaN loss
     /// marks its run diverged).
     pub async fn observe(&mut self) -> Result<()> {
-        let windows = self.exec.metrics(self.built.entries.train).await?;
+        let windows = self.core.exec.metrics(self.built.entries.train).await?;
         if let Some(w) = windows.last() {
-            self.history.record("loss", self.step as u64, &w.values[0]);
+            self.core
+                .history
+                .record("loss", self.core.step as u64, &w.values[0]);
         }
         // A task's end already recorded this step.
         let recorded = self
+            .core
             .history
             .runs
             .iter()
             .filter_map(|r| r.get("task_acc/0").and_then(|v| v.last()))
-            .any(|&(step, _)| step == self.step as u64);
+            .any(|&(step, _)| step == self.core.step as u64);
         if !recorded {
             let acc = self.evaluate().await?;
             self.record(&acc);
@@ -242,8 +268,9 @@ impl Group {
         let t = self.tasks();
         for j in 0..t {
             let values: Vec<f32> = (0..self.runs).map(|r| acc[r * t + j]).collect();
-            self.history
-                .record(&format!("task_acc/{j}"), self.step as u64, &values);
+            self.core
+                .history
+                .record(&format!("task_acc/{j}"), self.core.step as u64, &values);
         }
     }
 
@@ -266,8 +293,8 @@ impl Group {
 
     async fn capture_boundary(&mut self) -> Result<()> {
         if let (Some(entry), Some(grid)) = (self.built.entries.grid, self.built.grid.clone()) {
-            self.exec.run(entry, 1)?;
-            let all = self.exec.read(&grid).await?;
+            self.core.exec.run(entry, 1)?;
+            let all = self.core.exec.read(&grid).await?;
             self.boundaries
                 .push(all[..model::GRID * model::GRID].to_vec());
         }
@@ -280,14 +307,14 @@ impl Group {
         let offsets = self.stream.offsets();
         let counts: Vec<usize> = self.stream.tasks.iter().map(|k| k.train.n).collect();
         let range = self.hooks.range(&offsets, &counts, t);
-        self.exec.write(&self.built.range, &range)?;
+        self.core.exec.write(&self.built.range, &range)?;
         if self.stream.setting == Setting::ClassIncremental {
             let mut mask = vec![0.0; self.stream.outputs];
             for k in self.stream.train_classes(t) {
                 mask[k] = 1.0;
             }
-            self.exec.write(&self.built.train_mask, &mask)?;
-            self.exec.write(&self.built.eval_mask, &mask)?;
+            self.core.exec.write(&self.built.train_mask, &mask)?;
+            self.core.exec.write(&self.built.eval_mask, &mask)?;
         }
         self.hook(Moment::BeginTask).await
     }
@@ -311,11 +338,11 @@ impl Group {
             ("learn_acc", summary::learn_acc),
         ] {
             let values: Vec<f32> = per_run.iter().map(|m| f(m)).collect();
-            self.history.set_final(name, &values);
+            self.core.history.set_final(name, &values);
         }
         for (r, m) in per_run.into_iter().enumerate() {
-            if self.history.diverged_at[r].is_none() {
-                self.history.matrices[r].insert("acc_matrix".into(), m);
+            if self.core.history.diverged_at[r].is_none() {
+                self.core.history.matrices[r].insert("acc_matrix".into(), m);
             }
         }
     }
@@ -374,8 +401,8 @@ pub mod summary {
 /// Per method: the forgetting picture (each task's accuracy over steps, task boundaries
 /// dashed), the accuracy matrix of run 0, the 2-D boundaries after each task; and the table of
 /// ACC, BWT, forgetting and FWT over seeds.
-pub fn views(groups: &[&Group], colours: &[usize], exp: &Experiment) -> Views {
-    let _ = colours;
+pub fn views(shown: &Shown<Group>, exp: &Experiment) -> Views {
+    let groups = &shown.groups;
     let recipe = Recipe::from_settings(exp);
     let spt = recipe.steps_per_task as f64;
     let mut charts = Vec::new();
@@ -393,13 +420,13 @@ pub fn views(groups: &[&Group], colours: &[usize], exp: &Experiment) -> Views {
             })
             .collect();
         charts.push(ChartView {
-            metric: format!("task_acc:{}", g.method),
-            title: format!("{}: accuracy on each task", g.method),
+            metric: format!("task_acc:{}", g.method()),
+            title: format!("{}: accuracy on each task", g.method()),
             series: (0..t)
                 .map(|j| SeriesView {
                     method: format!("task {}", j + 1),
                     colour: j,
-                    band: g.history.band(&format!("task_acc/{j}")),
+                    band: g.history().band(&format!("task_acc/{j}")),
                     dashed: false,
                 })
                 .collect(),
@@ -414,7 +441,7 @@ pub fn views(groups: &[&Group], colours: &[usize], exp: &Experiment) -> Views {
         if g.rows.len() > 1 {
             let values: Vec<f32> = g.rows.iter().flat_map(|row| row[..t].to_vec()).collect();
             heatmaps.push(HeatmapView {
-                method: format!("{}: R (row i: after task i)", g.method),
+                method: format!("{}: R (row i: after task i)", g.method()),
                 cols: t,
                 cell: (180 / t).clamp(12, 40),
                 values,
@@ -439,7 +466,7 @@ pub fn views(groups: &[&Group], colours: &[usize], exp: &Experiment) -> Views {
                 .map(|(p, &y)| (p[0], p[1], y, true))
                 .collect();
             heatmaps.push(HeatmapView {
-                method: format!("{} after task {}", g.method, k + 1),
+                method: format!("{} after task {}", g.method(), k + 1),
                 cols: model::GRID,
                 cell: 2,
                 values: grid.clone(),
@@ -451,44 +478,13 @@ pub fn views(groups: &[&Group], colours: &[usize], exp: &Experiment) -> Views {
             });
         }
     }
-    let summary = |g: &Group, name: &str| -> String {
-        let values: Vec<f32> = g
-            .history
-            .finals
-            .iter()
-            .filter_map(|f| f.get(name).copied())
-            .collect();
-        mean_sd(&values)
-    };
-    let table = TableView {
-        columns: [
-            ("avg-acc", "ACC"),
-            ("bwt", "BWT"),
-            ("forgetting", "forgetting"),
-            ("fwt", "FWT"),
-            ("learn-acc", "learning acc."),
-            ("run-status", "runs"),
-        ]
-        .iter()
-        .map(|(c, h)| (c.to_string(), h.to_string()))
-        .collect(),
-        rows: groups
-            .iter()
-            .map(|g| {
-                (
-                    g.method.clone(),
-                    vec![
-                        summary(g, "avg_acc"),
-                        summary(g, "bwt"),
-                        summary(g, "forgetting"),
-                        summary(g, "fwt"),
-                        summary(g, "learn_acc"),
-                        g.history.status(exp.seed),
-                    ],
-                )
-            })
-            .collect(),
-    };
+    let table = shown.table(&[
+        ("avg-acc", "ACC", "avg_acc"),
+        ("bwt", "BWT", "bwt"),
+        ("forgetting", "forgetting", "forgetting"),
+        ("fwt", "FWT", "fwt"),
+        ("learn-acc", "learning acc.", "learn_acc"),
+    ]);
     let bars = BarView {
         metric: "summary".into(),
         title: "ACC, BWT and forgetting (mean ± sd over seeds)".into(),
@@ -500,18 +496,11 @@ pub fn views(groups: &[&Group], colours: &[usize], exp: &Experiment) -> Views {
         groups: groups
             .iter()
             .map(|g| {
-                let values = |name: &str| -> Vec<f32> {
-                    g.history
-                        .finals
-                        .iter()
-                        .filter_map(|f| f.get(name).copied())
-                        .collect()
-                };
                 (
-                    g.method.clone(),
+                    g.method().to_string(),
                     ["avg_acc", "bwt", "forgetting"]
                         .iter()
-                        .map(|n| BarView::spread(&values(n)))
+                        .map(|n| BarView::spread(&shown.finals(g, n)))
                         .collect(),
                 )
             })

@@ -53,11 +53,11 @@ pub mod claims;
 pub mod methods;
 pub mod model;
 
+use crate::claims::Claim;
 use crate::engine::gpu::GpuContext;
 use crate::engine::{Exec, Result};
 use crate::experiment::Experiment;
-use crate::history::History;
-use crate::labs::{apply_method, train_entry, LocalFuture, RunGroup};
+use crate::labs::{apply_method, boxed_group, Core, Lab, LocalFuture, RunGroup, Shown};
 use crate::views::{BarView, ChartView, Picture, TableView, Views};
 
 /// A representation counts as key when it holds at least this share of the embedding variance.
@@ -65,12 +65,9 @@ pub const KEY_SHARE: f64 = 0.1;
 
 /// One method's run group.
 pub struct Group {
-    pub method: String,
+    pub core: Core,
     pub recipe: model::Recipe,
     pub built: model::Built,
-    pub exec: Exec,
-    pub history: History,
-    pub step: u32,
     /// Per run, each non-trivial irrep's share of the embedding variance (at the end).
     pub shares: Vec<Vec<(String, f64)>>,
 }
@@ -78,18 +75,38 @@ pub struct Group {
 /// The lab in the registry.
 pub struct Groups;
 
-crate::lab_parts!(
-    Groups,
-    total_steps: |exp: &Experiment| exp.read().u32("steps"),
-    views: |exp: &Experiment, groups: &[&Group], colours: &[usize], _pictures: &[(String, Picture)]| {
-        views(groups, colours, exp.seed)
-    },
-);
+impl Lab for Groups {
+    fn declaration(&self) -> LabDecl {
+        declaration()
+    }
+    fn total_steps(&self, exp: &Experiment) -> u32 {
+        exp.read().u32("steps")
+    }
+    fn claims(&self) -> Vec<Claim> {
+        claims::claims()
+    }
+    fn group<'a>(
+        &'a self,
+        exp: &'a Experiment,
+        method: &'a str,
+        gpu: Option<&'a GpuContext>,
+    ) -> LocalFuture<'a, Result<Box<dyn RunGroup>>> {
+        boxed_group(Group::new(exp, method, gpu))
+    }
+    fn views(&self, exp: &Experiment, groups: &[&dyn RunGroup], _: &[(String, Picture)]) -> Views {
+        views(&Shown::of(&declaration(), groups, exp.seed))
+    }
+}
 
 impl RunGroup for Group {
-    crate::run_group_fields!();
+    fn core(&self) -> &Core {
+        &self.core
+    }
+    fn core_mut(&mut self) -> &mut Core {
+        &mut self.core
+    }
     fn train(&mut self, steps: u32) -> LocalFuture<'_, Result<()>> {
-        train_entry(&mut self.exec, &mut self.step, model::TRAIN, steps)
+        self.core.train(model::TRAIN, steps)
     }
     fn observe(&mut self) -> LocalFuture<'_, Result<()>> {
         Box::pin(self.evaluate())
@@ -114,23 +131,22 @@ impl Group {
         let built = model::build(&recipe, exp.runs as usize, exp.seed)?;
         let exec = Exec::new(&built.program, gpu).await?;
         Ok(Group {
-            method: method.to_string(),
+            core: Core::new(method, exec, exp.runs as usize),
             recipe,
             built,
-            exec,
-            history: History::new(exp.runs as usize),
-            step: 0,
             shares: Vec::new(),
         })
     }
 
     /// Runs the network on the whole table and records train and test accuracy and loss.
     async fn evaluate(&mut self) -> Result<()> {
-        self.exec.run(model::EVAL, 1)?;
-        let all = self.exec.read(&self.built.eval_all).await?;
+        self.core.exec.run(model::EVAL, 1)?;
+        let all = self.core.exec.read(&self.built.eval_all).await?;
         for (k, name) in model::EVAL_NAMES.iter().enumerate() {
             let values: Vec<f32> = all.iter().skip(k).step_by(4).copied().collect();
-            self.history.record(name, self.step as u64, &values);
+            self.core
+                .history
+                .record(name, self.core.step as u64, &values);
         }
         Ok(())
     }
@@ -138,14 +154,14 @@ impl Group {
     /// The end of a run: the embeddings' shares per irrep, the key ones, the first step at
     /// which test accuracy reached 0.99, and the logits' similarity to each character.
     async fn summarise(&mut self) -> Result<()> {
-        let runs = self.history.runs.len();
+        let runs = self.core.history.runs.len();
         let group = &self.built.group;
         let order = group.order;
         let d = self.recipe.embed;
-        let a = self.exec.read(&self.built.emb_a).await?;
-        let b = self.exec.read(&self.built.emb_b).await?;
-        self.exec.run(model::EVAL, 1)?;
-        let logits = self.exec.read(&self.built.logits).await?;
+        let a = self.core.exec.read(&self.built.emb_a).await?;
+        let b = self.core.exec.read(&self.built.emb_b).await?;
+        self.core.exec.run(model::EVAL, 1)?;
+        let logits = self.core.exec.read(&self.built.logits).await?;
         self.shares = (0..runs)
             .map(|r| {
                 // [|G|, 2d]: both embeddings side by side, one row per element.
@@ -164,7 +180,9 @@ impl Group {
             .map_or(Vec::new(), |s| s.iter().map(|(n, _)| n.clone()).collect());
         for (i, name) in names.iter().enumerate() {
             let v: Vec<f32> = self.shares.iter().map(|s| s[i].1 as f32).collect();
-            self.history.set_final(&format!("irrep_var/{name}"), &v);
+            self.core
+                .history
+                .set_final(&format!("irrep_var/{name}"), &v);
         }
         for top in 1..=8usize.min(names.len()) {
             let v: Vec<f32> = self
@@ -176,21 +194,21 @@ impl Group {
                     sorted.iter().take(top).sum::<f64>() as f32
                 })
                 .collect();
-            self.history.set_final(&format!("top_var/{top}"), &v);
+            self.core.history.set_final(&format!("top_var/{top}"), &v);
         }
-        self.history.set_list(
+        self.core.history.set_list(
             "key_reps",
             self.shares.iter().map(|s| key_reps(s)).collect(),
         );
         let reached: Vec<f32> = (0..runs)
             .map(|r| {
-                self.history.runs[r]
+                self.core.history.runs[r]
                     .get("test_acc")
                     .and_then(|p| p.iter().find(|(_, v)| *v >= 0.99))
                     .map_or(f32::NAN, |(s, _)| *s as f32)
             })
             .collect();
-        self.history.set_final("step_to_099", &reached);
+        self.core.history.set_final("step_to_099", &reached);
         // Logit–character similarity: the cosine between each pair's centred logits over c and
         // χ_ρ(a·b·c⁻¹), over the whole table.
         let pairs = order * order;
@@ -213,7 +231,8 @@ impl Group {
                     (dot / (ll.sqrt() * kk.sqrt()).max(1e-12)) as f32
                 })
                 .collect();
-            self.history
+            self.core
+                .history
                 .set_final(&format!("char_sim/{}", irrep.name), &sims);
         }
         Ok(())
@@ -227,18 +246,12 @@ pub fn key_reps(shares: &[(String, f64)]) -> Vec<String> {
     key.into_iter().map(|(n, _)| n.clone()).collect()
 }
 
-fn views(groups: &[&Group], colours: &[usize], seed: u32) -> Views {
+fn views(shown: &Shown<Group>) -> Views {
+    let (groups, seed) = (&shown.groups, shown.seed);
     let chart = |metric: &str, title: &str, range: Option<(f64, f64)>| ChartView {
         range,
         log_x: true,
-        ..ChartView::over_steps(
-            metric,
-            title,
-            groups
-                .iter()
-                .zip(colours)
-                .map(|(g, &c)| (g.method.as_str(), c, &g.history)),
-        )
+        ..shown.chart(metric, title)
     };
     let charts = vec![
         chart("train_acc", "Train accuracy (log steps)", Some((0.0, 1.0))),
@@ -276,7 +289,7 @@ fn views(groups: &[&Group], colours: &[usize], seed: u32) -> Views {
                 .iter()
                 .flat_map(|g| {
                     let names = &names;
-                    g.history
+                    g.history()
                         .finals
                         .iter()
                         .enumerate()
@@ -288,7 +301,7 @@ fn views(groups: &[&Group], colours: &[usize], seed: u32) -> Views {
                                 })
                                 .collect::<Option<Vec<_>>>()?;
                             Some((
-                                format!("{} seed {}", g.method, seed.wrapping_add(r as u32)),
+                                format!("{} seed {}", g.method(), seed.wrapping_add(r as u32)),
                                 shares,
                             ))
                         })
@@ -310,36 +323,15 @@ fn views(groups: &[&Group], colours: &[usize], seed: u32) -> Views {
                 .map(|g| {
                     let per_irrep = names
                         .iter()
-                        .map(|(n, _)| {
-                            let v: Vec<f32> = g
-                                .history
-                                .finals
-                                .iter()
-                                .filter_map(|f| f.get(&format!("char_sim/{n}")).copied())
-                                .collect();
-                            BarView::spread(&v)
-                        })
+                        .map(|(n, _)| BarView::spread(&shown.finals(g, &format!("char_sim/{n}"))))
                         .collect();
-                    (g.method.clone(), per_irrep)
+                    (g.method().to_string(), per_irrep)
                 })
                 .collect(),
             names,
             range: (0.0, 1.0),
         });
     }
-    let final_of = |g: &Group, m: &str| -> Vec<f32> {
-        g.history
-            .finals
-            .iter()
-            .zip(&g.history.runs)
-            .map(|(f, h)| {
-                f.get(m)
-                    .or_else(|| h.get(m).and_then(|p| p.last()).map(|(_, v)| v))
-                    .copied()
-                    .unwrap_or(f32::NAN)
-            })
-            .collect()
-    };
     let table = TableView {
         columns: [
             ("test-acc", "test accuracy"),
@@ -354,7 +346,8 @@ fn views(groups: &[&Group], colours: &[usize], seed: u32) -> Views {
         rows: groups
             .iter()
             .map(|g| {
-                let reached: Vec<String> = final_of(g, "step_to_099")
+                let reached: Vec<String> = shown
+                    .finals(g, "step_to_099")
                     .iter()
                     .map(|v| {
                         if v.is_finite() {
@@ -365,19 +358,19 @@ fn views(groups: &[&Group], colours: &[usize], seed: u32) -> Views {
                     })
                     .collect();
                 let keys: Vec<String> = g
-                    .history
+                    .history()
                     .lists
                     .iter()
                     .map(|l| l.get("key_reps").map_or("…".into(), |k| k.join(" ")))
                     .collect();
                 (
-                    g.method.clone(),
+                    g.method().to_string(),
                     vec![
-                        crate::views::mean_sd(&final_of(g, "test_acc")),
+                        crate::views::mean_sd(&shown.finals(g, "test_acc")),
                         reached.join(", "),
-                        crate::views::mean_sd(&final_of(g, "top_var/4")),
+                        crate::views::mean_sd(&shown.finals(g, "top_var/4")),
                         keys.join(" | "),
-                        g.history.status(seed),
+                        g.history().status(seed),
                     ],
                 )
             })

@@ -60,14 +60,12 @@ pub mod data;
 pub mod methods;
 pub mod model;
 
+use crate::claims::Claim;
 use crate::engine::gpu::GpuContext;
 use crate::engine::{rng, Exec, Result};
 use crate::experiment::Experiment;
-use crate::history::History;
-use crate::labs::{train_entry, LocalFuture, RunGroup};
-use crate::views::{
-    BandPoint, ChartView, HeatStyle, HeatmapView, Picture, SeriesView, TableView, Views,
-};
+use crate::labs::{boxed_group, Core, Lab, LocalFuture, RunGroup, Shown};
+use crate::views::{BandPoint, ChartView, HeatStyle, HeatmapView, Picture, SeriesView, Views};
 use std::sync::Arc;
 
 /// Bins of the per-sample loss histogram, over [0, HIST_MAX] (larger losses in the last).
@@ -76,14 +74,11 @@ pub const HIST_MAX: f32 = 6.0;
 
 /// One method's run group.
 pub struct Group {
-    pub method: String,
+    pub core: Core,
     pub recipe: model::Recipe,
     /// The method learns from the labelled subset and the unlabelled rest.
     pub semi_supervised: bool,
     pub built: model::Built,
-    pub exec: Exec,
-    pub history: History,
-    pub step: u32,
     pub train: data::Set,
     pub test: data::Set,
     /// Per run, the given training labels.
@@ -102,18 +97,38 @@ pub struct Group {
 /// The lab in the registry.
 pub struct Labels;
 
-crate::lab_parts!(
-    Labels,
-    total_steps: |exp: &Experiment| exp.read().u32("steps"),
-    views: |exp: &Experiment, groups: &[&Group], colours: &[usize], _pictures: &[(String, Picture)]| {
-        views(groups, colours, exp.seed)
-    },
-);
+impl Lab for Labels {
+    fn declaration(&self) -> LabDecl {
+        declaration()
+    }
+    fn total_steps(&self, exp: &Experiment) -> u32 {
+        exp.read().u32("steps")
+    }
+    fn claims(&self) -> Vec<Claim> {
+        claims::claims()
+    }
+    fn group<'a>(
+        &'a self,
+        exp: &'a Experiment,
+        method: &'a str,
+        gpu: Option<&'a GpuContext>,
+    ) -> LocalFuture<'a, Result<Box<dyn RunGroup>>> {
+        boxed_group(Group::new(exp, method, gpu))
+    }
+    fn views(&self, exp: &Experiment, groups: &[&dyn RunGroup], _: &[(String, Picture)]) -> Views {
+        views(&Shown::of(&declaration(), groups, exp.seed))
+    }
+}
 
 impl RunGroup for Group {
-    crate::run_group_fields!();
+    fn core(&self) -> &Core {
+        &self.core
+    }
+    fn core_mut(&mut self) -> &mut Core {
+        &mut self.core
+    }
     fn train(&mut self, steps: u32) -> LocalFuture<'_, Result<()>> {
-        train_entry(&mut self.exec, &mut self.step, model::TRAIN, steps)
+        self.core.train(model::TRAIN, steps)
     }
     fn observe(&mut self) -> LocalFuture<'_, Result<()>> {
         Box::pin(self.evaluate())
@@ -152,13 +167,10 @@ impl Group {
         )?;
         let exec = Exec::new(&built.program, gpu).await?;
         Ok(Group {
-            method: method.to_string(),
+            core: Core::new(method, exec, runs),
             recipe,
             semi_supervised: objective.semi_supervised(),
             built,
-            exec,
-            history: History::new(runs),
-            step: 0,
             train,
             test,
             given,
@@ -173,13 +185,13 @@ impl Group {
     /// against the test labels, the given and the true training labels, the share of wrong
     /// labels memorised, and the 95th percentile of the per-sample training loss.
     async fn evaluate(&mut self) -> Result<()> {
-        let step = self.step as u64;
-        if let Some(w) = self.exec.metrics(model::TRAIN).await?.last() {
-            self.history.record("loss", w.step, &w.values[0]);
+        let step = self.core.step as u64;
+        if let Some(w) = self.core.exec.metrics(model::TRAIN).await?.last() {
+            self.core.history.record("loss", w.step, &w.values[0]);
         }
-        self.exec.run(model::EVAL, 1)?;
-        let train_logits = self.exec.read(&self.built.train_logits).await?;
-        let test_logits = self.exec.read(&self.built.test_logits).await?;
+        self.core.exec.run(model::EVAL, 1)?;
+        let train_logits = self.core.exec.read(&self.built.train_logits).await?;
+        let test_logits = self.core.exec.read(&self.built.test_logits).await?;
         let (n, m, c) = (self.train.n(), self.test.n(), self.train.classes);
         let runs = self.given.len();
         let mut metrics: Vec<[f32; 6]> = Vec::with_capacity(runs);
@@ -247,13 +259,13 @@ impl Group {
         .enumerate()
         {
             let values: Vec<f32> = metrics.iter().map(|v| v[k]).collect();
-            self.history.record(name, step, &values);
+            self.core.history.record(name, step, &values);
         }
         if !pseudo.is_empty() {
-            self.history.record("pseudo_acc", step, &pseudo);
+            self.core.history.record("pseudo_acc", step, &pseudo);
         }
         if let Some(grid) = &self.built.grid_logits {
-            let g = self.exec.read(grid).await?;
+            let g = self.core.exec.read(grid).await?;
             let cells = model::GRID * model::GRID;
             self.grid = Some(
                 (0..cells)
@@ -284,36 +296,27 @@ fn histogram(losses: &[f32], given: &[usize], truth: &[usize]) -> [Vec<f32>; 2] 
     bins
 }
 
-fn views(groups: &[&Group], colours: &[usize], seed: u32) -> Views {
-    let over_steps = |metric: &str, title: &str| {
-        ChartView::over_steps(
-            metric,
-            title,
-            groups
-                .iter()
-                .zip(colours)
-                .map(|(g, &c)| (g.method.as_str(), c, &g.history)),
-        )
-    };
+fn views(shown: &Shown<Group>) -> Views {
     let mut charts = vec![
-        over_steps("test_acc", "Test accuracy"),
-        over_steps(
+        shown.chart("test_acc", "Test accuracy"),
+        shown.chart(
             "train_acc_true",
             "Training accuracy against the true labels",
         ),
-        over_steps(
+        shown.chart(
             "train_acc_given",
             "Training accuracy against the given labels",
         ),
-        over_steps("memorised", "Wrong labels memorised (predicted as given)"),
-        over_steps(
+        shown.chart("memorised", "Wrong labels memorised (predicted as given)"),
+        shown.chart(
             "loss_q95",
             "95th percentile of the per-sample training loss",
         ),
-        over_steps("loss", "Training objective"),
+        shown.chart("loss", "Training objective"),
     ];
-    charts.extend(groups.iter().filter_map(|g| loss_histogram(g)));
-    let heatmaps = groups
+    charts.extend(shown.groups.iter().filter_map(|g| loss_histogram(g)));
+    let heatmaps = shown
+        .groups
         .iter()
         .filter_map(|g| {
             let grid = g.grid.as_ref()?;
@@ -328,7 +331,7 @@ fn views(groups: &[&Group], colours: &[usize], seed: u32) -> Views {
                 method: format!(
                     "{}: run 0's P(class 1), with the training points by given label (ringed in \
                      black: mislabelled)",
-                    g.method
+                    g.method()
                 ),
                 cols: model::GRID,
                 cell: 6,
@@ -341,45 +344,14 @@ fn views(groups: &[&Group], colours: &[usize], seed: u32) -> Views {
             })
         })
         .collect();
-    let last = |g: &Group, m: &str| -> Vec<f32> {
-        g.history
-            .reports(&g.method, seed)
-            .iter()
-            .map(|r| r.final_values.get(m).copied().unwrap_or(f32::NAN))
-            .collect()
-    };
-    let table = TableView {
-        columns: [
-            ("test-acc", "test accuracy"),
-            ("peak-test-acc", "peak test accuracy"),
-            ("train-acc-true", "train (true labels)"),
-            ("train-acc-given", "train (given labels)"),
-            ("memorised", "memorised"),
-            ("loss-q95", "loss q95"),
-            ("run-status", "runs"),
-        ]
-        .iter()
-        .map(|(c, h)| (c.to_string(), h.to_string()))
-        .collect(),
-        rows: groups
-            .iter()
-            .map(|g| {
-                let ms = |m: &str| crate::views::mean_sd(&last(g, m));
-                (
-                    g.method.clone(),
-                    vec![
-                        ms("test_acc"),
-                        ms("peak_test_acc"),
-                        ms("train_acc_true"),
-                        ms("train_acc_given"),
-                        ms("memorised"),
-                        ms("loss_q95"),
-                        g.history.status(seed),
-                    ],
-                )
-            })
-            .collect(),
-    };
+    let table = shown.table(&[
+        ("test-acc", "test accuracy", "test_acc"),
+        ("peak-test-acc", "peak test accuracy", "peak_test_acc"),
+        ("train-acc-true", "train (true labels)", "train_acc_true"),
+        ("train-acc-given", "train (given labels)", "train_acc_given"),
+        ("memorised", "memorised", "memorised"),
+        ("loss-q95", "loss q95", "loss_q95"),
+    ]);
     Views {
         charts,
         bars: Vec::new(),
@@ -419,10 +391,10 @@ fn loss_histogram(g: &Group) -> Option<ChartView> {
         });
     }
     Some(ChartView {
-        metric: format!("loss_hist/{}", g.method),
+        metric: format!("loss_hist/{}", g.method()),
         title: format!(
             "{}: loss per sample (run 0), clean green, mislabelled orange; ≥ 6 in the last bin",
-            g.method
+            g.method()
         ),
         series,
         guides: Vec::new(),

@@ -11,13 +11,15 @@ pub mod methods;
 pub mod model;
 
 use super::{choice, float, int, log_float, Choice, LabDecl, Preset};
+use crate::claims::Claim;
 use crate::data::tasks::{self as scenario, Stream};
 use crate::engine::gpu::GpuContext;
 use crate::engine::rng::{mix64, run_seed};
 use crate::engine::{EngineError, Exec, Result};
 use crate::experiment::Experiment;
-use crate::history::History;
-use crate::labs::{find_method, unknown_method};
+use crate::labs::{
+    boxed_group, find_method, unknown_method, Core, Lab, LocalFuture, RunGroup, Shown,
+};
 use crate::views::{mean_sd, BarView, ChartView, Guide, Picture, SeriesView, TableView, Views};
 use model::Built;
 
@@ -190,13 +192,10 @@ pub struct Held {
 /// One merge method's run group: its own pre-training and fine-tunes (the same for every method
 /// of an experiment: same seed, same data), then its merges.
 pub struct Group {
-    pub method: String,
+    pub core: Core,
     pub merge: Merge,
     pub stream: Stream,
     pub built: Built,
-    pub exec: Exec,
-    pub history: History,
-    pub step: u32,
     base_steps: u32,
     steps: u32,
     runs: usize,
@@ -221,21 +220,50 @@ pub struct Group {
 /// The model-merging lab in the registry.
 pub struct Merging;
 
-crate::lab_parts!(
-    Merging,
-    total_steps: |exp: &Experiment| {
+impl Lab for Merging {
+    fn declaration(&self) -> LabDecl {
+        declaration()
+    }
+    fn total_steps(&self, exp: &Experiment) -> u32 {
         // Pre-training, then each fine-tune; a multi-task phase of the same length when any
         // multi-task method is on (the merges wait through it).
         let s = exp.read();
         let multitask = exp.methods.iter().any(|m| m.id.starts_with("mt_"));
         s.u32("base_steps") + s.u32("steps") * s.u32("tasks") * if multitask { 2 } else { 1 }
-    },
-    views: |exp: &Experiment, groups: &[&Group], colours: &[usize], _: &[(String, Picture)]| {
-        views(groups, colours, exp)
-    },
-);
+    }
+    fn claims(&self) -> Vec<Claim> {
+        claims::claims()
+    }
+    fn group<'a>(
+        &'a self,
+        exp: &'a Experiment,
+        method: &'a str,
+        gpu: Option<&'a GpuContext>,
+    ) -> LocalFuture<'a, Result<Box<dyn RunGroup>>> {
+        boxed_group(Group::new(exp, method, gpu))
+    }
+    fn views(&self, exp: &Experiment, groups: &[&dyn RunGroup], _: &[(String, Picture)]) -> Views {
+        views(&Shown::of(&declaration(), groups, exp.seed), exp)
+    }
+}
 
-crate::run_group!(Group);
+impl RunGroup for Group {
+    fn core(&self) -> &Core {
+        &self.core
+    }
+    fn core_mut(&mut self) -> &mut Core {
+        &mut self.core
+    }
+    fn train(&mut self, steps: u32) -> LocalFuture<'_, Result<()>> {
+        Box::pin(Group::train(self, steps))
+    }
+    fn observe(&mut self) -> LocalFuture<'_, Result<()>> {
+        Box::pin(Group::observe(self))
+    }
+    fn observe_every(&self, _total: u32) -> u32 {
+        Group::observe_every(self)
+    }
+}
 
 impl Group {
     /// Method `method`'s group under every run of `exp`, on the GPU when a context is given.
@@ -266,16 +294,13 @@ impl Group {
         let multitask = matches!(merge, Merge::MultiTask(_));
         let built = model::build(&stream, &shape, runs, exp.seed, multitask)?;
         let (base_steps, steps) = (s.u32("base_steps"), s.u32("steps"));
-        let total = crate::labs::LabParts::total_steps(&Merging, exp);
+        let total = Merging.total_steps(exp);
         let exec = Exec::new(&built.program, gpu).await?;
         Ok(Group {
-            method: method.to_string(),
+            core: Core::new(method, exec, runs),
             merge,
             stream,
             built,
-            exec,
-            history: History::new(runs),
-            step: 0,
             base_steps,
             steps,
             runs,
@@ -314,20 +339,20 @@ impl Group {
 
     /// The phase boundary after the current step: end of pre-training or of a fine-tune.
     fn next_boundary(&self) -> u32 {
-        if self.step < self.base_steps {
+        if self.core.step < self.base_steps {
             self.base_steps
-        } else if self.step >= self.finetunes_end() {
+        } else if self.core.step >= self.finetunes_end() {
             self.own_steps()
         } else {
-            let k = (self.step - self.base_steps) / self.steps.max(1);
+            let k = (self.core.step - self.base_steps) / self.steps.max(1);
             self.base_steps + (k + 1) * self.steps
         }
     }
 
     /// Every task's accuracy now, per run, on the test and validation halves.
     async fn accuracies(&mut self) -> Result<Held> {
-        self.exec.run(self.built.eval, 1)?;
-        let all = self.exec.read(&self.built.accuracy).await?;
+        self.core.exec.run(self.built.eval, 1)?;
+        let all = self.core.exec.read(&self.built.accuracy).await?;
         let k = self.tasks();
         let half = |from: usize| -> Vec<Vec<f32>> {
             (0..self.runs)
@@ -343,14 +368,14 @@ impl Group {
     async fn read_all(&mut self, ts: &[crate::engine::Tensor]) -> Result<Vec<Vec<f32>>> {
         let mut out = Vec::new();
         for t in ts {
-            out.push(self.exec.read(t).await?);
+            out.push(self.core.exec.read(t).await?);
         }
         Ok(out)
     }
 
     fn write_all(&mut self, ts: &[crate::engine::Tensor], values: &[Vec<f32>]) -> Result<()> {
         for (t, v) in ts.iter().zip(values) {
-            self.exec.write(t, v)?;
+            self.core.exec.write(t, v)?;
         }
         Ok(())
     }
@@ -360,21 +385,21 @@ impl Group {
     /// still counts) for the others.
     pub async fn train(&mut self, steps: u32) -> Result<()> {
         let mut left = steps;
-        while left > 0 && self.step < self.own_steps() {
+        while left > 0 && self.core.step < self.own_steps() {
             let end = self.next_boundary();
-            let n = left.min(end - self.step);
-            if self.step >= self.finetunes_end() {
+            let n = left.min(end - self.core.step);
+            if self.core.step >= self.finetunes_end() {
                 self.multitask_steps(n).await?;
             } else {
-                self.exec.run(self.built.train, n)?;
+                self.core.exec.run(self.built.train, n)?;
             }
-            self.step += n;
+            self.core.step += n;
             left -= n;
-            if self.step == end {
+            if self.core.step == end {
                 self.end_phase().await?;
             }
         }
-        self.step = (self.step + left).min(self.total);
+        self.core.step = (self.core.step + left).min(self.total);
         Ok(())
     }
 
@@ -398,8 +423,8 @@ impl Group {
             .collect();
         let k = self.tasks();
         for i in 0..n {
-            self.exec.run(grads_entry, 1)?;
-            let all = self.exec.read(&grads_t).await?;
+            self.core.exec.run(grads_entry, 1)?;
+            let all = self.core.exec.read(&grads_t).await?;
             let mut direction: Vec<Vec<f32>> =
                 sizes.iter().map(|s| vec![0.0; s * self.runs]).collect();
             let mut cosines = Vec::new();
@@ -415,8 +440,9 @@ impl Group {
                         let order: Vec<Vec<usize>> = (0..k)
                             .map(|t| {
                                 let mut o: Vec<usize> = (0..k).filter(|&j| j != t).collect();
-                                let key =
-                                    mix64((run << 32) ^ ((self.step + i) as u64) << 8 ^ t as u64);
+                                let key = mix64(
+                                    (run << 32) ^ ((self.core.step + i) as u64) << 8 ^ t as u64,
+                                );
                                 o.sort_by_key(|&j| mix64(key ^ j as u64));
                                 o
                             })
@@ -442,8 +468,8 @@ impl Group {
                 cosines.push(gram);
             }
             self.write_all(&direction_t, &direction)?;
-            self.exec.run(apply_entry, 1)?;
-            let step = self.step + i + 1;
+            self.core.exec.run(apply_entry, 1)?;
+            let step = self.core.step + i + 1;
             if step.is_multiple_of(10) {
                 for a in 0..k {
                     for b in a + 1..k {
@@ -451,7 +477,7 @@ impl Group {
                             .iter()
                             .map(|g| (g[a][b] / (g[a][a] * g[b][b]).sqrt().max(1e-30)) as f32)
                             .collect();
-                        self.history.record(
+                        self.core.history.record(
                             &format!("grad_cosine/{}-{}", a + 1, b + 1),
                             step as u64,
                             &values,
@@ -466,7 +492,7 @@ impl Group {
     async fn end_phase(&mut self) -> Result<()> {
         let backbone = self.built.backbone.clone();
         let offsets = self.stream.offsets();
-        if self.step > self.finetunes_end() {
+        if self.core.step > self.finetunes_end() {
             // The multi-task model is done: one evaluation, every task with its own head.
             let acc = self.accuracies().await?;
             self.sweep.push((1.0, acc));
@@ -474,13 +500,13 @@ impl Group {
             self.done = true;
             return Ok(());
         }
-        if self.step == self.base_steps {
+        if self.core.step == self.base_steps {
             self.theta0 = self.read_all(&backbone).await?;
             let (w0, b0) = self.built.heads[0].clone();
             self.head0 = self.read_all(&[w0, b0]).await?;
-            self.exec.write(&self.built.zero_shot, &[1.0])?;
+            self.core.exec.write(&self.built.zero_shot, &[1.0])?;
             self.base_acc = self.accuracies().await?.test;
-            self.exec.write(&self.built.zero_shot, &[0.0])?;
+            self.core.exec.write(&self.built.zero_shot, &[0.0])?;
         } else {
             let task = self.tuned.len() + 1;
             let tuned = self.read_all(&backbone).await?;
@@ -492,7 +518,9 @@ impl Group {
                     .map(|f| vec![0.0; f.shape().numel()])
                     .collect();
                 self.write_all(&fisher, &zeros)?;
-                self.exec.run(self.built.fisher_entry, FISHER_SAMPLES)?;
+                self.core
+                    .exec
+                    .run(self.built.fisher_entry, FISHER_SAMPLES)?;
                 let estimate = self.read_all(&fisher).await?;
                 self.fishers.push(estimate);
             }
@@ -509,7 +537,7 @@ impl Group {
             let (w, b) = self.built.heads[next].clone();
             let head0 = self.head0.clone();
             self.write_all(&[w, b], &head0)?;
-            self.exec.write(
+            self.core.exec.write(
                 &self.built.range,
                 &[offsets[next] as f32, self.stream.tasks[next].train.n as f32],
             )?;
@@ -613,7 +641,7 @@ impl Group {
     /// sign_conflict, and best_lambda/<method>.
     fn summarise(&mut self) {
         let k = self.tasks();
-        let m = self.method.clone();
+        let m = self.core.method.clone();
         let mean = |v: &[f32]| v.iter().sum::<f32>() / v.len().max(1) as f32;
         for (lambda, held) in &self.sweep {
             let x = (lambda * 100.0).round() as u64;
@@ -622,7 +650,7 @@ impl Group {
                 ("lambda_sweep_val", &held.val),
             ] {
                 let means: Vec<f32> = acc.iter().map(|a| mean(a)).collect();
-                self.history.record(&format!("{name}/{m}"), x, &means);
+                self.core.history.record(&format!("{name}/{m}"), x, &means);
             }
         }
         // Each run's λ: the best mean accuracy on validation; its test accuracy is reported.
@@ -648,34 +676,42 @@ impl Group {
             let base: Vec<f32> = self.base_acc.iter().map(|a| a[j]).collect();
             let tuned: Vec<f32> = self.tuned_acc.iter().map(|a| a[j]).collect();
             let merged: Vec<f32> = best.iter().map(|(_, a)| a[j]).collect();
-            self.history
+            self.core
+                .history
                 .set_final(&format!("task_acc/base/{}", j + 1), &base);
-            self.history
+            self.core
+                .history
                 .set_final(&format!("task_acc/finetuned/{}", j + 1), &tuned);
-            self.history
+            self.core
+                .history
                 .set_final(&format!("task_acc/{m}/{}", j + 1), &merged);
         }
         let base_n: Vec<f32> = (0..self.runs)
             .map(|r| normalized(&self.base_acc[r], r))
             .collect();
         let merged_n: Vec<f32> = (0..self.runs).map(|r| normalized(&best[r].1, r)).collect();
-        self.history.set_final("normalized_acc/base", &base_n);
-        self.history
+        self.core.history.set_final("normalized_acc/base", &base_n);
+        self.core
+            .history
             .set_final(&format!("normalized_acc/{m}"), &merged_n);
-        self.history
+        self.core
+            .history
             .set_final("normalized_acc/finetuned", &vec![1.0; self.runs]);
         let lambdas: Vec<f32> = best.iter().map(|(l, _)| *l).collect();
-        self.history
+        self.core
+            .history
             .set_final(&format!("best_lambda/{m}"), &lambdas);
         let conflict = self.conflict.clone();
-        self.history.set_final("sign_conflict", &conflict);
+        self.core.history.set_final("sign_conflict", &conflict);
     }
 
     /// Records the training loss (a NaN marks the run diverged).
     pub async fn observe(&mut self) -> Result<()> {
-        let windows = self.exec.metrics(self.built.train).await?;
+        let windows = self.core.exec.metrics(self.built.train).await?;
         if let Some(w) = windows.last() {
-            self.history.record("loss", self.step as u64, &w.values[0]);
+            self.core
+                .history
+                .record("loss", self.core.step as u64, &w.values[0]);
         }
         Ok(())
     }
@@ -687,9 +723,10 @@ impl Group {
 
 /// The λ sweeps of every method against the base and fine-tuned levels, and per model each
 /// task's accuracy and the normalised accuracy, over seeds.
-pub fn views(groups: &[&Group], colours: &[usize], exp: &Experiment) -> Views {
+pub fn views(shown: &Shown<Group>, exp: &Experiment) -> Views {
+    let (groups, colours) = (&shown.groups, &shown.colours);
     let finals = |g: &Group, key: &str| -> Vec<f32> {
-        g.history
+        g.history()
             .finals
             .iter()
             .filter_map(|f| f.get(key).copied())
@@ -736,9 +773,9 @@ pub fn views(groups: &[&Group], colours: &[usize], exp: &Experiment) -> Views {
             .flat_map(|(g, &colour)| {
                 [("lambda_sweep", false), ("lambda_sweep_val", true)].map(|(name, dashed)| {
                     SeriesView {
-                        method: g.method.clone(),
+                        method: g.method().to_string(),
                         colour,
-                        band: g.history.band(&format!("{name}/{}", g.method)),
+                        band: g.history().band(&format!("{name}/{}", g.method())),
                         dashed,
                     }
                 })
@@ -772,21 +809,21 @@ pub fn views(groups: &[&Group], colours: &[usize], exp: &Experiment) -> Views {
     let mut rows = Vec::new();
     if let Some(g) = done.first() {
         for model in ["base", "finetuned"] {
-            rows.push(row(g, model, "–".into(), g.history.status(exp.seed)));
+            rows.push(row(g, model, "–".into(), g.history().status(exp.seed)));
         }
     }
     for g in groups {
         let lambda = if g.merge.has_lambda() {
-            mean_sd(&finals(g, &format!("best_lambda/{}", g.method)))
+            mean_sd(&finals(g, &format!("best_lambda/{}", g.method())))
         } else {
             "–".into()
         };
         let status = if g.done {
-            g.history.status(exp.seed)
+            g.history().status(exp.seed)
         } else {
             "training".into()
         };
-        rows.push(row(g, &g.method, lambda, status));
+        rows.push(row(g, g.method(), lambda, status));
     }
     let mut charts = vec![chart];
     for g in groups
@@ -800,14 +837,14 @@ pub fn views(groups: &[&Group], colours: &[usize], exp: &Experiment) -> Views {
                 series.push(SeriesView {
                     method: format!("{a}–{b}"),
                     colour: series.len(),
-                    band: g.history.band(&format!("grad_cosine/{a}-{b}")),
+                    band: g.history().band(&format!("grad_cosine/{a}-{b}")),
                     dashed: false,
                 });
             }
         }
         charts.push(ChartView {
-            metric: format!("grad_cosine:{}", g.method),
-            title: format!("{}: cosine between task gradients", g.method),
+            metric: format!("grad_cosine:{}", g.method()),
+            title: format!("{}: cosine between task gradients", g.method()),
             series,
             guides: vec![Guide {
                 label: "orthogonal".into(),
@@ -835,10 +872,10 @@ pub fn views(groups: &[&Group], colours: &[usize], exp: &Experiment) -> Views {
     }
     for g in groups.iter().filter(|g| g.done) {
         bar_groups.push((
-            g.method.clone(),
+            g.method().to_string(),
             vec![BarView::spread(&finals(
                 g,
-                &format!("normalized_acc/{}", g.method),
+                &format!("normalized_acc/{}", g.method()),
             ))],
         ));
     }

@@ -60,15 +60,13 @@ pub mod fewshot;
 pub mod methods;
 pub mod model;
 
+use crate::claims::Claim;
 use crate::engine::error::invalid;
 use crate::engine::gpu::GpuContext;
 use crate::engine::{Exec, Result};
 use crate::experiment::Experiment;
-use crate::history::History;
-use crate::labs::{train_entry, LocalFuture, RunGroup};
-use crate::views::{
-    BandPoint, BarView, ChartView, Guide, HeatmapView, Picture, SeriesView, TableView, Views,
-};
+use crate::labs::{boxed_group, Core, Lab, LocalFuture, RunGroup, Shown};
+use crate::views::{BandPoint, BarView, ChartView, Guide, HeatmapView, Picture, SeriesView, Views};
 use model::{EVAL_STEPS, GRID, X_RANGE};
 use std::sync::Arc;
 
@@ -77,13 +75,10 @@ pub const PROGRESS_EPISODES: usize = 100;
 
 /// One method's run group.
 pub struct Group {
-    pub method: String,
+    pub core: Core,
     pub recipe: model::Recipe,
     /// How its few-shot accuracy is read (`methods::Algorithm::reads`).
     pub reads: methods::Reading,
-    pub exec: Exec,
-    pub history: History,
-    pub step: u32,
     /// The run's length: the digits' last evaluation is the full one.
     pub total: u32,
     pub scenario: Scenario,
@@ -117,19 +112,39 @@ pub struct TaskPicture {
 /// The lab in the registry.
 pub struct Meta;
 
-crate::lab_parts!(
-    Meta,
-    total_steps: |exp: &Experiment| exp.read().u32("steps"),
-    views: |exp: &Experiment, groups: &[&Group], colours: &[usize], _pictures: &[(String, Picture)]| {
-        views(groups, colours, exp.seed)
-    },
-);
+impl Lab for Meta {
+    fn declaration(&self) -> LabDecl {
+        declaration()
+    }
+    fn total_steps(&self, exp: &Experiment) -> u32 {
+        exp.read().u32("steps")
+    }
+    fn claims(&self) -> Vec<Claim> {
+        claims::claims()
+    }
+    fn group<'a>(
+        &'a self,
+        exp: &'a Experiment,
+        method: &'a str,
+        gpu: Option<&'a GpuContext>,
+    ) -> LocalFuture<'a, Result<Box<dyn RunGroup>>> {
+        boxed_group(Group::new(exp, method, gpu))
+    }
+    fn views(&self, exp: &Experiment, groups: &[&dyn RunGroup], _: &[(String, Picture)]) -> Views {
+        views(&Shown::of(&declaration(), groups, exp.seed))
+    }
+}
 
 impl RunGroup for Group {
-    crate::run_group_fields!();
+    fn core(&self) -> &Core {
+        &self.core
+    }
+    fn core_mut(&mut self) -> &mut Core {
+        &mut self.core
+    }
     fn train(&mut self, steps: u32) -> LocalFuture<'_, Result<()>> {
         // Both scenarios' programs put training first.
-        train_entry(&mut self.exec, &mut self.step, model::TRAIN, steps)
+        self.core.train(model::TRAIN, steps)
     }
     fn observe(&mut self) -> LocalFuture<'_, Result<()>> {
         Box::pin(self.evaluate())
@@ -177,12 +192,9 @@ impl Group {
             }
         };
         Ok(Group {
-            method: method.to_string(),
+            core: Core::new(method, exec, runs),
             recipe,
             reads: algorithm.reads(),
-            exec,
-            history: History::new(runs),
-            step: 0,
             total: exp.read().u32("steps"),
             scenario,
         })
@@ -195,8 +207,8 @@ impl Group {
             Scenario::Sinusoid { .. } => model::TRAIN,
             Scenario::Digits { .. } => fewshot::TRAIN,
         };
-        if let Some(w) = self.exec.metrics(train).await?.last() {
-            self.history.record("meta_loss", w.step, &w.values[0]);
+        if let Some(w) = self.core.exec.metrics(train).await?.last() {
+            self.core.history.record("meta_loss", w.step, &w.values[0]);
         }
         match self.scenario {
             Scenario::Sinusoid { .. } => self.evaluate_sinusoid().await,
@@ -209,8 +221,8 @@ impl Group {
     /// training it reads the first PROGRESS_EPISODES episodes (MAML adapts to each); at the end,
     /// all of them.
     async fn evaluate_digits(&mut self) -> Result<()> {
-        let step = self.step as u64;
-        let runs = self.history.runs.len();
+        let step = self.core.step as u64;
+        let runs = self.core.history.runs.len();
         let Scenario::Digits {
             built,
             pools,
@@ -221,28 +233,30 @@ impl Group {
             return Ok(());
         };
         let shots = self.recipe.shots;
-        let episodes = if self.step >= self.total {
+        let episodes = if self.core.step >= self.total {
             &episodes[..]
         } else {
             &episodes[..episodes.len().min(PROGRESS_EPISODES)]
         };
         // Per run, each episode's accuracy.
         let mut accuracy = vec![Vec::with_capacity(episodes.len()); runs];
-        self.exec.run(fewshot::EMBED, 1)?;
-        let embeddings = self.exec.read(&built.embeddings).await?;
+        self.core.exec.run(fewshot::EMBED, 1)?;
+        let embeddings = self.core.exec.read(&built.embeddings).await?;
         let dim = self.recipe.hidden;
         let per_run = pools.novel_class.len() * dim;
         match self.reads {
             methods::Reading::Adapt => {
                 for batch in episodes.chunks(fewshot::ADAPT_BATCH) {
                     for (e, episode) in batch.iter().enumerate() {
-                        self.exec
+                        self.core
+                            .exec
                             .write(&built.support[e], &fewshot::images(pools, &episode.support))?;
-                        self.exec
+                        self.core
+                            .exec
                             .write(&built.query[e], &fewshot::images(pools, &episode.query))?;
                     }
-                    self.exec.run(fewshot::ADAPT, 1)?;
-                    let got = self.exec.read(&built.accuracy).await?;
+                    self.core.exec.run(fewshot::ADAPT, 1)?;
+                    let got = self.core.exec.read(&built.accuracy).await?;
                     for (r, acc) in accuracy.iter_mut().enumerate() {
                         let row = &got[r * fewshot::ADAPT_BATCH..][..batch.len()];
                         acc.extend(row.iter().map(|&a| a as f64));
@@ -269,8 +283,8 @@ impl Group {
                 (m as f32, (1.96 * (var / n).sqrt()) as f32)
             })
             .unzip();
-        self.history.record("fewshot_acc", step, &mean);
-        self.history.record("fewshot_ci", step, &ci);
+        self.core.history.record("fewshot_acc", step, &mean);
+        self.core.history.record("fewshot_ci", step, &ci);
         *projection = Arc::new(fewshot::project(
             &embeddings[..per_run],
             dim,
@@ -283,11 +297,11 @@ impl Group {
     /// 0, 1 and EVAL_STEPS steps (and every step in between as a final), and the zero
     /// predictor's MSE on the same tasks.
     async fn evaluate_sinusoid(&mut self) -> Result<()> {
-        let step = self.step as u64;
+        let step = self.core.step as u64;
         let Scenario::Sinusoid { built, picture } = &mut self.scenario else {
             return Ok(());
         };
-        let runs = self.history.runs.len();
+        let runs = self.core.history.runs.len();
         let tasks = self.recipe.eval_tasks;
         let grid = model::grid();
         let mut sums = vec![0.0f64; runs * (EVAL_STEPS + 1)];
@@ -298,16 +312,16 @@ impl Group {
                 |x: &[f32]| -> Vec<f32> { x.iter().map(|&v| amp * (v + phase).sin()).collect() };
             let (ys, yq) = (wave(&xs), wave(&grid));
             zero += yq.iter().map(|&v| (v as f64).powi(2)).sum::<f64>() / GRID as f64;
-            self.exec.write(&built.support_x, &xs)?;
-            self.exec.write(&built.support_y, &ys)?;
-            self.exec.write(&built.query_y, &yq)?;
-            self.exec.run(model::EVAL, 1)?;
-            let curve = self.exec.read(&built.curve).await?;
+            self.core.exec.write(&built.support_x, &xs)?;
+            self.core.exec.write(&built.support_y, &ys)?;
+            self.core.exec.write(&built.query_y, &yq)?;
+            self.core.exec.run(model::EVAL, 1)?;
+            let curve = self.core.exec.read(&built.curve).await?;
             for (s, c) in sums.iter_mut().zip(&curve) {
                 *s += *c as f64;
             }
             if i == 0 {
-                let p = self.exec.read(&built.predictions).await?;
+                let p = self.core.exec.read(&built.predictions).await?;
                 let column = |c: usize| (0..GRID).map(|g| p[g * 3 + c]).collect::<Vec<_>>();
                 *picture = Some(TaskPicture {
                     truth: yq.clone(),
@@ -323,40 +337,29 @@ impl Group {
         };
         for k in 0..=EVAL_STEPS {
             if [0, 1, EVAL_STEPS].contains(&k) {
-                self.history.record(&format!("mse_after/{k}"), step, &at(k));
+                self.core
+                    .history
+                    .record(&format!("mse_after/{k}"), step, &at(k));
             } else {
-                self.history.set_final(&format!("mse_after/{k}"), &at(k));
+                self.core
+                    .history
+                    .set_final(&format!("mse_after/{k}"), &at(k));
             }
         }
-        self.history
+        self.core
+            .history
             .record("mse_zero", step, &vec![(zero / tasks as f64) as f32; runs]);
         Ok(())
     }
 }
 
-fn views(groups: &[&Group], colours: &[usize], seed: u32) -> Views {
-    let over_steps = |metric: &str, title: &str| {
-        ChartView::over_steps(
-            metric,
-            title,
-            groups
-                .iter()
-                .zip(colours)
-                .map(|(g, &c)| (g.method.as_str(), c, &g.history)),
-        )
-    };
-    let last = |g: &Group, m: &str| -> Vec<f32> {
-        g.history
-            .reports(&g.method, seed)
-            .iter()
-            .map(|r| r.final_values.get(m).copied().unwrap_or(f32::NAN))
-            .collect()
-    };
+fn views(shown: &Shown<Group>) -> Views {
+    let (groups, colours) = (&shown.groups, &shown.colours);
     if groups
         .iter()
         .any(|g| matches!(g.scenario, Scenario::Digits { .. }))
     {
-        return digits_views(groups, colours, seed, &over_steps, &last);
+        return digits_views(shown);
     }
     let mut charts: Vec<ChartView> = groups
         .iter()
@@ -364,37 +367,15 @@ fn views(groups: &[&Group], colours: &[usize], seed: u32) -> Views {
         .filter_map(|(g, &colour)| sinusoid(g, colour))
         .collect();
     charts.push(adaptation(groups, colours));
-    charts.push(over_steps("meta_loss", "Meta-training loss"));
-    charts.push(over_steps("mse_after/1", "Held-out MSE after 1 step"));
-    charts.push(over_steps("mse_after/10", "Held-out MSE after 10 steps"));
-    let table = TableView {
-        columns: [
-            ("mse-0", "MSE before adapting"),
-            ("mse-1", "after 1 step"),
-            ("mse-10", "after 10 steps"),
-            ("mse-zero", "predicting 0"),
-            ("run-status", "runs"),
-        ]
-        .iter()
-        .map(|(c, h)| (c.to_string(), h.to_string()))
-        .collect(),
-        rows: groups
-            .iter()
-            .map(|g| {
-                let ms = |m: &str| crate::views::mean_sd(&last(g, m));
-                (
-                    g.method.clone(),
-                    vec![
-                        ms("mse_after/0"),
-                        ms("mse_after/1"),
-                        ms("mse_after/10"),
-                        ms("mse_zero"),
-                        g.history.status(seed),
-                    ],
-                )
-            })
-            .collect(),
-    };
+    charts.push(shown.chart("meta_loss", "Meta-training loss"));
+    charts.push(shown.chart("mse_after/1", "Held-out MSE after 1 step"));
+    charts.push(shown.chart("mse_after/10", "Held-out MSE after 10 steps"));
+    let table = shown.table(&[
+        ("mse-0", "MSE before adapting", "mse_after/0"),
+        ("mse-1", "after 1 step", "mse_after/1"),
+        ("mse-10", "after 10 steps", "mse_after/10"),
+        ("mse-zero", "predicting 0", "mse_zero"),
+    ]);
     Views {
         charts,
         bars: Vec::new(),
@@ -406,13 +387,8 @@ fn views(groups: &[&Group], colours: &[usize], seed: u32) -> Views {
 
 /// Few-shot digits: the novel-class accuracy as bars with seed whiskers and over training, the
 /// training loss, each method's novel embedding in 2-D, and a table.
-fn digits_views(
-    groups: &[&Group],
-    colours: &[usize],
-    seed: u32,
-    over_steps: &dyn Fn(&str, &str) -> ChartView,
-    last: &dyn Fn(&Group, &str) -> Vec<f32>,
-) -> Views {
+fn digits_views(shown: &Shown<Group>) -> Views {
+    let groups = &shown.groups;
     let shots = groups.first().map_or(1, |g| g.recipe.shots);
     let bars = BarView {
         metric: "fewshot_bars".into(),
@@ -420,23 +396,22 @@ fn digits_views(
             "Novel digits (5–9), 5-way {shots}-shot: accuracy on the held-out episodes (mean \
              and sd over seeds; chance is 0.2)"
         ),
-        names: groups
+        names: shown
             .iter()
-            .zip(colours)
-            .map(|(g, &c)| (g.method.clone(), c))
+            .map(|(g, c)| (g.method().to_string(), c))
             .collect(),
         groups: vec![(
             "novel classes".into(),
             groups
                 .iter()
-                .map(|g| BarView::spread(&last(g, "fewshot_acc")))
+                .map(|g| BarView::spread(&shown.finals(g, "fewshot_acc")))
                 .collect(),
         )],
         range: (0.2, 1.0),
     };
     let charts = vec![
-        over_steps("fewshot_acc", "Novel-class few-shot accuracy"),
-        over_steps("meta_loss", "Training loss on the base classes"),
+        shown.chart("fewshot_acc", "Novel-class few-shot accuracy"),
+        shown.chart("meta_loss", "Training loss on the base classes"),
     ];
     let heatmaps = groups
         .iter()
@@ -446,7 +421,7 @@ fn digits_views(
                     format!(
                         "{}: run 0's embeddings of the novel digits on their two principal axes, \
                          coloured by digit (5–9)",
-                        g.method
+                        g.method()
                     ),
                     projection.clone(),
                 ))
@@ -454,26 +429,10 @@ fn digits_views(
             _ => None,
         })
         .collect();
-    let table = TableView {
-        columns: [
-            ("fewshot-acc", "novel accuracy"),
-            ("fewshot-ci", "95% interval ±"),
-            ("run-status", "runs"),
-        ]
-        .iter()
-        .map(|(c, h)| (c.to_string(), h.to_string()))
-        .collect(),
-        rows: groups
-            .iter()
-            .map(|g| {
-                let ms = |m: &str| crate::views::mean_sd(&last(g, m));
-                (
-                    g.method.clone(),
-                    vec![ms("fewshot_acc"), ms("fewshot_ci"), g.history.status(seed)],
-                )
-            })
-            .collect(),
-    };
+    let table = shown.table(&[
+        ("fewshot-acc", "novel accuracy", "fewshot_acc"),
+        ("fewshot-ci", "95% interval ±", "fewshot_ci"),
+    ]);
     Views {
         charts,
         bars: vec![bars],
@@ -522,11 +481,11 @@ fn sinusoid(g: &Group, colour: usize) -> Option<ChartView> {
     })
     .collect();
     Some(ChartView {
-        metric: format!("sinusoid/{}", g.method),
+        metric: format!("sinusoid/{}", g.method()),
         title: format!(
             "{}: a held-out wave (black, dashed), its {} shots, and the prediction before \
              adapting (grey), after 1 step (dashed) and after 10",
-            g.method,
+            g.method(),
             p.shots.len()
         ),
         series,
@@ -558,7 +517,7 @@ fn adaptation(groups: &[&Group], colours: &[usize]) -> ChartView {
         .iter()
         .zip(colours)
         .map(|(g, &colour)| {
-            let reports = g.history.reports(&g.method, 0);
+            let reports = g.reports(0);
             let band = (0..=EVAL_STEPS)
                 .filter_map(|k| {
                     let v: Vec<f32> = reports
@@ -580,7 +539,7 @@ fn adaptation(groups: &[&Group], colours: &[usize]) -> ChartView {
                 })
                 .collect();
             SeriesView {
-                method: g.method.clone(),
+                method: g.method().to_string(),
                 colour,
                 band,
                 dashed: false,
@@ -590,7 +549,7 @@ fn adaptation(groups: &[&Group], colours: &[usize]) -> ChartView {
     let zero = groups
         .iter()
         .find_map(|g| {
-            g.history
+            g.history()
                 .runs
                 .first()
                 .and_then(|r| r.get("mse_zero"))

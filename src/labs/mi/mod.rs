@@ -10,12 +10,14 @@ pub mod model;
 pub use model::Recipe;
 
 use super::{choice, flag, float, int, log_float, LabDecl, Preset};
+use crate::claims::Claim;
 use crate::engine::gpu::GpuContext;
 use crate::engine::{Exec, MetricWindow, Result};
 use crate::experiment::Experiment;
-use crate::history::History;
-use crate::labs::{find_method, unknown_method};
-use crate::views::{ChartView, Guide, Picture, SeriesView, TableView, Views};
+use crate::labs::{
+    boxed_group, find_method, unknown_method, Core, Lab, LocalFuture, RunGroup, Shown,
+};
+use crate::views::{ChartView, Guide, Picture, TableView, Views};
 
 pub fn declaration() -> LabDecl {
     LabDecl {
@@ -77,11 +79,8 @@ pub fn declaration() -> LabDecl {
 
 /// One estimator's run group.
 pub struct Group {
-    pub method: String,
+    pub core: Core,
     pub recipe: Recipe,
-    pub exec: Exec,
-    pub history: History,
-    pub step: u32,
     /// Every metric window so far, oldest first: the per-level statistics are sums over them.
     windows: Vec<MetricWindow>,
     /// Windows closed at a level's middle or end and not yet recorded in the history.
@@ -91,15 +90,46 @@ pub struct Group {
 /// The mutual-information lab in the registry.
 pub struct Mi;
 
-crate::lab_parts!(
-    Mi,
-    total_steps: |exp: &Experiment| Recipe::from_settings(exp).total_steps(),
-    views: |exp: &Experiment, groups: &[&Group], colours: &[usize], _: &[(String, Picture)]| {
-        views(groups, colours, exp)
-    },
-);
+impl Lab for Mi {
+    fn declaration(&self) -> LabDecl {
+        declaration()
+    }
+    fn total_steps(&self, exp: &Experiment) -> u32 {
+        Recipe::from_settings(exp).total_steps()
+    }
+    fn claims(&self) -> Vec<Claim> {
+        claims::claims()
+    }
+    fn group<'a>(
+        &'a self,
+        exp: &'a Experiment,
+        method: &'a str,
+        gpu: Option<&'a GpuContext>,
+    ) -> LocalFuture<'a, Result<Box<dyn RunGroup>>> {
+        boxed_group(Group::new(exp, method, gpu))
+    }
+    fn views(&self, exp: &Experiment, groups: &[&dyn RunGroup], _: &[(String, Picture)]) -> Views {
+        views(&Shown::of(&declaration(), groups, exp.seed), exp)
+    }
+}
 
-crate::run_group!(Group);
+impl RunGroup for Group {
+    fn core(&self) -> &Core {
+        &self.core
+    }
+    fn core_mut(&mut self) -> &mut Core {
+        &mut self.core
+    }
+    fn train(&mut self, steps: u32) -> LocalFuture<'_, Result<()>> {
+        Box::pin(Group::train(self, steps))
+    }
+    fn observe(&mut self) -> LocalFuture<'_, Result<()>> {
+        Box::pin(Group::observe(self))
+    }
+    fn observe_every(&self, _total: u32) -> u32 {
+        Group::observe_every(self)
+    }
+}
 
 impl Group {
     /// Method `method`'s group under every run of `exp`, on the GPU when a context is given.
@@ -111,11 +141,8 @@ impl Group {
         let built = model::build(&recipe, exp.runs as usize, exp.seed)?;
         let exec = Exec::new(&built.program, gpu).await?;
         Ok(Group {
-            method: method.to_string(),
+            core: Core::new(method, exec, exp.runs as usize),
             recipe,
-            exec,
-            history: History::new(exp.runs as usize),
-            step: 0,
             windows: Vec::new(),
             cut: Vec::new(),
         })
@@ -128,8 +155,8 @@ impl Group {
             self.recipe.steps_per_level.max(1),
             self.recipe.steps_per_level / 2,
         );
-        let base = self.step / spl * spl;
-        if self.step < base + half {
+        let base = self.core.step / spl * spl;
+        if self.core.step < base + half {
             base + half
         } else {
             base + spl
@@ -141,12 +168,12 @@ impl Group {
         let mut left = steps;
         while left > 0 {
             let cut = self.next_cut();
-            let n = left.min(cut - self.step);
-            self.exec.run(0, n)?;
-            self.step += n;
+            let n = left.min(cut - self.core.step);
+            self.core.exec.run(0, n)?;
+            self.core.step += n;
             left -= n;
-            if self.step == cut {
-                if let Some(w) = self.exec.cut_metrics(0)? {
+            if self.core.step == cut {
+                if let Some(w) = self.core.exec.cut_metrics(0)? {
                     self.cut.push(w);
                 }
             }
@@ -162,22 +189,29 @@ impl Group {
     /// Collects the metric windows that landed, records the estimate and the truth at their
     /// ends, and updates each level's statistics.
     pub async fn observe(&mut self) -> Result<()> {
-        let landed = self.exec.metrics(0).await?;
+        let landed = self.core.exec.metrics(0).await?;
         let first_new = self.windows.len();
         self.windows.append(&mut self.cut);
         self.windows.extend(landed);
         self.windows[first_new..].sort_by_key(|w| w.step);
-        let runs = self.history.runs.len();
+        let runs = self.core.history.runs.len();
         for w in &self.windows[first_new..] {
             let truth = self.recipe.levels[self.recipe.level_of(w.step.saturating_sub(1))] as f32;
-            self.history.record("mi_estimate", w.step, &w.values[0]);
-            self.history.record("true_mi", w.step, &vec![truth; runs]);
+            self.core
+                .history
+                .record("mi_estimate", w.step, &w.values[0]);
+            self.core
+                .history
+                .record("true_mi", w.step, &vec![truth; runs]);
         }
         for level in 0..self.recipe.levels.len() {
             if let Some((mean, std)) = self.level_stats(level) {
-                self.history
+                self.core
+                    .history
                     .set_final(&format!("level/{level}/mean"), &mean);
-                self.history.set_final(&format!("level/{level}/std"), &std);
+                self.core
+                    .history
+                    .set_final(&format!("level/{level}/std"), &std);
             }
         }
         Ok(())
@@ -198,7 +232,7 @@ impl Group {
         if steps == 0 {
             return None;
         }
-        let runs = self.history.runs.len();
+        let runs = self.core.history.runs.len();
         let (mut mean, mut std) = (vec![0.0; runs], vec![0.0; runs]);
         for r in 0..runs {
             let (mut s1, mut s2) = (0.0f64, 0.0f64);
@@ -216,7 +250,7 @@ impl Group {
 
 /// The estimates over steps with the true staircase and log K under them, and per level each
 /// estimator's bias ± its standard deviation over steps (both averaged over seeds).
-pub fn views(groups: &[&Group], colours: &[usize], exp: &Experiment) -> Views {
+pub fn views(shown: &Shown<Group>, exp: &Experiment) -> Views {
     let recipe = Recipe::from_settings(exp);
     let spl = recipe.steps_per_level as f64;
     let mut staircase = Vec::new();
@@ -230,16 +264,7 @@ pub fn views(groups: &[&Group], colours: &[usize], exp: &Experiment) -> Views {
     let chart = ChartView {
         metric: "mi_estimate".into(),
         title: "Estimate of I(x; y), nats".into(),
-        series: groups
-            .iter()
-            .zip(colours)
-            .map(|(g, &colour)| SeriesView {
-                method: g.method.clone(),
-                colour,
-                band: g.history.band("mi_estimate"),
-                dashed: false,
-            })
-            .collect(),
+        series: shown.chart("mi_estimate", "").series,
         guides: vec![
             Guide {
                 label: "true MI".into(),
@@ -265,7 +290,8 @@ pub fn views(groups: &[&Group], colours: &[usize], exp: &Experiment) -> Views {
         .map(|(k, mi)| (format!("level-{k}"), format!("{mi} nats: bias ± sd")))
         .collect();
     columns.push(("run-status".into(), "runs".into()));
-    let rows = groups
+    let rows = shown
+        .groups
         .iter()
         .map(|g| {
             let mut cells: Vec<String> = recipe
@@ -277,7 +303,7 @@ pub fn views(groups: &[&Group], colours: &[usize], exp: &Experiment) -> Views {
                     // (the page draws the runs of several workers' histories together).
                     let (mean, std) = (format!("level/{k}/mean"), format!("level/{k}/std"));
                     let stats: Vec<(f64, f64)> = g
-                        .history
+                        .history()
                         .finals
                         .iter()
                         .filter_map(|f| Some((*f.get(&mean)? as f64, *f.get(&std)? as f64)))
@@ -291,8 +317,8 @@ pub fn views(groups: &[&Group], colours: &[usize], exp: &Experiment) -> Views {
                     format!("{bias:+.2} ± {:.2}", var.sqrt())
                 })
                 .collect();
-            cells.push(g.history.status(exp.seed));
-            (g.method.clone(), cells)
+            cells.push(g.history().status(exp.seed));
+            (g.method().to_string(), cells)
         })
         .collect();
     Views {

@@ -90,15 +90,13 @@ pub use methodlab_measures as measures;
 pub mod methods;
 pub mod model;
 
+use crate::claims::Claim;
 use crate::data::digits::CLASSES;
 use crate::engine::gpu::GpuContext;
 use crate::engine::{rng, EngineError, Exec, Result};
 use crate::experiment::Experiment;
-use crate::history::History;
-use crate::labs::{train_entry, LocalFuture, RunGroup};
-use crate::views::{
-    BandPoint, ChartView, Guide, HeatmapView, Picture, SeriesView, TableView, Views,
-};
+use crate::labs::{boxed_group, Core, Lab, LocalFuture, RunGroup, Shown};
+use crate::views::{BandPoint, ChartView, Guide, HeatmapView, Picture, SeriesView, Views};
 use data::{Images, FEATURES};
 use model::{Outputs, Scenario, LIDAR_OBJECTS, LIDAR_VIEWS};
 use std::sync::Arc;
@@ -115,12 +113,9 @@ const MAX_EIGS: usize = 32;
 
 /// One method's run group.
 pub struct Group {
-    pub method: String,
+    pub core: Core,
     pub recipe: model::Recipe,
     pub built: model::Built,
-    pub exec: Exec,
-    pub history: History,
-    pub step: u32,
     pub train: Arc<Images>,
     pub test: Arc<Images>,
     /// Per run, the training rows whose labels the few-label probe sees.
@@ -134,20 +129,42 @@ pub struct Group {
 /// The lab in the registry.
 pub struct Ssl;
 
-crate::lab_parts!(
-    Ssl,
-    total_steps: |exp: &Experiment| exp.read().u32("steps"),
-    views: |exp: &Experiment, groups: &[&Group], colours: &[usize], _pictures: &[(String, Picture)]| {
-        views(groups, colours, exp.seed)
-    },
+impl Lab for Ssl {
+    fn declaration(&self) -> LabDecl {
+        declaration()
+    }
+    fn total_steps(&self, exp: &Experiment) -> u32 {
+        exp.read().u32("steps")
+    }
+    fn claims(&self) -> Vec<Claim> {
+        claims::claims()
+    }
+    fn group<'a>(
+        &'a self,
+        exp: &'a Experiment,
+        method: &'a str,
+        gpu: Option<&'a GpuContext>,
+    ) -> LocalFuture<'a, Result<Box<dyn RunGroup>>> {
+        boxed_group(Group::new(exp, method, gpu))
+    }
+    fn views(&self, exp: &Experiment, groups: &[&dyn RunGroup], _: &[(String, Picture)]) -> Views {
+        views(&Shown::of(&declaration(), groups, exp.seed))
+    }
     // The alignment–uniformity scatter scales every run of every method together.
-    views_split: false,
-);
+    fn views_split(&self) -> bool {
+        false
+    }
+}
 
 impl RunGroup for Group {
-    crate::run_group_fields!();
+    fn core(&self) -> &Core {
+        &self.core
+    }
+    fn core_mut(&mut self) -> &mut Core {
+        &mut self.core
+    }
     fn train(&mut self, steps: u32) -> LocalFuture<'_, Result<()>> {
-        train_entry(&mut self.exec, &mut self.step, model::TRAIN, steps)
+        self.core.train(model::TRAIN, steps)
     }
     fn observe(&mut self) -> LocalFuture<'_, Result<()>> {
         Box::pin(self.evaluate())
@@ -207,12 +224,9 @@ impl Group {
             Vec::new()
         };
         Ok(Group {
-            method: method.to_string(),
+            core: Core::new(method, exec, runs),
             recipe,
             built,
-            exec,
-            history: History::new(runs),
-            step: 0,
             train: Arc::new(train),
             test: Arc::new(test),
             few,
@@ -223,19 +237,19 @@ impl Group {
 
     /// Reads the evaluation outputs and records the measures of every run.
     async fn evaluate(&mut self) -> Result<()> {
-        let step = self.step as u64;
-        if let Some(w) = self.exec.metrics(model::TRAIN).await?.last() {
-            self.history.record("loss", w.step, &w.values[0]);
+        let step = self.core.step as u64;
+        if let Some(w) = self.core.exec.metrics(model::TRAIN).await?.last() {
+            self.core.history.record("loss", w.step, &w.values[0]);
         }
-        self.exec.run(model::EVAL, 1)?;
+        self.core.exec.run(model::EVAL, 1)?;
         let dim = self.recipe.dim;
-        let runs = self.history.runs.len();
+        let runs = self.core.history.runs.len();
         match &self.built.outputs {
             Outputs::Digits { train, test, lidar } => {
                 let (train, test, lidar) = (train.clone(), test.clone(), lidar.clone());
-                let train_z = self.exec.read(&train).await?;
-                let test_z = self.exec.read(&test).await?;
-                let lidar_z = self.exec.read(&lidar).await?;
+                let train_z = self.core.exec.read(&train).await?;
+                let test_z = self.core.exec.read(&test).await?;
+                let lidar_z = self.core.exec.read(&lidar).await?;
                 let (n, m, l) = (
                     self.train.n() * dim,
                     self.test.n() * dim,
@@ -302,12 +316,12 @@ impl Group {
                     "embed_std",
                 ];
                 for (name, values) in names.iter().zip(&rows) {
-                    self.history.record(name, step, values);
+                    self.core.history.record(name, step, values);
                 }
                 self.record_eigenvalues(step, &eigs);
             }
             Outputs::Spectrum { sample } => {
-                let z = self.exec.read(&sample.clone()).await?;
+                let z = self.core.exec.read(&sample.clone()).await?;
                 let per = z.len() / runs.max(1);
                 let eigs: Vec<Vec<f64>> = (0..runs)
                     .map(|r| measures::covariance_spectrum(&z[r * per..(r + 1) * per], dim))
@@ -315,11 +329,11 @@ impl Group {
                 let rankme: Vec<f32> = (0..runs)
                     .map(|r| measures::rankme(&z[r * per..(r + 1) * per], dim) as f32)
                     .collect();
-                self.history.record("rankme", step, &rankme);
+                self.core.history.record("rankme", step, &rankme);
                 self.record_eigenvalues(step, &eigs);
             }
             Outputs::TwoFeature { units } => {
-                let z = self.exec.read(&units.clone()).await?;
+                let z = self.core.exec.read(&units.clone()).await?;
                 for (f, (name, _, _)) in FEATURES.iter().enumerate() {
                     let norms: Vec<f32> = (0..runs)
                         .map(|r| {
@@ -327,7 +341,8 @@ impl Group {
                             z[at..at + dim].iter().map(|v| v * v).sum::<f32>().sqrt()
                         })
                         .collect();
-                    self.history
+                    self.core
+                        .history
                         .record(&format!("feature/{name}"), step, &norms);
                 }
             }
@@ -343,7 +358,8 @@ impl Group {
                 .iter()
                 .map(|e| e.get(k).copied().unwrap_or(0.0) as f32)
                 .collect();
-            self.history
+            self.core
+                .history
                 .record(&format!("eig/{}", k + 1), step, &values);
         }
     }
@@ -351,7 +367,7 @@ impl Group {
     /// `t_half/<k>` for each recorded eigenvalue and `t_half/<A|B>` for the toy's features:
     /// the first observed step at which the value reached half its final value.
     fn half_times(&mut self) {
-        let names: Vec<String> = self.history.runs.first().map_or(Vec::new(), |r| {
+        let names: Vec<String> = self.core.history.runs.first().map_or(Vec::new(), |r| {
             r.keys()
                 .filter(|k| k.starts_with("eig/") || k.starts_with("feature/"))
                 .cloned()
@@ -360,6 +376,7 @@ impl Group {
         for name in names {
             let suffix = name.split_once('/').map_or("", |(_, s)| s);
             let values: Vec<f32> = self
+                .core
                 .history
                 .runs
                 .iter()
@@ -370,7 +387,9 @@ impl Group {
                     measures::t_half(&series).map_or(f32::NAN, |t| t as f32)
                 })
                 .collect();
-            self.history.set_final(&format!("t_half/{suffix}"), &values);
+            self.core
+                .history
+                .set_final(&format!("t_half/{suffix}"), &values);
         }
     }
 }
@@ -411,17 +430,9 @@ fn few_probe(
     measures::logistic_probe(&x, &y, test_x, &test.y, dim, CLASSES, FEW_L2, FEW_STEPS)
 }
 
-fn views(groups: &[&Group], colours: &[usize], seed: u32) -> Views {
-    let over_steps = |metric: &str, title: &str| {
-        ChartView::over_steps(
-            metric,
-            title,
-            groups
-                .iter()
-                .zip(colours)
-                .map(|(g, &c)| (g.method.as_str(), c, &g.history)),
-        )
-    };
+fn views(shown: &Shown<Group>) -> Views {
+    let groups = &shown.groups;
+    let over_steps = |metric: &str, title: &str| shown.chart(metric, title);
     let scenario = groups
         .first()
         .map_or(Scenario::Digits, |g| g.recipe.scenario);
@@ -436,14 +447,14 @@ fn views(groups: &[&Group], colours: &[usize], seed: u32) -> Views {
                 // Each run's raw-pixel probe, from the history (which holds every run's when
                 // the page draws the runs of several workers together).
                 let raw_few: Vec<f32> = g
-                    .history
+                    .history()
                     .runs
                     .iter()
                     .filter_map(|h| Some(h.get("probe_raw_few")?.last()?.1))
                     .collect();
                 let raw = crate::views::BarView::spread(&raw_few).0;
                 let end = g
-                    .history
+                    .history()
                     .band("probe_acc_few")
                     .last()
                     .map_or(1.0, |p| p.step as f64);
@@ -489,13 +500,6 @@ fn views(groups: &[&Group], colours: &[usize], seed: u32) -> Views {
         }
     }
     charts.extend(groups.iter().filter_map(|g| spectrum_chart(g)));
-    let last = |g: &Group, m: &str| -> Vec<f32> {
-        g.history
-            .reports(&g.method, seed)
-            .iter()
-            .map(|r| r.final_values.get(m).copied().unwrap_or(f32::NAN))
-            .collect()
-    };
     let mut heatmaps: Vec<HeatmapView> = groups
         .iter()
         .filter(|g| !g.projection.is_empty())
@@ -503,7 +507,7 @@ fn views(groups: &[&Group], colours: &[usize], seed: u32) -> Views {
             HeatmapView::scatter(
                 format!(
                     "{}: run 0's test embeddings on their two principal axes, coloured by digit",
-                    g.method
+                    g.method()
                 ),
                 g.projection.clone(),
             )
@@ -511,13 +515,13 @@ fn views(groups: &[&Group], colours: &[usize], seed: u32) -> Views {
         .collect();
     if scenario == Scenario::Digits {
         let plane = |x: &str, y: &str, caption: &str| {
-            let points: Vec<(f32, f32, f32, bool)> = groups
+            let points: Vec<(f32, f32, f32, bool)> = shown
                 .iter()
-                .zip(colours)
-                .flat_map(|(g, &c)| {
-                    last(g, x)
+                .flat_map(|(g, c)| {
+                    shown
+                        .finals(g, x)
                         .into_iter()
-                        .zip(last(g, y))
+                        .zip(shown.finals(g, y))
                         .map(move |(a, b)| (a, b, c as f32, false))
                 })
                 .filter(|p| p.0.is_finite() && p.1.is_finite())
@@ -555,27 +559,7 @@ fn views(groups: &[&Group], colours: &[usize], seed: u32) -> Views {
             ("t-half-b", "t½ feature B", "t_half/B"),
         ],
     };
-    let table = TableView {
-        columns: columns
-            .iter()
-            .map(|(c, h, _)| (c.to_string(), h.to_string()))
-            .chain(std::iter::once((
-                "run-status".to_string(),
-                "runs".to_string(),
-            )))
-            .collect(),
-        rows: groups
-            .iter()
-            .map(|g| {
-                let mut cells: Vec<String> = columns
-                    .iter()
-                    .map(|(_, _, m)| crate::views::mean_sd(&last(g, m)))
-                    .collect();
-                cells.push(g.history.status(seed));
-                (g.method.clone(), cells)
-            })
-            .collect(),
-    };
+    let table = shown.table(columns);
     Views {
         charts,
         bars: Vec::new(),
@@ -592,7 +576,7 @@ fn spectrum_chart(g: &Group) -> Option<ChartView> {
     let series: Vec<SeriesView> = (1..=count)
         .map(|k| {
             let band = g
-                .history
+                .history()
                 .band(&format!("eig/{k}"))
                 .into_iter()
                 .map(|p| {
@@ -618,10 +602,10 @@ fn spectrum_chart(g: &Group) -> Option<ChartView> {
         return None;
     }
     Some(ChartView {
-        metric: format!("eig/{}", g.method),
+        metric: format!("eig/{}", g.method()),
         title: format!(
             "{}: eigenvalues of the embedding covariance over steps (log₁₀, mean over runs)",
-            g.method
+            g.method()
         ),
         series,
         guides: Vec::new(),

@@ -56,11 +56,11 @@ pub mod claims;
 pub mod methods;
 pub mod model;
 
+use crate::claims::Claim;
 use crate::engine::gpu::GpuContext;
 use crate::engine::{rng, Exec, Result};
 use crate::experiment::Experiment;
-use crate::history::History;
-use crate::labs::{train_entry, LocalFuture, RunGroup};
+use crate::labs::{boxed_group, Core, Lab, LocalFuture, RunGroup, Shown};
 use crate::views::{
     BandPoint, ChartView, Guide, HeatStyle, HeatmapView, Picture, SeriesView, TableView, Views,
 };
@@ -72,14 +72,11 @@ pub const ACTIVE: f64 = 0.01;
 
 /// One method's run group.
 pub struct Group {
-    pub method: String,
+    pub core: Core,
     pub recipe: model::Recipe,
     /// The K of the bound the method trains (`methods::Bound::k`).
     pub bound_k: usize,
     pub built: model::Built,
-    pub exec: Exec,
-    pub history: History,
-    pub step: u32,
     /// The seed of run 0: run r's is `rng::run_seed(seed, r)`.
     pub seed: u32,
     /// Run 0's posterior means of the test set (first two dimensions) with each point's label.
@@ -92,18 +89,38 @@ pub struct Group {
 /// The lab in the registry.
 pub struct Vae;
 
-crate::lab_parts!(
-    Vae,
-    total_steps: |exp: &Experiment| exp.read().u32("steps"),
-    views: |exp: &Experiment, groups: &[&Group], colours: &[usize], _pictures: &[(String, Picture)]| {
-        views(groups, colours, exp.seed)
-    },
-);
+impl Lab for Vae {
+    fn declaration(&self) -> LabDecl {
+        declaration()
+    }
+    fn total_steps(&self, exp: &Experiment) -> u32 {
+        exp.read().u32("steps")
+    }
+    fn claims(&self) -> Vec<Claim> {
+        claims::claims()
+    }
+    fn group<'a>(
+        &'a self,
+        exp: &'a Experiment,
+        method: &'a str,
+        gpu: Option<&'a GpuContext>,
+    ) -> LocalFuture<'a, Result<Box<dyn RunGroup>>> {
+        boxed_group(Group::new(exp, method, gpu))
+    }
+    fn views(&self, exp: &Experiment, groups: &[&dyn RunGroup], _: &[(String, Picture)]) -> Views {
+        views(&Shown::of(&declaration(), groups, exp.seed))
+    }
+}
 
 impl RunGroup for Group {
-    crate::run_group_fields!();
+    fn core(&self) -> &Core {
+        &self.core
+    }
+    fn core_mut(&mut self) -> &mut Core {
+        &mut self.core
+    }
     fn train(&mut self, steps: u32) -> LocalFuture<'_, Result<()>> {
-        train_entry(&mut self.exec, &mut self.step, model::TRAIN, steps)
+        self.core.train(model::TRAIN, steps)
     }
     fn observe(&mut self) -> LocalFuture<'_, Result<()>> {
         Box::pin(self.evaluate(self.recipe.k_during))
@@ -136,13 +153,10 @@ impl Group {
         let built = model::build(&recipe, &*bound, exp.runs as usize, exp.seed)?;
         let exec = Exec::new(&built.program, gpu).await?;
         Ok(Group {
-            method: method.to_string(),
+            core: Core::new(method, exec, exp.runs as usize),
             recipe,
             bound_k: bound.k(),
             built,
-            exec,
-            history: History::new(exp.runs as usize),
-            step: 0,
             seed: exp.seed,
             latent: Arc::new(Vec::new()),
             image: Vec::new(),
@@ -152,22 +166,22 @@ impl Group {
     /// The IWAE estimate of each run's mean test log p(x) with at least `k` samples per point
     /// (whole chunks), and the first chunk's ELBO, KL and posterior (means, log-variances).
     async fn test_ll(&mut self, k: usize) -> Result<(Vec<f32>, [Vec<f32>; 4])> {
-        let runs = self.history.runs.len();
+        let runs = self.core.history.runs.len();
         let n = self.built.data.n_test();
         let chunk = self.built.chunk;
         let chunks = k.div_ceil(chunk).max(1);
         let mut acc = vec![f64::NEG_INFINITY; runs * n];
         let mut first = None;
         for c in 0..chunks {
-            self.exec.run(model::EVAL, 1)?;
-            let lse = self.exec.read(&self.built.chunk_lse).await?;
+            self.core.exec.run(model::EVAL, 1)?;
+            let lse = self.core.exec.read(&self.built.chunk_lse).await?;
             log_add(&mut acc, &lse);
             if c == 0 {
                 first = Some([
-                    self.exec.read(&self.built.elbo).await?,
-                    self.exec.read(&self.built.kl).await?,
-                    self.exec.read(&self.built.mean).await?,
-                    self.exec.read(&self.built.log_var).await?,
+                    self.core.exec.read(&self.built.elbo).await?,
+                    self.core.exec.read(&self.built.kl).await?,
+                    self.core.exec.read(&self.built.mean).await?,
+                    self.core.exec.read(&self.built.log_var).await?,
                 ]);
             }
         }
@@ -184,20 +198,22 @@ impl Group {
     /// Records the training bound, the test log-likelihood, ELBO and KL, the active units and
     /// the MMD between q(z) and the prior, and refreshes run 0's pictures.
     async fn evaluate(&mut self, k: usize) -> Result<()> {
-        let step = self.step as u64;
-        if let Some(w) = self.exec.metrics(model::TRAIN).await?.last() {
-            self.history.record("train_bound", w.step, &w.values[0]);
+        let step = self.core.step as u64;
+        if let Some(w) = self.core.exec.metrics(model::TRAIN).await?.last() {
+            self.core
+                .history
+                .record("train_bound", w.step, &w.values[0]);
         }
         let (ll, [elbo, kl, mean, log_var]) = self.test_ll(k).await?;
-        self.history.record("test_ll", step, &ll);
-        self.history.record("elbo", step, &elbo);
-        self.history.record("kl", step, &kl);
+        self.core.history.record("test_ll", step, &ll);
+        self.core.history.record("elbo", step, &elbo);
+        self.core.history.record("kl", step, &kl);
         let (n, d) = (self.built.data.n_test(), self.recipe.latent);
-        let runs = self.history.runs.len();
+        let runs = self.core.history.runs.len();
         let active: Vec<f32> = (0..runs)
             .map(|r| active_units(&mean[r * n * d..(r + 1) * n * d], n, d) as f32)
             .collect();
-        self.history.record("active_units", step, &active);
+        self.core.history.record("active_units", step, &active);
         let mmd: Vec<f32> = (0..runs)
             .map(|r| {
                 let at = r * n * d..(r + 1) * n * d;
@@ -205,7 +221,7 @@ impl Group {
                 aggregate_mmd(&mean[at.clone()], &log_var[at], n, d, seed) as f32
             })
             .collect();
-        self.history.record("mmd", step, &mmd);
+        self.core.history.record("mmd", step, &mmd);
         let labels = &self.built.data.test_labels;
         self.latent = Arc::new(
             (0..n)
@@ -215,8 +231,8 @@ impl Group {
                 })
                 .collect(),
         );
-        self.exec.run(model::PICTURE, 1)?;
-        let decoded = self.exec.read(&self.built.decoded).await?;
+        self.core.exec.run(model::PICTURE, 1)?;
+        let decoded = self.core.exec.read(&self.built.decoded).await?;
         let run0 = &decoded[..decoded.len() / runs.max(1)];
         self.image = if self.built.data.bernoulli {
             manifold_image(run0)
@@ -230,7 +246,7 @@ impl Group {
     /// encoder and the decoder, and the reparameterised and score-function gradient variances.
     async fn summarise(&mut self) -> Result<()> {
         let (ll, _) = self.test_ll(self.recipe.k_eval).await?;
-        self.history.set_final("test_ll", &ll);
+        self.core.history.set_final("test_ll", &ll);
         let own = self.bound_k;
         for (i, &k) in self.built.snr_k.clone().iter().enumerate() {
             let sums = self.built.snr_sums[i].clone();
@@ -238,19 +254,23 @@ impl Group {
             let snr = |s: &[Moments]| s.iter().map(|m| m.snr() as f32).collect::<Vec<_>>();
             let (e, d) = (snr(&enc), snr(&dec));
             if SNR_SHOWN.contains(&k) {
-                self.history.set_final(&format!("snr_encoder/{k}"), &e);
-                self.history.set_final(&format!("snr_decoder/{k}"), &d);
+                self.core.history.set_final(&format!("snr_encoder/{k}"), &e);
+                self.core.history.set_final(&format!("snr_decoder/{k}"), &d);
             }
             if k == own {
-                self.history.set_final("snr_encoder", &e);
-                self.history.set_final("snr_decoder", &d);
+                self.core.history.set_final("snr_encoder", &e);
+                self.core.history.set_final("snr_decoder", &d);
             }
         }
         let sums = self.built.var_sums.clone();
         let [reparam, score] = self.probe(model::VARIANCE, &sums).await?;
         let trace = |s: &[Moments]| s.iter().map(|m| m.trace() as f32).collect::<Vec<_>>();
-        self.history.set_final("grad_var/reparam", &trace(&reparam));
-        self.history.set_final("grad_var/score", &trace(&score));
+        self.core
+            .history
+            .set_final("grad_var/reparam", &trace(&reparam));
+        self.core
+            .history
+            .set_final("grad_var/score", &trace(&score));
         Ok(())
     }
 
@@ -263,16 +283,16 @@ impl Group {
     ) -> Result<[Vec<Moments>; 2]> {
         for p in probes {
             let zeros = vec![0.0; p.mean.shape().numel()];
-            self.exec.write(&p.mean, &zeros)?;
-            self.exec.write(&p.m2, &zeros)?;
-            self.exec.write(&p.count, &[0.0])?;
+            self.core.exec.write(&p.mean, &zeros)?;
+            self.core.exec.write(&p.m2, &zeros)?;
+            self.core.exec.write(&p.count, &[0.0])?;
         }
-        self.exec.run(entry, self.recipe.repeats as u32)?;
-        let runs = self.history.runs.len();
+        self.core.exec.run(entry, self.recipe.repeats as u32)?;
+        let runs = self.core.history.runs.len();
         let mut out = [Vec::new(), Vec::new()];
         for (p, moments) in probes.iter().zip(&mut out) {
-            let mean = self.exec.read(&p.mean).await?;
-            let m2 = self.exec.read(&p.m2).await?;
+            let mean = self.core.exec.read(&p.mean).await?;
+            let m2 = self.core.exec.read(&p.m2).await?;
             let per_run = mean.len() / runs.max(1);
             let wide = |v: &[f32], r: usize| -> Vec<f64> {
                 v[r * per_run..(r + 1) * per_run]
@@ -375,17 +395,11 @@ pub fn aggregate_mmd(mean: &[f32], log_var: &[f32], n: usize, d: usize, seed: u3
     kernel(&q, &q) + kernel(&p, &p) - 2.0 * kernel(&q, &p)
 }
 
-fn views(groups: &[&Group], colours: &[usize], seed: u32) -> Views {
+fn views(shown: &Shown<Group>) -> Views {
+    let (groups, colours) = (&shown.groups, &shown.colours);
     let chart = |metric: &str, title: &str, wide: bool| ChartView {
         wide,
-        ..ChartView::over_steps(
-            metric,
-            title,
-            groups
-                .iter()
-                .zip(colours)
-                .map(|(g, &c)| (g.method.as_str(), c, &g.history)),
-        )
+        ..shown.chart(metric, title)
     };
     let mut charts = vec![
         chart(
@@ -413,19 +427,6 @@ fn views(groups: &[&Group], colours: &[usize], seed: u32) -> Views {
             heatmaps.push(density(g));
         }
     }
-    let finals = |g: &Group, m: &str| -> Vec<f32> {
-        g.history
-            .finals
-            .iter()
-            .zip(&g.history.runs)
-            .map(|(f, h)| {
-                f.get(m)
-                    .or_else(|| h.get(m).and_then(|p| p.last()).map(|(_, v)| v))
-                    .copied()
-                    .unwrap_or(f32::NAN)
-            })
-            .collect()
-    };
     let sci = |v: Vec<f32>| -> String {
         let (m, _) = crate::views::BarView::spread(&v);
         if m.is_nan() {
@@ -452,9 +453,9 @@ fn views(groups: &[&Group], colours: &[usize], seed: u32) -> Views {
         rows: groups
             .iter()
             .map(|g| {
-                let ms = |m: &str| crate::views::mean_sd(&finals(g, m));
+                let ms = |m: &str| crate::views::mean_sd(&shown.finals(g, m));
                 (
-                    g.method.clone(),
+                    g.method().to_string(),
                     vec![
                         ms("test_ll"),
                         ms("elbo"),
@@ -462,9 +463,9 @@ fn views(groups: &[&Group], colours: &[usize], seed: u32) -> Views {
                         ms("active_units"),
                         ms("snr_encoder"),
                         ms("snr_decoder"),
-                        sci(finals(g, "grad_var/reparam")),
-                        sci(finals(g, "grad_var/score")),
-                        g.history.status(seed),
+                        sci(shown.finals(g, "grad_var/reparam")),
+                        sci(shown.finals(g, "grad_var/score")),
+                        g.history().status(shown.seed),
                     ],
                 )
             })
@@ -488,7 +489,7 @@ fn snr_chart(groups: &[&Group], colours: &[usize]) -> ChartView {
             .iter()
             .filter_map(|&k| {
                 let v: Vec<f32> = g
-                    .history
+                    .history()
                     .finals
                     .iter()
                     .filter_map(|f| f.get(&format!("snr_{part}/{k}")))
@@ -531,7 +532,7 @@ fn snr_chart(groups: &[&Group], colours: &[usize]) -> ChartView {
                 });
             }
             series.push(SeriesView {
-                method: format!("{} {part}", g.method),
+                method: format!("{} {part}", g.method()),
                 colour,
                 band: b,
                 dashed,
@@ -569,7 +570,7 @@ fn latent_map(g: &Group, digits: bool) -> HeatmapView {
         ..HeatmapView::scatter(
             format!(
                 "{}: latent means of the test {}, coloured by {}",
-                g.method,
+                g.method(),
                 if digits { "digits" } else { "points" },
                 if digits { "digit" } else { "component" }
             ),
@@ -616,7 +617,7 @@ fn manifold(g: &Group) -> HeatmapView {
     HeatmapView {
         method: format!(
             "{}: decoded manifold (left) and prior samples (right)",
-            g.method
+            g.method()
         ),
         cols: MANIFOLD_COLS,
         cell: 3,
@@ -677,7 +678,7 @@ fn density(g: &Group) -> HeatmapView {
         .map(|(p, &l)| (p[0], p[1], l as f32, true))
         .collect();
     HeatmapView {
-        method: format!("{}: model density and test points", g.method),
+        method: format!("{}: model density and test points", g.method()),
         cols: DENSITY_SIDE,
         cell: 4,
         values: g.image.clone(),
