@@ -170,7 +170,10 @@ impl Workload {
 /// The program of method `method`'s run group on `link` with `runs` runs from `seed`, as its
 /// lab builds it on the CPU (a lab's first entry is its training step).
 fn lab_program(link: &str, method: &str, runs: usize, seed: u32) -> Result<Program> {
-    let invalid = |detail: String| EngineError::Invalid { op: "bench", detail };
+    let invalid = |detail: String| EngineError::Invalid {
+        op: "bench",
+        detail,
+    };
     let (mut exp, problems) = Experiment::from_link(link, &labs::registry());
     if let Some(problem) = problems.first() {
         return Err(invalid(format!("{link}: {problem}")));
