@@ -36,15 +36,15 @@ pub type LocalFuture<'a, T> = Pin<Box<dyn Future<Output = T> + 'a>>;
 
 /// Every lab, in the order the page lists them. The first is the default.
 pub static LABS: &[&dyn Lab] = &[
-    &basics::Basics,
-    &continual::Continual,
-    &mi::Mi,
-    &merging::Merging,
-    &groups::Groups,
-    &vae::Vae,
-    &meta::Meta,
-    &labels::Labels,
-    &ssl::Ssl,
+    &basics::LAB,
+    &continual::LAB,
+    &mi::LAB,
+    &merging::LAB,
+    &groups::LAB,
+    &vae::LAB,
+    &meta::LAB,
+    &labels::LAB,
+    &ssl::LAB,
 ];
 
 /// Every lab's declaration, in the registry's order.
@@ -66,9 +66,8 @@ pub fn lab(id: &str) -> Result<&'static dyn Lab> {
         })
 }
 
-/// A lab as the driver, the page and the CLI see it: object-safe, every lab alike. Each lab's
-/// `mod.rs` implements it in a few plain lines: the declaration, its steps, its claims, its
-/// `Group::new` boxed by [`boxed_group`], and its views over [`Shown`] groups of its own type.
+/// A lab as the driver, the page and the CLI see it: object-safe, every lab alike. A lab gets it
+/// from its [`LabDef`].
 pub trait Lab: Sync {
     /// The id in links (`#/<id>?…`), from the declaration.
     fn id(&self) -> &'static str {
@@ -99,16 +98,65 @@ pub trait Lab: Sync {
     /// Whether the views of a session's methods split in parts, each part's built by a driver
     /// of its own, merge into the whole session's (`Views::merge`): the page then trains the
     /// parts in workers of their own. Not when a picture scales every run together.
-    fn views_split(&self) -> bool {
-        true
-    }
+    fn views_split(&self) -> bool;
 }
 
-/// A lab's `Group::new(…)` as [`Lab::group`] returns it.
-pub fn boxed_group<'a, G: RunGroup>(
-    group: impl Future<Output = Result<G>> + 'a,
-) -> LocalFuture<'a, Result<Box<dyn RunGroup>>> {
-    Box::pin(async move { Ok(Box::new(group.await?) as Box<dyn RunGroup>) })
+/// Each group's latest picture (`RunGroup::picture`), by method.
+pub type Pictures = [(String, Picture)];
+
+/// A lab as its folder writes it: plain functions over its own run group type `G`, one
+/// `pub static LAB: LabDef<Group>` in its `mod.rs`. The registry lists these; [`Lab`] is
+/// implemented once, here, for all of them.
+pub struct LabDef<G> {
+    pub declaration: fn() -> LabDecl,
+    /// Training steps of a whole run of an experiment.
+    pub total_steps: fn(&Experiment) -> u32,
+    pub claims: fn() -> Vec<Claim>,
+    /// Method `method`'s group under every run of `exp`, on the GPU when a context is given
+    /// (`|exp, method, gpu| Box::pin(Group::new(exp, method, gpu))`).
+    pub group: for<'a> fn(
+        exp: &'a Experiment,
+        method: &'a str,
+        gpu: Option<&'a GpuContext>,
+    ) -> LocalFuture<'a, Result<G>>,
+    /// What the page draws of the lab's groups in a session, with each group's latest
+    /// picture by method.
+    pub views: fn(&Shown<G>, &Experiment, &Pictures) -> Views,
+    /// See [`Lab::views_split`].
+    pub views_split: bool,
+}
+
+impl<G: RunGroup> Lab for LabDef<G> {
+    fn declaration(&self) -> LabDecl {
+        (self.declaration)()
+    }
+    fn total_steps(&self, exp: &Experiment) -> u32 {
+        (self.total_steps)(exp)
+    }
+    fn claims(&self) -> Vec<Claim> {
+        (self.claims)()
+    }
+    fn group<'a>(
+        &'a self,
+        exp: &'a Experiment,
+        method: &'a str,
+        gpu: Option<&'a GpuContext>,
+    ) -> LocalFuture<'a, Result<Box<dyn RunGroup>>> {
+        let group = (self.group)(exp, method, gpu);
+        Box::pin(async move { Ok(Box::new(group.await?) as Box<dyn RunGroup>) })
+    }
+    fn views(
+        &self,
+        exp: &Experiment,
+        groups: &[&dyn RunGroup],
+        pictures: &[(String, Picture)],
+    ) -> Views {
+        let shown = Shown::of(&(self.declaration)(), groups, exp.seed);
+        (self.views)(&shown, exp, pictures)
+    }
+    fn views_split(&self) -> bool {
+        self.views_split
+    }
 }
 
 /// What every run group holds, whatever its lab: its method, the steps taken, its compiled

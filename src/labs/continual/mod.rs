@@ -14,13 +14,9 @@ pub use group::Group;
 use views::views;
 
 use super::{choice, float, int, log_float, LabDecl, Optimizer, Preset};
-use crate::claims::Claim;
 use crate::data::tasks::Scenario;
-use crate::engine::gpu::GpuContext;
-use crate::engine::{EngineError, Result};
-use crate::experiment::Experiment;
-use crate::labs::{boxed_group, Lab, LocalFuture, RunGroup, Shown};
-use crate::views::{Picture, Views};
+use crate::engine::EngineError;
+use crate::labs::LabDef;
 use model::Recipe;
 
 pub fn declaration() -> LabDecl {
@@ -94,27 +90,11 @@ fn invalid(detail: String) -> EngineError {
 }
 
 /// The continual-learning lab in the registry.
-pub struct Continual;
-
-impl Lab for Continual {
-    fn declaration(&self) -> LabDecl {
-        declaration()
-    }
-    fn total_steps(&self, exp: &Experiment) -> u32 {
-        Recipe::from_settings(exp).total_steps()
-    }
-    fn claims(&self) -> Vec<Claim> {
-        claims::claims()
-    }
-    fn group<'a>(
-        &'a self,
-        exp: &'a Experiment,
-        method: &'a str,
-        gpu: Option<&'a GpuContext>,
-    ) -> LocalFuture<'a, Result<Box<dyn RunGroup>>> {
-        boxed_group(Group::new(exp, method, gpu))
-    }
-    fn views(&self, exp: &Experiment, groups: &[&dyn RunGroup], _: &[(String, Picture)]) -> Views {
-        views(&Shown::of(&declaration(), groups, exp.seed), exp)
-    }
-}
+pub static LAB: LabDef<Group> = LabDef {
+    declaration,
+    total_steps: |exp| Recipe::from_settings(exp).total_steps(),
+    claims: claims::claims,
+    group: |exp, method, gpu| Box::pin(Group::new(exp, method, gpu)),
+    views: |shown, exp, _| views(shown, exp),
+    views_split: true,
+};

@@ -58,38 +58,17 @@ mod views;
 pub use group::Group;
 use views::views;
 
-use crate::claims::Claim;
-use crate::engine::gpu::GpuContext;
-use crate::engine::Result;
-use crate::experiment::Experiment;
-use crate::labs::{boxed_group, Lab, LocalFuture, RunGroup, Shown};
-use crate::views::{Picture, Views};
+use crate::labs::LabDef;
 
 /// A representation counts as key when it holds at least this share of the embedding variance.
 pub const KEY_SHARE: f64 = 0.1;
 
 /// The lab in the registry.
-pub struct Groups;
-
-impl Lab for Groups {
-    fn declaration(&self) -> LabDecl {
-        declaration()
-    }
-    fn total_steps(&self, exp: &Experiment) -> u32 {
-        exp.read().u32("steps")
-    }
-    fn claims(&self) -> Vec<Claim> {
-        claims::claims()
-    }
-    fn group<'a>(
-        &'a self,
-        exp: &'a Experiment,
-        method: &'a str,
-        gpu: Option<&'a GpuContext>,
-    ) -> LocalFuture<'a, Result<Box<dyn RunGroup>>> {
-        boxed_group(Group::new(exp, method, gpu))
-    }
-    fn views(&self, exp: &Experiment, groups: &[&dyn RunGroup], _: &[(String, Picture)]) -> Views {
-        views(&Shown::of(&declaration(), groups, exp.seed))
-    }
-}
+pub static LAB: LabDef<Group> = LabDef {
+    declaration,
+    total_steps: |exp| exp.read().u32("steps"),
+    claims: claims::claims,
+    group: |exp, method, gpu| Box::pin(Group::new(exp, method, gpu)),
+    views: |shown, _, _| views(shown),
+    views_split: true,
+};

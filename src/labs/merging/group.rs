@@ -2,15 +2,14 @@
 
 use super::model::Built;
 use super::{
-    aggregate, invalid, merge, model, Aggregator, Held, Merge, Merging, Tasks, FISHER_SAMPLES,
-    LAMBDAS,
+    aggregate, invalid, merge, model, Aggregator, Held, Merge, Tasks, FISHER_SAMPLES, LAMBDAS,
 };
 use crate::data::tasks::{self as scenario, Stream};
 use crate::engine::gpu::GpuContext;
 use crate::engine::rng::{mix64, run_seed};
 use crate::engine::{Exec, Result};
 use crate::experiment::Experiment;
-use crate::labs::{Core, Lab, LocalFuture, RunGroup};
+use crate::labs::{Core, LocalFuture, RunGroup};
 
 /// One merge method's run group: its own pre-training and fine-tunes (the same for every method
 /// of an experiment: same seed, same data), then its merges.
@@ -87,7 +86,7 @@ impl Group {
         let multitask = matches!(merge, Merge::MultiTask(_));
         let built = model::build(&stream, &shape, runs, exp.seed, multitask)?;
         let (base_steps, steps) = (s.u32("base_steps"), s.u32("steps"));
-        let total = Merging.total_steps(exp);
+        let total = (super::LAB.total_steps)(exp);
         let exec = Exec::new(&built.program, gpu).await?;
         Ok(Group {
             core: Core::new(method, exec, runs),

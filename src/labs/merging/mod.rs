@@ -16,14 +16,11 @@ pub use group::Group;
 use views::views;
 
 use super::{choice, float, int, log_float, Choice, LabDecl, Preset};
-use crate::claims::Claim;
 use crate::data::tasks::{self as scenario};
-use crate::engine::gpu::GpuContext;
 use crate::engine::rng::mix64;
 use crate::engine::{EngineError, Result};
 use crate::experiment::Experiment;
-use crate::labs::{boxed_group, find_method, unknown_method, Lab, LocalFuture, RunGroup, Shown};
-use crate::views::{Picture, Views};
+use crate::labs::{find_method, unknown_method, LabDef};
 
 /// λ values of every sweep: 0, 0.1, …, 1.5.
 pub const LAMBDAS: [f32; 16] = [
@@ -192,31 +189,17 @@ pub struct Held {
 }
 
 /// The model-merging lab in the registry.
-pub struct Merging;
-
-impl Lab for Merging {
-    fn declaration(&self) -> LabDecl {
-        declaration()
-    }
-    fn total_steps(&self, exp: &Experiment) -> u32 {
+pub static LAB: LabDef<Group> = LabDef {
+    declaration,
+    total_steps: |exp| {
         // Pre-training, then each fine-tune; a multi-task phase of the same length when any
         // multi-task method is on (the merges wait through it).
         let s = exp.read();
         let multitask = exp.methods.iter().any(|m| m.id.starts_with("mt_"));
         s.u32("base_steps") + s.u32("steps") * s.u32("tasks") * if multitask { 2 } else { 1 }
-    }
-    fn claims(&self) -> Vec<Claim> {
-        claims::claims()
-    }
-    fn group<'a>(
-        &'a self,
-        exp: &'a Experiment,
-        method: &'a str,
-        gpu: Option<&'a GpuContext>,
-    ) -> LocalFuture<'a, Result<Box<dyn RunGroup>>> {
-        boxed_group(Group::new(exp, method, gpu))
-    }
-    fn views(&self, exp: &Experiment, groups: &[&dyn RunGroup], _: &[(String, Picture)]) -> Views {
-        views(&Shown::of(&declaration(), groups, exp.seed), exp)
-    }
-}
+    },
+    claims: claims::claims,
+    group: |exp, method, gpu| Box::pin(Group::new(exp, method, gpu)),
+    views: |shown, exp, _| views(shown, exp),
+    views_split: true,
+};

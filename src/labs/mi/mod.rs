@@ -15,12 +15,7 @@ use views::views;
 pub use model::Recipe;
 
 use super::{choice, flag, float, int, log_float, LabDecl, Preset};
-use crate::claims::Claim;
-use crate::engine::gpu::GpuContext;
-use crate::engine::Result;
-use crate::experiment::Experiment;
-use crate::labs::{boxed_group, Lab, LocalFuture, RunGroup, Shown};
-use crate::views::{Picture, Views};
+use crate::labs::LabDef;
 
 pub fn declaration() -> LabDecl {
     LabDecl {
@@ -81,27 +76,11 @@ pub fn declaration() -> LabDecl {
 }
 
 /// The mutual-information lab in the registry.
-pub struct Mi;
-
-impl Lab for Mi {
-    fn declaration(&self) -> LabDecl {
-        declaration()
-    }
-    fn total_steps(&self, exp: &Experiment) -> u32 {
-        Recipe::from_settings(exp).total_steps()
-    }
-    fn claims(&self) -> Vec<Claim> {
-        claims::claims()
-    }
-    fn group<'a>(
-        &'a self,
-        exp: &'a Experiment,
-        method: &'a str,
-        gpu: Option<&'a GpuContext>,
-    ) -> LocalFuture<'a, Result<Box<dyn RunGroup>>> {
-        boxed_group(Group::new(exp, method, gpu))
-    }
-    fn views(&self, exp: &Experiment, groups: &[&dyn RunGroup], _: &[(String, Picture)]) -> Views {
-        views(&Shown::of(&declaration(), groups, exp.seed), exp)
-    }
-}
+pub static LAB: LabDef<Group> = LabDef {
+    declaration,
+    total_steps: |exp| Recipe::from_settings(exp).total_steps(),
+    claims: claims::claims,
+    group: |exp, method, gpu| Box::pin(Group::new(exp, method, gpu)),
+    views: |shown, exp, _| views(shown, exp),
+    views_split: true,
+};
