@@ -4,21 +4,96 @@
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// One run's outcome, as the CLI's JSON and the page's export write it.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+/// One run's outcome, as the CLI's JSON and the page's export write it, and as it travels
+/// between the page and its workers. A human-readable format (JSON) gets the report's shape, its
+/// matrices and lists beside `final`; a binary one (bincode, which cannot write flattened maps)
+/// gets the fields in order, and is the only form read back.
+#[derive(Clone, Debug, PartialEq)]
 pub struct RunReport {
     pub method: String,
     pub seed: u32,
     pub status: RunStatus,
-    #[serde(rename = "final")]
     pub final_values: BTreeMap<String, f32>,
     pub history: BTreeMap<String, Vec<(u64, f32)>>,
     /// Named matrices (the continual lab's `acc_matrix`, rows of columns), beside `final`.
-    #[serde(flatten)]
     pub matrices: BTreeMap<String, Vec<Vec<f32>>>,
     /// Named lists of names (the groups lab's `key_reps`), beside `final`.
-    #[serde(flatten)]
     pub lists: BTreeMap<String, Vec<String>>,
+}
+
+/// `RunReport` as JSON writes it.
+#[derive(Serialize)]
+struct ReportShape<'a> {
+    method: &'a str,
+    seed: u32,
+    status: RunStatus,
+    #[serde(rename = "final")]
+    final_values: &'a BTreeMap<String, f32>,
+    history: &'a BTreeMap<String, Vec<(u64, f32)>>,
+    #[serde(flatten)]
+    matrices: &'a BTreeMap<String, Vec<Vec<f32>>>,
+    #[serde(flatten)]
+    lists: &'a BTreeMap<String, Vec<String>>,
+}
+
+/// `RunReport` on the wire: every field, in order.
+type WireShape = (
+    String,
+    u32,
+    RunStatus,
+    BTreeMap<String, f32>,
+    BTreeMap<String, Vec<(u64, f32)>>,
+    BTreeMap<String, Vec<Vec<f32>>>,
+    BTreeMap<String, Vec<String>>,
+);
+
+impl Serialize for RunReport {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if s.is_human_readable() {
+            ReportShape {
+                method: &self.method,
+                seed: self.seed,
+                status: self.status,
+                final_values: &self.final_values,
+                history: &self.history,
+                matrices: &self.matrices,
+                lists: &self.lists,
+            }
+            .serialize(s)
+        } else {
+            (
+                &self.method,
+                self.seed,
+                self.status,
+                &self.final_values,
+                &self.history,
+                &self.matrices,
+                &self.lists,
+            )
+                .serialize(s)
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for RunReport {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        if d.is_human_readable() {
+            return Err(serde::de::Error::custom(
+                "a run report is read back from the wire's binary form only",
+            ));
+        }
+        let (method, seed, status, final_values, history, matrices, lists) =
+            WireShape::deserialize(d)?;
+        Ok(RunReport {
+            method,
+            seed,
+            status,
+            final_values,
+            history,
+            matrices,
+            lists,
+        })
+    }
 }
 
 /// One point of a seed band: the mean over runs at a step, and the lowest and highest run.

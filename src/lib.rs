@@ -13,6 +13,7 @@ pub mod experiment;
 pub mod history;
 pub mod labs;
 pub mod runner;
+pub mod session;
 #[cfg(feature = "web")]
 pub mod ui;
 pub mod views;

@@ -13,145 +13,16 @@ use crate::data::digits;
 use crate::engine::gpu::GpuContext;
 use crate::engine::EngineError;
 use crate::experiment::{BackendChoice, Experiment};
-use crate::history::{History, RunReport, RunStatus};
+use crate::history::History;
 use crate::labs::registry;
 use crate::runner::Driver;
-use crate::views::Views;
+use crate::session::{Frame, FromEngine, ToEngine};
 use serde::{Deserialize, Serialize};
 use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-
-/// What the page asks of its engine.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub enum ToEngine {
-    /// The session: its share link (the backend choice included), and whether the page found a
-    /// WebGPU adapter (the engine then makes its own device when a choice needs one).
-    Start {
-        link: String,
-        /// The methods this engine trains: its share of the link's.
-        methods: Vec<String>,
-        /// The runs of each method it trains, (first, count), when the session's runs are
-        /// split over engines (empty: all of them). The engine with every method's first runs
-        /// draws the whole session; the others send it their runs' histories through the page
-        /// (`Frame::histories`, `ToEngine::Histories`).
-        runs: Vec<(u32, u32)>,
-        gpu: bool,
-        /// The page's adapter check, for the badge's tooltip when the engine has no device.
-        adapter: String,
-        /// Kernel fusion forced on or off (the page's `?fusion=on|off`); `None`: the
-        /// adapter's default (on for hardware adapters).
-        fusion: Option<bool>,
-    },
-    Play,
-    Pause,
-    /// Train to the next observation.
-    Step,
-    /// Most steps per frame (`u32::MAX`: as fast as it goes).
-    Speed(u32),
-    /// A new backend choice ("auto", "gpu", "cpu"): the runs move, mid-run if need be.
-    Backend(String),
-    /// Every run's report so far, for an export.
-    Reports,
-    /// Destroys the engine's device, as a driver reset would (the end-to-end tests).
-    LoseDevice,
-    /// The histories of the runs the engine in place `slot` of the session trains, by method,
-    /// to draw after this engine's own (and those of lower places). Not a press: a frame's
-    /// `seen` does not count it.
-    Histories {
-        slot: u32,
-        histories: Vec<(String, History)>,
-    },
-    /// Draw the session from now on: the engine that drew it failed. Not a press either.
-    Draw,
-    /// Send the histories again (to a newly promoted drawing engine). Not a press either.
-    Resend,
-}
-
-/// What the engine tells the page.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub enum FromEngine {
-    Frame(Frame),
-    Badge(BackendStatus),
-    Status(String),
-    /// The device is gone: the page falls back to the CPU for its next session.
-    DeviceLost(String),
-    /// Every run's report so far, and where they train ("webgpu" or "cpu").
-    Reports {
-        backend: String,
-        reports: Vec<RunWire>,
-    },
-    /// The engine itself failed (a worker that crashed): its runs stop, with the message.
-    Failed(String),
-}
-
-/// Progress after a batch of steps.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
-pub struct Frame {
-    /// How many of the page's messages the engine had handled: the page trusts `running` and
-    /// `playing` only from frames that have seen its latest press.
-    pub seen: u32,
-    pub step: u32,
-    /// Steps per second, about twice a second while training.
-    pub rate: Option<f64>,
-    /// A training loop is running: a pause takes effect when the batch in flight lands.
-    pub running: bool,
-    pub playing: bool,
-    /// The runs are built and placed: a Play trains at once.
-    pub ready: bool,
-    /// Set when something they show changed (at most ten times a second while training).
-    pub views: Option<Views>,
-    /// In place of views, from an engine that trains a later slice of the runs: its histories
-    /// by method, for the first slice's engine to draw.
-    pub histories: Option<Vec<(String, History)>>,
-    /// The reports of methods that have just finished (claims are checked on them).
-    pub finished: Vec<(String, Vec<RunWire>)>,
-    /// What the engine holds: GPU buffers of live programs, and its wasm memory in bytes (a
-    /// worker's own; the page's when it runs in the page).
-    pub live: (u32, f64),
-}
-
-/// A run's report as it travels (bincode cannot write `RunReport`'s flattened maps).
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct RunWire {
-    method: String,
-    seed: u32,
-    status: RunStatus,
-    final_values: BTreeMap<String, f32>,
-    history: BTreeMap<String, Vec<(u64, f32)>>,
-    matrices: BTreeMap<String, Vec<Vec<f32>>>,
-    lists: BTreeMap<String, Vec<String>>,
-}
-
-impl From<RunReport> for RunWire {
-    fn from(r: RunReport) -> RunWire {
-        RunWire {
-            method: r.method,
-            seed: r.seed,
-            status: r.status,
-            final_values: r.final_values,
-            history: r.history,
-            matrices: r.matrices,
-            lists: r.lists,
-        }
-    }
-}
-
-impl From<RunWire> for RunReport {
-    fn from(r: RunWire) -> RunReport {
-        RunReport {
-            method: r.method,
-            seed: r.seed,
-            status: r.status,
-            final_values: r.final_values,
-            history: r.history,
-            matrices: r.matrices,
-            lists: r.lists,
-        }
-    }
-}
 
 /// Milliseconds of training per batch the loop aims for. In the page a batch must fit a 60 fps
 /// frame; in a worker it only bounds how long a pause waits. On the GPU, waiting for the queue
@@ -346,10 +217,7 @@ impl Engine {
             }
             ToEngine::Reports => {
                 let (backend, reports) = match &st.driver {
-                    Some(d) => (
-                        if d.on_gpu() { "webgpu" } else { "cpu" },
-                        d.reports().into_iter().map(RunWire::from).collect(),
-                    ),
+                    Some(d) => (if d.on_gpu() { "webgpu" } else { "cpu" }, d.reports()),
                     None => ("cpu", Vec::new()),
                 };
                 drop(st);
@@ -440,10 +308,8 @@ impl Engine {
             }
             for (i, g) in d.groups.iter().enumerate() {
                 if g.step() >= d.total && st.announced.insert(g.method().to_string()) {
-                    let reports = d.group_reports(i).into_iter().map(RunWire::from);
-                    frame
-                        .finished
-                        .push((g.method().to_string(), reports.collect()));
+                    let reports = d.group_reports(i);
+                    frame.finished.push((g.method().to_string(), reports));
                 }
             }
         }

@@ -7,15 +7,14 @@
 use super::browser::{
     console_log, copy_text, download, set_engines_live, set_lose_device_hook, sleep_ms, yield_now,
 };
-use super::engine::{EngineHandle, FromEngine, ToEngine};
+use super::engine::EngineHandle;
 use super::figures::{Bars, Chart, ClaimsPanel, Heatmap, Network, COLOURS};
 use super::{adapter_detail, BackendStatus, SharedGpu};
-use crate::claims::Verdict;
 use crate::engine::gpu::GpuContext;
 use crate::experiment::{BackendChoice, Experiment, LinkProblem, MethodChoice};
-use crate::history::{ExperimentReport, RunReport};
 use crate::labs::{Kind, LabDecl, Setting, Value};
-use crate::runner::{claim_rows, export_csv, export_json, ClaimRow, Driver};
+use crate::runner::{export_csv, export_json, ClaimRow, Driver};
+use crate::session::{self, FromEngine, Received, Session, ToEngine};
 use crate::views::Views;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -25,63 +24,25 @@ use std::rc::Rc;
 use std::sync::Arc;
 use wasm_bindgen::JsCast;
 
-/// The page's training session: the experiment's runs (or, with one run, its methods) split
-/// over engines, one worker per core, and which experiment it belongs to.
-struct Session {
-    engines: Vec<Slot>,
-    generation: u32,
-    /// Claims' verdicts once their runs have finished (they change no more).
-    verdicts: BTreeMap<&'static str, Verdict>,
-    /// An export waiting for every engine's reports: CSV or JSON, and the reports so far.
-    export: Option<(bool, Vec<Option<EngineReports>>)>,
-    /// The status the engines last gave the page: it is shown again only when it changes, so
-    /// that the page's own messages ("link copied") stay until the engines say something new.
-    status: String,
-}
-
-/// An engine's share of a session: its methods, and its slice of each one's runs (first,
-/// count; empty: all of them).
-type Share = (Vec<String>, Vec<(u32, u32)>);
-
-/// One engine's runs' reports, and where they train.
-type EngineReports = (String, Vec<RunReport>);
-
-/// One engine and what it last said.
-struct Slot {
-    engine: EngineHandle,
-    /// What started it, and what it sends to (to start it again in the page).
-    start: ToEngine,
+/// A session's engine as the page holds it: its handle, and what gets its messages (to start
+/// it again in the page where its worker never started).
+struct PageEngine {
+    handle: EngineHandle,
     handler: Rc<dyn Fn(FromEngine)>,
-    /// Whether it has said anything: a worker that fails before it has never started.
-    heard: bool,
-    methods: Vec<String>,
-    /// Its slice of each method's runs, (first, count), when the session's runs are split.
-    runs: Vec<(u32, u32)>,
-    step: u32,
-    rate: f64,
-    running: bool,
-    playing: bool,
-    ready: bool,
-    views: Views,
-    status: String,
-    badge: Option<BackendStatus>,
-    /// Why its worker failed: its methods stop, the others go on.
-    failed: Option<String>,
-    /// Reports of its methods that have finished.
-    finished: BTreeMap<String, Vec<RunReport>>,
-    /// What a worker holds: GPU buffers and wasm bytes (`methodlabLive()`).
-    live: (u32, f64),
 }
 
-impl Slot {
-    /// What a press just sent makes of the engine until a frame that has seen it says more.
-    fn pressed(&mut self, msg: &ToEngine) {
-        match msg {
-            ToEngine::Play => (self.playing, self.running) = (true, true),
-            ToEngine::Step => (self.playing, self.running) = (false, true),
-            ToEngine::Pause => self.playing = false,
-            _ => {}
-        }
+impl session::Engine for PageEngine {
+    fn send(&self, msg: ToEngine) {
+        self.handle.send(msg)
+    }
+    fn forward(&self, msg: ToEngine) {
+        self.handle.forward(msg)
+    }
+    fn sent(&self) -> u32 {
+        self.handle.sent.get()
+    }
+    fn in_worker(&self) -> bool {
+        self.handle.in_worker()
     }
 }
 
@@ -94,71 +55,6 @@ fn cores() -> usize {
         .map(|w| w.navigator().hardware_concurrency())
         .unwrap_or(1.0)
         .max(1.0) as usize
-}
-
-/// How many engines a session gets: one per core, at most one per piece (run or method).
-fn engine_count(pieces: usize) -> usize {
-    cores().clamp(1, pieces.max(1))
-}
-
-/// How many engines train `methods` methods of `runs` runs each, split by runs (`run_slices`),
-/// on `cores` cores: the count, from one per core up to two per core (and one per run), whose
-/// busiest engine finishes first, the cores shared fairly. Runs are not cut, so one engine per
-/// core can leave a core idle: 3 runs on 2 cores as 2 + 1 take 2 run-times, as 3 engines of 1
-/// run sharing the 2 cores 1.5. Ties go to fewer engines (less memory, a shorter start).
-fn engines_for_runs(cores: usize, methods: usize, runs: u32) -> usize {
-    let most = (2 * cores).min(runs.max(1) as usize).max(1);
-    let work = (methods * runs as usize) as f64;
-    let makespan = |n: usize| {
-        let busiest = run_slices(methods, runs, n)
-            .iter()
-            .map(|slices| slices.iter().map(|&(_, count)| count).sum::<u32>())
-            .max()
-            .unwrap_or(0);
-        (work / cores as f64).max(busiest as f64)
-    };
-    let fewest = cores.min(most);
-    (fewest..=most).fold(fewest, |best, n| {
-        if makespan(n) < makespan(best) - 1e-9 {
-            n
-        } else {
-            best
-        }
-    })
-}
-
-/// How `methods` methods of `runs` runs each go to `n` engines (at most `runs`): engine e
-/// trains the e-th contiguous slice of every method's runs, (first, count). Where the runs do
-/// not divide evenly, the larger slices go to a different engine for each method, so that the
-/// engines' shares differ by a run at most, whatever the methods cost.
-fn run_slices(methods: usize, runs: u32, n: usize) -> Vec<Vec<(u32, u32)>> {
-    let n = n.clamp(1, runs.max(1) as usize);
-    let (base, extra) = (runs / n as u32, runs as usize % n);
-    let mut out = vec![Vec::new(); n];
-    for m in 0..methods {
-        let mut first = 0;
-        for (e, slices) in out.iter_mut().enumerate() {
-            let count = base + u32::from((e + n - m % n) % n < extra);
-            slices.push((first, count));
-            first += count;
-        }
-    }
-    out
-}
-
-/// `items` in `n` contiguous shares as even as can be, in order (so the views of the shares
-/// one after the other are in the session's order).
-fn shares<T: Clone>(items: &[T], n: usize) -> Vec<Vec<T>> {
-    let n = n.clamp(1, items.len().max(1));
-    let (base, extra) = (items.len() / n, items.len() % n);
-    let mut out = Vec::new();
-    let mut at = 0;
-    for i in 0..n {
-        let len = base + usize::from(i < extra);
-        out.push(items[at..at + len].to_vec());
-        at += len;
-    }
-    out
 }
 
 /// What the badge says before a session has placed its runs.
@@ -214,7 +110,7 @@ pub fn LabPage(
     // Most steps per frame: "slow" lets a class watch single steps land.
     let (speed, set_speed) = signal(u32::MAX);
     let (classroom, set_classroom) = signal(false);
-    let session: Rc<RefCell<Option<Session>>> = Rc::new(RefCell::new(None));
+    let session: Rc<RefCell<Option<Session<PageEngine>>>> = Rc::new(RefCell::new(None));
     let generation = Rc::new(Cell::new(0u32));
     // The page is gone: no session starts any more.
     let closed = Rc::new(Cell::new(false));
@@ -293,80 +189,30 @@ pub fn LabPage(
             let Some(s) = guard.as_mut() else {
                 return;
             };
+            let now = s.summary();
             // Workers' own; an engine in the page is counted with the page.
-            set_engines_live(
-                s.engines
-                    .iter()
-                    .filter(|e| e.engine.in_worker() && e.failed.is_none())
-                    .fold((0, 0.0), |(g, b), e| (g + e.live.0, b + e.live.1)),
-            );
-            let live: Vec<&Slot> = s.engines.iter().filter(|e| e.failed.is_none()).collect();
-            set_step.set(live.iter().map(|e| e.step).min().unwrap_or(0));
-            // The session's pace is its slowest engine's.
-            set_rate.set(live.iter().map(|e| e.rate).reduce(f64::min).unwrap_or(0.0));
-            running.set(u32::from(live.iter().any(|e| e.running)));
-            ready.set(!live.is_empty() && live.iter().all(|e| e.ready));
-            workers.set(s.engines.iter().filter(|e| e.engine.in_worker()).count());
-            if live.iter().all(|e| !e.playing) {
+            set_engines_live(now.live);
+            set_step.set(now.step);
+            set_rate.set(now.rate);
+            running.set(u32::from(now.running));
+            ready.set(now.ready);
+            workers.set(now.workers);
+            if now.paused {
                 set_playing.set(false);
             }
-            let failed = s.engines.iter().find_map(|e| {
-                let what = if e.runs.is_empty() {
-                    e.methods.join(", ")
-                } else {
-                    let runs: Vec<String> = (e.methods.iter().zip(&e.runs))
-                        .map(|(m, &(first, n))| match n {
-                            1 => format!("{m} run {}", first + 1),
-                            _ => format!("{m} runs {}–{}", first + 1, first + n),
-                        })
-                        .collect();
-                    runs.join(", ")
-                };
-                e.failed
-                    .as_ref()
-                    .map(|why| format!("{what} stopped: its worker failed: {why}"))
-            });
-            let status = failed
-                .or_else(|| {
-                    s.engines
-                        .iter()
-                        .map(|e| e.status.clone())
-                        .find(|t| !t.is_empty())
-                })
-                .unwrap_or_default();
-            if status != s.status {
-                s.status = status.clone();
+            if let Some(status) = now.status {
                 set_status.set(status);
             }
-            if let Some(b) = live.first().and_then(|e| e.badge.clone()) {
+            if let Some(b) = now.badge {
                 set_backend.set(b);
             }
             if views_changed {
-                set_views.set(Views::merge(s.engines.iter().map(|e| e.views.clone())));
+                set_views.set(s.views());
             }
             if finished_changed {
-                let exp = experiment.get_untracked();
-                let Ok(this) = crate::labs::lab(lab.id) else {
-                    return;
-                };
-                // A method's runs, in order, from every engine that trains some of them; it has
-                // finished when each of those has finished it.
-                let reports = |m: &str| {
-                    s.engines
-                        .iter()
-                        .filter_map(|e| e.finished.get(m))
-                        .flatten()
-                        .cloned()
-                        .collect()
-                };
-                let finished = |m: &str| {
-                    let training: Vec<&Slot> = (s.engines.iter())
-                        .filter(|e| e.methods.iter().any(|x| x == m))
-                        .collect();
-                    !training.is_empty() && training.iter().all(|e| e.finished.contains_key(m))
-                };
-                let rows = claim_rows(this, &exp, true, &finished, &reports, &mut s.verdicts);
-                set_claims.set(rows);
+                if let Ok(this) = crate::labs::lab(lab.id) {
+                    set_claims.set(s.claims(this, &experiment.get_untracked()));
+                }
             }
         }
     };
@@ -391,174 +237,61 @@ pub fn LabPage(
                 if generation.get() != mine {
                     return;
                 }
-                let (mut views_changed, mut finished_changed) = (false, false);
-                let mut download_now = None;
-                let mut forward = None;
-                let mut promote = false;
-                {
+                let received = {
                     let mut guard = session.borrow_mut();
                     let Some(s) = guard.as_mut() else {
                         return;
                     };
-                    // The engine that draws the session: the first live one.
-                    let drawer = s.engines.iter().position(|e| e.failed.is_none());
-                    let Some(e) = s.engines.get_mut(slot) else {
-                        return;
-                    };
-                    if !matches!(msg, FromEngine::Failed(_)) {
-                        e.heard = true;
+                    s.receive(slot, msg, &experiment.get_untracked(), &lab)
+                };
+                match received {
+                    Received::Changed { views, finished } => show(views, finished),
+                    Received::DeviceLost(why) => {
+                        // The CPU takes over: the badge says so, and the session starts again
+                        // there (the weights went with the device).
+                        *gpu.borrow_mut() = None;
+                        set_playing.set(false);
+                        set_adapter.set(BackendStatus::cpu_because(&format!(
+                            "WebGPU device lost: {why}"
+                        )));
+                        set_status
+                            .set("the GPU was lost; running on the CPU now: press Play".into());
                     }
-                    match msg {
-                        FromEngine::Frame(f) => {
-                            e.step = f.step;
-                            e.live = f.live;
-                            e.ready = f.ready;
-                            if let Some(r) = f.rate {
-                                e.rate = r;
-                            }
-                            // A frame sent before the engine saw the latest press says nothing
-                            // about what that press started or stopped.
-                            if f.seen >= e.engine.sent.get() {
-                                e.running = f.running;
-                                e.playing = f.playing;
-                            }
-                            if let Some(v) = f.views {
-                                e.views = v;
-                                views_changed = true;
-                            }
-                            // A later slice's runs: the first slice's engine draws them.
-                            if let Some(histories) = f.histories {
-                                let slot = slot as u32;
-                                forward = Some(ToEngine::Histories { slot, histories });
-                            }
-                            for (m, reports) in f.finished {
-                                e.finished
-                                    .insert(m, reports.into_iter().map(RunReport::from).collect());
-                                finished_changed = true;
-                            }
-                        }
-                        FromEngine::Badge(b) => e.badge = Some(b),
-                        FromEngine::Status(t) => e.status = t,
-                        FromEngine::DeviceLost(why) => {
-                            drop(guard);
-                            // The CPU takes over: the badge says so, and the session starts
-                            // again there (the weights went with the device).
-                            *gpu.borrow_mut() = None;
-                            set_playing.set(false);
-                            set_adapter.set(BackendStatus::cpu_because(&format!(
-                                "WebGPU device lost: {why}"
-                            )));
-                            set_status
-                                .set("the GPU was lost; running on the CPU now: press Play".into());
-                            return;
-                        }
-                        FromEngine::Reports { backend, reports } => {
-                            if let Some((_, parts)) = s.export.as_mut() {
-                                parts[slot] = Some((
-                                    backend,
-                                    reports.into_iter().map(RunReport::from).collect(),
-                                ));
-                            }
-                            let failed: Vec<bool> =
-                                s.engines.iter().map(|e| e.failed.is_some()).collect();
-                            let complete = s.export.as_ref().is_some_and(|(_, parts)| {
-                                parts.iter().zip(&failed).all(|(p, f)| p.is_some() || *f)
-                            });
-                            if complete {
-                                download_now = s.export.take();
-                            }
-                        }
-                        FromEngine::Failed(why) if !e.heard && e.engine.in_worker() => {
-                            // The worker never started (its script or wasm did not load): its
-                            // share trains in the page instead, from where the presses left it.
-                            // After this handler: it belongs to the worker being replaced.
-                            console_log(&format!(
-                                "a training worker did not start ({why}): training in the page"
-                            ));
-                            let session = session.clone();
-                            spawn_local(async move {
-                                let mut guard = session.borrow_mut();
-                                let Some(s) = guard.as_mut().filter(|s| s.generation == mine)
-                                else {
-                                    return;
-                                };
-                                let e = &mut s.engines[slot];
-                                e.engine =
-                                    EngineHandle::in_page(e.start.clone(), e.handler.clone());
-                                let (choice, n) =
-                                    (experiment.get_untracked().backend, speed.get_untracked());
-                                e.engine.send(ToEngine::Backend(choice.as_str().into()));
-                                if n != u32::MAX {
-                                    e.engine.send(ToEngine::Speed(n));
-                                }
-                                if e.playing {
-                                    e.engine.send(ToEngine::Play);
-                                } else if e.running {
-                                    e.engine.send(ToEngine::Step);
-                                }
-                            });
-                            return;
-                        }
-                        FromEngine::Failed(why) => {
-                            let drew = drawer == Some(slot) && !e.runs.is_empty();
-                            e.failed = Some(why);
-                            e.running = false;
-                            e.playing = false;
-                            if drew {
-                                // It drew the session: the next live engine of the split draws
-                                // from now on, and the others send it their histories again;
-                                // the failed runs leave the views (the status names them).
-                                e.views = Views::default();
-                                views_changed = true;
-                                promote = true;
-                            }
-                        }
+                    Received::StartInPage(why) => {
+                        // The worker never started (its script or wasm did not load): its share
+                        // trains in the page instead. After this handler: it belongs to the
+                        // worker being replaced.
+                        console_log(&format!(
+                            "a training worker did not start ({why}): training in the page"
+                        ));
+                        let session = session.clone();
+                        spawn_local(async move {
+                            let mut guard = session.borrow_mut();
+                            let Some(s) = guard.as_mut().filter(|s| s.generation == mine) else {
+                                return;
+                            };
+                            let (start, handler) = {
+                                let e = &s.engines[slot];
+                                (e.start.clone(), e.engine.handler.clone())
+                            };
+                            let handle = EngineHandle::in_page(start, handler.clone());
+                            let (choice, n) =
+                                (experiment.get_untracked().backend, speed.get_untracked());
+                            s.replace(slot, PageEngine { handle, handler }, choice, n);
+                        });
                     }
-                    let drawer = s.engines.iter().position(|e| e.failed.is_none());
-                    if let Some(d) = drawer {
-                        if promote {
-                            s.engines[d].engine.forward(ToEngine::Draw);
-                            for other in s.engines.iter().skip(d + 1) {
-                                if other.failed.is_none() {
-                                    other.engine.forward(ToEngine::Resend);
-                                }
-                            }
-                        }
-                        if let Some(msg) = forward {
-                            s.engines[d].engine.forward(msg);
+                    Received::Export { csv, report } => {
+                        let claims = claims.get_untracked();
+                        let (ext, mime, text) = if csv {
+                            ("csv", "text/csv", export_csv(&report, &claims))
+                        } else {
+                            ("json", "application/json", export_json(&report, &claims))
+                        };
+                        if download(&format!("methodlab-{}.{ext}", lab.id), mime, &text).is_err() {
+                            set_status.set("the browser refused the download".into());
                         }
                     }
                 }
-                if let Some((csv, parts)) = download_now {
-                    let mut backends = Vec::new();
-                    let mut runs = Vec::new();
-                    for (backend, reports) in parts.into_iter().flatten() {
-                        if !backends.contains(&backend) {
-                            backends.push(backend);
-                        }
-                        runs.extend(reports);
-                    }
-                    // By method, each method's runs in order, as one engine (and the CLI) lists
-                    // them: engines that train slices of the runs each send every method's.
-                    let exp = experiment.get_untracked();
-                    runs.sort_by_key(|r| exp.methods.iter().position(|m| m.id == r.method));
-                    let report = ExperimentReport {
-                        lab: lab.id.to_string(),
-                        experiment: exp.to_link(&lab),
-                        backend: backends.join(" + "),
-                        runs,
-                    };
-                    let claims = claims.get_untracked();
-                    let (ext, mime, text) = if csv {
-                        ("csv", "text/csv", export_csv(&report, &claims))
-                    } else {
-                        ("json", "application/json", export_json(&report, &claims))
-                    };
-                    if download(&format!("methodlab-{}.{ext}", lab.id), mime, &text).is_err() {
-                        set_status.set("the browser refused the download".into());
-                    }
-                }
-                show(views_changed, finished_changed);
             })
         }
     };
@@ -580,16 +313,10 @@ pub fn LabPage(
             // A press ends the page's own message; the engines' comes back with their next frame.
             if matches!(msg, Some(ToEngine::Play | ToEngine::Step)) {
                 set_status.set(String::new());
-                if let Some(s) = session.borrow_mut().as_mut() {
-                    s.status.clear();
-                }
             }
             if let Some(s) = session.borrow_mut().as_mut() {
-                for e in s.engines.iter_mut().filter(|e| e.failed.is_none()) {
-                    if let Some(msg) = &msg {
-                        e.engine.send(msg.clone());
-                        e.pressed(msg);
-                    }
+                if let Some(msg) = &msg {
+                    s.press(msg);
                 }
                 return;
             }
@@ -610,83 +337,36 @@ pub fn LabPage(
                 }
                 if session.borrow().is_none() {
                     let exp = experiment.get_untracked();
-                    let methods: Vec<String> = exp.methods.iter().map(|m| m.id.clone()).collect();
                     let link = exp.to_link(&lab);
-                    let mut engines = Vec::new();
-                    // A forced GPU trains in one engine: one device queue, as the CLI does.
-                    // Otherwise the runs are split over one engine per core, each training
-                    // every method on a slice of them (balanced whatever the methods cost);
-                    // with a single run, the methods are, where the lab's views of a share of
-                    // them merge (`Lab::views_split`).
-                    let gpu_forced = exp.backend == BackendChoice::Gpu;
-                    let by_runs = !gpu_forced && exp.runs > 1;
                     let split = crate::labs::lab(lab.id).is_ok_and(|l| l.views_split());
-                    let pieces: Vec<Share> = if by_runs {
-                        let n = engines_for_runs(cores(), methods.len(), exp.runs);
-                        run_slices(methods.len(), exp.runs, n)
-                            .into_iter()
-                            .map(|slices| (methods.clone(), slices))
-                            .collect()
-                    } else if split && !gpu_forced {
-                        shares(&methods, engine_count(methods.len()))
-                            .into_iter()
-                            .map(|share| (share, Vec::new()))
-                            .collect()
-                    } else {
-                        vec![(methods.clone(), Vec::new())]
-                    };
-                    for (slot, (share, runs)) in pieces.into_iter().enumerate() {
+                    let mut engines = Vec::new();
+                    for (slot, (methods, runs)) in
+                        session::plan(&exp, split, cores()).into_iter().enumerate()
+                    {
                         let start = ToEngine::Start {
                             link: link.clone(),
-                            methods: share.clone(),
+                            methods: methods.clone(),
                             runs: runs.clone(),
                             gpu: gpu.borrow().is_some(),
                             adapter: adapter.get_untracked().detail(),
                             fusion: super::browser::fusion_override(),
                         };
                         let handler = on_message(mine, slot);
-                        let engine = EngineHandle::spawn(start.clone(), handler.clone());
+                        let handle = EngineHandle::spawn(start.clone(), handler.clone());
                         if speed.get_untracked() != u32::MAX {
-                            engine.send(ToEngine::Speed(speed.get_untracked()));
+                            handle.send(ToEngine::Speed(speed.get_untracked()));
                         }
-                        engines.push(Slot {
-                            engine,
-                            start,
-                            handler,
-                            heard: false,
-                            methods: share,
-                            runs,
-                            step: 0,
-                            rate: 0.0,
-                            running: false,
-                            playing: false,
-                            ready: false,
-                            views: Views::default(),
-                            status: String::new(),
-                            badge: None,
-                            failed: None,
-                            finished: BTreeMap::new(),
-                            live: (0, 0.0),
-                        });
+                        engines.push((PageEngine { handle, handler }, start, (methods, runs)));
                     }
-                    *session.borrow_mut() = Some(Session {
-                        engines,
-                        generation: mine,
-                        verdicts: BTreeMap::new(),
-                        export: None,
-                        status: String::new(),
-                    });
+                    *session.borrow_mut() = Some(Session::new(mine, engines));
                 }
                 if let Some(s) = session
                     .borrow_mut()
                     .as_mut()
                     .filter(|s| s.generation == mine)
                 {
-                    for e in s.engines.iter_mut() {
-                        if let Some(msg) = &msg {
-                            e.engine.send(msg.clone());
-                            e.pressed(msg);
-                        }
+                    if let Some(msg) = &msg {
+                        s.press(msg);
                     }
                 }
             });
@@ -826,20 +506,10 @@ pub fn LabPage(
     // Export: every run's status, final metrics and history, as the CLI writes them, with the
     // link as it is now (classroom options included), once every engine has sent its reports.
     let export = {
-        let (session, send) = (session.clone(), send.clone());
-        move |csv: bool| {
-            let asked = match session.borrow_mut().as_mut() {
-                Some(s) => {
-                    s.export = Some((csv, vec![None; s.engines.len()]));
-                    true
-                }
-                None => false,
-            };
-            if asked {
-                send(ToEngine::Reports);
-            } else {
-                set_status.set("nothing to export yet: press Play or Step".into());
-            }
+        let session = session.clone();
+        move |csv: bool| match session.borrow_mut().as_mut() {
+            Some(s) => s.ask_export(csv),
+            None => set_status.set("nothing to export yet: press Play or Step".into()),
         }
     };
     let (export_csv, export_json) = (export.clone(), export);

@@ -15,41 +15,9 @@ use leptos::task::spawn_local;
 use std::cell::RefCell;
 use std::rc::Rc;
 
-/// What the header's badge says: the backend the page trains on (or would), in a few words, and
-/// the whole story (adapter, measurements) for its tooltip.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-pub enum BackendStatus {
-    Checking,
-    WebGpu { label: String, detail: String },
-    Cpu { label: String, detail: String },
-}
+pub use crate::session::BackendStatus;
 
 impl BackendStatus {
-    fn label(&self) -> String {
-        match self {
-            BackendStatus::Checking => "checking for WebGPU…".into(),
-            BackendStatus::WebGpu { label, .. } | BackendStatus::Cpu { label, .. } => label.clone(),
-        }
-    }
-    pub fn detail(&self) -> String {
-        match self {
-            BackendStatus::Checking => self.label(),
-            BackendStatus::WebGpu { detail, .. } | BackendStatus::Cpu { detail, .. } => {
-                detail.clone()
-            }
-        }
-    }
-    pub fn is_gpu(&self) -> bool {
-        matches!(self, BackendStatus::WebGpu { .. })
-    }
-    /// The CPU, because of `why` (no adapter, a lost device): its first clause in the badge.
-    pub fn cpu_because(why: &str) -> BackendStatus {
-        let short = why.split(':').take(2).collect::<Vec<_>>().join(":");
-        BackendStatus::Cpu {
-            label: format!("CPU ({short})"),
-            detail: why.to_string(),
-        }
-    }
     /// WebGPU on `ctx`'s adapter, with `label` or the adapter's name, kind and fusion.
     pub fn webgpu(ctx: &GpuContext, label: Option<String>) -> BackendStatus {
         BackendStatus::WebGpu {

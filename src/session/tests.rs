@@ -1,0 +1,304 @@
+use super::*;
+use crate::history::RunStatus;
+use crate::labs::registry;
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+/// An engine that records what it is sent: (a press?, the message).
+#[derive(Clone, Default)]
+struct Recorder {
+    got: Rc<RefCell<Vec<(bool, ToEngine)>>>,
+    sent: Rc<Cell<u32>>,
+    worker: bool,
+}
+
+impl Engine for Recorder {
+    fn send(&self, msg: ToEngine) {
+        self.sent.set(self.sent.get() + 1);
+        self.got.borrow_mut().push((true, msg));
+    }
+    fn forward(&self, msg: ToEngine) {
+        self.got.borrow_mut().push((false, msg));
+    }
+    fn sent(&self) -> u32 {
+        self.sent.get()
+    }
+    fn in_worker(&self) -> bool {
+        self.worker
+    }
+}
+
+impl Recorder {
+    fn worker() -> Recorder {
+        Recorder {
+            worker: true,
+            ..Recorder::default()
+        }
+    }
+    /// The messages' names, in order (`!` marks what is not a press).
+    fn names(&self) -> Vec<String> {
+        self.got
+            .borrow()
+            .iter()
+            .map(|(press, m)| {
+                let name = format!("{m:?}");
+                let name = name.split([' ', '(', '{']).next().unwrap_or("").to_string();
+                if *press {
+                    name
+                } else {
+                    format!("!{name}")
+                }
+            })
+            .collect()
+    }
+}
+
+fn experiment(link: &str) -> (Experiment, LabDecl) {
+    let labs = registry();
+    let (exp, problems) = Experiment::from_link(link, &labs);
+    assert!(problems.is_empty(), "{problems:?}");
+    let lab = labs.into_iter().find(|l| l.id == exp.lab).unwrap();
+    (exp, lab)
+}
+
+/// A session of `exp` planned for `cores` cores, on recorders in workers, started as the page
+/// starts them.
+fn session(exp: &Experiment, lab: &LabDecl, cores: usize) -> (Session<Recorder>, Vec<Recorder>) {
+    let plan = plan(exp, true, cores);
+    let recorders: Vec<Recorder> = plan.iter().map(|_| Recorder::worker()).collect();
+    let engines = plan
+        .into_iter()
+        .zip(&recorders)
+        .map(|((methods, runs), r)| {
+            let start = ToEngine::Start {
+                link: exp.to_link(lab),
+                methods: methods.clone(),
+                runs: runs.clone(),
+                gpu: false,
+                adapter: String::new(),
+                fusion: None,
+            };
+            r.send(start.clone());
+            (r.clone(), start, (methods, runs))
+        })
+        .collect();
+    (Session::new(1, engines), recorders)
+}
+
+fn frame(seen: u32, step: u32) -> Frame {
+    Frame {
+        seen,
+        step,
+        running: true,
+        playing: true,
+        ready: true,
+        ..Frame::default()
+    }
+}
+
+fn report(method: &str, seed: u32) -> RunReport {
+    RunReport {
+        method: method.into(),
+        seed,
+        status: RunStatus::Ok,
+        final_values: BTreeMap::from([("test_acc".into(), 0.5)]),
+        history: BTreeMap::new(),
+        matrices: BTreeMap::new(),
+        lists: BTreeMap::new(),
+    }
+}
+
+#[test]
+fn runs_are_split_over_engines_each_run_once_and_evenly() {
+    // Five runs of three methods on two cores: three engines, each a core's worth and a half.
+    assert_eq!(engines_for_runs(2, 3, 5), 3);
+    for (methods, runs, n) in [(3, 5, 3), (1, 7, 4), (4, 10, 3), (2, 1, 2)] {
+        let slices = run_slices(methods, runs, n);
+        for m in 0..methods {
+            let mut next = 0;
+            for engine in &slices {
+                assert_eq!(engine[m].0, next, "{methods} × {runs} on {n}: contiguous");
+                next += engine[m].1;
+            }
+            assert_eq!(next, runs, "{methods} × {runs} on {n}: every run once");
+        }
+        let loads: Vec<u32> = slices.iter().map(|e| e.iter().map(|s| s.1).sum()).collect();
+        let (lo, hi) = (loads.iter().min().unwrap(), loads.iter().max().unwrap());
+        assert!(hi - lo <= 1, "{methods} × {runs} on {n}: {loads:?}");
+    }
+}
+
+#[test]
+fn one_run_splits_methods_and_a_forced_gpu_keeps_one_engine() {
+    let (exp, _) = experiment("#/basics?v=1&runs=1&methods=plain,l2,dropout");
+    let shares: Vec<Vec<String>> = plan(&exp, true, 2).into_iter().map(|s| s.0).collect();
+    assert_eq!(shares, [vec!["plain", "l2"], vec!["dropout"]]);
+    // Where a lab's views of a share of the methods do not merge, one engine draws them all.
+    assert_eq!(plan(&exp, false, 2).len(), 1);
+    let (gpu, _) = experiment("#/basics?v=1&runs=5&backend=gpu&methods=plain,l2");
+    assert_eq!(
+        plan(&gpu, true, 8),
+        vec![(vec!["plain".into(), "l2".into()], vec![])]
+    );
+}
+
+#[test]
+fn a_frame_that_has_not_seen_the_latest_press_does_not_say_what_it_did() {
+    let (exp, lab) = experiment("#/basics?v=1&runs=1&methods=plain");
+    let (mut s, engines) = session(&exp, &lab, 1);
+    s.press(&ToEngine::Play);
+    assert!(!s.summary().paused, "Play is playing at once");
+    // Sent before the engine saw Play (it had seen only the start): not paused by it.
+    let old = Frame {
+        playing: false,
+        running: false,
+        ..frame(1, 10)
+    };
+    s.receive(0, FromEngine::Frame(old), &exp, &lab);
+    let now = s.summary();
+    assert!(!now.paused && now.running && now.step == 10, "{now:?}");
+    // Once it has seen Play, it says.
+    let seen = Frame {
+        playing: false,
+        running: false,
+        ..frame(engines[0].sent(), 20)
+    };
+    s.receive(0, FromEngine::Frame(seen), &exp, &lab);
+    let now = s.summary();
+    assert!(now.paused && !now.running && now.step == 20, "{now:?}");
+}
+
+#[test]
+fn a_later_slice_sends_its_histories_to_the_engine_that_draws() {
+    let (exp, lab) = experiment("#/basics?v=1&runs=4&methods=plain");
+    let (mut s, engines) = session(&exp, &lab, 2);
+    assert_eq!(engines.len(), 2);
+    let with_histories = Frame {
+        histories: Some(vec![("plain".into(), crate::history::History::new(2))]),
+        ..frame(1, 5)
+    };
+    s.receive(1, FromEngine::Frame(with_histories), &exp, &lab);
+    assert_eq!(engines[0].names(), ["Start", "!Histories"]);
+    assert_eq!(engines[1].names(), ["Start"]);
+}
+
+#[test]
+fn a_failed_engine_stops_its_runs_and_the_next_draws_from_then_on() {
+    let (exp, lab) = experiment("#/basics?v=1&runs=5&methods=plain");
+    let (mut s, engines) = session(&exp, &lab, 2);
+    assert_eq!(engines.len(), 3);
+    for slot in 0..3 {
+        s.receive(
+            slot,
+            FromEngine::Frame(frame(1, 10 * (slot as u32 + 1))),
+            &exp,
+            &lab,
+        );
+    }
+    s.summary();
+    let got = s.receive(0, FromEngine::Failed("out of memory".into()), &exp, &lab);
+    assert_eq!(
+        got,
+        Received::Changed {
+            views: true,
+            finished: false
+        }
+    );
+    assert_eq!(engines[1].names(), ["Start", "!Draw"]);
+    assert_eq!(engines[2].names(), ["Start", "!Resend"]);
+    let now = s.summary();
+    assert_eq!(
+        now.step, 20,
+        "the failed engine's step no longer holds the session back"
+    );
+    assert_eq!(
+        now.status.as_deref(),
+        Some("plain runs 1–2 stopped: its worker failed: out of memory")
+    );
+    // A press goes to the live engines only.
+    s.press(&ToEngine::Pause);
+    assert_eq!(engines[0].names(), ["Start"]);
+    assert_eq!(engines[1].names(), ["Start", "!Draw", "Pause"]);
+    // The status is said once.
+    assert_eq!(s.summary().status, None);
+}
+
+#[test]
+fn a_worker_that_never_started_trains_in_the_page_from_where_the_presses_left_it() {
+    let (exp, lab) = experiment("#/basics?v=1&runs=1&methods=plain");
+    let (mut s, _) = session(&exp, &lab, 1);
+    s.press(&ToEngine::Play);
+    let got = s.receive(0, FromEngine::Failed("no worker".into()), &exp, &lab);
+    assert_eq!(got, Received::StartInPage("no worker".into()));
+    let page = Recorder::default();
+    page.send(s.engines[0].start.clone());
+    s.replace(0, page.clone(), BackendChoice::Cpu, 10);
+    assert_eq!(page.names(), ["Start", "Backend", "Speed", "Play"]);
+    assert_eq!(s.summary().workers, 0);
+}
+
+#[test]
+fn an_export_waits_for_every_live_engine_and_lists_runs_by_method() {
+    let (exp, lab) = experiment("#/basics?v=1&runs=4&methods=plain,l2");
+    let (mut s, engines) = session(&exp, &lab, 2);
+    s.ask_export(true);
+    assert!(engines
+        .iter()
+        .all(|e| e.names().last().unwrap() == "Reports"));
+    let part = |first: u32| FromEngine::Reports {
+        backend: "cpu".into(),
+        reports: vec![report("plain", first), report("l2", first)],
+    };
+    let got = s.receive(1, part(3), &exp, &lab);
+    assert_eq!(
+        got,
+        Received::Changed {
+            views: false,
+            finished: false
+        }
+    );
+    let Received::Export { csv, report } = s.receive(0, part(1), &exp, &lab) else {
+        panic!("the export is complete");
+    };
+    assert!(csv);
+    assert_eq!(report.backend, "cpu");
+    let order: Vec<(&str, u32)> = report
+        .runs
+        .iter()
+        .map(|r| (r.method.as_str(), r.seed))
+        .collect();
+    assert_eq!(order, [("plain", 1), ("plain", 3), ("l2", 1), ("l2", 3)]);
+}
+
+#[test]
+fn a_run_report_crosses_the_wire_whole_and_json_keeps_its_shape() {
+    let mut r = report("ewc", 7);
+    r.status = RunStatus::Diverged { step: 40 };
+    r.final_values.insert("loss".into(), f32::NAN);
+    r.history
+        .insert("loss".into(), vec![(0, 1.0), (40, f32::INFINITY)]);
+    r.matrices
+        .insert("acc_matrix".into(), vec![vec![0.5, 0.25]]);
+    r.lists.insert("key_reps".into(), vec!["sign".into()]);
+    let msg = FromEngine::Reports {
+        backend: "webgpu".into(),
+        reports: vec![r.clone()],
+    };
+    let bytes = bincode::serialize(&msg).unwrap();
+    let FromEngine::Reports { reports, .. } = bincode::deserialize(&bytes).unwrap() else {
+        panic!("a Reports message");
+    };
+    let back = &reports[0];
+    assert!(back.final_values["loss"].is_nan());
+    assert_eq!(back.history["loss"][1].1, f32::INFINITY);
+    assert_eq!(
+        (&back.matrices, &back.lists, back.status),
+        (&r.matrices, &r.lists, r.status)
+    );
+    // The CLI's and the export's JSON: matrices and lists beside `final`.
+    let json: serde_json::Value = serde_json::to_value(&r).unwrap();
+    assert_eq!(json["acc_matrix"][0][1], 0.25);
+    assert_eq!(json["key_reps"][0], "sign");
+    assert_eq!(json["status"], "diverged at step 40");
+    assert!(json["final"].is_object());
+}
