@@ -1,12 +1,11 @@
 //! Dispatches: kernel parameter blocks and bind groups, recorded once per executor.
 
 use super::context::{GpuContext, SPECIALIZED};
-use super::layout::{Buffers, Layout, View};
+use super::layout::{Buffers, Layout, View, WORKGROUP};
 use crate::error::Result;
 use crate::graph::Node;
 use crate::shape::Shape;
 
-pub(super) const WORKGROUP: u32 = 64;
 const PARAMS_ALIGN: u64 = 256;
 
 /// A kernel family's parameters: a `#[repr(C)]` mirror of its shader's `struct Params`, written

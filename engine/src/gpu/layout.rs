@@ -5,13 +5,15 @@
 //! and detach are views of their input.
 
 use super::context::GpuContext;
-use super::dispatch::WORKGROUP;
 use crate::error::{invalid, Result};
 use crate::graph::Node;
 use crate::op::{LeafKind, Op, UnaryOp};
 use crate::plan::Plan;
 use crate::program::Program;
 use std::collections::HashMap;
+
+/// Threads in a workgroup of the 1-D kernels; buffers align their tensors to it.
+pub(super) const WORKGROUP: u32 = 64;
 
 /// Where a tensor lives: a buffer of the executor and an offset in f32 elements.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

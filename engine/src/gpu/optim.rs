@@ -1,7 +1,8 @@
 //! Encoder of `optim.wgsl`: a run group's fused SGD or Adam update, from its gradient arena.
 
-use super::dispatch::{groups_1d, Builder, WORKGROUP};
+use super::dispatch::{groups_1d, Builder};
 use super::elementwise;
+use super::layout::WORKGROUP;
 use super::layout::{Layout, View};
 use super::optim_tables::{chunks, Segment, MAX_SEGMENTS};
 use crate::error::{invalid, Result};

@@ -5,15 +5,17 @@
 //!
 //! Evaluation reads the logits of every training and test point; the host turns them into
 //! accuracies against the given and the true labels, per-sample losses and their tail.
+//!
+//! What a method plugs into (`Objective`, with the `Batch` it sees) is defined here and implemented
+//! in `methods/`: the model names no method.
 
 use super::data::{Noise, Scenario, Set};
-use super::methods::{Batch, Objective};
 use crate::engine::nn::{Activation, Mlp};
 use crate::engine::{Entry, Graph, OptimizerKind, Program, Result, Tensor};
 use crate::experiment::Experiment;
-use crate::labs::Optimizer;
+use crate::labs::{Loss, Optimizer};
 
-/// What a run trains: the settings (a method's loss is its own, `methods::Objective`).
+/// What a run trains: the settings (a method's loss is its own, `Objective`).
 #[derive(Clone, Debug)]
 pub struct Recipe {
     pub scenario: Scenario,
@@ -193,4 +195,62 @@ pub fn argmax(row: &[f32]) -> usize {
             |b, (i, &v)| if v > b.1 { (i, v) } else { b },
         )
         .0
+}
+
+/// What a method trains the network with.
+pub trait Objective {
+    /// The loss of one step, and what else it trains.
+    fn loss(&self, batch: &Batch) -> Result<Loss>;
+    /// Whether it learns from the labelled subset and the unlabelled rest.
+    fn semi_supervised(&self) -> bool {
+        false
+    }
+}
+
+/// What a method sees of one training step.
+pub struct Batch<'a> {
+    pub g: &'a Graph,
+    /// The step counter, for draws that change every step.
+    pub step: &'a Tensor,
+    pub recipe: &'a Recipe,
+    pub net: &'a Mlp,
+    /// The training points [1, N, D] and each run's given labels, one-hot [R, N, C].
+    pub x: &'a Tensor,
+    pub y: &'a Tensor,
+    /// The step's batch: rows [R, B], their points and given labels.
+    pub idx: &'a Tensor,
+    pub xb: &'a Tensor,
+    pub yb: &'a Tensor,
+    /// Per run, the labelled subset and the unlabelled rest.
+    pub split: &'a [Split],
+    /// The class indices 0 … C − 1, [1, 1, C].
+    pub classes: &'a Tensor,
+}
+
+impl Batch<'_> {
+    /// Training points N, classes C and batch size B.
+    pub fn sizes(&self) -> (usize, usize, usize) {
+        let (x, y) = (self.x.dims(), self.y.dims());
+        (x[1], y[2], self.recipe.batch)
+    }
+    /// The per-run index table `pick` chooses (the labelled subset or the unlabelled rest), as
+    /// device data [R, len, 1].
+    pub fn table(&self, label: &str, pick: &dyn Fn(&Split) -> &Vec<usize>) -> Result<Tensor> {
+        let len = pick(&self.split[0]).len().max(1);
+        let values: Vec<f32> = self
+            .split
+            .iter()
+            .flat_map(|s| {
+                let v = pick(s);
+                (0..len).map(move |i| v.get(i).copied().unwrap_or(0) as f32)
+            })
+            .collect();
+        self.g.input(label, &[self.split.len(), len, 1], values)
+    }
+    /// `count` indices per run drawn from a `table`: [R, count].
+    pub fn draw(&self, table: &Tensor, count: usize) -> Result<Tensor> {
+        let (runs, len) = (self.split.len(), table.dims()[1]);
+        let pos = self.g.random_index(&[runs, count], len, Some(self.step))?;
+        table.gather_rows(&pos)?.reshape(&[runs, count])
+    }
 }

@@ -11,13 +11,16 @@
 //! The evaluation entry computes the representation on fixed inputs: the digits' train and test
 //! images and a LiDAR set (8 views of 50 test images), the spectrum toy's fixed sample, or the
 //! two-feature toy's unit inputs. The host turns them into the measures (`methodlab-measures`).
+//!
+//! What a method plugs into (`Objective`, with the `Pair` it sees) is defined here and implemented
+//! in `methods/`: the model names no method.
 
 use super::data::{self, Augment, Augmenter, Images, FEATURES, SPECTRUM_NOISE, TOY_INPUTS};
-use super::methods::{Objective, Pair};
 use crate::data::digits::{CLASSES, PIXELS};
 use crate::decl::Choice;
 use crate::engine::{rng, Entry, Graph, OptimizerKind, Program, Result, Tensor};
 use crate::experiment::Experiment;
+use crate::labs::Loss;
 use crate::labs::Optimizer;
 
 /// Which data the lab trains on.
@@ -452,4 +455,64 @@ fn lidar_images(test: &Images) -> Vec<f32> {
                 .copied()
         })
         .collect()
+}
+
+/// What a method trains the encoder with.
+pub trait Objective {
+    /// The loss of one step on the batch's two views, and what else it trains.
+    fn loss(&self, pair: &Pair) -> Result<Loss>;
+    /// Whether the loss reads the projector's output (the joint-embedding methods), or the
+    /// representation's through a head of its own (MAE and the references).
+    fn through_projector(&self) -> bool {
+        true
+    }
+    /// Whether it reads the batch's labels (the supervised reference).
+    fn labelled(&self) -> bool {
+        false
+    }
+    /// Whether anything trains (not for the random reference).
+    fn trains(&self) -> bool {
+        true
+    }
+}
+
+/// What an objective sees of one training step.
+pub struct Pair<'a> {
+    pub g: &'a Graph,
+    /// The step counter, for draws that change every step.
+    pub step: &'a Tensor,
+    /// The network the objective trains: the representation, then the projector where the
+    /// objective reads it.
+    pub encoder: &'a Net,
+    /// The representation the measures read (the encoder without its projector).
+    pub representation: &'a Net,
+    /// The batch's two views [R, B, inputs], and the encoder's output on the first.
+    pub v1: &'a Tensor,
+    pub v2: &'a Tensor,
+    pub z1: &'a Tensor,
+    /// One-hot labels of the batch [R, B, C], for a `labelled` objective on the digits.
+    pub labels: Option<&'a Tensor>,
+    /// The digits (images: MLP heads, masked pixels), not a toy.
+    pub digits: bool,
+    /// Widths of the inputs, the embedding and a head's hidden layer; the toys' weight scale.
+    pub inputs: usize,
+    pub dim: usize,
+    pub width: usize,
+    pub init: f32,
+}
+
+impl Pair<'_> {
+    /// A head from the embedding onto `out` units: an MLP on the digits, one linear map on the
+    /// toys.
+    pub fn head(&self, label: &str, out: usize) -> Result<Net> {
+        if self.digits {
+            Net::new(self.g, label, &[self.dim, self.width, out], true, true, 1.0)
+        } else {
+            Net::new(self.g, label, &[self.dim, out], false, false, self.init)
+        }
+    }
+    /// The encoder's output on the second view.
+    pub fn z2(&self) -> Result<Tensor> {
+        self.encoder.forward(self.v2)
+    }
 }

@@ -1,6 +1,6 @@
 //! The vae lab's run group: one method under every run of an experiment.
 
-use super::views::{manifold_image, ring_density};
+use super::pictures::{manifold_image, ring_density, SNR_SHOWN};
 use super::{methods, model, ACTIVE};
 use crate::engine::gpu::GpuContext;
 use crate::engine::{rng, Exec, Result};
@@ -223,9 +223,6 @@ impl Group {
         Ok(out)
     }
 }
-
-/// The K's whose SNR the lab reports and draws.
-pub const SNR_SHOWN: [usize; 4] = model::SNR_SWEEP;
 
 /// Per-parameter moments of repeated gradient estimates: each mean and sum of squared
 /// deviations from it.

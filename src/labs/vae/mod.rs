@@ -56,6 +56,7 @@ pub mod claims;
 mod group;
 pub mod methods;
 pub mod model;
+pub mod pictures;
 mod views;
 
 pub use group::Group;

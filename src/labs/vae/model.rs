@@ -6,8 +6,10 @@
 //! the ELBO is their mean, IWAE(K) the log of the mean of K weights, MIWAE(M, K) the mean of M
 //! such bounds. Evaluation draws its own noise from a counter of its own, so observing a run never
 //! changes what it trains on.
+//!
+//! What a method plugs into (`Bound`, with the `Batch` it sees) is defined here and implemented
+//! in `methods/`: the model names no method.
 
-use super::methods::{Batch, Bound};
 use crate::data::digits;
 use crate::decl::Choice;
 use crate::engine::error::invalid;
@@ -597,6 +599,31 @@ pub fn normal_quantile(p: f64) -> f64 {
         (((((A[0] * r + A[1]) * r + A[2]) * r + A[3]) * r + A[4]) * r + A[5]) * q
             / (((((B[0] * r + B[1]) * r + B[2]) * r + B[3]) * r + B[4]) * r + 1.0)
     }
+}
+
+/// What a method trains with: a bound on log p(x) to maximise, or a surrogate whose gradient
+/// estimates one's.
+pub trait Bound {
+    /// Reparameterised samples per data point per step.
+    fn samples(&self) -> usize;
+    /// The K of the IWAE-type bound it trains (1 for the ELBO family): where its own gradient
+    /// SNR is read.
+    fn k(&self) -> usize {
+        1
+    }
+    /// The objective per run [R] on the batch.
+    fn objective(&self, batch: &Batch) -> Result<Tensor>;
+}
+
+/// One training step's batch and its noise.
+pub struct Batch<'a> {
+    pub net: &'a Net,
+    /// The data points [R, N, D].
+    pub x: &'a Tensor,
+    /// Standard normal noise [R, N·samples, latent].
+    pub eps: &'a Tensor,
+    /// The step counter, for draws of its own.
+    pub step: &'a Tensor,
 }
 
 #[cfg(test)]

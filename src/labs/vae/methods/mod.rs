@@ -10,9 +10,9 @@ mod piwae;
 mod reinforce;
 mod vae;
 
-use super::model::Net;
+pub use super::model::{Batch, Bound};
 use crate::decl::{Knobs, MethodDecl};
-use crate::engine::{Result, Tensor};
+use crate::engine::Result;
 use crate::experiment::Experiment;
 use crate::labs::make_method;
 
@@ -40,29 +40,4 @@ pub fn bound(id: &str, exp: &Experiment) -> Result<Box<dyn Bound>> {
         |m: &Method, k: &Knobs| (m.bound)(k),
     );
     make_method(METHODS, decl, make, "vae", id, exp)
-}
-
-/// What a method trains with: a bound on log p(x) to maximise, or a surrogate whose gradient
-/// estimates one's.
-pub trait Bound {
-    /// Reparameterised samples per data point per step.
-    fn samples(&self) -> usize;
-    /// The K of the IWAE-type bound it trains (1 for the ELBO family): where its own gradient
-    /// SNR is read.
-    fn k(&self) -> usize {
-        1
-    }
-    /// The objective per run [R] on the batch.
-    fn objective(&self, batch: &Batch) -> Result<Tensor>;
-}
-
-/// One training step's batch and its noise.
-pub struct Batch<'a> {
-    pub net: &'a Net,
-    /// The data points [R, N, D].
-    pub x: &'a Tensor,
-    /// Standard normal noise [R, N·samples, latent].
-    pub eps: &'a Tensor,
-    /// The step counter, for draws of its own.
-    pub step: &'a Tensor,
 }
