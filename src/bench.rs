@@ -8,6 +8,9 @@ use crate::experiment::Experiment;
 use crate::labs;
 use std::task::{Context, Poll, Waker};
 
+/// The workloads a name stands for, as `Workload::NAMED` lists them.
+pub type Workloads = fn() -> Vec<Workload>;
+
 /// A training step to measure.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Workload {
@@ -40,29 +43,26 @@ impl Workload {
         Workload::MiCritic { k: 512 },
     ];
 
-    /// The names `bench --workload` takes, each a list of workloads (`named`).
-    pub const NAMES: [&'static str; 7] = [
-        "all",
-        "mlp2",
-        "mlp64",
-        "playground",
-        "mi",
-        "continual",
-        "meta",
+    /// The names `bench --workload` takes, and the workloads each stands for.
+    pub const NAMED: [(&'static str, Workloads); 7] = [
+        ("all", || Workload::ALL.to_vec()),
+        ("mlp2", || vec![Workload::Mlp2x64]),
+        ("mlp64", || vec![Workload::Mlp64x256]),
+        ("playground", || vec![Workload::Playground]),
+        ("mi", || Workload::MI.to_vec()),
+        ("continual", Workload::continual),
+        ("meta", Workload::meta),
     ];
 
-    /// The workloads a name of `NAMES` stands for.
+    /// The names `bench --workload` takes.
+    pub fn names() -> Vec<&'static str> {
+        Workload::NAMED.iter().map(|(name, _)| *name).collect()
+    }
+
+    /// The workloads a name of `NAMED` stands for.
     pub fn named(name: &str) -> Option<Vec<Workload>> {
-        Some(match name {
-            "all" => Workload::ALL.to_vec(),
-            "mlp2" => vec![Workload::Mlp2x64],
-            "mlp64" => vec![Workload::Mlp64x256],
-            "playground" => vec![Workload::Playground],
-            "mi" => Workload::MI.to_vec(),
-            "continual" => Workload::continual(),
-            "meta" => Workload::meta(),
-            _ => return None,
-        })
+        let (_, workloads) = Workload::NAMED.iter().find(|(n, _)| *n == name)?;
+        Some(workloads())
     }
 
     /// Every continual-learning method.

@@ -37,7 +37,7 @@ mod cli {
 
     /// The usage, with the workload names from where they are declared.
     fn usage() -> String {
-        USAGE.replace("WORKLOADS", &Workload::NAMES.join("|"))
+        USAGE.replace("WORKLOADS", &Workload::names().join("|"))
     }
 
     const USAGE: &str = "usage:
@@ -117,7 +117,7 @@ mod cli {
                     out.workloads = Workload::named(&v).ok_or_else(|| {
                         format!(
                             "--workload {v}: expected one of {}",
-                            Workload::NAMES.join(", ")
+                            Workload::names().join(", ")
                         )
                     })?;
                 }
