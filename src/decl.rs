@@ -158,6 +158,10 @@ pub struct LabDecl {
     /// scenario: the every-method test (`tests/labs.rs`) runs each of the lab's methods on the
     /// one that lists it in `methods=`, or on the first that lists none.
     pub smoke: &'static [&'static str],
+    /// Settings laid over any of the lab's links (its default and its presets, `key=value&…`)
+    /// so that it trains in seconds on a software GPU: the end-to-end tests run every preset of
+    /// every lab with them (`tests/e2e/presets.test.mjs`).
+    pub quick: &'static str,
     /// Seeds per method in the default link (`crate::experiment::DEFAULT_RUNS` in most labs):
     /// fewer where a run takes long enough that the default would keep a class waiting.
     pub runs: u32,

@@ -117,6 +117,11 @@ pub fn LabPage(
     // Bumped by every reset, so the next session's engines start (see `PREPARE_AFTER_MS`).
     let resets = RwSignal::new(0u32);
     let lab = Arc::new(lab);
+    // The experiment's last step (`data-total` on Play, for the tests).
+    let total = {
+        let id = lab.id;
+        Memo::new(move |_| crate::labs::lab(id).map_or(0, |l| l.total_steps(&experiment.get())))
+    };
 
     // Forgets the session: a reset, or a new experiment. Its engine stops (a worker is
     // terminated), and anything it still sends is ignored.
@@ -526,7 +531,7 @@ pub fn LabPage(
             </div>
             <div class="toolbar">
                 <h2>{lab_for_title.title}</h2>
-                <button id="play" on:click=play data-busy=move || (running.get() > 0).to_string() data-ready=move || ready.get().to_string() data-workers=move || workers.get().to_string()>{move || if playing.get() { "Pause" } else { "Play" }}</button>
+                <button id="play" on:click=play data-busy=move || (running.get() > 0).to_string() data-ready=move || ready.get().to_string() data-workers=move || workers.get().to_string() data-total=move || total.get().to_string()>{move || if playing.get() { "Pause" } else { "Play" }}</button>
                 <button id="step" class="secondary" on:click=step_click>"Step"</button>
                 <button id="reset" class="secondary" on:click=reset_click>"Reset"</button>
                 <span class="counter">"step " <b id="step-counter">{move || step.get()}</b></span>

@@ -4,6 +4,8 @@ import { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
 import { mkdir } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { serveDist, chromiumFlags } from './serve-dist.mjs';
 
 let server, browser, base;
@@ -74,6 +76,31 @@ export async function playToEnd(page, steps) {
   await page.waitForFunction((n) => Number(document.querySelector('#step-counter')?.textContent) >= n, steps, { timeout: 300_000 });
   await stopped(page);
   assert.equal(await page.textContent('#step-counter'), String(steps), 'the run stops at its last step');
+}
+
+/// Plays until the run stops by itself, at its own last step (the page's `data-total`).
+export async function playOut(page) {
+  const total = await page.getAttribute('#play', 'data-total');
+  await playToEnd(page, Number(total));
+}
+
+/// Every lab's declaration, as `methodlab labs` prints it (the test command has built it).
+export function declarations() {
+  const built = 'target/debug/methodlab';
+  const json = existsSync(built)
+    ? execFileSync(built, ['labs'])
+    : execFileSync('cargo', ['run', '--quiet', '--bin', 'methodlab', '--', 'labs']);
+  return JSON.parse(json.toString());
+}
+
+/// `query` (`key=value&…`) with `over`'s keys laid over it, as a link to `lab`.
+export function linkWith(lab, query, over) {
+  const params = new URLSearchParams(query);
+  for (const [key, value] of new URLSearchParams(over)) params.set(key, value);
+  params.delete('v');
+  // Written out as links are: a `,` in a list stays a comma.
+  const pairs = [...params].map(([key, value]) => `${key}=${value}`);
+  return `#/${lab}?v=1&${pairs.join('&')}`;
 }
 
 /// Plays until at least `steps` steps have run, then pauses.

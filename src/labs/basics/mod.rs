@@ -58,6 +58,7 @@ pub fn declaration() -> LabDecl {
             },
         ],
         smoke: &["points=50&steps=20"],
+        quick: "points=50&steps=20&runs=2",
         runs: crate::experiment::DEFAULT_RUNS,
     }
 }

@@ -44,6 +44,7 @@ pub fn declaration() -> LabDecl {
             Preset { id: "s5", title: "S_5: 120 permutations (slow: minutes)", query: "group=symmetric&steps=2400&runs=1&methods=adamw" },
         ],
         smoke: &["p=7&embed=8&width=16&steps=20"],
+        quick: "p=11&n=5&embed=8&width=16&steps=4&runs=2",
         runs: 1,
     }
 }

@@ -51,6 +51,7 @@ pub fn declaration() -> LabDecl {
             // Two classes and a low threshold, so naive pseudo-labels act within 10 steps.
             "scenario=moons&width=8&depth=1&steps=10&batch=8&pseudo.threshold=0.5&methods=labelled,pseudo,pseudo_mixup",
         ],
+        quick: "width=8&steps=8&runs=2",
         runs: crate::experiment::DEFAULT_RUNS,
     }
 }

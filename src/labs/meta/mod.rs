@@ -46,6 +46,7 @@ pub fn declaration() -> LabDecl {
             "meta_batch=2&hidden=8&eval_tasks=2&steps=10&methods=maml,fomaml,reptile,pretrained",
             "scenario=digits&shots=1&meta_batch=2&hidden=8&episodes=5&steps=2&methods=maml,fomaml,protonet,linear,transductive",
         ],
+        quick: "meta_batch=2&hidden=8&eval_tasks=3&episodes=3&steps=6&runs=2",
         runs: crate::experiment::DEFAULT_RUNS,
     }
 }

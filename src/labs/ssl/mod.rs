@@ -63,6 +63,7 @@ pub fn declaration() -> LabDecl {
             "scenario=spectrum&dim=4&batch=8&steps=4&methods=barlow,simclr",
             "scenario=twofeature&dim=2&depth=2&batch=8&steps=4&methods=jepa,mae",
         ],
+        quick: "width=8&steps=6&runs=2",
         runs: crate::experiment::DEFAULT_RUNS,
     }
 }
