@@ -76,10 +76,13 @@ impl Driver {
         Ok(driver)
     }
 
-    /// A session with no groups yet: `add` builds them one by one.
+    /// A session with no groups yet: `add` builds them one by one. `steps` stops it early (the
+    /// CLI's `--steps`), never past the experiment's own length: a report's link must
+    /// reproduce it.
     pub fn start(exp: &Experiment, steps: Option<u32>) -> Result<Driver> {
         let lab = labs::lab(&exp.lab)?;
-        let total = steps.unwrap_or_else(|| lab.total_steps(exp)).max(1);
+        let own = lab.total_steps(exp);
+        let total = steps.map_or(own, |n| n.min(own)).max(1);
         Ok(Driver {
             lab,
             decl: lab.declaration(),
@@ -616,6 +619,15 @@ mod tests {
             .flat_map(|m| (0..runs).map(move |r| (m, r)))
             .collect();
         assert_eq!(seen, want, "{units:?}");
+    }
+
+    #[test]
+    fn steps_stop_a_run_early_never_past_its_link() {
+        let labs = crate::labs::registry();
+        let (exp, _) = Experiment::from_link("#/basics?v=1&steps=30", &labs);
+        assert_eq!(Driver::start(&exp, Some(10)).unwrap().total, 10);
+        assert_eq!(Driver::start(&exp, Some(300)).unwrap().total, 30);
+        assert_eq!(Driver::start(&exp, None).unwrap().total, 30);
     }
 
     #[test]

@@ -45,9 +45,10 @@ mod cli {
       Prints every lab's declarations (settings with ranges and defaults, methods with their
       ids, knobs and papers, metric names) as JSON: the data the page's controls come from.
   methodlab run '<share link or fragment>' [--steps N] [--backend cpu|gpu] [--format json|csv] [--threads N]
-      Runs the experiment headless and prints each run's status, final metrics and history.
-      A bad link exits with status 2 and the same messages the page shows. On the CPU the
-      methods share out over --threads threads (default: every core), with the same numbers.
+      Runs the experiment headless and prints each run's status, final metrics and history;
+      --steps N stops it after N steps (at most the link's own length). A bad link exits with
+      status 2 and the same messages the page shows. On the CPU the methods share out over
+      --threads threads (default: every core), with the same numbers.
       Without --backend, the link's backend= decides: gpu asks for the GPU, auto and cpu run on
       the CPU.
   methodlab claims

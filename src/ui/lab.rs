@@ -1,8 +1,10 @@
 //! A lab's page, generic over its declarations: controls for every setting, method toggles with
 //! their knobs, play / pause / step / reset, loss and accuracy curves with seed bands, and each
 //! method's decision boundary. The experiment lives in the URL fragment. Training runs in the
-//! session's engine (`engine.rs`), in a Web Worker: this page only sends it the presses and
-//! draws what it sends back.
+//! session's engines (`engine.rs`), in Web Workers; what the session is and does (its engines'
+//! shares, what their messages and the presses change, an export) is plain Rust in
+//! `crate::session`. This page hands it the presses and the engines' messages, and maps what it
+//! says to signals and draws.
 
 use super::browser::{
     console_log, copy_text, download, set_engines_live, set_lose_device_hook, sleep_ms, yield_now,
