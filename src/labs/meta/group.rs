@@ -1,7 +1,7 @@
 //! The meta lab's run group: one method under every run of an experiment.
 
 use super::model::{EVAL_STEPS, GRID};
-use super::{fewshot, methods, model, PROGRESS_EPISODES};
+use super::{digit_program, fewshot, methods, model, sine_program, PROGRESS_EPISODES};
 use crate::engine::error::invalid;
 use crate::engine::gpu::GpuContext;
 use crate::engine::{Exec, Result};
@@ -23,13 +23,13 @@ pub struct Group {
 /// What a group's scenario builds and keeps.
 pub enum Scenario {
     Sinusoid {
-        built: model::Built,
+        built: sine_program::Built,
         /// Held-out task 0 as run 0 sees it: the true curve on the grid, the shots, and the
         /// predictions before adapting, after 1 step and after EVAL_STEPS.
         picture: Option<TaskPicture>,
     },
     Digits {
-        built: fewshot::Built,
+        built: digit_program::Built,
         pools: fewshot::Pools,
         episodes: Vec<fewshot::Episode>,
         /// Run 0's novel embeddings projected on their first two principal axes, with each
@@ -54,7 +54,7 @@ impl RunGroup for Group {
     }
     fn train(&mut self, steps: u32) -> LocalFuture<'_, Result<()>> {
         // Both scenarios' programs put training first.
-        self.core.train(model::TRAIN, steps)
+        self.core.train(sine_program::TRAIN, steps)
     }
     fn observe(&mut self) -> LocalFuture<'_, Result<()>> {
         Box::pin(self.evaluate())
@@ -75,7 +75,7 @@ impl Group {
         let runs = exp.runs as usize;
         let (scenario, exec) = match recipe.scenario {
             model::Scenario::Sinusoid => {
-                let built = model::build(&recipe, &*algorithm, runs, exp.seed)?;
+                let built = sine_program::build(&recipe, &*algorithm, runs, exp.seed)?;
                 let exec = Exec::new(&built.program, gpu).await?;
                 (
                     Scenario::Sinusoid {
@@ -87,7 +87,7 @@ impl Group {
             }
             model::Scenario::Digits => {
                 let pools = fewshot::pools().map_err(|e| invalid("meta digits", e))?;
-                let built = fewshot::build(&recipe, &*algorithm, &pools, runs, exp.seed)?;
+                let built = digit_program::build(&recipe, &*algorithm, &pools, runs, exp.seed)?;
                 let exec = Exec::new(&built.program, gpu).await?;
                 let episodes = (0..recipe.episodes)
                     .map(|i| fewshot::episode(&pools, i, recipe.shots))
@@ -114,8 +114,8 @@ impl Group {
     /// current weights on the scenario's held-out tasks.
     async fn evaluate(&mut self) -> Result<()> {
         let train = match self.scenario {
-            Scenario::Sinusoid { .. } => model::TRAIN,
-            Scenario::Digits { .. } => fewshot::TRAIN,
+            Scenario::Sinusoid { .. } => sine_program::TRAIN,
+            Scenario::Digits { .. } => digit_program::TRAIN,
         };
         if let Some(w) = self.core.exec.metrics(train).await?.last() {
             self.core.history.record("meta_loss", w.step, &w.values[0]);
@@ -150,7 +150,7 @@ impl Group {
         };
         // Per run, each episode's accuracy.
         let mut accuracy = vec![Vec::with_capacity(episodes.len()); runs];
-        self.core.exec.run(fewshot::EMBED, 1)?;
+        self.core.exec.run(digit_program::EMBED, 1)?;
         let embeddings = self.core.exec.read(&built.embeddings).await?;
         let dim = self.recipe.hidden;
         let per_run = pools.novel_class.len() * dim;
@@ -165,7 +165,7 @@ impl Group {
                             .exec
                             .write(&built.query[e], &fewshot::images(pools, &episode.query))?;
                     }
-                    self.core.exec.run(fewshot::ADAPT, 1)?;
+                    self.core.exec.run(digit_program::ADAPT, 1)?;
                     let got = self.core.exec.read(&built.accuracy).await?;
                     for (r, acc) in accuracy.iter_mut().enumerate() {
                         let row = &got[r * fewshot::ADAPT_BATCH..][..batch.len()];
@@ -225,7 +225,7 @@ impl Group {
             self.core.exec.write(&built.support_x, &xs)?;
             self.core.exec.write(&built.support_y, &ys)?;
             self.core.exec.write(&built.query_y, &yq)?;
-            self.core.exec.run(model::EVAL, 1)?;
+            self.core.exec.run(sine_program::EVAL, 1)?;
             let curve = self.core.exec.read(&built.curve).await?;
             for (s, c) in sums.iter_mut().zip(&curve) {
                 *s += *c as f64;

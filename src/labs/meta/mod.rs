@@ -57,10 +57,12 @@ pub fn declaration() -> LabDecl {
 pub const DIGITS: &str = "scenario=digits&shots=1&hidden=80&meta_lr=0.001&inner_lr=0.1&meta_batch=4&steps=300&methods=linear,protonet,maml";
 
 pub mod claims;
+pub mod digit_program;
 pub mod fewshot;
 mod group;
 pub mod methods;
 pub mod model;
+pub mod sine_program;
 mod views;
 
 pub use group::Group;
