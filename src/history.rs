@@ -105,6 +105,21 @@ pub struct BandPoint {
     pub high: f32,
 }
 
+impl BandPoint {
+    /// One value per x (0, 1, 2, …), drawn as a line without a band: a histogram, a curve of
+    /// one run.
+    pub fn line(values: &[f32]) -> Vec<BandPoint> {
+        (values.iter().enumerate())
+            .map(|(i, &y)| BandPoint {
+                step: i as u64,
+                mean: y,
+                low: y,
+                high: y,
+            })
+            .collect()
+    }
+}
+
 /// How a run ended, written "ok" or "diverged at step N" in reports and the wire.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RunStatus {

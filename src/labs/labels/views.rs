@@ -73,29 +73,18 @@ pub fn views(shown: &Shown<Group>) -> Views {
 /// Run 0's per-sample loss histogram now: clean points and mislabelled ones, each as shares.
 fn loss_histogram(g: &Group) -> Option<ChartView> {
     let [clean, wrong] = g.histogram.as_ref()?;
-    let line = |v: &[f32]| -> Vec<BandPoint> {
-        v.iter()
-            .enumerate()
-            .map(|(i, &y)| BandPoint {
-                step: i as u64,
-                mean: y,
-                low: y,
-                high: y,
-            })
-            .collect()
-    };
     let any_wrong = wrong.iter().any(|&v| v > 0.0);
     let mut series = vec![SeriesView {
         method: "clean".into(),
         colour: 2,
-        band: line(clean),
+        band: BandPoint::line(clean),
         dashed: false,
     }];
     if any_wrong {
         series.push(SeriesView {
             method: "mislabelled".into(),
             colour: 3,
-            band: line(wrong),
+            band: BandPoint::line(wrong),
             dashed: false,
         });
     }

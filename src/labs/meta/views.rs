@@ -109,17 +109,6 @@ fn sinusoid(g: &Group, colour: usize) -> Option<ChartView> {
     else {
         return None;
     };
-    let line = |v: &[f32]| -> Vec<BandPoint> {
-        v.iter()
-            .enumerate()
-            .map(|(i, &y)| BandPoint {
-                step: i as u64,
-                mean: y,
-                low: y,
-                high: y,
-            })
-            .collect()
-    };
     let series = [
         ("before", 5, true, 0),
         ("1 step", colour, true, 1),
@@ -129,7 +118,7 @@ fn sinusoid(g: &Group, colour: usize) -> Option<ChartView> {
     .map(|(name, colour, dashed, i)| SeriesView {
         method: name.into(),
         colour,
-        band: line(&p.predictions[i]),
+        band: BandPoint::line(&p.predictions[i]),
         dashed,
     })
     .collect();
