@@ -165,6 +165,18 @@ pub struct LabDecl {
     /// Seeds per method in the default link (`crate::experiment::DEFAULT_RUNS` in most labs):
     /// fewer where a run takes long enough that the default would keep a class waiting.
     pub runs: u32,
+    /// Whether the lab trains on your own table (a CSV file), and what it takes.
+    pub own_data: Option<OwnData>,
+}
+
+/// How a lab takes your own data: the choice setting whose `own` option trains on a given table
+/// (`crate::data::table`), how many feature columns it needs, and how many classes it tells apart.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct OwnData {
+    pub setting: &'static str,
+    /// Feature columns it needs (the first ones besides the label are used), or `None`: any.
+    pub features: Option<usize>,
+    pub max_classes: usize,
 }
 
 impl LabDecl {

@@ -4,10 +4,12 @@
 //! bad key or value becomes a `LinkProblem` naming the key, the value and what is allowed, and the
 //! key keeps its default. The CLI turns problems into exit status 2; the page shows them and runs.
 
+use crate::data::table::{self, Table};
 use crate::decl::{Knobs, LabDecl, MethodDecl, Settings, Value};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::Arc;
 
 /// The link format version this build writes and reads.
 pub const LINK_VERSION: u32 = 1;
@@ -74,6 +76,31 @@ pub struct Experiment {
     /// slice of an experiment's runs (`Experiment::slice`). Never in a link.
     #[serde(skip)]
     pub data_seed: Option<u32>,
+    /// Your own data, when the lab's own-data setting (`LabDecl::own_data`) is `own`: the table,
+    /// or what a link names of one too large to carry until it is given again.
+    #[serde(skip)]
+    pub table: Option<OwnTable>,
+}
+
+/// The table an experiment trains on.
+#[derive(Clone, Debug, PartialEq)]
+pub enum OwnTable {
+    Given(Arc<Table>),
+    /// Named by a link (`csvname`, `csvid`, `label`) but not given on this machine yet.
+    Wanted {
+        name: String,
+        id: String,
+        label: Option<String>,
+    },
+}
+
+impl OwnTable {
+    pub fn given(&self) -> Option<&Arc<Table>> {
+        match self {
+            OwnTable::Given(t) => Some(t),
+            OwnTable::Wanted { .. } => None,
+        }
+    }
 }
 
 /// Controls that are not settings but can be hidden in classroom mode.
@@ -86,6 +113,17 @@ pub struct LinkProblem {
     pub value: String,
     pub message: String,
 }
+
+impl LinkProblem {
+    /// Whether a table given beside the link (`methodlab run --data`) answers this problem: the
+    /// link names a table not given here, or chooses own data without one.
+    pub fn wants_table(&self) -> bool {
+        self.message.starts_with(NEEDS_FILE) || self.message.starts_with(NEEDS_TABLE)
+    }
+}
+
+const NEEDS_FILE: &str = "this link needs the file";
+const NEEDS_TABLE: &str = "own data needs a table";
 
 impl fmt::Display for LinkProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -103,6 +141,21 @@ fn quote(s: &str) -> String {
         q.push('…');
     }
     q
+}
+
+fn default_or(settings: &BTreeMap<String, Value>, key: &str) -> String {
+    settings.get(key).map(Value::to_link).unwrap_or_default()
+}
+
+/// Escapes what a link value cannot hold as it is (a file or column name): all but letters,
+/// digits and `-_.~`, as %XX.
+fn percent_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 /// Decodes %XX escapes and '+' (as a space); invalid escapes stay as they are.
@@ -164,7 +217,43 @@ impl Experiment {
             present: false,
             backend: BackendChoice::Auto,
             data_seed: None,
+            table: None,
         }
+    }
+
+    /// Whether the lab's own-data setting chooses your own table.
+    pub fn wants_table(&self, lab: &LabDecl) -> bool {
+        lab.own_data.is_some_and(|own| {
+            self.settings.get(own.setting) == Some(&Value::Choice("own".into()))
+        })
+    }
+
+    /// Trains on `table` from now on (its label column as chosen in it): the lab's own-data
+    /// setting becomes `own`. The table must suit the lab (`Table::check`); a link that named
+    /// another table (`OwnTable::Wanted`) is answered with this one, and the answer says so.
+    pub fn give_table(&mut self, lab: &LabDecl, table: &Table) -> Result<Option<String>, String> {
+        let own = lab
+            .own_data
+            .ok_or_else(|| format!("the {} lab trains on its own data only", lab.title))?;
+        let mut table = table.clone();
+        let mut note = None;
+        if let Some(OwnTable::Wanted { name, id, label }) = &self.table {
+            if let Some(t) = label.as_deref().and_then(|l| table.with_label(l)) {
+                table = t;
+            }
+            if *id != table.id() {
+                note = Some(format!(
+                    "{} is not the table this link was made with ({name}, id {id}): its runs will differ",
+                    table.name
+                ));
+            }
+        }
+        table.check(own.features, own.max_classes)?;
+        table::remember(&table);
+        self.settings
+            .insert(own.setting.into(), Value::Choice("own".into()));
+        self.table = Some(OwnTable::Given(Arc::new(table)));
+        Ok(note)
     }
 
     /// The seed of what the runs share: data drawn once for every run, not per run.
@@ -297,6 +386,7 @@ impl Experiment {
             };
             match k.as_str() {
                 "methods" => {}
+                "csv" | "csvname" | "csvid" | "label" if lab.own_data.is_some() => {}
                 "hide" => {
                     for key in v.split(',').map(str::trim).filter(|s| !s.is_empty()) {
                         if lab.setting(key).is_some() || RUN_CONTROLS.contains(&key) {
@@ -407,6 +497,7 @@ impl Experiment {
                 }
             }
         }
+        exp.read_table(lab, &pairs, &mut problems);
         // Hidden controls in declaration order, so equal links give equal experiments.
         let order: Vec<&str> = RUN_CONTROLS
             .iter()
@@ -427,9 +518,90 @@ impl Experiment {
         (exp, problems)
     }
 
+    /// The table a link gives or names (`csv`, or `csvid` with `csvname`; `label`), checked for
+    /// the lab; what cannot be used is a problem, and the data setting keeps its default.
+    fn read_table(&mut self, lab: &LabDecl, pairs: &[(String, String)], problems: &mut Vec<LinkProblem>) {
+        let Some(own) = lab.own_data else { return };
+        let get = |key: &str| pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
+        let problem = |key: &str, message: String| LinkProblem {
+            key: key.into(),
+            value: quote(get(key).unwrap_or("")),
+            message,
+        };
+        let default = lab
+            .setting(own.setting)
+            .map(|s| s.default.clone())
+            .unwrap_or(Value::Choice(String::new()));
+        let wanted = self.wants_table(lab);
+        let named = get("csv").is_some() || get("csvid").is_some();
+        if !wanted {
+            if named {
+                problems.push(problem(
+                    if get("csv").is_some() { "csv" } else { "csvid" },
+                    format!("a table is given but {}={}; ignored", own.setting, default_or(&self.settings, own.setting)),
+                ));
+            }
+            return;
+        }
+        let name = get("csvname").unwrap_or("data.csv").to_string();
+        let table = if let Some(text) = get("csv") {
+            Table::from_inline(&name, text).map_err(|e| problem("csv", format!("the table in this link cannot be read ({e})")))
+        } else if let Some(id) = get("csvid") {
+            match table::recall(id) {
+                Some(t) => Ok(Table { name: name.clone(), ..t.with_default_label() }),
+                None => {
+                    problems.push(problem(
+                        "csvid",
+                        format!("{NEEDS_FILE} {name} (id {id}): drop it on the page, or give it with --data"),
+                    ));
+                    self.table = Some(OwnTable::Wanted {
+                        name,
+                        id: id.into(),
+                        label: get("label").map(str::to_string),
+                    });
+                    return;
+                }
+            }
+        } else {
+            Err(problem(
+                own.setting,
+                format!("{NEEDS_TABLE}: drop a CSV file on the page, or give it with --data"),
+            ))
+        };
+        let table = table.and_then(|t| match get("label") {
+            None => Ok(t),
+            Some(l) => t.with_label(l).ok_or_else(|| {
+                problem("label", format!("{} has no column {} (columns: {})", t.name, quote(l), t.columns.join(", ")))
+            }),
+        });
+        let table = table.and_then(|t| {
+            t.check(own.features, own.max_classes)
+                .map(|()| t)
+                .map_err(|e| problem(if get("csv").is_some() { "csv" } else { "csvid" }, e))
+        });
+        match table {
+            Ok(t) => self.table = Some(OwnTable::Given(Arc::new(t))),
+            Err(mut p) => {
+                p.message = format!("{}; using {}={}", p.message, own.setting, default.to_link());
+                problems.push(p);
+                self.settings.insert(own.setting.into(), default);
+            }
+        }
+    }
+
     /// The canonical link: `#/lab?v=1`, then only what differs from the defaults, in declaration
-    /// order. Reading it back gives this experiment and no problems.
+    /// order. Reading it back gives this experiment and no problems. A table too large for a link
+    /// is named by its file and id (`Experiment::to_link_inline` carries it whole).
     pub fn to_link(&self, lab: &LabDecl) -> String {
+        self.link(lab, false)
+    }
+
+    /// The link with any table in it, however large: what a session's engines are started with.
+    pub fn to_link_inline(&self, lab: &LabDecl) -> String {
+        self.link(lab, true)
+    }
+
+    fn link(&self, lab: &LabDecl, inline_any: bool) -> String {
         let mut parts = vec![format!("v={LINK_VERSION}")];
         if self.seed != DEFAULT_SEED {
             parts.push(format!("seed={}", self.seed));
@@ -457,6 +629,34 @@ impl Experiment {
                         }
                     }
                 }
+            }
+        }
+        if self.wants_table(lab) {
+            match &self.table {
+                Some(OwnTable::Given(t)) => {
+                    let inline = t.inline().or_else(|| {
+                        inline_any.then(|| {
+                            let packed = miniz_oxide::deflate::compress_to_vec(t.canonical().as_bytes(), 6);
+                            table::base64url(&packed)
+                        })
+                    });
+                    parts.push(format!("csvname={}", percent_encode(&t.name)));
+                    match inline {
+                        Some(text) => parts.push(format!("csv={text}")),
+                        None => parts.push(format!("csvid={}", t.id())),
+                    }
+                    if !t.default_label() {
+                        parts.push(format!("label={}", percent_encode(&t.columns[t.label])));
+                    }
+                }
+                Some(OwnTable::Wanted { name, id, label }) => {
+                    parts.push(format!("csvname={}", percent_encode(name)));
+                    parts.push(format!("csvid={}", percent_encode(id)));
+                    if let Some(l) = label {
+                        parts.push(format!("label={}", percent_encode(l)));
+                    }
+                }
+                None => {}
             }
         }
         if self.backend != BackendChoice::Auto {

@@ -316,3 +316,67 @@ fn the_cli_checks_links_from_standard_input_one_json_line_each() {
     assert_eq!(lines[4]["ok"], false);
     assert!(lines[4]["problems"].to_string().contains("nope"));
 }
+
+/// Your own data: a small table rides in the link and reads back the same; a large one is named
+/// by its file and id, and a link naming a table not given says so, as does a bad one.
+#[test]
+fn own_tables_ride_in_the_link_or_are_named_by_it() {
+    use methodlab::data::table::{self, Table};
+    use methodlab::experiment::OwnTable;
+    let labs = labs();
+    let basics = labs.iter().find(|l| l.id == "basics").unwrap();
+    let rows: String = (0..40)
+        .map(|i| format!("{},{},{}\n", i as f32 * 0.25, (i * 7 % 11) as f32 - 5.0, i % 2))
+        .collect();
+    let small = Table::parse("my data.csv", format!("a,b,label\n{rows}").as_bytes()).unwrap();
+    let mut e = Experiment::defaults(basics);
+    assert_eq!(e.give_table(basics, &small), Ok(None));
+    let link = e.to_link(basics);
+    assert!(link.contains("data=own&csvname=my%20data.csv&csv="), "{link}");
+    let (back, problems) = Experiment::from_link(&link, &labs);
+    assert!(problems.is_empty(), "{problems:?}");
+    assert_eq!(back, e);
+    assert_eq!(back.to_link(basics), link);
+
+    // The label chosen by name: 'a' has 40 values, too many for Basics.
+    let (_, problems) = Experiment::from_link(&format!("{link}&label=a"), &labs);
+    assert!(problems[0].message.contains("has 40 distinct values: at most 2 classes"), "{problems:?}");
+    let (_, problems) = Experiment::from_link(&format!("{link}&label=zz"), &labs);
+    assert!(problems[0].message.starts_with("my data.csv has no column zz (columns: a, b, label)"), "{problems:?}");
+
+    // Too large to carry: named by id, found again once given on this thread.
+    let labels = labs.iter().find(|l| l.id == "labels").unwrap();
+    let rows: String = (0..3000)
+        .map(|i| format!("{},{},{}\n", rng::normal(1, 2, 0, i), rng::normal(1, 3, 0, i), i % 3))
+        .collect();
+    let large = Table::parse("large.csv", format!("x,y,class\n{rows}").as_bytes()).unwrap();
+    let mut e = Experiment::defaults(labels);
+    e.give_table(labels, &large).unwrap();
+    let link = e.to_link(labels);
+    assert_eq!(link, format!("#/labels?v=1&scenario=own&csvname=large.csv&csvid={}", large.id()));
+    let (back, problems) = Experiment::from_link(&link, &labs);
+    assert!(problems.is_empty(), "{problems:?}");
+    assert_eq!(back, e);
+    // The engines' link carries it whole.
+    let (whole, problems) = Experiment::from_link(&e.to_link_inline(labels), &labs);
+    assert!(problems.is_empty(), "{problems:?}");
+    assert_eq!(whole.table, e.table);
+
+    // On another thread (another machine) it was never given: the link says what it needs.
+    let needs = std::thread::spawn(move || Experiment::from_link(&link, &registry()))
+        .join()
+        .unwrap();
+    assert_eq!(needs.1.len(), 1);
+    assert!(needs.1[0].wants_table());
+    assert!(needs.1[0].message.starts_with("this link needs the file large.csv (id "), "{:?}", needs.1);
+    assert!(matches!(needs.0.table, Some(OwnTable::Wanted { .. })));
+    assert!(table::recall(&large.id()).is_some());
+
+    // Own data without a table, a table in a lab that takes none, a broken table.
+    let p = messages("#/basics?v=1&data=own");
+    assert!(p[0].message.starts_with("own data needs a table") && p[0].message.ends_with("using data=circle"), "{p:?}");
+    let p = messages("#/continual?v=1&csv=abc");
+    assert!(p[0].message.contains("has no setting"), "{p:?}");
+    let p = messages("#/basics?v=1&data=own&csv=AAAA");
+    assert!(p[0].message.starts_with("the table in this link cannot be read"), "{p:?}");
+}

@@ -44,10 +44,11 @@ mod cli {
   methodlab labs
       Prints every lab's declarations (settings with ranges and defaults, methods with their
       ids, knobs and papers, metric names) as JSON: the data the page's controls come from.
-  methodlab run '<share link or fragment>' [--steps N] [--backend cpu|gpu] [--format json|csv] [--threads N]
+  methodlab run '<share link or fragment>' [--steps N] [--backend cpu|gpu] [--format json|csv] [--threads N] [--data FILE.csv]
       Runs the experiment headless and prints each run's status, final metrics and history;
       --steps N stops it after N steps (at most the link's own length). A bad link exits with
-      status 2 and the same messages the page shows. On the CPU the methods share out over
+      status 2 and the same messages the page shows. --data trains on your own table (Basics,
+      imperfect labels): the file a link names, or any CSV of numeric columns and a label. On the CPU the methods share out over
       --threads threads (default: every core), with the same numbers.
       Without --backend, the link's backend= decides: gpu asks for the GPU, auto and cpu run on
       the CPU.
@@ -337,7 +338,7 @@ mod cli {
 
     fn run(args: &[String]) -> ExitCode {
         let mut link = None;
-        let (mut steps, mut gpu, mut csv) = (None, None, false);
+        let (mut steps, mut gpu, mut csv, mut data) = (None, None, false, None);
         let mut threads = default_threads();
         let mut it = args.iter();
         while let Some(a) = it.next() {
@@ -361,6 +362,7 @@ mod cli {
                     "csv" => csv = true,
                     v => return usage_error("run", &format!("--format {v}: expected json or csv")),
                 },
+                "--data" => data = Some(value()),
                 other if link.is_none() && !other.starts_with("--") => {
                     link = Some(other.to_string())
                 }
@@ -370,7 +372,11 @@ mod cli {
         let Some(link) = link else {
             return usage_error("run", "expected a share link");
         };
-        let Some((experiment, lab)) = read_link(&link) else {
+        let read = match data {
+            Some(path) => read_link_with_data(&link, &path),
+            None => read_link(&link),
+        };
+        let Some((experiment, lab)) = read else {
             return ExitCode::from(2);
         };
         let lab = &lab;
@@ -684,6 +690,54 @@ mod cli {
         }
         let lab = labs.into_iter().find(|l| l.id == experiment.lab)?;
         Some((experiment, lab))
+    }
+
+    /// A link and your own table (`--data FILE`): the table answers what the link names (or
+    /// replaces what it carries), checked for the lab; every problem is printed, and any left
+    /// means exit status 2.
+    fn read_link_with_data(
+        link: &str,
+        path: &str,
+    ) -> Option<(methodlab::experiment::Experiment, methodlab::labs::LabDecl)> {
+        use methodlab::data::table::{self, Table};
+        let name = std::path::Path::new(path)
+            .file_name()
+            .map_or(path.into(), |n| n.to_string_lossy().into_owned());
+        let table = std::fs::read(path)
+            .map_err(|e| format!("{path}: {e}"))
+            .and_then(|bytes| Table::parse(&name, &bytes));
+        let table = match table {
+            Ok(t) => t,
+            Err(e) => {
+                eprintln!("methodlab: --data {path}: {e}");
+                return None;
+            }
+        };
+        // A link naming this table by id finds it.
+        table::remember(&table);
+        let labs = methodlab::labs::registry();
+        let (mut experiment, problems) = methodlab::experiment::Experiment::from_link(link, &labs);
+        let mut bad = false;
+        for p in problems.iter().filter(|p| !p.wants_table()) {
+            eprintln!("methodlab: bad link: {p}");
+            bad = true;
+        }
+        let lab = labs.into_iter().find(|l| l.id == experiment.lab)?;
+        if !bad {
+            let given = match experiment.table.as_ref().and_then(|t| t.given()) {
+                Some(t) if t.id() == table.id() => Ok(None),
+                _ => experiment.give_table(&lab, &table),
+            };
+            match given {
+                Ok(Some(note)) => eprintln!("methodlab: note: {note}"),
+                Ok(None) => {}
+                Err(e) => {
+                    eprintln!("methodlab: --data {path}: {e}");
+                    bad = true;
+                }
+            }
+        }
+        (!bad).then_some((experiment, lab))
     }
 
     fn truncate(s: &str, n: usize) -> String {

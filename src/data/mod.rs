@@ -2,6 +2,7 @@
 //! browser, the CLI and the tests see the same points.
 
 pub mod digits;
+pub mod table;
 pub mod tasks;
 
 use crate::engine::rng;
@@ -72,6 +73,8 @@ pub enum Playground {
     Checkerboard,
     Plane,
     Bump,
+    /// Your own table (`table::Table`): not drawn here, see the Basics lab's model.
+    Own,
 }
 
 impl crate::decl::Choice for Playground {
@@ -85,6 +88,7 @@ impl crate::decl::Choice for Playground {
         ("checkerboard", Playground::Checkerboard),
         ("plane", Playground::Plane),
         ("bump", Playground::Bump),
+        ("own", Playground::Own),
     ];
 }
 
@@ -98,7 +102,11 @@ impl Playground {
 /// `n` points of a Basics data set, on [-3, 3]², as in TensorFlow Playground: classification sets
 /// have labels 0/1, regression sets (`plane`, `bump`) real targets. `noise` is the standard
 /// deviation of Gaussian noise added to each coordinate.
+/// `Own` draws no points: a given table is the Basics lab's (`own_points` there).
 pub fn playground(set: Playground, n: usize, noise: f32, seed: u32) -> Points {
+    if set == Playground::Own {
+        return Points { x: Vec::new(), y: Vec::new(), n: 0, dims: 2 };
+    }
     let u = |stream: u32, i: usize| rng::uniform(seed, stream, 0, i as u32);
     let g = |stream: u32, i: usize| rng::normal(seed, stream, 0, i as u32);
     let mut x = Vec::with_capacity(2 * n);
@@ -165,6 +173,7 @@ pub fn playground(set: Playground, n: usize, noise: f32, seed: u32) -> Points {
                 let (a, b) = (6.0 * u(20, i) - 3.0, 6.0 * u(21, i) - 3.0);
                 (a, b, (-(a * a + b * b) / 2.0).exp())
             }
+            Playground::Own => unreachable!("returned above"),
         };
         x.push(a + noise * g(22, i));
         x.push(b + noise * g(23, i));

@@ -1,7 +1,7 @@
 //! The Basics lab: TensorFlow Playground's experiment (2-D data sets, an MLP, a decision
 //! boundary), with methods compared side by side on their own seeds.
 
-use super::{choice, flag, float, int, log_float, LabDecl, Preset};
+use super::{choice, flag, float, int, log_float, LabDecl, OwnData, Preset};
 use crate::data::Playground;
 use crate::engine::nn::Activation;
 use model::{Loss, OptimizerChoice};
@@ -60,6 +60,7 @@ pub fn declaration() -> LabDecl {
         smoke: &["points=50&steps=20"],
         quick: "points=50&steps=20&runs=2",
         runs: crate::experiment::DEFAULT_RUNS,
+        own_data: Some(OwnData { setting: "data", features: Some(2), max_classes: 2 }),
     }
 }
 

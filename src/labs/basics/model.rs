@@ -1,9 +1,11 @@
 //! The Basics lab's data, model and evaluation; methods adjust the `Recipe` before it is built.
 
+use crate::data::table::Table;
 use crate::data::{self, Playground, Points};
 use crate::decl::Choice;
-use crate::engine::{nn, Entry, Graph, OptimizerKind, Program, Result, Tensor};
+use crate::engine::{nn, rng, EngineError, Entry, Graph, OptimizerKind, Program, Result, Tensor};
 use crate::experiment::Experiment;
+use std::sync::Arc;
 
 /// Side of the decision-boundary grid: GRID × GRID points over [-3, 3]².
 pub const GRID: usize = 100;
@@ -71,6 +73,8 @@ pub struct Recipe {
     pub dropout: f32,
     pub mixup_alpha: Option<f32>,
     pub smoothing: f32,
+    /// Your own table, when `data` is `own` and it was given.
+    pub table: Option<Arc<Table>>,
 }
 
 impl Recipe {
@@ -95,6 +99,7 @@ impl Recipe {
             dropout: s.f32("dropout"),
             mixup_alpha: None,
             smoothing: 0.0,
+            table: exp.table.as_ref().and_then(|t| t.given().cloned()),
         }
     }
 
@@ -180,19 +185,61 @@ pub struct Built {
     pub weights: Vec<Tensor>,
 }
 
+/// Your own table as 2-D points: its first two feature columns, each scaled from its range onto
+/// [-2.7, 2.7] (inside the boundary picture's square), labels the class indices 0 and 1, and
+/// `noise` added as to any data set.
+pub fn own_points(table: &Table, noise: f32, seed: u32) -> Points {
+    let features = table.features();
+    let (a, b) = (features[0], features[1]);
+    let range = |k: usize| {
+        (0..table.rows).fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), i| {
+            let v = table.row(i)[k];
+            (lo.min(v), hi.max(v))
+        })
+    };
+    let scale = |k: usize| {
+        let (lo, hi) = range(k);
+        let half = (hi - lo) / 2.0;
+        move |v: f32| if half > 0.0 { 2.7 * (v - lo - half) / half } else { 0.0 }
+    };
+    let (sa, sb) = (scale(a), scale(b));
+    let classes = table.class_of_rows();
+    let mut x = Vec::with_capacity(2 * table.rows);
+    for i in 0..table.rows {
+        let row = table.row(i);
+        x.push(sa(row[a]) + noise * rng::normal(seed, 22, 0, i as u32));
+        x.push(sb(row[b]) + noise * rng::normal(seed, 23, 0, i as u32));
+    }
+    Points {
+        x,
+        y: classes.iter().map(|&c| c as f32).collect(),
+        n: table.rows,
+        dims: 2,
+    }
+}
+
 /// Splits the experiment's data set into train and test points.
-pub fn split(recipe: &Recipe, seed: u32) -> (Points, Points) {
-    let all = data::playground(recipe.data, recipe.points, recipe.noise, seed);
+pub fn split(recipe: &Recipe, seed: u32) -> Result<(Points, Points)> {
+    let all = match (recipe.data, &recipe.table) {
+        (Playground::Own, Some(table)) => own_points(table, recipe.noise, seed),
+        (Playground::Own, None) => {
+            return Err(EngineError::Invalid {
+                op: "basics",
+                detail: "data=own: this link names a table that was not given here (drop the file on the page, or give it with --data)".into(),
+            })
+        }
+        (set, _) => data::playground(set, recipe.points, recipe.noise, seed),
+    };
     let all = data::shuffled(&all, seed);
-    let n_train =
-        ((recipe.points as f32 * recipe.train_share).round() as usize).clamp(1, recipe.points - 1);
+    let points = all.n;
+    let n_train = ((points as f32 * recipe.train_share).round() as usize).clamp(1, points - 1);
     let take = |from: usize, to: usize| Points {
         x: all.x[2 * from..2 * to].to_vec(),
         y: all.y[from..to].to_vec(),
         n: to - from,
         dims: 2,
     };
-    (take(0, n_train), take(n_train, recipe.points))
+    Ok((take(0, n_train), take(n_train, points)))
 }
 
 /// The program of `runs` runs seeded `seed`, on the points every run shares (drawn from
@@ -200,7 +247,7 @@ pub fn split(recipe: &Recipe, seed: u32) -> (Points, Points) {
 pub fn build(recipe: &Recipe, runs: usize, seed: u32, data_seed: u32) -> Result<Built> {
     let g = Graph::new(runs, seed);
     let regression = recipe.regression();
-    let (train, test) = split(recipe, data_seed);
+    let (train, test) = split(recipe, data_seed)?;
     let (xtr, width) = features(&train.x, &recipe.features);
     let (xte, _) = features(&test.x, &recipe.features);
     let outputs = if regression || recipe.mse { 1 } else { 2 };

@@ -80,6 +80,7 @@ pub fn declaration() -> LabDecl {
         smoke: &["tasks=3&steps=10&width=8"],
         quick: "tasks=2&steps=4&runs=1",
         runs: crate::experiment::DEFAULT_RUNS,
+        own_data: None,
     }
 }
 

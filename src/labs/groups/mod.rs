@@ -46,6 +46,7 @@ pub fn declaration() -> LabDecl {
         smoke: &["p=7&embed=8&width=16&steps=20"],
         quick: "p=11&n=5&embed=8&width=16&steps=4&runs=2",
         runs: 1,
+        own_data: None,
     }
 }
 

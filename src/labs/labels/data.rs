@@ -3,6 +3,7 @@
 //! model. Every point keeps its true label beside its given one.
 
 use crate::data::digits;
+use crate::data::table::Table;
 use crate::decl::Choice;
 use crate::engine::rng;
 
@@ -54,11 +55,14 @@ pub enum Scenario {
     Digits,
     /// Two moons in 2-D.
     Moons,
+    /// Your own table (`crate::data::table`): every column but the label a feature, standardised;
+    /// a fixed 75/25 split.
+    Own,
 }
 
 impl Choice for Scenario {
     const OPTIONS: &'static [(&'static str, Self)] =
-        &[("digits", Scenario::Digits), ("moons", Scenario::Moons)];
+        &[("digits", Scenario::Digits), ("moons", Scenario::Moons), ("own", Scenario::Own)];
 }
 
 /// Two interleaving half circles (scikit-learn's `make_moons`), with Gaussian jitter `sd`, the
@@ -90,9 +94,14 @@ pub fn moons(n: usize, sd: f32, seed: u32) -> Set {
 
 /// The scenario's training and test sets, the same for every seed: moons (300 train, 1,000
 /// test, jitter 0.15) or the digits (a stratified 75/25 split).
-pub fn sets(scenario: Scenario) -> Result<(Set, Set), String> {
-    if scenario == Scenario::Moons {
-        return Ok((moons(300, 0.15, 11), moons(1000, 0.15, 12)));
+pub fn sets(scenario: Scenario, table: Option<&Table>) -> Result<(Set, Set), String> {
+    match (scenario, table) {
+        (Scenario::Moons, _) => return Ok((moons(300, 0.15, 11), moons(1000, 0.15, 12))),
+        (Scenario::Own, Some(t)) => return Ok(own_sets(t)),
+        (Scenario::Own, None) => {
+            return Err("scenario=own: this link names a table that was not given here (drop the file on the page, or give it with --data)".into())
+        }
+        (Scenario::Digits, _) => {}
     }
     let (train, test) = digits::split(7, 0.25)?;
     let to_set = |d: &digits::Digits| Set {
@@ -102,6 +111,43 @@ pub fn sets(scenario: Scenario) -> Result<(Set, Set), String> {
         classes: digits::CLASSES,
     };
     Ok((to_set(&train), to_set(&test)))
+}
+
+/// Your own table as training and test sets: every feature column standardised (mean 0, unit
+/// standard deviation over all rows; a constant column becomes 0), classes the label's distinct
+/// values in ascending order, and a fixed split: each class's rows in a seeded order, a quarter
+/// of them (at least one, when it has two) for the test set.
+pub fn own_sets(table: &Table) -> (Set, Set) {
+    let features = table.features();
+    let n = table.rows as f32;
+    let stats: Vec<(f32, f32)> = features
+        .iter()
+        .map(|&k| {
+            let mean = (0..table.rows).map(|i| table.row(i)[k]).sum::<f32>() / n;
+            let var = (0..table.rows).map(|i| (table.row(i)[k] - mean).powi(2)).sum::<f32>() / n;
+            (mean, var.sqrt())
+        })
+        .collect();
+    let y = table.class_of_rows();
+    let classes = table.classes().len();
+    let mut train = Set { x: Vec::new(), y: Vec::new(), dims: features.len(), classes };
+    let mut test = train.clone();
+    for c in 0..classes {
+        let mut rows: Vec<usize> = (0..table.rows).filter(|&i| y[i] == c).collect();
+        for i in (1..rows.len()).rev() {
+            let j = ((rng::bits(7, 83, c as u32, i as u32) as u64 * (i as u64 + 1)) >> 32) as usize;
+            rows.swap(i, j);
+        }
+        let held = if rows.len() >= 2 { (rows.len() / 4).max(1) } else { 0 };
+        for (k, &i) in rows.iter().enumerate() {
+            let set = if k < held { &mut test } else { &mut train };
+            for (&f, &(mean, sd)) in features.iter().zip(&stats) {
+                set.x.push(if sd > 0.0 { (table.row(i)[f] - mean) / sd } else { 0.0 });
+            }
+            set.y.push(c);
+        }
+    }
+    (train, test)
 }
 
 /// The given labels of one run (seed `seed`): the true labels of `set` under `noise` at `rate`.
@@ -238,7 +284,7 @@ mod tests {
 
     #[test]
     fn each_noise_model_flips_about_its_rate_and_only_to_other_classes() {
-        let (train, _) = sets(Scenario::Digits).unwrap();
+        let (train, _) = sets(Scenario::Digits, None).unwrap();
         for noise in [Noise::Symmetric, Noise::PairFlip, Noise::Instance] {
             let given = corrupt(&train, noise, 0.4, 3);
             let flipped = given.iter().zip(&train.y).filter(|(g, y)| g != y).count();
@@ -258,7 +304,7 @@ mod tests {
 
     #[test]
     fn instance_noise_flips_ambiguous_points_more() {
-        let (train, _) = sets(Scenario::Moons).unwrap();
+        let (train, _) = sets(Scenario::Moons, None).unwrap();
         let (ambiguity, _) = neighbourhood(&train, 10);
         let given = corrupt(&train, Noise::Instance, 0.3, 5);
         let rate_where = |pick: &dyn Fn(f32) -> bool| {

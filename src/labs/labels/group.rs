@@ -51,7 +51,7 @@ impl Group {
         let recipe = model::Recipe::from_settings(exp);
         let objective = methods::objective(method, exp)?;
         let (train, test) =
-            data::sets(recipe.scenario).map_err(|e| crate::engine::EngineError::Invalid {
+            data::sets(recipe.scenario, exp.table.as_ref().and_then(|t| t.given()).map(|t| &**t)).map_err(|e| crate::engine::EngineError::Invalid {
                 op: "labels",
                 detail: e,
             })?;

@@ -3,7 +3,7 @@
 //! noise: accuracy against the given and the true labels, the share of wrong labels memorised,
 //! the per-sample loss histogram (clean against mislabelled) and the loss's tail.
 
-use super::{choice, float, int, log_float, LabDecl, Optimizer, Preset};
+use super::{choice, float, int, log_float, LabDecl, Optimizer, OwnData, Preset};
 
 pub fn declaration() -> LabDecl {
     LabDecl {
@@ -53,6 +53,7 @@ pub fn declaration() -> LabDecl {
         ],
         quick: "width=8&steps=8&runs=2",
         runs: crate::experiment::DEFAULT_RUNS,
+        own_data: Some(OwnData { setting: "scenario", features: None, max_classes: crate::data::table::MAX_CLASSES }),
     }
 }
 

@@ -111,6 +111,7 @@ pub fn declaration() -> LabDecl {
         smoke: &["tasks=2&base_steps=10&steps=10&width=8"],
         quick: "tasks=2&base_steps=4&steps=2&runs=2",
         runs: crate::experiment::DEFAULT_RUNS,
+        own_data: None,
     }
 }
 

@@ -48,6 +48,7 @@ pub fn declaration() -> LabDecl {
         ],
         quick: "meta_batch=2&hidden=8&eval_tasks=3&episodes=3&steps=6&runs=2",
         runs: crate::experiment::DEFAULT_RUNS,
+        own_data: None,
     }
 }
 

@@ -73,6 +73,7 @@ pub fn declaration() -> LabDecl {
         smoke: &["levels=2&steps=10&batch=8&hidden=8&embed=4"],
         quick: "levels=2&steps=10&batch=8&hidden=8&embed=4&runs=2",
         runs: crate::experiment::DEFAULT_RUNS,
+        own_data: None,
     }
 }
 

@@ -65,6 +65,7 @@ pub fn declaration() -> LabDecl {
         ],
         quick: "width=8&steps=6&runs=2",
         runs: crate::experiment::DEFAULT_RUNS,
+        own_data: None,
     }
 }
 

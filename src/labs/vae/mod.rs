@@ -50,6 +50,7 @@ pub fn declaration() -> LabDecl {
         smoke: &["hidden=8&batch=4&k_during=10&k_eval=10&repeats=2&steps=10&iwae.k=4"],
         quick: "hidden=8&k_during=10&k_eval=10&repeats=2&steps=6&runs=2",
         runs: crate::experiment::DEFAULT_RUNS,
+        own_data: None,
     }
 }
 
