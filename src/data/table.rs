@@ -67,6 +67,15 @@ fn fields(line: &str, sep: char) -> Vec<String> {
     out
 }
 
+/// The message for a file over `MAX_BYTES` (checked before it is read, where it can be).
+pub fn too_large(name: &str, bytes: usize) -> String {
+    format!(
+        "{name} is {:.1} MB: the page trains on small tables (at most {} MB, {MAX_ROWS} rows); take a sample",
+        bytes as f64 / 1e6,
+        MAX_BYTES >> 20
+    )
+}
+
 fn number(s: &str) -> Option<f32> {
     s.parse::<f32>().ok().filter(|v| v.is_finite())
 }
@@ -86,11 +95,7 @@ impl Table {
     /// and line in the file, and its column.
     pub fn parse(name: &str, bytes: &[u8]) -> Result<Table, String> {
         if bytes.len() > MAX_BYTES {
-            return Err(format!(
-                "{name} is {:.1} MB: the page trains on small tables (at most {} MB, {MAX_ROWS} rows); take a sample",
-                bytes.len() as f64 / 1e6,
-                MAX_BYTES >> 20
-            ));
+            return Err(too_large(name, bytes.len()));
         }
         let text = std::str::from_utf8(bytes)
             .ok()
@@ -352,13 +357,22 @@ thread_local! {
     /// Tables given on this thread (a dropped file in the page, `--data` in the CLI), by id: a
     /// link naming a table too large to carry finds it here.
     static GIVEN: RefCell<BTreeMap<String, Arc<Table>>> = const { RefCell::new(BTreeMap::new()) };
+    /// The id of the table given last.
+    static LATEST: RefCell<Option<String>> = const { RefCell::new(None) };
 }
 
 /// Keeps a given table for links that name it by id.
 pub fn remember(table: &Table) {
+    let id = table.id();
     GIVEN.with(|g| {
-        g.borrow_mut().insert(table.id(), Arc::new(table.clone()));
+        g.borrow_mut().insert(id.clone(), Arc::new(table.clone()));
     });
+    LATEST.with(|l| *l.borrow_mut() = Some(id));
+}
+
+/// The table given last on this thread (a page switching back to its own data).
+pub fn latest() -> Option<Arc<Table>> {
+    LATEST.with(|l| l.borrow().clone()).and_then(|id| recall(&id))
 }
 
 /// The given table with id `id`, if any.

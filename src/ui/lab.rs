@@ -10,6 +10,7 @@ use super::browser::{
     console_log, copy_text, download, set_engines_live, set_lose_device_hook, sleep_ms, yield_now,
 };
 use super::engine::EngineHandle;
+use super::own_data::{take_file, use_latest, OwnDataPanel};
 use super::figures::{Bars, Chart, ClaimsPanel, Heatmap, Network, COLOURS};
 use super::{adapter_detail, BackendStatus, SharedGpu};
 use crate::engine::gpu::GpuContext;
@@ -344,7 +345,8 @@ pub fn LabPage(
                 }
                 if session.borrow().is_none() {
                     let exp = experiment.get_untracked();
-                    let link = exp.to_link(&lab);
+                    // Whole, any table included: the engines' workers were given no file.
+                    let link = exp.to_link_inline(&lab);
                     let split = crate::labs::lab(lab.id).is_ok_and(|l| l.views_split());
                     let mut engines = Vec::new();
                     for (slot, (methods, runs)) in
@@ -524,8 +526,25 @@ pub fn LabPage(
     let lab_for_controls = lab.clone();
     let lab_for_methods = lab.clone();
     let lab_for_title = lab.clone();
+    // Your own data: what the last file given said (a problem, or a note).
+    let own_message = RwSignal::new(String::new());
+    let on_drop = {
+        let lab = lab.clone();
+        move |ev: leptos::ev::DragEvent| {
+            ev.prevent_default();
+            let Some(file) = ev.data_transfer().and_then(|d| d.files()).and_then(|f| f.get(0)) else {
+                return;
+            };
+            if lab.own_data.is_some() {
+                take_file(file, lab.clone(), experiment, move |m| own_message.set(m));
+            } else {
+                set_status.set(format!("{} trains on its own data only: your own data goes into Basics or Imperfect labels", lab.title));
+            }
+        }
+    };
     view! {
-        <section class="lab" class:present=move || experiment.get().present>
+        <section class="lab" class:present=move || experiment.get().present
+            on:dragover=|ev: leptos::ev::DragEvent| ev.prevent_default() on:drop=on_drop>
             <div class="problems" id="link-problems" style:display=move || if problems.get().is_empty() { "none" } else { "block" }>
                 <button class="dismiss" on:click=move |_| set_problems.set(Vec::new())>"×"</button>
                 <strong>"This link had problems; defaults were used for these keys:"</strong>
@@ -614,15 +633,26 @@ pub fn LabPage(
                         let shown = |k: &str| !exp.hide.iter().any(|h| h == k);
                         view! {
                             <RunControls exp=exp.clone() lab=lab.clone() />
-                            {lab.settings.iter().filter(|s| shown(s.key)).map(|s| setting_control(s, exp.settings.get(s.key).cloned().unwrap_or(s.default.clone()), {
+                            {lab.settings.iter().filter(|s| shown(s.key)).map(|s| { let control = setting_control(s, exp.settings.get(s.key).cloned().unwrap_or(s.default.clone()), {
                                 let key = s.key;
                                 let lab = lab.clone();
                                 move |v: Value| {
+                                    // Own data chosen again: the table given last, if any.
+                                    let own = lab.own_data.is_some_and(|o| o.setting == key) && v.as_str() == "own";
+                                    if own && use_latest(&lab, experiment) {
+                                        return;
+                                    }
                                     let mut e = experiment.get_untracked();
                                     e.settings.insert(key.to_string(), v);
                                     set_fragment(&e.to_link(&lab));
                                 }
-                            })).collect_view()}
+                            });
+                            // Your own data, right under the setting that chooses it.
+                            let own = lab.own_data.is_some_and(|o| o.setting == s.key).then(|| {
+                                view! { <OwnDataPanel lab=lab.clone() experiment=experiment message=own_message /> }
+                            });
+                            view! { {control} {own} }
+                            }).collect_view()}
                         }
                     }}
                 </aside>

@@ -6,6 +6,7 @@ mod engine;
 mod figures;
 mod home;
 mod lab;
+mod own_data;
 
 use crate::engine::gpu::GpuContext;
 use crate::experiment::{BackendChoice, Experiment};
@@ -121,6 +122,9 @@ pub fn App() -> impl IntoView {
             }
             if !p.is_empty() {
                 set_problems.set(p);
+            } else {
+                // A file a link asked for, given: that problem is answered.
+                set_problems.update(|ps| ps.retain(|q| !q.wants_table()));
             }
         });
     }
