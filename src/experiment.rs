@@ -152,7 +152,9 @@ fn default_or(settings: &BTreeMap<String, Value>, key: &str) -> String {
 fn percent_encode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -223,9 +225,8 @@ impl Experiment {
 
     /// Whether the lab's own-data setting chooses your own table.
     pub fn wants_table(&self, lab: &LabDecl) -> bool {
-        lab.own_data.is_some_and(|own| {
-            self.settings.get(own.setting) == Some(&Value::Choice("own".into()))
-        })
+        lab.own_data
+            .is_some_and(|own| self.settings.get(own.setting) == Some(&Value::Choice("own".into())))
     }
 
     /// Trains on `table` from now on (its label column as chosen in it): the lab's own-data
@@ -520,9 +521,19 @@ impl Experiment {
 
     /// The table a link gives or names (`csv`, or `csvid` with `csvname`; `label`), checked for
     /// the lab; what cannot be used is a problem, and the data setting keeps its default.
-    fn read_table(&mut self, lab: &LabDecl, pairs: &[(String, String)], problems: &mut Vec<LinkProblem>) {
+    fn read_table(
+        &mut self,
+        lab: &LabDecl,
+        pairs: &[(String, String)],
+        problems: &mut Vec<LinkProblem>,
+    ) {
         let Some(own) = lab.own_data else { return };
-        let get = |key: &str| pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
+        let get = |key: &str| {
+            pairs
+                .iter()
+                .find(|(k, _)| k == key)
+                .map(|(_, v)| v.as_str())
+        };
         let problem = |key: &str, message: String| LinkProblem {
             key: key.into(),
             value: quote(get(key).unwrap_or("")),
@@ -538,17 +549,29 @@ impl Experiment {
             if named {
                 problems.push(problem(
                     if get("csv").is_some() { "csv" } else { "csvid" },
-                    format!("a table is given but {}={}; ignored", own.setting, default_or(&self.settings, own.setting)),
+                    format!(
+                        "a table is given but {}={}; ignored",
+                        own.setting,
+                        default_or(&self.settings, own.setting)
+                    ),
                 ));
             }
             return;
         }
         let name = get("csvname").unwrap_or("data.csv").to_string();
         let table = if let Some(text) = get("csv") {
-            Table::from_inline(&name, text).map_err(|e| problem("csv", format!("the table in this link cannot be read ({e})")))
+            Table::from_inline(&name, text).map_err(|e| {
+                problem(
+                    "csv",
+                    format!("the table in this link cannot be read ({e})"),
+                )
+            })
         } else if let Some(id) = get("csvid") {
             match table::recall(id) {
-                Some(t) => Ok(Table { name: name.clone(), ..t.with_default_label() }),
+                Some(t) => Ok(Table {
+                    name: name.clone(),
+                    ..t.with_default_label()
+                }),
                 None => {
                     problems.push(problem(
                         "csvid",
@@ -571,7 +594,15 @@ impl Experiment {
         let table = table.and_then(|t| match get("label") {
             None => Ok(t),
             Some(l) => t.with_label(l).ok_or_else(|| {
-                problem("label", format!("{} has no column {} (columns: {})", t.name, quote(l), t.columns.join(", ")))
+                problem(
+                    "label",
+                    format!(
+                        "{} has no column {} (columns: {})",
+                        t.name,
+                        quote(l),
+                        t.columns.join(", ")
+                    ),
+                )
             }),
         });
         let table = table.and_then(|t| {
@@ -636,7 +667,8 @@ impl Experiment {
                 Some(OwnTable::Given(t)) => {
                     let inline = t.inline().or_else(|| {
                         inline_any.then(|| {
-                            let packed = miniz_oxide::deflate::compress_to_vec(t.canonical().as_bytes(), 6);
+                            let packed =
+                                miniz_oxide::deflate::compress_to_vec(t.canonical().as_bytes(), 6);
                             table::base64url(&packed)
                         })
                     });

@@ -326,13 +326,23 @@ fn own_tables_ride_in_the_link_or_are_named_by_it() {
     let labs = labs();
     let basics = labs.iter().find(|l| l.id == "basics").unwrap();
     let rows: String = (0..40)
-        .map(|i| format!("{},{},{}\n", i as f32 * 0.25, (i * 7 % 11) as f32 - 5.0, i % 2))
+        .map(|i| {
+            format!(
+                "{},{},{}\n",
+                i as f32 * 0.25,
+                (i * 7 % 11) as f32 - 5.0,
+                i % 2
+            )
+        })
         .collect();
     let small = Table::parse("my data.csv", format!("a,b,label\n{rows}").as_bytes()).unwrap();
     let mut e = Experiment::defaults(basics);
     assert_eq!(e.give_table(basics, &small), Ok(None));
     let link = e.to_link(basics);
-    assert!(link.contains("data=own&csvname=my%20data.csv&csv="), "{link}");
+    assert!(
+        link.contains("data=own&csvname=my%20data.csv&csv="),
+        "{link}"
+    );
     let (back, problems) = Experiment::from_link(&link, &labs);
     assert!(problems.is_empty(), "{problems:?}");
     assert_eq!(back, e);
@@ -340,20 +350,43 @@ fn own_tables_ride_in_the_link_or_are_named_by_it() {
 
     // The label chosen by name: 'a' has 40 values, too many for Basics.
     let (_, problems) = Experiment::from_link(&format!("{link}&label=a"), &labs);
-    assert!(problems[0].message.contains("has 40 distinct values: at most 2 classes"), "{problems:?}");
+    assert!(
+        problems[0]
+            .message
+            .contains("has 40 distinct values: at most 2 classes"),
+        "{problems:?}"
+    );
     let (_, problems) = Experiment::from_link(&format!("{link}&label=zz"), &labs);
-    assert!(problems[0].message.starts_with("my data.csv has no column zz (columns: a, b, label)"), "{problems:?}");
+    assert!(
+        problems[0]
+            .message
+            .starts_with("my data.csv has no column zz (columns: a, b, label)"),
+        "{problems:?}"
+    );
 
     // Too large to carry: named by id, found again once given on this thread.
     let labels = labs.iter().find(|l| l.id == "labels").unwrap();
     let rows: String = (0..3000)
-        .map(|i| format!("{},{},{}\n", rng::normal(1, 2, 0, i), rng::normal(1, 3, 0, i), i % 3))
+        .map(|i| {
+            format!(
+                "{},{},{}\n",
+                rng::normal(1, 2, 0, i),
+                rng::normal(1, 3, 0, i),
+                i % 3
+            )
+        })
         .collect();
     let large = Table::parse("large.csv", format!("x,y,class\n{rows}").as_bytes()).unwrap();
     let mut e = Experiment::defaults(labels);
     e.give_table(labels, &large).unwrap();
     let link = e.to_link(labels);
-    assert_eq!(link, format!("#/labels?v=1&scenario=own&csvname=large.csv&csvid={}", large.id()));
+    assert_eq!(
+        link,
+        format!(
+            "#/labels?v=1&scenario=own&csvname=large.csv&csvid={}",
+            large.id()
+        )
+    );
     let (back, problems) = Experiment::from_link(&link, &labs);
     assert!(problems.is_empty(), "{problems:?}");
     assert_eq!(back, e);
@@ -368,15 +401,29 @@ fn own_tables_ride_in_the_link_or_are_named_by_it() {
         .unwrap();
     assert_eq!(needs.1.len(), 1);
     assert!(needs.1[0].wants_table());
-    assert!(needs.1[0].message.starts_with("this link needs the file large.csv (id "), "{:?}", needs.1);
+    assert!(
+        needs.1[0]
+            .message
+            .starts_with("this link needs the file large.csv (id "),
+        "{:?}",
+        needs.1
+    );
     assert!(matches!(needs.0.table, Some(OwnTable::Wanted { .. })));
     assert!(table::recall(&large.id()).is_some());
 
     // Own data without a table, a table in a lab that takes none, a broken table.
     let p = messages("#/basics?v=1&data=own");
-    assert!(p[0].message.starts_with("own data needs a table") && p[0].message.ends_with("using data=circle"), "{p:?}");
+    assert!(
+        p[0].message.starts_with("own data needs a table")
+            && p[0].message.ends_with("using data=circle"),
+        "{p:?}"
+    );
     let p = messages("#/continual?v=1&csv=abc");
     assert!(p[0].message.contains("has no setting"), "{p:?}");
     let p = messages("#/basics?v=1&data=own&csv=AAAA");
-    assert!(p[0].message.starts_with("the table in this link cannot be read"), "{p:?}");
+    assert!(
+        p[0].message
+            .starts_with("the table in this link cannot be read"),
+        "{p:?}"
+    );
 }

@@ -105,7 +105,12 @@ impl Playground {
 /// `Own` draws no points: a given table is the Basics lab's (`own_points` there).
 pub fn playground(set: Playground, n: usize, noise: f32, seed: u32) -> Points {
     if set == Playground::Own {
-        return Points { x: Vec::new(), y: Vec::new(), n: 0, dims: 2 };
+        return Points {
+            x: Vec::new(),
+            y: Vec::new(),
+            n: 0,
+            dims: 2,
+        };
     }
     let u = |stream: u32, i: usize| rng::uniform(seed, stream, 0, i as u32);
     let g = |stream: u32, i: usize| rng::normal(seed, stream, 0, i as u32);

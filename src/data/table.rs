@@ -108,7 +108,9 @@ impl Table {
             .map(|(i, l)| (i + 1, l.trim_end_matches('\r')))
             .filter(|(_, l)| !l.trim().is_empty());
         let Some((first_line, first)) = lines.next() else {
-            return Err(format!("{name} is empty: a CSV file with a header and rows is expected"));
+            return Err(format!(
+                "{name} is empty: a CSV file with a header and rows is expected"
+            ));
         };
         let sep = [',', ';', '\t']
             .into_iter()
@@ -129,7 +131,11 @@ impl Table {
             let mut names: Vec<String> = Vec::new();
             for (k, f) in head.iter().enumerate() {
                 let n = f.replace([',', '"', '\n'], " ").trim().to_string();
-                let n = if n.is_empty() { format!("c{}", k + 1) } else { n };
+                let n = if n.is_empty() {
+                    format!("c{}", k + 1)
+                } else {
+                    n
+                };
                 if names.contains(&n) {
                     return Err(format!(
                         "line {first_line}: column {} is named {} like an earlier one: column names must differ",
@@ -372,7 +378,9 @@ pub fn remember(table: &Table) {
 
 /// The table given last on this thread (a page switching back to its own data).
 pub fn latest() -> Option<Arc<Table>> {
-    LATEST.with(|l| l.borrow().clone()).and_then(|id| recall(&id))
+    LATEST
+        .with(|l| l.borrow().clone())
+        .and_then(|id| recall(&id))
 }
 
 /// The given table with id `id`, if any.
@@ -386,7 +394,11 @@ mod tests {
 
     #[test]
     fn reads_a_table_with_a_header_and_round_trips_it_through_a_link() {
-        let t = Table::parse("two.csv", b"x1,x2,label\n0.5,-1,0\n1e-3, 2.25 ,1\n\n3,4,1\n").unwrap();
+        let t = Table::parse(
+            "two.csv",
+            b"x1,x2,label\n0.5,-1,0\n1e-3, 2.25 ,1\n\n3,4,1\n",
+        )
+        .unwrap();
         assert_eq!(t.columns, ["x1", "x2", "label"]);
         assert_eq!((t.rows, t.label), (3, 2));
         assert_eq!(t.canonical(), "x1,x2,label\n0.5,-1,0\n0.001,2.25,1\n3,4,1");
@@ -405,14 +417,23 @@ mod tests {
         assert_eq!(e, "row 2 (line 3) has 2 fields; the header has 3");
         let e = Table::parse("a.csv", b"1;2;0\n1;2;nan\n").unwrap_err();
         assert!(e.starts_with("row 2 (line 2), column \"c3\""), "{e}");
-        assert!(Table::parse("a.png", b"\x89PNG\r\n\x1a\n\0\0").unwrap_err().contains("not a text file"));
-        assert!(Table::parse("a.txt", b"hello\nworld\n").unwrap_err().contains("one column"));
+        assert!(Table::parse("a.png", b"\x89PNG\r\n\x1a\n\0\0")
+            .unwrap_err()
+            .contains("not a text file"));
+        assert!(Table::parse("a.txt", b"hello\nworld\n")
+            .unwrap_err()
+            .contains("one column"));
         let one = Table::parse("a.csv", b"a,b,label\n1,2,1\n3,4,1\n").unwrap();
-        assert!(one.check(Some(2), 2).unwrap_err().contains("one value only (1)"));
+        assert!(one
+            .check(Some(2), 2)
+            .unwrap_err()
+            .contains("one value only (1)"));
         let big: String = std::iter::once("a,b\n".to_string())
             .chain((0..MAX_ROWS + 5).map(|i| format!("{i},{}\n", i % 2)))
             .collect();
-        assert!(Table::parse("big.csv", big.as_bytes()).unwrap_err().contains("more than 10000 rows"));
+        assert!(Table::parse("big.csv", big.as_bytes())
+            .unwrap_err()
+            .contains("more than 10000 rows"));
     }
 
     #[test]

@@ -10,8 +10,8 @@ use super::browser::{
     console_log, copy_text, download, set_engines_live, set_lose_device_hook, sleep_ms, yield_now,
 };
 use super::engine::EngineHandle;
-use super::own_data::{take_file, use_latest, OwnDataPanel};
 use super::figures::{Bars, Chart, ClaimsPanel, Heatmap, Network, COLOURS};
+use super::own_data::{take_file, use_latest, OwnDataPanel};
 use super::{adapter_detail, BackendStatus, SharedGpu};
 use crate::engine::gpu::GpuContext;
 use crate::experiment::{BackendChoice, Experiment, LinkProblem, MethodChoice};
@@ -532,7 +532,11 @@ pub fn LabPage(
         let lab = lab.clone();
         move |ev: leptos::ev::DragEvent| {
             ev.prevent_default();
-            let Some(file) = ev.data_transfer().and_then(|d| d.files()).and_then(|f| f.get(0)) else {
+            let Some(file) = ev
+                .data_transfer()
+                .and_then(|d| d.files())
+                .and_then(|f| f.get(0))
+            else {
                 return;
             };
             if lab.own_data.is_some() {
@@ -657,6 +661,20 @@ pub fn LabPage(
                     }}
                 </aside>
                 <div class="main">
+                    // The lab's signature view first, beside the controls, where the eye goes.
+                    <div class="signature" id="signature">
+                        {move || {
+                            let v = views.get();
+                            let top = signature_charts(&v);
+                            v.charts.into_iter().enumerate().filter(|(i, _)| top.contains(i)).map(|(_, chart)| view! { <Chart chart=chart /> }).collect_view()
+                        }}
+                        <div class="boundaries">
+                            {move || views.get().heatmaps.into_iter().map(|h| view! { <Heatmap map=h /> }).collect_view()}
+                        </div>
+                        <div class="networks">
+                            {move || views.get().networks.into_iter().map(|n| view! { <Network net=n /> }).collect_view()}
+                        </div>
+                    </div>
                     <div class="methods">
                         {move || {
                             let lab = lab_for_methods.clone();
@@ -708,7 +726,11 @@ pub fn LabPage(
                         }}
                     </div>
                     <div class="charts">
-                        {move || views.get().charts.into_iter().map(|chart| view! { <Chart chart=chart /> }).collect_view()}
+                        {move || {
+                            let v = views.get();
+                            let top = signature_charts(&v);
+                            v.charts.into_iter().enumerate().filter(|(i, _)| !top.contains(i)).map(|(_, chart)| view! { <Chart chart=chart /> }).collect_view()
+                        }}
                         {move || views.get().bars.into_iter().filter(|b| !b.groups.is_empty()).map(|bars| view! { <Bars bars=bars /> }).collect_view()}
                     </div>
                     <ClaimsPanel claims=claims />
@@ -729,15 +751,24 @@ pub fn LabPage(
                             }
                         }}
                     </table>
-                    <div class="boundaries">
-                        {move || views.get().heatmaps.into_iter().map(|h| view! { <Heatmap map=h /> }).collect_view()}
-                    </div>
-                    <div class="networks">
-                        {move || views.get().networks.into_iter().map(|n| view! { <Network net=n /> }).collect_view()}
-                    </div>
                 </div>
             </div>
         </section>
+    }
+}
+
+/// Which charts stand in the signature view at the top: none where the lab draws pictures
+/// (heatmaps: a decision boundary, an accuracy matrix), else its wide charts (its main picture),
+/// else its first chart.
+fn signature_charts(v: &Views) -> Vec<usize> {
+    if !v.heatmaps.is_empty() {
+        return Vec::new();
+    }
+    let wide: Vec<usize> = (0..v.charts.len()).filter(|&i| v.charts[i].wide).collect();
+    if wide.is_empty() && !v.charts.is_empty() {
+        vec![0]
+    } else {
+        wide
     }
 }
 

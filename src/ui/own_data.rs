@@ -108,7 +108,7 @@ pub fn OwnDataPanel(
                     let features = t.features();
                     let used = match lab.own_data.and_then(|o| o.features) {
                         Some(n) => format!(
-                            "features: {}",
+                            "Features: {}",
                             features
                                 .iter()
                                 .take(n)
@@ -138,7 +138,7 @@ pub fn OwnDataPanel(
                                     {t.columns.iter().map(|c| view! { <option value=c.clone() selected=*c == current>{c.clone()}</option> }).collect_view()}
                                 </select>
                             </label>
-                            " " {used}
+                            ". " {used}
                         </p>
                         <p class="help" id="own-link">{carried}</p>
                     }

@@ -200,7 +200,13 @@ pub fn own_points(table: &Table, noise: f32, seed: u32) -> Points {
     let scale = |k: usize| {
         let (lo, hi) = range(k);
         let half = (hi - lo) / 2.0;
-        move |v: f32| if half > 0.0 { 2.7 * (v - lo - half) / half } else { 0.0 }
+        move |v: f32| {
+            if half > 0.0 {
+                2.7 * (v - lo - half) / half
+            } else {
+                0.0
+            }
+        }
     };
     let (sa, sb) = (scale(a), scale(b));
     let classes = table.class_of_rows();

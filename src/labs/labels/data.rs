@@ -61,8 +61,11 @@ pub enum Scenario {
 }
 
 impl Choice for Scenario {
-    const OPTIONS: &'static [(&'static str, Self)] =
-        &[("digits", Scenario::Digits), ("moons", Scenario::Moons), ("own", Scenario::Own)];
+    const OPTIONS: &'static [(&'static str, Self)] = &[
+        ("digits", Scenario::Digits),
+        ("moons", Scenario::Moons),
+        ("own", Scenario::Own),
+    ];
 }
 
 /// Two interleaving half circles (scikit-learn's `make_moons`), with Gaussian jitter `sd`, the
@@ -124,13 +127,21 @@ pub fn own_sets(table: &Table) -> (Set, Set) {
         .iter()
         .map(|&k| {
             let mean = (0..table.rows).map(|i| table.row(i)[k]).sum::<f32>() / n;
-            let var = (0..table.rows).map(|i| (table.row(i)[k] - mean).powi(2)).sum::<f32>() / n;
+            let var = (0..table.rows)
+                .map(|i| (table.row(i)[k] - mean).powi(2))
+                .sum::<f32>()
+                / n;
             (mean, var.sqrt())
         })
         .collect();
     let y = table.class_of_rows();
     let classes = table.classes().len();
-    let mut train = Set { x: Vec::new(), y: Vec::new(), dims: features.len(), classes };
+    let mut train = Set {
+        x: Vec::new(),
+        y: Vec::new(),
+        dims: features.len(),
+        classes,
+    };
     let mut test = train.clone();
     for c in 0..classes {
         let mut rows: Vec<usize> = (0..table.rows).filter(|&i| y[i] == c).collect();
@@ -138,11 +149,19 @@ pub fn own_sets(table: &Table) -> (Set, Set) {
             let j = ((rng::bits(7, 83, c as u32, i as u32) as u64 * (i as u64 + 1)) >> 32) as usize;
             rows.swap(i, j);
         }
-        let held = if rows.len() >= 2 { (rows.len() / 4).max(1) } else { 0 };
+        let held = if rows.len() >= 2 {
+            (rows.len() / 4).max(1)
+        } else {
+            0
+        };
         for (k, &i) in rows.iter().enumerate() {
             let set = if k < held { &mut test } else { &mut train };
             for (&f, &(mean, sd)) in features.iter().zip(&stats) {
-                set.x.push(if sd > 0.0 { (table.row(i)[f] - mean) / sd } else { 0.0 });
+                set.x.push(if sd > 0.0 {
+                    (table.row(i)[f] - mean) / sd
+                } else {
+                    0.0
+                });
             }
             set.y.push(c);
         }

@@ -50,11 +50,14 @@ impl Group {
     pub async fn new(exp: &Experiment, method: &str, gpu: Option<&GpuContext>) -> Result<Group> {
         let recipe = model::Recipe::from_settings(exp);
         let objective = methods::objective(method, exp)?;
-        let (train, test) =
-            data::sets(recipe.scenario, exp.table.as_ref().and_then(|t| t.given()).map(|t| &**t)).map_err(|e| crate::engine::EngineError::Invalid {
-                op: "labels",
-                detail: e,
-            })?;
+        let (train, test) = data::sets(
+            recipe.scenario,
+            exp.table.as_ref().and_then(|t| t.given()).map(|t| &**t),
+        )
+        .map_err(|e| crate::engine::EngineError::Invalid {
+            op: "labels",
+            detail: e,
+        })?;
         let runs = exp.runs as usize;
         let noise = recipe.noise;
         // Each seed draws its own wrong labels; the same for every method of that seed.
