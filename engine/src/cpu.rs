@@ -12,6 +12,9 @@ use super::program::{open_window, Snapshot};
 use super::program::{Counters, MetricWindow, OptimizerKind, Program};
 use super::rng;
 use super::shape::{Shape, MAX_RANK};
+use matmul::matmul;
+
+mod matmul;
 
 pub struct CpuExec {
     program: Program,
@@ -699,69 +702,6 @@ pub fn eval_into(
         Op::Reshape => out.copy_from_slice(input(0)),
     }
     Ok(())
-}
-
-/// Σ x·y with eight independent partial sums, so the compiler can keep them in SIMD lanes.
-fn dot(x: &[f32], y: &[f32]) -> f32 {
-    let mut acc = [0.0f32; 8];
-    let chunks = x.len() / 8;
-    for c in 0..chunks {
-        let (xs, ys) = (&x[c * 8..c * 8 + 8], &y[c * 8..c * 8 + 8]);
-        for l in 0..8 {
-            acc[l] += xs[l] * ys[l];
-        }
-    }
-    let mut total = acc.iter().sum::<f32>();
-    for p in chunks * 8..x.len() {
-        total += x[p] * y[p];
-    }
-    total
-}
-
-/// Batched product with optional transposes; a run axis of 1 broadcasts. `out` starts zeroed.
-#[allow(clippy::too_many_arguments)]
-fn matmul(
-    a: &[f32],
-    sa: &Shape,
-    ta: bool,
-    b: &[f32],
-    sb: &Shape,
-    tb: bool,
-    out: &mut [f32],
-    so: &Shape,
-) {
-    let (m, n) = (so.0[1], so.0[2]);
-    let k = if ta { sa.0[1] } else { sa.0[2] };
-    for r in 0..so.runs() {
-        let a = &a[if sa.runs() == 1 { 0 } else { r * m * k }..][..m * k];
-        let b = &b[if sb.runs() == 1 { 0 } else { r * k * n }..][..k * n];
-        let o = &mut out[r * m * n..(r + 1) * m * n];
-        for i in 0..m {
-            let orow = &mut o[i * n..(i + 1) * n];
-            if tb {
-                // B is [n, k]: each output is a dot product of two contiguous rows when A is not transposed.
-                if ta {
-                    for (j, oj) in orow.iter_mut().enumerate() {
-                        let brow = &b[j * k..(j + 1) * k];
-                        *oj = (0..k).map(|p| a[p * m + i] * brow[p]).sum();
-                    }
-                } else {
-                    let arow = &a[i * k..(i + 1) * k];
-                    for (j, oj) in orow.iter_mut().enumerate() {
-                        *oj = dot(arow, &b[j * k..(j + 1) * k]);
-                    }
-                }
-            } else {
-                for p in 0..k {
-                    let aip = if ta { a[p * m + i] } else { a[i * k + p] };
-                    let brow = &b[p * n..(p + 1) * n];
-                    for (oj, &bj) in orow.iter_mut().zip(brow) {
-                        *oj += aip * bj;
-                    }
-                }
-            }
-        }
-    }
 }
 
 /// Is `node` a leaf of the given kind?
