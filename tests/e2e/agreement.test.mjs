@@ -4,7 +4,7 @@
 // takes), and every final metric agrees within the native agreement test's tolerance.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { useBrowser, open, stopped, exportJson } from './lab-helpers.mjs';
+import { useBrowser, open, stopped, exportJson, methodlab } from './lab-helpers.mjs';
 
 useBrowser();
 
@@ -51,3 +51,29 @@ for (const [lab, query] of [
     assert.deepEqual(off, [], `disagreements on ${link}`);
   });
 }
+
+test("the page's CPU (wasm) ends where the CLI does", async () => {
+  // Layers wide enough for every matmul kernel's tiles and their edges (the wasm build's tiles
+  // are narrower than the native ones). Not bit for bit: the wasm build's exp and ln are the
+  // engine's own (engine/src/math.rs), within an ulp of the platform's that the CLI uses, so a
+  // run drifts by a few ulps; a kernel that summed in another order or missed a tile's edge
+  // would be far outside this tolerance only for the second, so the native test
+  // `blocked_products_give_the_definitions_bits` pins the order.
+  const link = '#/basics?v=1&runs=2&methods=plain,adam&layers=2&units=21&batch=37&steps=60&backend=cpu';
+  const cli = JSON.parse(methodlab(['run', link]));
+  const { page } = await open(link, { downloads: true });
+  await page.click('#play');
+  await page.waitForFunction(() => Number(document.querySelector('#step-counter')?.textContent) >= 60, null, { timeout: 120_000 });
+  await stopped(page);
+  const report = await exportJson(page);
+  assert.equal(report.runs.length, cli.runs.length);
+  for (const [i, run] of report.runs.entries()) {
+    const want = cli.runs[i];
+    assert.equal(run.method, want.method);
+    for (const [metric, value] of Object.entries(want.final)) {
+      const got = run.final[metric];
+      assert.ok(Math.abs(got - value) <= 1e-5 * Math.max(1, Math.abs(value)), `${run.method} run ${i} ${metric}: page ${got}, CLI ${value}`);
+    }
+  }
+  await page.close();
+});

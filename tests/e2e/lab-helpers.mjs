@@ -84,13 +84,17 @@ export async function playOut(page) {
   await playToEnd(page, Number(total));
 }
 
-/// Every lab's declaration, as `methodlab labs` prints it (the test command has built it).
-export function declarations() {
+/// The CLI's standard output for `args` (the test command has built it; else cargo builds it).
+export function methodlab(args) {
   const built = 'target/debug/methodlab';
-  const json = existsSync(built)
-    ? execFileSync(built, ['labs'])
-    : execFileSync('cargo', ['run', '--quiet', '--bin', 'methodlab', '--', 'labs']);
-  return JSON.parse(json.toString());
+  return existsSync(built)
+    ? execFileSync(built, args).toString()
+    : execFileSync('cargo', ['run', '--quiet', '--bin', 'methodlab', '--', ...args]).toString();
+}
+
+/// Every lab's declaration, as `methodlab labs` prints it.
+export function declarations() {
+  return JSON.parse(methodlab(['labs']));
 }
 
 /// `query` (`key=value&…`) with `over`'s keys laid over it, as a link to `lab`.
