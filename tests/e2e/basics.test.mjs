@@ -12,6 +12,10 @@ test('play trains the circle to at least 90% test accuracy, with curves and a bo
   assert.ok(acc >= 0.9, `test accuracy ${acc}`);
   assert.equal(await page.locator('figure.chart[data-metric="train_loss"] polyline').count(), 1);
   assert.equal(await page.locator('figure.boundary').count(), 1);
+  // The picture first, beside the controls: before every chart, in the first screen.
+  const top = async (selector) => (await page.locator(selector).first().boundingBox()).y;
+  assert.ok(await top('figure.boundary') < await top('.charts figure.chart'), 'the boundary comes before the charts');
+  assert.ok(await top('figure.boundary') < 400, `the boundary starts at ${await top('figure.boundary')} px`);
   await page.screenshot({ path: 'test-results/basics.png', fullPage: true });
   assert.deepEqual(errors, []);
   await page.close();

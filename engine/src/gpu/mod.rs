@@ -601,7 +601,7 @@ impl GpuExec {
             ));
         }
         let v = self.views[t.id].ok_or_else(|| invalid("write", "leaf has no storage"))?;
-        debug_assert!(v.buffer == self.leaves || v.buffer == self.params);
+        assert!(v.buffer == self.leaves || v.buffer == self.params);
         self.ctx.queue.write_buffer(
             &self.buffers[v.buffer],
             v.offset as u64 * 4,

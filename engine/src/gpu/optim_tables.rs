@@ -15,7 +15,7 @@ pub(super) struct Chunk<'a> {
 
 /// Splits `segments` (in gradient-arena order) into dispatches of at most `MAX_SEGMENTS`.
 pub(super) fn chunks(segments: &[Segment]) -> impl Iterator<Item = Chunk<'_>> {
-    debug_assert!(segments.windows(2).all(|w| w[0][0] < w[1][0]));
+    assert!(segments.windows(2).all(|w| w[0][0] < w[1][0]));
     segments.chunks(MAX_SEGMENTS).map(|chunk| {
         let first = chunk[0][0];
         let last = chunk.last().unwrap();
