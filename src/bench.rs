@@ -28,9 +28,10 @@ pub enum Workload {
     /// The continual lab's training step of one method on Permuted-Digits (5 tasks, the lab's
     /// default 64-128-128-10 network, Adam, batch 32).
     Continual { method: &'static str },
-    /// The meta-learning lab's meta-step of one method: sinusoids, K = 10, a meta-batch of 25
-    /// tasks, the 1-40-40-1 network (MAML's is the inner loop unrolled, second order).
-    Meta { method: &'static str },
+    /// The meta-learning lab's meta-step of one method at the lab's defaults: sinusoids, K = 10,
+    /// a meta-batch of 25 tasks, the 1-40-40-1 network (MAML's is the inner loop unrolled,
+    /// second order); or, for a method that runs on the digits only, a 5-way 1-shot episode.
+    Meta { method: &'static str, digits: bool },
 }
 
 impl Workload {
@@ -74,12 +75,26 @@ impl Workload {
             .collect()
     }
 
-    /// Every meta-learning method.
+    /// Every meta-learning method, on the scenario of the first of the lab's smoke settings that
+    /// lists it (the declared place each method runs).
     pub fn meta() -> Vec<Workload> {
-        labs::meta::declaration()
-            .methods
+        let decl = labs::meta::declaration();
+        let lists = |query: &str, id: &str| {
+            query.split('&').any(|kv| {
+                kv.strip_prefix("methods=")
+                    .is_some_and(|list| list.split(',').any(|m| m == id))
+            })
+        };
+        decl.methods
             .iter()
-            .map(|m| Workload::Meta { method: m.id })
+            .map(|m| Workload::Meta {
+                method: m.id,
+                digits: decl
+                    .smoke
+                    .iter()
+                    .find(|q| lists(q, m.id))
+                    .is_some_and(|q| q.contains("scenario=digits")),
+            })
             .collect()
     }
 
@@ -90,7 +105,16 @@ impl Workload {
             Workload::Playground => "playground 2-64-64-1 tanh mse sgd b32".into(),
             Workload::MiCritic { k } => format!("mi infonce separable 2x256 K={k}"),
             Workload::Continual { method } => format!("continual permuted {method}"),
-            Workload::Meta { method } => format!("meta sinusoid K=10 T=25 {method}"),
+            Workload::Meta {
+                method,
+                digits: false,
+            } => {
+                format!("meta sinusoid K=10 T=25 {method}")
+            }
+            Workload::Meta {
+                method,
+                digits: true,
+            } => format!("meta digits 5-way 1-shot {method}"),
         }
     }
 
@@ -104,7 +128,15 @@ impl Workload {
             Workload::Continual { method } => {
                 Some(("#/continual?v=1&scenario=permuted".into(), method))
             }
-            Workload::Meta { method } => Some(("#/meta?v=1".into(), method)),
+            Workload::Meta { method, digits } => Some((
+                if digits {
+                    "#/meta?v=1&scenario=digits&shots=1"
+                } else {
+                    "#/meta?v=1"
+                }
+                .into(),
+                method,
+            )),
             Workload::Mlp2x64 | Workload::Mlp64x256 | Workload::Playground => None,
         }
     }
@@ -295,5 +327,23 @@ pub fn time_steps(
         let per_step = elapsed / done as f64;
         let want = ((budget_s - elapsed) / per_step.max(1e-9)).ceil() as u64;
         n = want.clamp(1, 2 * n as u64).min(100_000) as u32;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Workload;
+
+    /// Every workload a name stands for builds its program (the meta lab's digits-only methods
+    /// once failed `bench --workload meta`).
+    #[test]
+    fn every_named_workload_builds() {
+        for name in Workload::names() {
+            for w in Workload::named(name).unwrap() {
+                if let Err(e) = w.program(2, 1) {
+                    panic!("{name}: {}: {e}", w.name());
+                }
+            }
+        }
     }
 }
