@@ -568,10 +568,7 @@ impl Experiment {
             })
         } else if let Some(id) = get("csvid") {
             match table::recall(id) {
-                Some(t) => Ok(Table {
-                    name: name.clone(),
-                    ..t.with_default_label()
-                }),
+                Some(t) => Ok(t.with_default_label().named(&name)),
                 None => {
                     problems.push(problem(
                         "csvid",
@@ -665,15 +662,8 @@ impl Experiment {
         if self.wants_table(lab) {
             match &self.table {
                 Some(OwnTable::Given(t)) => {
-                    let inline = t.inline().or_else(|| {
-                        inline_any.then(|| {
-                            let packed =
-                                miniz_oxide::deflate::compress_to_vec(t.canonical().as_bytes(), 6);
-                            table::base64url(&packed)
-                        })
-                    });
                     parts.push(format!("csvname={}", percent_encode(&t.name)));
-                    match inline {
+                    match t.inline().or(inline_any.then(|| t.packed())) {
                         Some(text) => parts.push(format!("csv={text}")),
                         None => parts.push(format!("csvid={}", t.id())),
                     }

@@ -409,7 +409,7 @@ fn own_tables_ride_in_the_link_or_are_named_by_it() {
         needs.1
     );
     assert!(matches!(needs.0.table, Some(OwnTable::Wanted { .. })));
-    assert!(table::recall(&large.id()).is_some());
+    assert!(table::recall(large.id()).is_some());
 
     // Own data without a table, a table in a lab that takes none, a broken table.
     let p = messages("#/basics?v=1&data=own");

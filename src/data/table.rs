@@ -34,6 +34,33 @@ pub struct Table {
     pub rows: usize,
     /// The label column.
     pub label: usize,
+    /// What links carry, computed once: the id, and the canonical text deflated in base64url.
+    packed: Packed,
+}
+
+/// A table's id and packed text (they do not depend on its name or label column).
+#[derive(Clone, Debug, PartialEq)]
+struct Packed {
+    id: String,
+    text: String,
+    /// Deflated bytes, before base64url.
+    bytes: usize,
+}
+
+impl Packed {
+    fn of(canonical: &str) -> Packed {
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for b in canonical.bytes() {
+            h ^= b as u64;
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        let deflated = miniz_oxide::deflate::compress_to_vec(canonical.as_bytes(), 9);
+        Packed {
+            id: format!("{h:016x}"),
+            text: base64url(&deflated),
+            bytes: deflated.len(),
+        }
+    }
 }
 
 /// The default label column: the first named like a label, else the last.
@@ -188,13 +215,20 @@ impl Table {
             return Err(format!("{name} has {rows} rows: at least 2 are needed"));
         }
         let label = default_label(&columns);
-        Ok(Table {
+        let mut table = Table {
             name: name.replace(['&', '#', '\n'], "_"),
             columns,
             values,
             rows,
             label,
-        })
+            packed: Packed {
+                id: String::new(),
+                text: String::new(),
+                bytes: 0,
+            },
+        };
+        table.packed = Packed::of(&table.canonical());
+        Ok(table)
     }
 
     pub fn width(&self) -> usize {
@@ -277,6 +311,14 @@ impl Table {
         }
     }
 
+    /// The same table under another file name.
+    pub fn named(self, name: &str) -> Table {
+        Table {
+            name: name.to_string(),
+            ..self
+        }
+    }
+
     /// Whether the label is the default column (a link leaves it out).
     pub fn default_label(&self) -> bool {
         self.label == default_label(&self.columns)
@@ -298,19 +340,19 @@ impl Table {
     }
 
     /// The table's id: 64-bit FNV-1a of its canonical text, in hex.
-    pub fn id(&self) -> String {
-        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-        for b in self.canonical().bytes() {
-            h ^= b as u64;
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
-        format!("{h:016x}")
+    pub fn id(&self) -> &str {
+        &self.packed.id
     }
 
-    /// The deflated canonical text in base64url, when it fits a link (`INLINE_MAX`).
-    pub fn inline(&self) -> Option<String> {
-        let packed = miniz_oxide::deflate::compress_to_vec(self.canonical().as_bytes(), 9);
-        (packed.len() <= INLINE_MAX).then(|| base64url(&packed))
+    /// The deflated canonical text in base64url, whatever its size: what a session's engines
+    /// are started with.
+    pub fn packed(&self) -> &str {
+        &self.packed.text
+    }
+
+    /// The packed text, when it fits a link (`INLINE_MAX` deflated bytes).
+    pub fn inline(&self) -> Option<&str> {
+        (self.packed.bytes <= INLINE_MAX).then_some(self.packed.text.as_str())
     }
 
     /// A table from a link's `csv` value.
@@ -324,7 +366,7 @@ impl Table {
 
 const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
-pub fn base64url(bytes: &[u8]) -> String {
+fn base64url(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
         let n = chunk
@@ -369,7 +411,7 @@ thread_local! {
 
 /// Keeps a given table for links that name it by id.
 pub fn remember(table: &Table) {
-    let id = table.id();
+    let id = table.id().to_string();
     GIVEN.with(|g| {
         g.borrow_mut().insert(id.clone(), Arc::new(table.clone()));
     });
@@ -402,7 +444,7 @@ mod tests {
         assert_eq!(t.columns, ["x1", "x2", "label"]);
         assert_eq!((t.rows, t.label), (3, 2));
         assert_eq!(t.canonical(), "x1,x2,label\n0.5,-1,0\n0.001,2.25,1\n3,4,1");
-        let back = Table::from_inline("two.csv", &t.inline().unwrap()).unwrap();
+        let back = Table::from_inline("two.csv", t.inline().unwrap()).unwrap();
         assert_eq!(back, t);
         assert_eq!(back.id(), t.id());
         assert_eq!(t.class_of_rows(), [0, 1, 1]);

@@ -272,3 +272,10 @@ pub fn expose_device_loss(ctx: &GpuContext) {
     }
     lose.forget();
 }
+
+/// Goes to `link` (a share link): the page reads it from the fragment.
+pub fn set_fragment(link: &str) {
+    if let Some(w) = web_sys::window() {
+        let _ = w.location().set_hash(link.trim_start_matches('#'));
+    }
+}

@@ -7,7 +7,8 @@
 //! says to signals and draws.
 
 use super::browser::{
-    console_log, copy_text, download, set_engines_live, set_lose_device_hook, sleep_ms, yield_now,
+    console_log, copy_text, download, set_engines_live, set_fragment, set_lose_device_hook,
+    sleep_ms, yield_now,
 };
 use super::engine::EngineHandle;
 use super::figures::{Bars, Chart, ClaimsPanel, Heatmap, Network, COLOURS};
@@ -77,12 +78,6 @@ fn idle_badge(
             label: "auto: timing CPU and WebGPU…".into(),
             detail: adapter_detail(ctx),
         },
-    }
-}
-
-fn set_fragment(link: &str) {
-    if let Some(w) = web_sys::window() {
-        let _ = w.location().set_hash(link.trim_start_matches('#'));
     }
 }
 

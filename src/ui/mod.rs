@@ -173,9 +173,7 @@ pub fn App() -> impl IntoView {
                         e.backend = choice;
                         let labs = registry();
                         if let Some(lab) = labs.iter().find(|l| l.id == e.lab) {
-                            if let Some(w) = web_sys::window() {
-                                let _ = w.location().set_hash(e.to_link(lab).trim_start_matches('#'));
-                            }
+                            browser::set_fragment(&e.to_link(lab));
                         }
                     }>
                     {BackendChoice::ALL.iter().map(|b| view! { <option value=b.as_str()>{b.as_str()}</option> }).collect_view()}

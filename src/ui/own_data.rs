@@ -12,15 +12,13 @@ use std::sync::Arc;
 
 /// Goes to `link`; where it is the page's link already (a file a link asked for, given), the
 /// page reads it again, so it finds the table now given.
-fn set_fragment(link: &str) {
+fn go_to(link: &str) {
     let Some(w) = web_sys::window() else { return };
-    let now = w.location().hash().unwrap_or_default();
-    if now == link {
-        if let Ok(ev) = web_sys::Event::new("hashchange") {
-            let _ = w.dispatch_event(&ev);
-        }
-    } else {
-        let _ = w.location().set_hash(link.trim_start_matches('#'));
+    if w.location().hash().unwrap_or_default() != link {
+        return super::browser::set_fragment(link);
+    }
+    if let Ok(ev) = web_sys::Event::new("hashchange") {
+        let _ = w.dispatch_event(&ev);
     }
 }
 
@@ -60,7 +58,7 @@ fn use_table(
     match e.give_table(lab, t) {
         Ok(note) => {
             report(note.unwrap_or_default());
-            set_fragment(&e.to_link(lab));
+            go_to(&e.to_link(lab));
         }
         Err(why) => report(why),
     }

@@ -56,12 +56,8 @@ pub fn reference(
     out: &mut [f32],
     so: &Shape,
 ) {
-    let (m, n) = (so.0[1], so.0[2]);
-    let k = if ta { sa.0[1] } else { sa.0[2] };
-    for r in 0..so.runs() {
-        let a = &a[if sa.runs() == 1 { 0 } else { r * m * k }..][..m * k];
-        let b = &b[if sb.runs() == 1 { 0 } else { r * k * n }..][..k * n];
-        let o = &mut out[r * m * n..(r + 1) * m * n];
+    let (each, (m, n, k)) = runs((a, sa, ta), (b, sb), out, so);
+    for (a, b, o) in each {
         o.fill(0.0);
         for i in 0..m {
             let orow = &mut o[i * n..(i + 1) * n];
@@ -88,6 +84,33 @@ pub fn reference(
             }
         }
     }
+}
+
+/// One run's A, B and output.
+type Run<'a> = (&'a [f32], &'a [f32], &'a mut [f32]);
+
+/// Each run's operands and output, and (m, n, k); an operand with a run axis of 1 is every
+/// run's. (An iterator, not a closure to call: a closure may be compiled apart from the AVX2
+/// function that inlines this, without its target features.)
+#[inline(always)]
+fn runs<'a>(
+    (a, sa, ta): (&'a [f32], &Shape, bool),
+    (b, sb): (&'a [f32], &Shape),
+    out: &'a mut [f32],
+    so: &Shape,
+) -> (impl Iterator<Item = Run<'a>>, (usize, usize, usize)) {
+    let (m, n) = (so.0[1], so.0[2]);
+    let k = if ta { sa.0[1] } else { sa.0[2] };
+    let (a_step, b_step) = (
+        if sa.runs() == 1 { 0 } else { m * k },
+        if sb.runs() == 1 { 0 } else { k * n },
+    );
+    // An empty product has no runs to write (and a chunk size must not be 0).
+    let each = out
+        .chunks_exact_mut((m * n).max(1))
+        .enumerate()
+        .map(move |(r, o)| (&a[r * a_step..][..m * k], &b[r * b_step..][..k * n], o));
+    (each, (m, n, k))
 }
 
 /// Batched product with optional transposes; a run axis of 1 broadcasts. Every output is
@@ -142,12 +165,8 @@ fn blocked(
     out: &mut [f32],
     so: &Shape,
 ) {
-    let (m, n) = (so.0[1], so.0[2]);
-    let k = if ta { sa.0[1] } else { sa.0[2] };
-    for r in 0..so.runs() {
-        let a = &a[if sa.runs() == 1 { 0 } else { r * m * k }..][..m * k];
-        let b = &b[if sb.runs() == 1 { 0 } else { r * k * n }..][..k * n];
-        let o = &mut out[r * m * n..(r + 1) * m * n];
+    let (each, (m, n, k)) = runs((a, sa, ta), (b, sb), out, so);
+    for (a, b, o) in each {
         match (ta, tb) {
             (false, false) => ab(
                 |i, p| a[i * k + p],
