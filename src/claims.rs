@@ -54,10 +54,75 @@ pub struct ClaimInfo {
     pub slow: bool,
 }
 
+/// Seeds to check a claim on other than its declared ones: `first..first + count`, written
+/// `1001-1005` (both ends included), or `1001` for one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct Seeds {
+    pub first: u32,
+    pub count: u32,
+}
+
+impl Seeds {
+    pub fn parse(text: &str) -> Result<Seeds, String> {
+        let number = |t: &str| {
+            t.trim()
+                .parse::<u32>()
+                .map_err(|_| format!("{t:?} is not a seed (an integer in [0, {}])", u32::MAX))
+        };
+        let (first, last) = match text.split_once('-') {
+            Some((a, b)) => (number(a)?, number(b)?),
+            None => (number(text)?, number(text)?),
+        };
+        if last < first {
+            return Err(format!("seeds {text}: the range ends before it starts"));
+        }
+        let count = u64::from(last) - u64::from(first) + 1;
+        if count > u64::from(crate::experiment::MAX_RUNS) {
+            return Err(format!(
+                "seeds {text}: {count} seeds; a check runs at most {}",
+                crate::experiment::MAX_RUNS
+            ));
+        }
+        Ok(Seeds {
+            first,
+            count: count as u32,
+        })
+    }
+}
+
+impl std::fmt::Display for Seeds {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.count {
+            1 => write!(f, "{}", self.first),
+            n => write!(f, "{}-{}", self.first, self.first + (n - 1)),
+        }
+    }
+}
+
 impl Claim {
     /// The claim's `i`-th link.
     pub fn link(&self, lab: &str, i: usize) -> String {
         format!("#/{lab}?v=1&{}", self.queries[i])
+    }
+    /// The claim's `i`-th link on `seeds` in place of its own (the same link when `None`):
+    /// its `seed` and `runs` replaced, everything else as declared.
+    pub fn link_on(&self, lab: &str, i: usize, seeds: Option<Seeds>) -> String {
+        let Some(seeds) = seeds else {
+            return self.link(lab, i);
+        };
+        let kept: Vec<&str> = self.queries[i]
+            .split('&')
+            .filter(|kv| {
+                let key = kv.split('=').next().unwrap_or("");
+                key != "seed" && key != "runs"
+            })
+            .collect();
+        format!(
+            "#/{lab}?v=1&{}&seed={}&runs={}",
+            kept.join("&"),
+            seeds.first,
+            seeds.count
+        )
     }
     /// Whether a session of `exp` is this claim's own experiment: one link, the same settings
     /// and seed, and the claim's methods on with the same knobs (other methods and the number
@@ -192,6 +257,11 @@ pub struct SeedVerdict {
     pub agrees: bool,
     /// "ok", or why the seed counts as failed (a diverged run).
     pub status: String,
+    /// For a comparison of two methods' runs: whether this seed's run of the first, set
+    /// against each usable run of the second (every seed's, not only its pair), shows what the
+    /// claim's per-seed test reads. The verdict's probability of improvement counts them.
+    #[serde(skip)]
+    pub against: Vec<bool>,
 }
 
 #[derive(Clone, Debug, Serialize, serde::Deserialize)]
@@ -206,7 +276,119 @@ pub struct Verdict {
     pub of: usize,
     /// One-sided sign test: P(at least `agree` of `of` seeds agree by chance).
     pub p_value: Option<f64>,
+    /// The 95 % percentile-bootstrap interval of the mean of the seeds' values (the paired
+    /// effect, or the one method's value), from at least two usable seeds.
+    pub interval: Option<[f64; 2]>,
+    /// The probability of improvement (rliable's P(A > B) for few runs): of every pair of a
+    /// run of the claim's first method and a run of its second, any seeds, the share that
+    /// shows what the claim's per-seed test reads. Only for comparisons of two methods.
+    pub improvement: Option<f64>,
     pub sentence: String,
+}
+
+impl Verdict {
+    /// No verdict: the session cannot be read for this claim, and why.
+    pub fn not_applicable(id: &str, sentence: String) -> Verdict {
+        Verdict {
+            id: id.into(),
+            verdict: Outcome::NotApplicable,
+            effect: String::new(),
+            per_seed: Vec::new(),
+            agree: 0,
+            of: 0,
+            p_value: None,
+            interval: None,
+            improvement: None,
+            sentence,
+        }
+    }
+
+    /// The statistics beside the sign test, in a few words: "95 % CI [0.12, 0.31] · P(A > B)
+    /// 0.92". Empty when there are none.
+    pub fn statistics(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some([lo, hi]) = self.interval {
+            parts.push(format!("95 % CI [{}, {}]", figure(lo), figure(hi)));
+        }
+        if let Some(p) = self.improvement {
+            parts.push(format!("P(A > B) {p:.2}"));
+        }
+        parts.join(" · ")
+    }
+}
+
+/// A figure as the cards print it: three significant digits, plain where that reads well.
+fn figure(x: f64) -> String {
+    if x == 0.0 {
+        "0".into()
+    } else if (1e-3..1e4).contains(&x.abs()) {
+        let digits = (2 - x.abs().log10().floor() as i32).max(0) as usize;
+        format!("{x:.digits$}")
+    } else {
+        format!("{x:.2e}")
+    }
+}
+
+/// Resamples a bootstrap interval draws: enough for the 2.5 % and 97.5 % points to move by
+/// less than the figures shown.
+pub const RESAMPLES: usize = 10_000;
+
+/// The 95 % percentile-bootstrap interval of the mean of `values`: `RESAMPLES` resamples with
+/// replacement, drawn by a fixed generator so the page and the CLI give the same interval.
+/// `None` for fewer than two values.
+pub fn bootstrap_interval(values: &[f64]) -> Option<[f64; 2]> {
+    let n = values.len();
+    if n < 2 {
+        return None;
+    }
+    let mut state = 0x6d65_7468_6f64_6c61u64; // "methodla"
+    let mut means: Vec<f64> = (0..RESAMPLES)
+        .map(|_| {
+            let sum: f64 = (0..n)
+                .map(|_| {
+                    state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+                    let draw = crate::engine::rng::mix64(state);
+                    // Lemire's multiply-shift: `draw` onto 0..n without a modulo's bias
+                    // worth speaking of (n ≤ a few hundred against 2^64).
+                    values[((draw as u128 * n as u128) >> 64) as usize]
+                })
+                .sum();
+            sum / n as f64
+        })
+        .collect();
+    means.sort_by(f64::total_cmp);
+    let at = |q: f64| means[((q * RESAMPLES as f64) as usize).min(RESAMPLES - 1)];
+    Some([at(0.025), at(0.975)])
+}
+
+/// The share of `true`s among the seeds' comparisons against every run of the other method,
+/// `None` when there are none.
+pub fn probability_of_improvement(per_seed: &[SeedVerdict]) -> Option<f64> {
+    let (wins, pairs) = per_seed.iter().fold((0usize, 0usize), |(w, p), s| {
+        (
+            w + s.against.iter().filter(|&&b| b).count(),
+            p + s.against.len(),
+        )
+    });
+    (pairs > 0).then(|| wins as f64 / pairs as f64)
+}
+
+/// A claim checked, as `methodlab check <claim>` prints it and the page exports it: which lab,
+/// which seeds, where it trained and how long it took, then the verdict's fields.
+#[derive(Clone, Debug, Serialize, serde::Deserialize)]
+pub struct CheckRecord {
+    pub lab: String,
+    /// `CheckRecord::OWN_SEEDS`, or the seeds it ran on ("1001-1005").
+    pub seeds: String,
+    pub backend: String,
+    pub seconds: f64,
+    #[serde(flatten)]
+    pub verdict: Verdict,
+}
+
+impl CheckRecord {
+    /// The seeds of a check on the claim's own links.
+    pub const OWN_SEEDS: &'static str = "declared";
 }
 
 /// How a predicate's test reads: the seeds paired, each agreeing or not, and whether the
@@ -229,6 +411,8 @@ impl Finding {
         value: impl Fn(f32, f32) -> f32,
         agrees: impl Fn(f32, f32) -> bool,
     ) -> Vec<SeedVerdict> {
+        // Every usable run of the second method, whatever its seed.
+        let others: Vec<f32> = b.iter().filter_map(|y| y.value).collect();
         a.iter()
             .zip(b)
             .map(|(x, y)| match (x.value, y.value) {
@@ -237,11 +421,13 @@ impl Finding {
                     value: Some(value(p, q)),
                     agrees: agrees(p, q),
                     status: "ok".into(),
+                    against: others.iter().map(|&o| agrees(p, o)).collect(),
                 },
                 _ => SeedVerdict {
                     seed: x.seed,
                     value: None,
                     agrees: false,
+                    against: Vec::new(),
                     status: if x.status != "ok" {
                         x.status.clone()
                     } else if y.status != "ok" {
@@ -265,6 +451,7 @@ impl Finding {
                 } else {
                     x.status.clone()
                 },
+                against: Vec::new(),
             })
             .collect()
     }
@@ -327,10 +514,17 @@ impl Claim {
         if !failed.is_empty() {
             sentence = format!("{sentence} Failed: {}.", failed.join("; "));
         }
+        let values: Vec<f64> = finding
+            .per_seed
+            .iter()
+            .filter_map(|s| s.value.map(f64::from))
+            .collect();
         Verdict {
             id: self.id.into(),
             verdict,
             effect: finding.effect,
+            interval: bootstrap_interval(&values),
+            improvement: probability_of_improvement(&finding.per_seed),
             per_seed: finding.per_seed,
             agree,
             of,
@@ -348,16 +542,10 @@ impl Claim {
             .filter(|m| (0..self.queries.len()).all(|q| evidence.runs(q, m).is_empty()))
             .collect();
         if !missing.is_empty() {
-            return Verdict {
-                id: self.id.into(),
-                verdict: Outcome::NotApplicable,
-                effect: String::new(),
-                per_seed: Vec::new(),
-                agree: 0,
-                of: 0,
-                p_value: None,
-                sentence: format!("needs {} in the experiment", missing.join(", ")),
-            };
+            return Verdict::not_applicable(
+                self.id,
+                format!("needs {} in the experiment", missing.join(", ")),
+            );
         }
         (self.check)(self, evidence)
     }
@@ -461,6 +649,91 @@ mod tests {
         let v = claim().evaluate(&one_seed);
         assert_eq!((v.verdict, v.agree, v.of), (Outcome::NotSupported, 1, 3));
         assert!(v.sentence.contains("only 1 of 3 seeds"), "{}", v.sentence);
+    }
+
+    #[test]
+    fn the_bootstrap_interval_is_the_resampled_means_percentiles() {
+        // Equal values: no spread.
+        assert_eq!(bootstrap_interval(&[0.3; 5]), Some([0.3, 0.3]));
+        // One value gives no interval.
+        assert_eq!(bootstrap_interval(&[0.3]), None);
+        // Two values: means 0, ½, 1 with chances ¼, ½, ¼, so the 2.5 % and 97.5 % points are
+        // the ends.
+        assert_eq!(bootstrap_interval(&[0.0, 1.0]), Some([0.0, 1.0]));
+        // 1…5: the resampled mean is ≤ 1.6 with chance 56/3125 = 1.8 % and ≤ 1.8 with
+        // 126/3125 = 4.0 %, so the 2.5 % point is 1.8; by symmetry the 97.5 % point is 4.2.
+        let [lo, hi] = bootstrap_interval(&[1.0, 2.0, 3.0, 4.0, 5.0]).unwrap();
+        assert!(
+            (lo - 1.8).abs() < 1e-9 && (hi - 4.2).abs() < 1e-9,
+            "{lo} {hi}"
+        );
+        // The same on every call (the page and the CLI agree).
+        let v = [0.12, -0.03, 0.4, 0.22, 0.05];
+        assert_eq!(bootstrap_interval(&v), bootstrap_interval(&v));
+    }
+
+    #[test]
+    fn the_probability_of_improvement_counts_every_pair_of_runs() {
+        let ok = |m, s, v| run(m, s, "ok", v);
+        // Lower is better. a = 0.1 beats all three of b; 0.2 beats 0.5 and 0.7; 0.6 beats 0.7:
+        // 6 of 9 pairs.
+        let ev = evidence(
+            vec![ok("a", 1, 0.1), ok("a", 2, 0.2), ok("a", 3, 0.6)],
+            vec![ok("b", 1, 0.5), ok("b", 2, 0.15), ok("b", 3, 0.7)],
+        );
+        let v = claim().evaluate(&ev);
+        assert!((v.improvement.unwrap() - 6.0 / 9.0).abs() < 1e-12);
+        // The paired differences −0.4, 0.05, −0.1: their interval lies within their range.
+        let [lo, hi] = v.interval.unwrap();
+        assert!((-0.4 - 1e-6..=0.05 + 1e-6).contains(&lo) && lo <= hi && hi <= 0.05 + 1e-6);
+        assert!(
+            v.statistics().starts_with("95 % CI ["),
+            "{}",
+            v.statistics()
+        );
+        assert!(
+            v.statistics().ends_with("P(A > B) 0.67"),
+            "{}",
+            v.statistics()
+        );
+        // A diverged run of b is left out of every pair.
+        let ev = evidence(
+            vec![ok("a", 1, 0.1), ok("a", 2, 0.2), ok("a", 3, 0.6)],
+            vec![
+                ok("b", 1, 0.5),
+                run("b", 2, "diverged at step 3", 0.15),
+                ok("b", 3, 0.7),
+            ],
+        );
+        let v = claim().evaluate(&ev);
+        // a1 and a3 (a2's pair diverged) against b1 and b3: 2 + 1 of 4.
+        assert!((v.improvement.unwrap() - 0.75).abs() < 1e-12);
+    }
+
+    #[test]
+    fn a_claim_runs_on_other_seeds_with_nothing_else_changed() {
+        assert_eq!(
+            Seeds::parse("1001-1005"),
+            Ok(Seeds {
+                first: 1001,
+                count: 5
+            })
+        );
+        assert_eq!(Seeds::parse("7").map(|s| s.count), Ok(1));
+        assert_eq!(Seeds::parse("1001-1005").unwrap().to_string(), "1001-1005");
+        assert!(Seeds::parse("5-1").unwrap_err().contains("ends before"));
+        assert!(Seeds::parse("1-1000").unwrap_err().contains("at most"));
+        assert!(Seeds::parse("x-3").unwrap_err().contains("not a seed"));
+        let c = Claim {
+            queries: &["seed=3&runs=3&methods=a,b&rate=0.1"],
+            ..claim()
+        };
+        let seeds = Seeds::parse("1001-1005").ok();
+        assert_eq!(
+            c.link_on("lab", 0, seeds),
+            "#/lab?v=1&methods=a,b&rate=0.1&seed=1001&runs=5"
+        );
+        assert_eq!(c.link_on("lab", 0, None), c.link("lab", 0));
     }
 
     #[test]

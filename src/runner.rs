@@ -2,7 +2,7 @@
 //! views draw and the exports write. The page, the CLI and the tests all drive labs through it,
 //! so a link gives the same histories wherever it runs.
 
-use crate::claims::{Claim, Evidence, Verdict};
+use crate::claims::{Claim, Evidence, Seeds, Verdict};
 use crate::decl::Paper;
 use crate::engine::gpu::GpuContext;
 use crate::engine::{EngineError, Result};
@@ -541,8 +541,17 @@ pub fn query_runs(
     gpu: Option<&GpuContext>,
     threads: usize,
 ) -> Result<BTreeMap<String, Vec<RunReport>>> {
-    let link = format!("#/{}?v=1&{query}", lab.id);
-    let (exp, problems) = Experiment::from_link(&link, std::slice::from_ref(lab));
+    link_runs(lab, &format!("#/{}?v=1&{query}", lab.id), gpu, threads)
+}
+
+/// Every run of the experiment `link` (a link of `lab`), by method, as `query_runs`.
+pub fn link_runs(
+    lab: &LabDecl,
+    link: &str,
+    gpu: Option<&GpuContext>,
+    threads: usize,
+) -> Result<BTreeMap<String, Vec<RunReport>>> {
+    let (exp, problems) = Experiment::from_link(link, std::slice::from_ref(lab));
     if let Some(p) = problems.first() {
         return Err(EngineError::Invalid {
             op: "claim",
@@ -560,12 +569,33 @@ pub fn query_runs(
     Ok(by_method)
 }
 
-/// The evidence of a claim: each of its experiments run once.
-pub fn claim_evidence(lab: &LabDecl, claim: &Claim, threads: usize) -> Result<Evidence> {
-    let runs = claim
-        .queries
-        .iter()
-        .map(|q| query_runs(lab, q, None, threads))
+/// A piece of a claim's check (`session::checks::Piece`) ready to train on the CPU: runs
+/// `first..first + runs` of `method` in the experiment `link`, as `run_on_threads` builds a
+/// thread's slice, so its reports are the CLI's bit for bit.
+pub async fn piece_driver(link: &str, method: &str, first: u32, runs: u32) -> Result<Driver> {
+    let (exp, problems) = Experiment::from_link(link, &labs::registry());
+    if let Some(p) = problems.first() {
+        return Err(EngineError::Invalid {
+            op: "check",
+            detail: format!("the link {link} is bad: {p}"),
+        });
+    }
+    let slice = exp.slice(first as usize, runs as usize);
+    let mut driver = Driver::start(&slice, None)?;
+    driver.add(method, None).await?;
+    Ok(driver)
+}
+
+/// The evidence of a claim: each of its experiments run once, on its own seeds or on `seeds`.
+pub fn claim_evidence(
+    lab: &LabDecl,
+    claim: &Claim,
+    seeds: Option<Seeds>,
+    gpu: Option<&GpuContext>,
+    threads: usize,
+) -> Result<Evidence> {
+    let runs = (0..claim.queries.len())
+        .map(|i| link_runs(lab, &claim.link_on(lab.id, i, seeds), gpu, threads))
         .collect::<Result<Vec<_>>>()?;
     Ok(Evidence { runs })
 }

@@ -54,10 +54,18 @@ mod cli {
       the CPU.
   methodlab claims
       Lists every lab's papers' claims as JSON: {lab, id, text, paper, link, seeds, …}.
-  methodlab check '<claim id, lab/claim id, or share link>' [--backend cpu|gpu] [--threads N]
+  methodlab papers [words…] [--format text|json]
+      The papers catalogue: every paper the labs show, by lab, with its methods, its claims and
+      their recorded verdicts and the link that opens it; then every paper of the seed list not
+      shown yet, planned (the issue), open, or why no small lab can show it. Words search the
+      titles (and labs): every word, any case.
+  methodlab check '<claim id, lab/claim id, or share link>' [--seeds 1001-1005] [--backend cpu|gpu] [--threads N]
       Runs a claim on its own links, or a link and then every claim of its lab against it, and
-      prints one JSON verdict a claim: {id, verdict, effect, per_seed, sentence, …}. verdict is
-      supported, not_supported, not_enough_evidence or not_applicable. Exits 0 whatever the
+      prints one JSON verdict a claim: {id, verdict, effect, per_seed, p_value, interval,
+      improvement, sentence, …}. verdict is supported, not_supported, not_enough_evidence or
+      not_applicable; p_value is the sign test's, interval the 95 % bootstrap interval of the
+      seeds' mean effect, improvement P(A > B) over every pair of runs. --seeds runs a claim's
+      links on those seeds (both ends included) in place of its own. Exits 0 whatever the
       verdicts; 2 on a bad link or an unknown id.
   methodlab link '<share link or fragment>'
       Checks a share link: prints its canonical form, or each problem and exits with status 2.
@@ -452,6 +460,93 @@ mod cli {
         std::thread::available_parallelism().map_or(1, |n| n.get())
     }
 
+    /// `papers [words…] [--format text|json]`: the papers catalogue, or the papers whose title
+    /// (or lab) has every word.
+    fn papers(args: &[String]) -> ExitCode {
+        let (mut json, mut words) = (false, Vec::new());
+        let mut it = args.iter();
+        while let Some(a) = it.next() {
+            match a.as_str() {
+                "--format" => match it.next().map(String::as_str) {
+                    Some("json") => json = true,
+                    Some("text") => json = false,
+                    _ => return usage_error("papers", "--format expects text or json"),
+                },
+                w if w.starts_with("--") => {
+                    return usage_error("papers", &format!("unexpected argument {w}"))
+                }
+                w => words.push(w.to_string()),
+            }
+        }
+        let query = words.join(" ");
+        let all = methodlab::catalogue::papers();
+        let seed = all.iter().filter(|p| p.seed).count();
+        let shown_seed = all.iter().filter(|p| p.seed && !p.shown.is_empty()).count();
+        let found: Vec<_> = all.into_iter().filter(|p| p.matches(&query)).collect();
+        if json {
+            outln!(
+                "{}",
+                serde_json::to_string_pretty(&found).expect("papers serialize")
+            );
+            return ExitCode::SUCCESS;
+        }
+        outln!(
+            "{} papers shown in the labs; {shown_seed} of the {seed} seed papers among them.",
+            methodlab::catalogue::papers()
+                .iter()
+                .filter(|p| !p.shown.is_empty())
+                .count()
+        );
+        if !query.is_empty() {
+            outln!("{} match {query:?}.", found.len());
+        }
+        let mut lab = "";
+        for p in found.iter().filter(|p| !p.shown.is_empty()) {
+            let first = p.shown[0].lab_title;
+            if first != lab {
+                lab = first;
+                outln!("\n{lab}");
+            }
+            outln!(
+                "  {}{}",
+                p.title,
+                if p.seed {
+                    ""
+                } else {
+                    "  (not on the seed list)"
+                }
+            );
+            for s in &p.shown {
+                if !s.methods.is_empty() {
+                    let methods: Vec<String> = s
+                        .methods
+                        .iter()
+                        .map(|(id, t)| format!("{t} ({id})"))
+                        .collect();
+                    outln!("    {}: {}", s.lab_title, methods.join(", "));
+                }
+                for c in &s.claims {
+                    outln!(
+                        "    claim {}/{}: {}{}",
+                        s.lab,
+                        c.id,
+                        c.recorded.label(),
+                        if c.slow { " (slow)" } else { "" }
+                    );
+                }
+                outln!("    open: {}", s.link);
+            }
+        }
+        let unshown: Vec<_> = found.iter().filter(|p| p.shown.is_empty()).collect();
+        if !unshown.is_empty() {
+            outln!("\nNot shown yet ({})", unshown.len());
+            for p in unshown {
+                outln!("  {:8} {} — {}", p.status, p.title, p.note);
+            }
+        }
+        ExitCode::SUCCESS
+    }
+
     /// `claims`: every lab's claims, as JSON.
     fn list_claims() -> ExitCode {
         let all: Vec<methodlab::claims::ClaimInfo> = methodlab::labs::LABS
@@ -494,8 +589,9 @@ mod cli {
     /// `check '<claim id or link>'`: a claim on its own links, or every claim of a link's lab
     /// against that link's runs. One JSON verdict a line; exit 0 whatever the verdicts.
     fn check(args: &[String]) -> ExitCode {
-        use methodlab::claims::{Evidence, Outcome, Verdict};
+        use methodlab::claims::{Evidence, Verdict};
         let (mut target, mut gpu, mut threads) = (None, false, default_threads());
+        let mut seeds = None;
         let mut it = args.iter();
         while let Some(a) = it.next() {
             let mut value = || it.next().cloned().unwrap_or_default();
@@ -510,6 +606,10 @@ mod cli {
                 "--threads" => match value().parse::<usize>() {
                     Ok(n) if (1..=256).contains(&n) => threads = n,
                     _ => return usage_error("check", "--threads expects an integer in [1, 256]"),
+                },
+                "--seeds" => match methodlab::claims::Seeds::parse(&value()) {
+                    Ok(s) => seeds = Some(s),
+                    Err(e) => return usage_error("check", &format!("--seeds: {e}")),
                 },
                 other if target.is_none() && !other.starts_with("--") => {
                     target = Some(other.to_string())
@@ -544,20 +644,40 @@ mod cli {
                 .iter()
                 .find(|l| l.id == lab_id)
                 .expect("a registered lab");
-            let mut runs = Vec::new();
-            for i in 0..claim.queries.len() {
-                let (exp, _) =
-                    methodlab::experiment::Experiment::from_link(&claim.link(lab_id, i), &decls);
-                match runs_of(lab, &exp, ctx.as_ref(), threads) {
-                    Ok(r) => runs.push(r),
-                    Err(e) => {
-                        eprintln!("methodlab check: {}: {e}", claim.id);
-                        return ExitCode::from(1);
-                    }
+            let started = std::time::Instant::now();
+            let evidence = match methodlab::runner::claim_evidence(
+                lab,
+                &claim,
+                seeds,
+                ctx.as_ref(),
+                threads,
+            ) {
+                Ok(e) => e,
+                Err(e) => {
+                    eprintln!("methodlab check: {}: {e}", claim.id);
+                    return ExitCode::from(1);
                 }
-            }
-            print(&claim.evaluate(&Evidence { runs }));
+            };
+            let record = methodlab::claims::CheckRecord {
+                lab: lab_id.into(),
+                seeds: seeds.map_or(methodlab::claims::CheckRecord::OWN_SEEDS.into(), |s| {
+                    s.to_string()
+                }),
+                backend: methodlab::runner::backend_name(ctx.as_ref()),
+                seconds: started.elapsed().as_secs_f64(),
+                verdict: claim.evaluate(&evidence),
+            };
+            outln!(
+                "{}",
+                serde_json::to_string(&record).expect("a record serializes")
+            );
             return ExitCode::SUCCESS;
+        }
+        if seeds.is_some() {
+            return usage_error(
+                "check",
+                "--seeds reruns a claim on other seeds: give a claim id (a link's seeds are its own `seed=` and `runs=`)",
+            );
         }
         let Some((experiment, lab)) = read_link(&target) else {
             eprintln!("methodlab check: {target} is neither a claim id nor a good link (`methodlab claims` lists the ids)");
@@ -579,16 +699,10 @@ mod cli {
                     runs: vec![runs.clone()],
                 }));
             } else {
-                print(&Verdict {
-                    id: claim.id.into(),
-                    verdict: Outcome::NotApplicable,
-                    effect: String::new(),
-                    per_seed: Vec::new(),
-                    agree: 0,
-                    of: 0,
-                    p_value: None,
-                    sentence: format!("checked on a different setting: {}", claim.link(lab.id, 0)),
-                });
+                print(&Verdict::not_applicable(
+                    claim.id,
+                    format!("checked on a different setting: {}", claim.link(lab.id, 0)),
+                ));
             }
         }
         ExitCode::SUCCESS
@@ -754,6 +868,7 @@ mod cli {
         match args.first().map(String::as_str) {
             Some("bench") => bench(&args[1..]),
             Some("claims") => list_claims(),
+            Some("papers") => papers(&args[1..]),
             Some("check") => check(&args[1..]),
             Some("run") => run(&args[1..]),
             Some("labs") => {

@@ -5,6 +5,7 @@
 //! anything about the runs itself. Tested natively, with engines that only record what they are
 //! sent.
 
+pub mod checks;
 mod wire;
 
 pub use wire::{BackendStatus, Frame, FromEngine, ToEngine};
@@ -361,6 +362,8 @@ impl<E: Engine> Session<E> {
                     }
                 }
             }
+            // A check's answer: checks have engines of their own (`checks`).
+            FromEngine::Checked(_) => {}
             FromEngine::Failed(why) if !e.heard && e.engine.in_worker() => {
                 return Received::StartInPage(why);
             }

@@ -302,3 +302,195 @@ fn a_run_report_crosses_the_wire_whole_and_json_keeps_its_shape() {
     assert_eq!(json["status"], "diverged at step 40");
     assert!(json["final"].is_object());
 }
+
+mod claim_checks {
+    use super::Recorder;
+    use crate::labs::lab;
+    use crate::session::checks::{CardState, Checks, Job};
+    use crate::session::{FromEngine, ToEngine};
+    use std::cell::RefCell;
+    use std::rc::Rc;
+
+    /// Engines made so far: (job serial, slot, the engine).
+    type Made = Rc<RefCell<Vec<(u64, usize, Recorder)>>>;
+
+    fn spawner(made: &Made) -> impl FnMut(u64, usize, ToEngine) -> Recorder + '_ {
+        move |serial, slot, first| {
+            let e = Recorder::worker();
+            crate::session::Engine::send(&e, first);
+            made.borrow_mut().push((serial, slot, e.clone()));
+            e
+        }
+    }
+
+    /// Trains what the engines were sent and hands their reports back, as workers would, until
+    /// nothing is left.
+    fn work(checks: &mut Checks<Recorder>, made: &Made) {
+        let mut done = vec![0usize; 0];
+        loop {
+            let next = {
+                let made = made.borrow();
+                done.resize(made.len(), 0);
+                made.iter().enumerate().find_map(|(i, (serial, slot, e))| {
+                    let got = e.got.borrow();
+                    (done[i] < got.len()).then(|| (i, *serial, *slot, got[done[i]].1.clone()))
+                })
+            };
+            let Some((i, serial, slot, msg)) = next else {
+                return;
+            };
+            done[i] += 1;
+            let ToEngine::Check {
+                link,
+                method,
+                first,
+                runs,
+            } = msg
+            else {
+                continue;
+            };
+            let reports = pollster::block_on(async {
+                let mut d = crate::runner::piece_driver(&link, &method, first, runs).await?;
+                d.train(d.total).await?;
+                Ok::<_, crate::engine::EngineError>(d.reports())
+            })
+            .map_err(|e| e.to_string());
+            let mut spawn = spawner(made);
+            checks.on_message(serial, slot, FromEngine::Checked(reports), &mut spawn, 0.0);
+        }
+    }
+
+    #[test]
+    fn a_check_in_pieces_gives_the_clis_verdict_bit_for_bit() {
+        let basics = lab("basics").unwrap();
+        let decl = basics.declaration();
+        let claim = basics
+            .claims()
+            .into_iter()
+            .find(|c| c.id == "l2-small-weights")
+            .unwrap();
+        let made: Made = Rc::default();
+        let mut checks: Checks<Recorder> = Checks::new(basics, 2, "cpu");
+        let job = Job {
+            claim: claim.id,
+            seeds: None,
+        };
+        checks.ask(job, &mut spawner(&made), 0.0);
+        assert_eq!(made.borrow().len(), 2, "one engine a core");
+        assert!(matches!(
+            checks.card(claim.id, 0.0),
+            CardState::Running { done: 0, .. }
+        ));
+        work(&mut checks, &made);
+        assert!(!checks.busy());
+        let record = checks.results[claim.id].clone().expect("a record");
+        let cli = claim.evaluate(
+            &crate::runner::claim_evidence(&decl, &claim, None, None, 2).expect("the CLI's runs"),
+        );
+        assert_eq!(record.verdict.verdict, cli.verdict);
+        assert_eq!(record.verdict.interval, cli.interval);
+        assert_eq!(record.verdict.improvement, cli.improvement);
+        let bits = |v: &crate::claims::Verdict| {
+            v.per_seed
+                .iter()
+                .map(|s| (s.seed, s.value.map(f32::to_bits)))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(bits(&record.verdict), bits(&cli));
+        assert_eq!(checks.records.len(), 1);
+        assert!(checks.export().contains("\"seeds\": \"declared\""));
+        // Fresh seeds: the same claim on others, a record of its own.
+        let seeds = crate::claims::Seeds::parse("1001-1005").ok();
+        checks.ask(
+            Job {
+                claim: claim.id,
+                seeds,
+            },
+            &mut spawner(&made),
+            0.0,
+        );
+        work(&mut checks, &made);
+        let fresh = checks.results[claim.id].clone().expect("a record");
+        assert_eq!(fresh.seeds, "1001-1005");
+        assert_eq!(fresh.verdict.per_seed[0].seed, 1001);
+        assert_eq!(checks.records.len(), 2);
+    }
+
+    #[test]
+    fn checks_queue_cancel_and_forget_stopped_engines() {
+        let basics = lab("basics").unwrap();
+        let made: Made = Rc::default();
+        let mut checks: Checks<Recorder> = Checks::new(basics, 2, "cpu");
+        checks.ask_lab(&mut spawner(&made), 0.0);
+        let claims: Vec<&str> = basics
+            .claims()
+            .into_iter()
+            .filter(|c| !c.slow)
+            .map(|c| c.id)
+            .collect();
+        assert!(matches!(
+            checks.card(claims[0], 0.0),
+            CardState::Running { .. }
+        ));
+        assert_eq!(checks.card(claims[2], 0.0), CardState::Queued { ahead: 2 });
+        assert_eq!(
+            checks.tally().as_deref(),
+            Some(
+                format!(
+                    "0 of {n} checked: 0 of {n} supported on your machine",
+                    n = claims.len()
+                )
+                .as_str()
+            )
+        );
+        // Asked again while queued: still once.
+        checks.ask(
+            Job {
+                claim: claims[2],
+                seeds: None,
+            },
+            &mut spawner(&made),
+            0.0,
+        );
+        assert_eq!(checks.card(claims[2], 0.0), CardState::Queued { ahead: 2 });
+        // A queued one leaves the queue; the running one stops, and the next starts.
+        checks.cancel(claims[2], &mut spawner(&made), 0.0);
+        assert_eq!(checks.card(claims[2], 0.0), CardState::Idle);
+        let serial_before = made.borrow().last().unwrap().0;
+        checks.cancel(claims[0], &mut spawner(&made), 0.0);
+        assert_eq!(checks.card(claims[0], 0.0), CardState::Idle);
+        assert_eq!(checks.take_retired().len(), 2, "its two engines stop");
+        assert!(matches!(
+            checks.card(claims[1], 0.0),
+            CardState::Running { .. }
+        ));
+        // A message from a stopped check's engine changes nothing.
+        checks.on_message(
+            serial_before,
+            0,
+            FromEngine::Checked(Ok(Vec::new())),
+            &mut spawner(&made),
+            0.0,
+        );
+        assert!(checks.results.is_empty());
+        // A failed engine ends its check with the reason, and the next one starts.
+        let serial = made.borrow().last().unwrap().0;
+        checks.on_message(
+            serial,
+            0,
+            FromEngine::Failed("out of memory".into()),
+            &mut spawner(&made),
+            0.0,
+        );
+        assert!(checks.results[claims[1]]
+            .as_ref()
+            .unwrap_err()
+            .contains("out of memory"));
+        assert!(matches!(
+            checks.card(claims[3], 0.0),
+            CardState::Running { .. }
+        ));
+        checks.cancel_all();
+        assert!(!checks.busy());
+    }
+}

@@ -49,6 +49,15 @@ pub enum ToEngine {
     Draw,
     /// Send the histories again (to a newly promoted drawing engine). Not a press either.
     Resend,
+    /// A piece of a claim's check, outside any session: train runs `first..first + runs` of
+    /// `method` in the experiment `link` to its end on the CPU and send their reports
+    /// (`FromEngine::Checked`).
+    Check {
+        link: String,
+        method: String,
+        first: u32,
+        runs: u32,
+    },
 }
 
 /// What the engine tells the page.
@@ -66,6 +75,8 @@ pub enum FromEngine {
     },
     /// The engine itself failed (a worker that crashed): its runs stop, with the message.
     Failed(String),
+    /// A check's piece, trained: its runs' reports, or why it could not be.
+    Checked(Result<Vec<RunReport>, String>),
 }
 
 /// Progress after a batch of steps.

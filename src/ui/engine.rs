@@ -239,6 +239,19 @@ impl Engine {
                     self.frame(true);
                 }
             }
+            ToEngine::Check {
+                link,
+                method,
+                first,
+                runs,
+            } => {
+                drop(st);
+                let me = self.clone();
+                wasm_bindgen_futures::spawn_local(async move {
+                    let out = me.check_piece(&link, &method, first, runs).await;
+                    (me.post)(FromEngine::Checked(out));
+                });
+            }
             ToEngine::Histories { slot, histories } => {
                 st.others.insert(slot, histories);
                 st.others_revision += 1;
@@ -249,6 +262,35 @@ impl Engine {
                 }
             }
         }
+    }
+
+    /// Trains a piece of a claim's check to its end on the CPU: its runs' reports. In the page
+    /// it yields between observations, so the page stays responsive; a worker just trains.
+    async fn check_piece(
+        &self,
+        link: &str,
+        method: &str,
+        first: u32,
+        runs: u32,
+    ) -> Result<Vec<crate::history::RunReport>, String> {
+        use crate::runner::piece_driver;
+        let mut built = piece_driver(link, method, first, runs).await;
+        if built.is_err() && digits::wanted() {
+            fetch_digits().await?;
+            built = piece_driver(link, method, first, runs).await;
+        }
+        let mut driver = built.map_err(|e| format!("{method}: {e}"))?;
+        while !driver.finished() {
+            let every = driver.every.max(1);
+            driver
+                .train_group(0, every)
+                .await
+                .map_err(|e| format!("{method}: {e}"))?;
+            if !self.in_worker {
+                yield_now().await;
+            }
+        }
+        Ok(driver.reports())
     }
 
     fn spawn(self: &Rc<Self>, mode: Drive) {

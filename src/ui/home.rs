@@ -17,7 +17,7 @@ pub fn Home() -> impl IntoView {
                  toggle methods side by side across seeds, press Play, and see whether the papers' claims \
                  hold in your own runs. Every experiment is a link you can share."
             </p>
-            <p class="counts">{format!("{} labs, {methods} methods, {claims} claims checked in the page.", cards.len())}</p>
+            <p class="counts">{format!("{} labs, {methods} methods, {claims} claims checked in the page. ", cards.len())}<a href="#/papers">"Every paper, by lab"</a></p>
             <div class="lab-cards">
                 {cards.into_iter().map(|c| {
                     let tally = if c.not_supported == 0 {

@@ -405,7 +405,10 @@ pub fn LabPage(
     // session's engines hold handlers that hold the session, so nothing else would.
     {
         let held = send_wrapper::SendWrapper::new((session.clone(), generation.clone(), closed));
+        let id = lab.id;
         on_cleanup(move || {
+            // Its claims' checks stop too; their results stay for when the visitor comes back.
+            super::checks::stop(id);
             let (session, generation, closed) = &*held;
             closed.set(true);
             generation.set(generation.get() + 1);
@@ -728,7 +731,7 @@ pub fn LabPage(
                         }}
                         {move || views.get().bars.into_iter().filter(|b| !b.groups.is_empty()).map(|bars| view! { <Bars bars=bars /> }).collect_view()}
                     </div>
-                    <ClaimsPanel claims=claims />
+                    <ClaimsPanel claims=claims lab=lab.id />
                     <table class="finals" id="finals">
                         {move || {
                             let table = views.get().table;

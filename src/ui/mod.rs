@@ -2,11 +2,13 @@
 
 mod bench;
 mod browser;
+mod checks;
 mod engine;
 mod figures;
 mod home;
 mod lab;
 mod own_data;
+mod papers;
 
 use crate::engine::gpu::GpuContext;
 use crate::experiment::{BackendChoice, Experiment};
@@ -74,6 +76,8 @@ pub fn App() -> impl IntoView {
     // sets the badge when it has chosen where to train.
     let (adapter, set_adapter) = signal(BackendStatus::Checking);
     let (backend, set_backend) = signal(BackendStatus::Checking);
+    // Made here, in the root, so it lives as long as the page: checks outlive a lab's page.
+    let _ = checks::revision();
     let gpu: SharedGpu = Rc::new(RefCell::new(None));
     browser::expose_live_counts();
     {
@@ -113,7 +117,8 @@ pub fn App() -> impl IntoView {
         let labs = labs.clone();
         Effect::new(move |_| {
             let r = route.get();
-            if r.starts_with("/bench") || matches!(r.as_str(), "" | "/") {
+            if r.starts_with("/bench") || r.starts_with("/papers") || matches!(r.as_str(), "" | "/")
+            {
                 return;
             }
             let (e, p) = Experiment::from_link(&r, &labs);
@@ -131,12 +136,27 @@ pub fn App() -> impl IntoView {
     // The GPU context is not Send; reactive views reach it through local storage.
     let gpu_store = StoredValue::new_local(gpu.clone());
     let on_bench = Memo::new(move |_| route.get().starts_with("/bench"));
+    // The papers catalogue, with a search when the link has one (`#/papers?q=…`).
+    let papers_query = Memo::new(move |_| {
+        let r = route.get();
+        r.strip_prefix("/papers").map(|rest| {
+            rest.split_once("q=")
+                .map(|(_, q)| {
+                    js_sys::decode_uri_component(&q.replace('+', " "))
+                        .ok()
+                        .and_then(|s| s.as_string())
+                        .unwrap_or_default()
+                })
+                .unwrap_or_default()
+        })
+    });
+    let on_papers = Memo::new(move |_| papers_query.get().is_some());
     // The front page: the site's address with no lab in it.
     let on_home = Memo::new(move |_| matches!(route.get().as_str(), "" | "/"));
     // The benchmark measures both backends itself, and the front page trains nothing: their
     // badge is the adapter's.
     Effect::new(move |_| {
-        if on_bench.get() || on_home.get() {
+        if on_bench.get() || on_home.get() || on_papers.get() {
             set_backend.set(adapter.get());
         }
     });
@@ -157,15 +177,16 @@ pub fn App() -> impl IntoView {
             <nav>
                 {labs.iter().map(|l| {
                     let id = l.id;
-                    view! { <a href=move || if lab_id.get() == id { lab_link() } else { format!("#/{id}") } class:active=move || !on_bench.get() && !on_home.get() && lab_id.get() == id>{l.title}</a> }
+                    view! { <a href=move || if lab_id.get() == id { lab_link() } else { format!("#/{id}") } class:active=move || !on_bench.get() && !on_home.get() && !on_papers.get() && lab_id.get() == id>{l.title}</a> }
                 }).collect_view()}
+                <a href="#/papers" id="nav-papers" class:active=move || on_papers.get()>"Papers"</a>
                 <a href="#/bench" class:active=move || on_bench.get()>"Engine benchmark"</a>
             </nav>
             <span class="backend">
                 <span class="badge" id="backend-badge" title=move || backend.get().detail() class:cpu=move || matches!(backend.get(), BackendStatus::Cpu { .. })>
                     {move || backend.get().label()}
                 </span>
-                <select id="backend-choice" aria-label="backend" title="where to train: auto times both and takes the faster" disabled=move || on_bench.get() || on_home.get()
+                <select id="backend-choice" aria-label="backend" title="where to train: auto times both and takes the faster" disabled=move || on_bench.get() || on_home.get() || on_papers.get()
                     prop:value=move || experiment.get().backend.as_str()
                     on:change=move |ev| {
                         let Some(choice) = BackendChoice::parse(&event_target_value(&ev)) else { return };
@@ -183,6 +204,8 @@ pub fn App() -> impl IntoView {
         <main>
             {move || if on_home.get() {
                 view! { <home::Home /> }.into_any()
+            } else if let Some(q) = papers_query.get() {
+                view! { <papers::Papers query=q /> }.into_any()
             } else if on_bench.get() {
                 view! { <bench::BenchPage gpu=gpu_store.get_value() backend=adapter /> }.into_any()
             } else {

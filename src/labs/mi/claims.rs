@@ -52,7 +52,7 @@ pub fn claims() -> Vec<Claim> {
             text: "MINE estimates mutual information accurately (its estimator is strongly \
                    consistent): at 2 nats within half a nat of the truth.",
             paper: Paper {
-                title: "Mutual Information Neural Estimation",
+                title: "MINE: Mutual Information Neural Estimation",
                 url: "https://arxiv.org/abs/1801.04062",
             },
             queries: &[STAIRCASE],

@@ -188,12 +188,14 @@ fn verdicts(seeds: &[u32], each: impl Fn(usize) -> Option<(f32, bool)>) -> Vec<S
                 value: Some(value),
                 agrees,
                 status: "ok".into(),
+                against: Vec::new(),
             },
             None => SeedVerdict {
                 seed,
                 value: None,
                 agrees: false,
                 status: "no value".into(),
+                against: Vec::new(),
             },
         })
         .collect()
@@ -419,12 +421,14 @@ fn stepwise(claim: &Claim, ev: &Evidence) -> Verdict {
                     value: Some(worst),
                     agrees,
                     status: "ok".into(),
+                    against: Vec::new(),
                 },
                 None => SeedVerdict {
                     seed: r.seed,
                     value: None,
                     agrees: false,
                     status: r.status.to_string(),
+                    against: Vec::new(),
                 },
             }
         })

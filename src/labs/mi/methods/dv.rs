@@ -45,7 +45,7 @@ fn declaration() -> MethodDecl {
         id: "dv",
         title: "DV / MINE",
         paper: Some(Paper {
-            title: "Mutual Information Neural Estimation",
+            title: "MINE: Mutual Information Neural Estimation",
             url: "https://arxiv.org/abs/1801.04062",
         }),
         explain:
