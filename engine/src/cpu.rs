@@ -5,7 +5,7 @@
 
 use super::error::{invalid, Result};
 use super::graph::{Node, Tensor};
-use super::math::{exp, ln};
+use super::math::{cos, exp, ln, pow, sin};
 use super::op::{BinaryOp, Dist, LeafKind, Op, ReduceOp, SoftmaxKind, UnaryOp};
 use super::plan::Plan;
 use super::program::{open_window, Snapshot};
@@ -293,8 +293,8 @@ pub fn optimizer_step(
                 let v = beta2 * moments[n + i] + (1.0 - beta2) * g * g;
                 moments[i] = m;
                 moments[n + i] = v;
-                let m_hat = m / (1.0 - beta1.powf(t));
-                let v_hat = v / (1.0 - beta2.powf(t));
+                let m_hat = m / (1.0 - pow(beta1, t));
+                let v_hat = v / (1.0 - pow(beta2, t));
                 theta[i] -= lr * m_hat / (v_hat.sqrt() + eps);
             }
         }
@@ -351,8 +351,8 @@ pub fn unary(op: UnaryOp, x: f32) -> f32 {
             }
         }
         UnaryOp::Floor => x.floor(),
-        UnaryOp::Sin => x.sin(),
-        UnaryOp::Cos => x.cos(),
+        UnaryOp::Sin => sin(x),
+        UnaryOp::Cos => cos(x),
         UnaryOp::Recip => 1.0 / x,
         UnaryOp::Step => (x > 0.0) as u8 as f32,
     }
@@ -383,7 +383,7 @@ pub fn binary(op: BinaryOp, a: f32, b: f32) -> f32 {
                 b
             }
         }
-        BinaryOp::Pow => a.powf(b),
+        BinaryOp::Pow => pow(a, b),
         BinaryOp::Lt => (a < b) as u8 as f32,
         BinaryOp::Le => (a <= b) as u8 as f32,
         BinaryOp::Gt => (a > b) as u8 as f32,

@@ -36,8 +36,8 @@ pub fn two_spirals(n: usize, noise: f32, seed: u32) -> Points {
             noise * rng::normal(seed, 1, 0, i as u32),
             noise * rng::normal(seed, 2, 0, i as u32),
         );
-        x.push(radius * angle.cos() + dx);
-        x.push(radius * angle.sin() + dy);
+        x.push(radius * crate::engine::math::cos(angle) + dx);
+        x.push(radius * crate::engine::math::sin(angle) + dy);
         y.push(class as f32);
     }
     Points { x, y, n, dims: 2 }
@@ -128,7 +128,11 @@ pub fn playground(set: Playground, n: usize, noise: f32, seed: u32) -> Points {
                     2.1 + 0.9 * u(20, i)
                 };
                 let t = std::f32::consts::TAU * u(21, i);
-                (r * t.cos(), r * t.sin(), inside as u8 as f32)
+                (
+                    r * crate::engine::math::cos(t),
+                    r * crate::engine::math::sin(t),
+                    inside as u8 as f32,
+                )
             }
             Playground::Xor => {
                 // Uniform on the square, pushed 0.1 away from the axes; class = same sign.
@@ -159,9 +163,12 @@ pub fn playground(set: Playground, n: usize, noise: f32, seed: u32) -> Points {
                 let class = i % 2;
                 let t = std::f32::consts::PI * u(20, i);
                 let (a, b) = if class == 0 {
-                    (t.cos(), t.sin())
+                    (crate::engine::math::cos(t), crate::engine::math::sin(t))
                 } else {
-                    (1.0 - t.cos(), 0.5 - t.sin())
+                    (
+                        1.0 - crate::engine::math::cos(t),
+                        0.5 - crate::engine::math::sin(t),
+                    )
                 };
                 (2.0 * a - 1.0, 2.0 * b - 0.5, class as f32)
             }
@@ -176,7 +183,7 @@ pub fn playground(set: Playground, n: usize, noise: f32, seed: u32) -> Points {
             }
             Playground::Bump => {
                 let (a, b) = (6.0 * u(20, i) - 3.0, 6.0 * u(21, i) - 3.0);
-                (a, b, (-(a * a + b * b) / 2.0).exp())
+                (a, b, crate::engine::math::exp(-(a * a + b * b) / 2.0))
             }
             Playground::Own => unreachable!("returned above"),
         };

@@ -119,7 +119,15 @@ pub fn features(points: &[f32], chosen: &[bool; 7]) -> (Vec<f32>, usize) {
     let mut out = Vec::with_capacity(points.len() / 2 * width);
     for p in points.chunks(2) {
         let (a, b) = (p[0], p[1]);
-        let all = [a, b, a * a, b * b, a * b, a.sin(), b.sin()];
+        let all = [
+            a,
+            b,
+            a * a,
+            b * b,
+            a * b,
+            crate::engine::math::sin(a),
+            crate::engine::math::sin(b),
+        ];
         out.extend(all.iter().zip(chosen).filter(|(_, c)| *c).map(|(v, _)| v));
     }
     (out, width)
@@ -129,16 +137,19 @@ pub fn features(points: &[f32], chosen: &[bool; 7]) -> (Vec<f32>, usize) {
 /// s = x^α, where the density's singularity at 0 becomes the smooth (1 - s^{1/α})^{α-1}/α.
 pub fn beta_quantiles(alpha: f64, n: usize) -> Vec<f32> {
     const M: usize = 8192;
-    let top = 0.5f64.powf(alpha);
+    let top = crate::engine::math::pow64(0.5, alpha);
     let h = top / M as f64;
     let mut cdf = vec![0.0f64; M + 1];
     for k in 0..M {
         let s = (k as f64 + 0.5) * h;
-        let density = (1.0 - s.powf(1.0 / alpha)).powf(alpha - 1.0) / alpha;
+        let density = crate::engine::math::pow64(
+            1.0 - crate::engine::math::pow64(s, 1.0 / alpha),
+            alpha - 1.0,
+        ) / alpha;
         cdf[k + 1] = cdf[k] + density * h;
     }
     let half = cdf[M];
-    let x_at = |k: usize| (k as f64 * h).powf(1.0 / alpha);
+    let x_at = |k: usize| crate::engine::math::pow64(k as f64 * h, 1.0 / alpha);
     let lower = |q: f64| -> f64 {
         // q in [0, ½]: find the grid cell where cdf/half·½ crosses q, interpolate linearly in s.
         let target = q / 0.5 * half;

@@ -77,9 +77,12 @@ pub fn moons(n: usize, sd: f32, seed: u32) -> Set {
         let class = i % 2;
         let t = std::f32::consts::PI * rng::uniform(seed, 71, i as u32, 0);
         let (cx, cy) = if class == 0 {
-            (t.cos(), t.sin())
+            (crate::engine::math::cos(t), crate::engine::math::sin(t))
         } else {
-            (1.0 - t.cos(), 0.5 - t.sin())
+            (
+                1.0 - crate::engine::math::cos(t),
+                0.5 - crate::engine::math::sin(t),
+            )
         };
         let jitter = |k: u32| sd * rng::normal(seed, 72, i as u32, k);
         // Centred on the origin, about unit scale.

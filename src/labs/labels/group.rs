@@ -182,7 +182,7 @@ impl Group {
                 (0..cells)
                     .map(|k| {
                         let p = model::log_softmax(&g[k * c..(k + 1) * c]);
-                        p.get(1).map_or(0.0, |l| l.exp())
+                        p.get(1).map_or(0.0, |&l| crate::engine::math::exp(l))
                     })
                     .collect(),
             );

@@ -183,7 +183,11 @@ pub const BETA_TABLE: usize = 1024;
 /// Per point, the log-softmax of its logits row.
 pub fn log_softmax(row: &[f32]) -> Vec<f32> {
     let m = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-    let lse = m + row.iter().map(|v| (v - m).exp()).sum::<f32>().ln();
+    let lse = m + crate::engine::math::ln(
+        row.iter()
+            .map(|v| crate::engine::math::exp(v - m))
+            .sum::<f32>(),
+    );
     row.iter().map(|v| v - lse).collect()
 }
 

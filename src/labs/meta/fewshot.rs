@@ -348,7 +348,7 @@ fn dot(a: &[f32], b: &[f32]) -> f32 {
 
 fn softmax(v: &[f32]) -> Vec<f32> {
     let m = v.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-    let e: Vec<f32> = v.iter().map(|x| (x - m).exp()).collect();
+    let e: Vec<f32> = v.iter().map(|x| crate::engine::math::exp(x - m)).collect();
     let s: f32 = e.iter().sum();
     e.iter().map(|x| x / s).collect()
 }

@@ -218,8 +218,11 @@ impl Group {
         let mut zero = 0.0f64;
         for i in 0..tasks {
             let (amp, phase, xs) = model::held_out(i, self.recipe.shots);
-            let wave =
-                |x: &[f32]| -> Vec<f32> { x.iter().map(|&v| amp * (v + phase).sin()).collect() };
+            let wave = |x: &[f32]| -> Vec<f32> {
+                x.iter()
+                    .map(|&v| amp * crate::engine::math::sin(v + phase))
+                    .collect()
+            };
             let (ys, yq) = (wave(&xs), wave(&grid));
             zero += yq.iter().map(|&v| (v as f64).powi(2)).sum::<f64>() / GRID as f64;
             self.core.exec.write(&built.support_x, &xs)?;

@@ -75,7 +75,7 @@ impl Recipe {
     }
     /// (ρ, σ) with ρ² + σ² = 1 and I = −(d/2)·log(1 − ρ²): σ = exp(−I/d).
     pub fn correlation(&self, mi: f64) -> (f64, f64) {
-        let sigma = (-mi / self.dim as f64).exp();
+        let sigma = crate::engine::math::exp64(-mi / self.dim as f64);
         ((1.0 - sigma * sigma).max(0.0).sqrt(), sigma)
     }
     /// Problems no single setting's range can catch, as a person reads them.
@@ -102,7 +102,7 @@ impl Recipe {
                  nats for this d, or raise d",
                 self.dim,
                 sigma * sigma,
-                self.dim as f64 * -(MIN_NOISE.ln()),
+                self.dim as f64 * -crate::engine::math::ln64(MIN_NOISE),
             ));
         }
         if self.critic == Critic::Joint

@@ -53,7 +53,9 @@ fn log_add(acc: &mut [f64], add: &[f32]) {
             b
         } else {
             let m = a.max(b);
-            m + ((*a - m).exp() + (b - m).exp()).ln()
+            m + crate::engine::math::ln64(
+                crate::engine::math::exp64(*a - m) + crate::engine::math::exp64(b - m),
+            )
         };
     }
 }
@@ -97,7 +99,7 @@ impl Group {
                 ]);
             }
         }
-        let log_k = ((chunks * chunk) as f64).ln();
+        let log_k = crate::engine::math::ln64((chunks * chunk) as f64);
         let ll = (0..runs)
             .map(|r| {
                 let row = &acc[r * n..(r + 1) * n];
@@ -285,7 +287,7 @@ pub fn aggregate_mmd(mean: &[f32], log_var: &[f32], n: usize, d: usize, seed: u3
     let q: Vec<f64> = (0..n * d)
         .map(|i| {
             let e = rng::normal(seed, 300, 0, i as u32) as f64;
-            mean[i] as f64 + (0.5 * log_var[i] as f64).exp() * e
+            mean[i] as f64 + crate::engine::math::exp64(0.5 * log_var[i] as f64) * e
         })
         .collect();
     let p: Vec<f64> = (0..n * d)
@@ -296,7 +298,7 @@ pub fn aggregate_mmd(mean: &[f32], log_var: &[f32], n: usize, d: usize, seed: u3
         for i in 0..n {
             for j in 0..n {
                 let dist: f64 = (0..d).map(|k| (a[i * d + k] - b[j * d + k]).powi(2)).sum();
-                total += (-dist / (2.0 * d as f64)).exp();
+                total += crate::engine::math::exp64(-dist / (2.0 * d as f64));
             }
         }
         total / (n * n) as f64

@@ -116,8 +116,13 @@ fn ring(n: usize, stream: u32) -> (Vec<f32>, Vec<u8>) {
     for i in 0..n {
         let c = i % components;
         let angle = std::f32::consts::TAU * c as f32 / components as f32;
-        x.push(radius * angle.cos() + sd * rng::normal(0, stream, 0, 2 * i as u32));
-        x.push(radius * angle.sin() + sd * rng::normal(0, stream, 0, 2 * i as u32 + 1));
+        x.push(
+            radius * crate::engine::math::cos(angle) + sd * rng::normal(0, stream, 0, 2 * i as u32),
+        );
+        x.push(
+            radius * crate::engine::math::sin(angle)
+                + sd * rng::normal(0, stream, 0, 2 * i as u32 + 1),
+        );
         labels.push(c as u8);
     }
     (x, labels)
@@ -258,7 +263,7 @@ pub fn iwae(lw: &Tensor, k: usize) -> Result<Tensor> {
     let groups = d[1] / k;
     lw.reshape(&[d[0], groups, k])?
         .logsumexp()?
-        .add_scalar(-(k as f32).ln())?
+        .add_scalar(-crate::engine::math::ln(k as f32))?
         .mean_per_run()
 }
 
@@ -590,9 +595,9 @@ pub fn normal_quantile(p: f64) -> f64 {
             / ((((D[0] * q + D[1]) * q + D[2]) * q + D[3]) * q + 1.0)
     };
     if p < 0.02425 {
-        tail((-2.0 * p.ln()).sqrt())
+        tail((-2.0 * crate::engine::math::ln64(p)).sqrt())
     } else if p > 1.0 - 0.02425 {
-        -tail((-2.0 * (1.0 - p).ln()).sqrt())
+        -tail((-2.0 * crate::engine::math::ln64(1.0 - p)).sqrt())
     } else {
         let q = p - 0.5;
         let r = q * q;

@@ -48,7 +48,7 @@ fn graph(ctx: &mut Ctx, k: &Upgd) -> Result<()> {
     // t = step + 1: the bias correction of the utility trace.
     let t = ctx.step.add_scalar(1.0)?;
     let correction = t
-        .mul_scalar(k.beta.ln())?
+        .mul_scalar(crate::engine::math::ln(k.beta))?
         .exp()?
         .neg()?
         .add_scalar(1.0)?

@@ -36,7 +36,7 @@ impl Objective for Aldr {
         let z = logits.div(&scale)?;
         let lam_old = state.gather_rows(b.idx)?.clamp(0.05 * lambda, lambda)?;
         let p = z.div(&lam_old)?.detach()?.softmax()?;
-        let logk = (c as f32).ln();
+        let logk = crate::engine::math::ln(c as f32);
         let kl = p
             .mul(&p.mul_scalar(c as f32)?.add_scalar(1e-12)?.log()?)?
             .sum(2)?;

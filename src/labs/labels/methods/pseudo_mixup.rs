@@ -72,7 +72,7 @@ impl Objective for MixupPseudo {
             .log()?
             .mul_scalar(-1.0 / c as f32)?
             .sum_per_run()?
-            .add_scalar(-(c as f32).ln())?;
+            .add_scalar(-crate::engine::math::ln(c as f32))?;
         let r_h = probs
             .mul(&probs.add_scalar(1e-8)?.log()?)?
             .sum(2)?

@@ -11,7 +11,10 @@ use crate::decl::*;
 use crate::engine::Result;
 
 pub fn bound(s: &Scores) -> Result<Bound> {
-    let value = s.joint.sub(&s.row_lse)?.add_scalar((s.k as f32).ln())?;
+    let value = s
+        .joint
+        .sub(&s.row_lse)?
+        .add_scalar(crate::engine::math::ln(s.k as f32))?;
     Ok(Bound {
         objective: value.clone(),
         value,

@@ -128,7 +128,7 @@ fn log_mean_exp_off_diagonal(f: &Tensor, eye: &Tensor) -> Result<Tensor> {
         .reshape(&[runs, k * k])?
         .logsumexp()?
         .reshape(&[runs])?
-        .add_scalar(-((k * (k - 1)) as f32).ln())
+        .add_scalar(-crate::engine::math::ln((k * (k - 1)) as f32))
 }
 
 /// log(1 + eˣ) = log(e⁰ + eˣ), as a two-term log-sum-exp: no overflow, and the gradient is the
