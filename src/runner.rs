@@ -332,8 +332,8 @@ impl Driver {
     }
 }
 
-/// The claims of `lab` that read a method of `exp`, each checked once every method it reads
-/// has `finished`, on their `reports` (verdicts are kept in `verdicts`: a finished run changes
+/// Every claim of `lab` (those of another setting, or reading no method of `exp`, say so and
+/// can be checked in place), each checked on `exp` once every method it reads has `finished`, on their `reports` (verdicts are kept in `verdicts`: a finished run changes
 /// no more). `started`: whether the session has runs at all. The driver's, and the page's when
 /// its runs train in several workers.
 pub fn claim_rows(
@@ -348,9 +348,6 @@ pub fn claim_rows(
     let on: Vec<&str> = exp.methods.iter().map(|m| m.id.as_str()).collect();
     let mut rows = Vec::new();
     for claim in lab.claims() {
-        if !claim.methods.iter().any(|m| on.contains(m)) {
-            continue;
-        }
         let missing: Vec<&str> = claim
             .methods
             .iter()

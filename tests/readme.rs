@@ -99,7 +99,7 @@ fn every_command_the_readme_shows_works_as_shown() {
             }
             "run" => quick.extend(["--steps", "1", "--backend", "cpu"]),
             "bench" => quick.extend(["--seconds", "0.01", "--backend", "cpu"]),
-            "labs" | "claims" => {}
+            "labs" | "claims" | "papers" => {}
             _ => continue,
         }
         let out = cli(&quick);

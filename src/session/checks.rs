@@ -12,12 +12,28 @@ use crate::history::RunReport;
 use crate::labs::{registry, Lab};
 use std::collections::{BTreeMap, VecDeque};
 
-/// A claim to check: its own seeds (`None`) or these.
+/// A claim to check: its own seeds (`None`) or these. An estimate only times its methods.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Job {
     pub claim: &'static str,
     pub seeds: Option<Seeds>,
+    /// Time one run of each method briefly, to say what the check would cost here.
+    pub estimate: bool,
 }
+
+impl Job {
+    /// The check of `claim` on its own seeds.
+    pub fn check(claim: &'static str) -> Job {
+        Job {
+            claim,
+            seeds: None,
+            estimate: false,
+        }
+    }
+}
+
+/// Milliseconds of training an estimate times each method for.
+pub const PROBE_MS: f64 = 400.0;
 
 /// One engine's piece of a check: runs `first..first + runs` of `method` in the claim's
 /// `query`-th link.
@@ -31,7 +47,14 @@ pub struct Piece {
 }
 
 impl Piece {
-    fn message(&self) -> ToEngine {
+    fn message(&self, estimate: bool) -> ToEngine {
+        if estimate {
+            return ToEngine::Probe {
+                link: self.link.clone(),
+                method: self.method.clone(),
+                ms: PROBE_MS,
+            };
+        }
         ToEngine::Check {
             link: self.link.clone(),
             method: self.method.clone(),
@@ -39,6 +62,14 @@ impl Piece {
             runs: self.runs,
         }
     }
+}
+
+/// What an engine gave back for a piece.
+#[derive(Clone)]
+enum Got {
+    Reports(Vec<RunReport>),
+    /// Milliseconds a training step of one run.
+    Ms(f64),
 }
 
 /// The pieces of a claim's check on `engines` engines: every method of each of its links, each
@@ -84,7 +115,7 @@ struct Running<E> {
     serial: u64,
     claim: Claim,
     pieces: Vec<Piece>,
-    got: Vec<Option<Vec<RunReport>>>,
+    got: Vec<Option<Got>>,
     /// Each engine and the piece it trains.
     engines: Vec<(E, Option<usize>)>,
     next: usize,
@@ -137,6 +168,8 @@ pub struct Checks<E> {
     pub results: BTreeMap<&'static str, Result<CheckRecord, String>>,
     /// Every record in the order they finished (an export keeps each, fresh seeds too).
     pub records: Vec<CheckRecord>,
+    /// Seconds a slow claim's check would take here, by claim id, once timed.
+    pub estimates: BTreeMap<&'static str, f64>,
     /// The whole lab was asked for: the tally is shown.
     pub whole_lab: bool,
     /// Engines of stopped checks, for the page to drop outside their own message handlers.
@@ -154,6 +187,7 @@ impl<E: Engine> Checks<E> {
             serial: 0,
             results: BTreeMap::new(),
             records: Vec::new(),
+            estimates: BTreeMap::new(),
             whole_lab: false,
             retired: Vec::new(),
         }
@@ -177,29 +211,37 @@ impl<E: Engine> Checks<E> {
         self.start_next(spawn, now_ms);
     }
 
-    /// Queues every claim of the lab that is not slow, on its own seeds, and shows the tally.
+    /// Queues every claim of the lab that is not slow, on its own seeds, and shows the tally;
+    /// then times the slow ones' methods, so their cards say what a check would cost here.
     pub fn ask_lab(&mut self, spawn: Spawn<E>, now_ms: f64) {
         self.whole_lab = true;
-        for c in self.lab.claims().into_iter().filter(|c| !c.slow) {
+        let claims = self.lab.claims();
+        for c in claims.iter().filter(|c| !c.slow) {
             let checked =
                 matches!(self.results.get(c.id), Some(Ok(r)) if r.seeds == CheckRecord::OWN_SEEDS);
             if !checked {
-                self.ask(
-                    Job {
-                        claim: c.id,
-                        seeds: None,
-                    },
-                    spawn,
-                    now_ms,
-                );
+                self.ask(Job::check(c.id), spawn, now_ms);
+            }
+        }
+        for c in claims.iter().filter(|c| c.slow) {
+            if !self.estimates.contains_key(c.id) {
+                let job = Job {
+                    estimate: true,
+                    ..Job::check(c.id)
+                };
+                self.ask(job, spawn, now_ms);
             }
         }
     }
 
     /// Stops `claim`'s check: out of the queue, or its engines stopped and the next one started.
     pub fn cancel(&mut self, claim: &str, spawn: Spawn<E>, now_ms: f64) {
-        self.queue.retain(|j| j.claim != claim);
-        if self.running.as_ref().is_some_and(|r| r.job.claim == claim) {
+        self.queue.retain(|j| j.claim != claim || j.estimate);
+        if self
+            .running
+            .as_ref()
+            .is_some_and(|r| r.job.claim == claim && !r.job.estimate)
+        {
             self.stop();
             self.start_next(spawn, now_ms);
         }
@@ -230,7 +272,14 @@ impl<E: Engine> Checks<E> {
             let Some(claim) = self.claim(job.claim) else {
                 continue;
             };
-            let pieces = match pieces(self.lab.id(), &claim, job.seeds, self.engines) {
+            // An estimate times one run of each method of each link.
+            let cut = if job.estimate {
+                usize::MAX
+            } else {
+                self.engines
+            };
+            let pieces = match pieces(self.lab.id(), &claim, job.seeds, cut) {
+                Ok(p) if job.estimate => p.into_iter().filter(|p| p.first == 0).collect(),
                 Ok(p) if !p.is_empty() => p,
                 Ok(_) => {
                     self.results
@@ -254,7 +303,7 @@ impl<E: Engine> Checks<E> {
                 started_ms: now_ms,
             };
             for slot in 0..self.engines.min(running.pieces.len()) {
-                let msg = running.pieces[slot].message();
+                let msg = running.pieces[slot].message(job.estimate);
                 running
                     .engines
                     .push((spawn(running.serial, slot, msg), Some(slot)));
@@ -277,28 +326,42 @@ impl<E: Engine> Checks<E> {
         let Some(r) = self.running.as_mut().filter(|r| r.serial == serial) else {
             return;
         };
-        let failed = match msg {
-            FromEngine::Checked(Ok(reports)) => {
+        let got = match msg {
+            FromEngine::Checked(Ok(reports)) => Ok(Got::Reports(reports)),
+            FromEngine::Probed(Ok(ms)) => Ok(Got::Ms(ms)),
+            FromEngine::Checked(Err(why))
+            | FromEngine::Probed(Err(why))
+            | FromEngine::Failed(why) => Err(why),
+            _ => return,
+        };
+        let failed = match got {
+            Ok(got) => {
                 let Some(piece) = r.engines.get(slot).and_then(|e| e.1) else {
                     return;
                 };
-                r.got[piece] = Some(reports);
+                r.got[piece] = Some(got);
                 r.engines[slot].1 = None;
                 if r.next < r.pieces.len() {
-                    let msg = r.pieces[r.next].message();
+                    let msg = r.pieces[r.next].message(r.job.estimate);
                     r.engines[slot].0.send(msg);
                     r.engines[slot].1 = Some(r.next);
                     r.next += 1;
                 }
                 None
             }
-            FromEngine::Checked(Err(why)) | FromEngine::Failed(why) => Some(why),
-            _ => return,
+            Err(why) => Some(why),
         };
-        let id = r.job.claim;
+        let (id, estimate) = (r.job.claim, r.job.estimate);
         if let Some(why) = failed {
-            self.results
-                .insert(id, Err(format!("the check stopped: {why}")));
+            if !estimate {
+                self.results
+                    .insert(id, Err(format!("the check stopped: {why}")));
+            }
+            self.stop();
+        } else if r.got.iter().all(Option::is_some) && estimate {
+            if let Some(seconds) = self.estimate() {
+                self.estimates.insert(id, seconds);
+            }
             self.stop();
         } else if r.got.iter().all(Option::is_some) {
             let record = self.record(now_ms);
@@ -309,6 +372,25 @@ impl<E: Engine> Checks<E> {
         self.start_next(spawn, now_ms);
     }
 
+    /// What the running estimate's timings make of its claim's check here: each piece of the
+    /// check its method's milliseconds a step × its runs × the link's steps, the engines
+    /// sharing the pieces.
+    fn estimate(&self) -> Option<f64> {
+        let r = self.running.as_ref()?;
+        let labs = registry();
+        let check = pieces(self.lab.id(), &r.claim, r.job.seeds, self.engines).ok()?;
+        let mut ms = 0.0;
+        for p in &check {
+            let timed = r.pieces.iter().zip(&r.got).find_map(|(q, g)| match g {
+                Some(Got::Ms(ms)) if q.query == p.query && q.method == p.method => Some(*ms),
+                _ => None,
+            })?;
+            let (exp, _) = Experiment::from_link(&p.link, &labs);
+            ms += timed * p.runs as f64 * self.lab.total_steps(&exp) as f64;
+        }
+        Some(ms / 1000.0 / self.engines as f64)
+    }
+
     /// The verdict of the running check, every piece in.
     fn record(&self, now_ms: f64) -> CheckRecord {
         let r = self.running.as_ref().expect("a running check");
@@ -316,10 +398,12 @@ impl<E: Engine> Checks<E> {
             vec![BTreeMap::new(); r.claim.queries.len()];
         // Pieces are in (query, method, first) order: each method's runs in seed order.
         for (piece, got) in r.pieces.iter().zip(&r.got) {
-            runs[piece.query]
-                .entry(piece.method.clone())
-                .or_default()
-                .extend(got.iter().flatten().cloned());
+            if let Some(Got::Reports(reports)) = got {
+                runs[piece.query]
+                    .entry(piece.method.clone())
+                    .or_default()
+                    .extend(reports.iter().cloned());
+            }
         }
         CheckRecord {
             lab: self.lab.id().into(),
@@ -335,7 +419,11 @@ impl<E: Engine> Checks<E> {
 
     /// Where `claim`'s card stands.
     pub fn card(&self, claim: &str, now_ms: f64) -> CardState {
-        if let Some(r) = self.running.as_ref().filter(|r| r.job.claim == claim) {
+        if let Some(r) = self
+            .running
+            .as_ref()
+            .filter(|r| r.job.claim == claim && !r.job.estimate)
+        {
             let (done, total) = (r.runs(true), r.runs(false));
             let elapsed = (now_ms - r.started_ms) / 1000.0;
             return CardState::Running {
@@ -344,7 +432,11 @@ impl<E: Engine> Checks<E> {
                 left_s: (done > 0).then(|| elapsed / done as f64 * (total - done) as f64),
             };
         }
-        match self.queue.iter().position(|j| j.claim == claim) {
+        match self
+            .queue
+            .iter()
+            .position(|j| j.claim == claim && !j.estimate)
+        {
             Some(i) => CardState::Queued {
                 ahead: i + usize::from(self.running.is_some()),
             },

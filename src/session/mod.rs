@@ -363,7 +363,7 @@ impl<E: Engine> Session<E> {
                 }
             }
             // A check's answer: checks have engines of their own (`checks`).
-            FromEngine::Checked(_) => {}
+            FromEngine::Checked(_) | FromEngine::Probed(_) => {}
             FromEngine::Failed(why) if !e.heard && e.engine.in_worker() => {
                 return Received::StartInPage(why);
             }

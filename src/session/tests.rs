@@ -371,10 +371,7 @@ mod claim_checks {
             .unwrap();
         let made: Made = Rc::default();
         let mut checks: Checks<Recorder> = Checks::new(basics, 2, "cpu");
-        let job = Job {
-            claim: claim.id,
-            seeds: None,
-        };
+        let job = Job::check(claim.id);
         checks.ask(job, &mut spawner(&made), 0.0);
         assert_eq!(made.borrow().len(), 2, "one engine a core");
         assert!(matches!(
@@ -403,8 +400,8 @@ mod claim_checks {
         let seeds = crate::claims::Seeds::parse("1001-1005").ok();
         checks.ask(
             Job {
-                claim: claim.id,
                 seeds,
+                ..Job::check(claim.id)
             },
             &mut spawner(&made),
             0.0,
@@ -444,14 +441,7 @@ mod claim_checks {
             )
         );
         // Asked again while queued: still once.
-        checks.ask(
-            Job {
-                claim: claims[2],
-                seeds: None,
-            },
-            &mut spawner(&made),
-            0.0,
-        );
+        checks.ask(Job::check(claims[2]), &mut spawner(&made), 0.0);
         assert_eq!(checks.card(claims[2], 0.0), CardState::Queued { ahead: 2 });
         // A queued one leaves the queue; the running one stops, and the next starts.
         checks.cancel(claims[2], &mut spawner(&made), 0.0);
@@ -492,5 +482,42 @@ mod claim_checks {
         ));
         checks.cancel_all();
         assert!(!checks.busy());
+    }
+}
+
+mod slow_claim_estimates {
+    use super::Recorder;
+    use crate::labs::lab;
+    use crate::session::checks::{CardState, Checks, Job};
+    use crate::session::{FromEngine, ToEngine};
+
+    #[test]
+    fn a_slow_claim_is_timed_not_run_and_its_card_stays_idle() {
+        let groups = lab("groups").unwrap();
+        let made: std::cell::RefCell<Vec<(u64, usize, Recorder)>> = Default::default();
+        let mut spawn = |serial, slot, first| {
+            let e = Recorder::worker();
+            crate::session::Engine::send(&e, first);
+            made.borrow_mut().push((serial, slot, e.clone()));
+            e
+        };
+        let mut checks: Checks<Recorder> = Checks::new(groups, 2, "cpu");
+        // s5-two-irreps: one link of 5 runs × 2,400 steps, one method (adamw).
+        let job = Job {
+            estimate: true,
+            ..Job::check("s5-two-irreps")
+        };
+        checks.ask(job, &mut spawn, 0.0);
+        assert_eq!(checks.card("s5-two-irreps", 0.0), CardState::Idle);
+        assert_eq!(made.borrow().len(), 1, "one run of its one method is timed");
+        let (serial, _, e) = made.borrow()[0].clone();
+        assert!(matches!(
+            &e.got.borrow()[0].1,
+            ToEngine::Probe { method, .. } if method == "adamw"
+        ));
+        checks.on_message(serial, 0, FromEngine::Probed(Ok(2.0)), &mut spawn, 0.0);
+        // 2 ms a step × 5 runs × 2,400 steps over 2 engines.
+        assert_eq!(checks.estimates.get("s5-two-irreps"), Some(&12.0));
+        assert!(!checks.busy() && checks.results.is_empty());
     }
 }

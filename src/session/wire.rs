@@ -58,6 +58,14 @@ pub enum ToEngine {
         first: u32,
         runs: u32,
     },
+    /// Times one run of `method` in the experiment `link` on the CPU for about `ms`
+    /// milliseconds of training (its build not counted): `FromEngine::Probed`, what a slow
+    /// claim's check would cost here.
+    Probe {
+        link: String,
+        method: String,
+        ms: f64,
+    },
 }
 
 /// What the engine tells the page.
@@ -77,6 +85,8 @@ pub enum FromEngine {
     Failed(String),
     /// A check's piece, trained: its runs' reports, or why it could not be.
     Checked(Result<Vec<RunReport>, String>),
+    /// A probe's milliseconds per training step of one run, or why it could not be timed.
+    Probed(Result<f64, String>),
 }
 
 /// Progress after a batch of steps.

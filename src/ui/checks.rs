@@ -107,9 +107,7 @@ fn with(
 
 /// Checks `claim` on its own seeds.
 pub fn ask(id: &'static str, claim: &'static str) {
-    with(id, |c, spawn| {
-        c.ask(Job { claim, seeds: None }, spawn, now_ms())
-    });
+    with(id, |c, spawn| c.ask(Job::check(claim), spawn, now_ms()));
 }
 
 /// Checks `claim` on seeds never drawn for it: as many as its own link runs, from a random
@@ -130,8 +128,8 @@ pub fn ask_fresh(id: &'static str, claim: &'static str) {
     with(id, |c, spawn| {
         c.ask(
             Job {
-                claim,
                 seeds: Some(seeds),
+                ..Job::check(claim)
             },
             spawn,
             now_ms(),
@@ -151,6 +149,11 @@ pub fn cancel(id: &'static str, claim: &str) {
 /// Stops the lab's checks (the page leaves it); their results stay.
 pub fn stop(id: &'static str) {
     with(id, |c, _| c.cancel_all());
+}
+
+/// Seconds `claim`'s check would take here, once timed (slow claims, after "check the lab").
+pub fn estimate(id: &'static str, claim: &str) -> Option<f64> {
+    of(id).and_then(|c| c.borrow().estimates.get(claim).copied())
 }
 
 /// Where `claim`'s card stands now.

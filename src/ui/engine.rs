@@ -252,6 +252,14 @@ impl Engine {
                     (me.post)(FromEngine::Checked(out));
                 });
             }
+            ToEngine::Probe { link, method, ms } => {
+                drop(st);
+                let me = self.clone();
+                wasm_bindgen_futures::spawn_local(async move {
+                    let out = me.probe(&link, &method, ms).await;
+                    (me.post)(FromEngine::Probed(out));
+                });
+            }
             ToEngine::Histories { slot, histories } => {
                 st.others.insert(slot, histories);
                 st.others_revision += 1;
@@ -291,6 +299,27 @@ impl Engine {
             }
         }
         Ok(driver.reports())
+    }
+
+    /// Milliseconds a training step of one run of `method` in `link` takes here: trained for
+    /// about `ms` (or to its end), its build not counted.
+    async fn probe(&self, link: &str, method: &str, ms: f64) -> Result<f64, String> {
+        use crate::runner::piece_driver;
+        let mut built = piece_driver(link, method, 0, 1).await;
+        if built.is_err() && digits::wanted() {
+            fetch_digits().await?;
+            built = piece_driver(link, method, 0, 1).await;
+        }
+        let mut driver = built.map_err(|e| format!("{method}: {e}"))?;
+        let (start, first) = (now_ms(), driver.step());
+        while !driver.finished() && now_ms() - start < ms {
+            driver
+                .train_group(0, driver.every.max(1))
+                .await
+                .map_err(|e| format!("{method}: {e}"))?;
+        }
+        let steps = driver.step() - first;
+        Ok((now_ms() - start) / f64::from(steps.max(1)))
     }
 
     fn spawn(self: &Rc<Self>, mode: Drive) {

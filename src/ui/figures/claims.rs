@@ -63,7 +63,7 @@ fn checked_detail(r: &CheckRecord) -> impl IntoView {
     }
 }
 
-/// The Claims panel: each claim that reads an enabled method, with its verdict on the session
+/// The Claims panel: every claim of the lab, with its verdict on the session
 /// when the session is its experiment, and a Check that runs its own links beside the session
 /// (`ui::checks`); a link opens the claim's own experiment.
 #[component]
@@ -104,7 +104,6 @@ pub fn ClaimsPanel(claims: ReadSignal<Vec<ClaimRow>>, lab: &'static str) -> impl
                     _ => "not enough evidence yet".into(),
                 };
                 let own = row.state == ClaimState::Checked;
-                let class = verdict.replace(' ', "-");
                 let detail = row.verdict.clone().filter(|_| own);
                 let slow = crate::labs::lab(lab).ok().and_then(|l| l.claims().into_iter().find(|c| c.id == id)).is_some_and(|c| c.slow);
                 let result = move || {
@@ -118,7 +117,11 @@ pub fn ClaimsPanel(claims: ReadSignal<Vec<ClaimRow>>, lab: &'static str) -> impl
                 let controls = move || match state() {
                     CardState::Idle => {
                         let again = matches!(result(), Some(Ok(_)));
-                        let label = if slow { "Check (slow: minutes of CPU)" } else { "Check" };
+                        let label = match (slow, checks::estimate(lab, id)) {
+                            (false, _) => "Check".to_string(),
+                            (true, Some(s)) => format!("Check (slow: about {} here)", duration(s)),
+                            (true, None) => "Check (slow: minutes of CPU)".to_string(),
+                        };
                         view! {
                             <button class="check-claim" title="run this claim's own links (its seeds) beside your session" on:click=move |_| checks::ask(lab, id)>{label}</button>
                             {again.then(|| view! { <button class="check-fresh" title="run it again on seeds never drawn for it" on:click=move |_| checks::ask_fresh(lab, id)>"Check on new seeds"</button> })}
@@ -137,17 +140,26 @@ pub fn ClaimsPanel(claims: ReadSignal<Vec<ClaimRow>>, lab: &'static str) -> impl
                         }.into_any()
                     }
                 };
+                // The verdict in the card's head: the session's when the session is the claim's
+                // experiment, else the check's once there is one.
+                let session_label = verdict.clone();
+                let head = move || match result() {
+                    Some(Ok(r)) if !own => r.verdict.verdict.label().to_string(),
+                    _ => session_label.clone(),
+                };
+                let head2 = head.clone();
+                let note = row.note.clone();
                 view! {
-                    <div class=format!("claim {class}") data-claim=id data-verdict=verdict.clone()>
+                    <div class=move || format!("claim {}", head2().replace(' ', "-")) data-claim=id data-verdict=verdict.clone()>
                         <div class="claim-head">
-                            <span class="verdict">{verdict.clone()}</span>
+                            <span class="verdict">{head}</span>
                             <a class="claim-link" href=row.link.clone() title="Open the experiment this claim is checked on">"open its link"</a>
                             <span class="check-controls">{controls}</span>
                         </div>
                         <p class="claim-text">{row.text}</p>
                         <a class="paper" href=row.paper.url target="_blank" rel="noopener">{row.paper.title}</a>
                         {detail.map(|v| verdict_detail(&v))}
-                        {(!row.note.is_empty()).then(|| view! { <p class="note">{row.note.clone()}</p> })}
+                        {move || (!note.is_empty() && result().is_none()).then(|| view! { <p class="note">{note.clone()}</p> })}
                         {move || match result() {
                             Some(Ok(r)) => checked_detail(&r).into_any(),
                             Some(Err(why)) => view! { <p class="check-error">{why}</p> }.into_any(),
