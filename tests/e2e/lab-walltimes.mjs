@@ -49,7 +49,7 @@ const rows = [];
 try {
   const page = await context.newPage();
   await page.goto(base + '#/basics');
-  const labs = (await page.$$eval('header nav a', (as) => as.map((a) => a.getAttribute('href').match(/^#\/(\w+)/)?.[1]).filter((id) => id && id !== 'bench')))
+  const labs = (await page.$$eval('header nav a', (as) => as.map((a) => a.getAttribute('href').match(/^#\/(\w+)/)?.[1]).filter((id) => id && id !== 'bench' && id !== 'papers')))
     .filter((l) => !only || only.includes(l));
   await page.close();
   for (const lab of labs) {

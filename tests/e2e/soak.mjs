@@ -50,7 +50,7 @@ let cycles = 0;
 try {
   await page.goto(base + '#/basics');
   await waitBadge(/^(?!checking)/);
-  const labs = await page.$$eval('header nav a', (as) => as.map((a) => a.getAttribute('href').match(/^#\/(\w+)/)?.[1]).filter((id) => id && id !== 'bench'))
+  const labs = await page.$$eval('header nav a', (as) => as.map((a) => a.getAttribute('href').match(/^#\/(\w+)/)?.[1]).filter((id) => id && id !== 'bench' && id !== 'papers'))
     .then((ids) => ids.filter((id) => !only || only.includes(id)));
   const t0 = Date.now();
   await sample('start', t0, samples);
