@@ -168,8 +168,9 @@ pub struct Checks<E> {
     pub results: BTreeMap<&'static str, Result<CheckRecord, String>>,
     /// Every record in the order they finished (an export keeps each, fresh seeds too).
     pub records: Vec<CheckRecord>,
-    /// Seconds a slow claim's check would take here, by claim id, once timed.
-    pub estimates: BTreeMap<&'static str, f64>,
+    /// Seconds a slow claim's check would take here, by claim id, once timed (`Err`: why it
+    /// could not be).
+    pub estimates: BTreeMap<&'static str, Result<f64, String>>,
     /// The whole lab was asked for: the tally is shown.
     pub whole_lab: bool,
     /// Engines of stopped checks, for the page to drop outside their own message handlers.
@@ -211,18 +212,12 @@ impl<E: Engine> Checks<E> {
         self.start_next(spawn, now_ms);
     }
 
-    /// Queues every claim of the lab that is not slow, on its own seeds, and shows the tally;
-    /// then times the slow ones' methods, so their cards say what a check would cost here.
+    /// Times the slow claims' methods first (a moment each), so their cards say what a check
+    /// would cost here, then queues every claim that is not slow, on its own seeds, and shows
+    /// the tally.
     pub fn ask_lab(&mut self, spawn: Spawn<E>, now_ms: f64) {
         self.whole_lab = true;
         let claims = self.lab.claims();
-        for c in claims.iter().filter(|c| !c.slow) {
-            let checked =
-                matches!(self.results.get(c.id), Some(Ok(r)) if r.seeds == CheckRecord::OWN_SEEDS);
-            if !checked {
-                self.ask(Job::check(c.id), spawn, now_ms);
-            }
-        }
         for c in claims.iter().filter(|c| c.slow) {
             if !self.estimates.contains_key(c.id) {
                 let job = Job {
@@ -230,6 +225,13 @@ impl<E: Engine> Checks<E> {
                     ..Job::check(c.id)
                 };
                 self.ask(job, spawn, now_ms);
+            }
+        }
+        for c in claims.iter().filter(|c| !c.slow) {
+            let checked =
+                matches!(self.results.get(c.id), Some(Ok(r)) if r.seeds == CheckRecord::OWN_SEEDS);
+            if !checked {
+                self.ask(Job::check(c.id), spawn, now_ms);
             }
         }
     }
@@ -353,15 +355,18 @@ impl<E: Engine> Checks<E> {
         };
         let (id, estimate) = (r.job.claim, r.job.estimate);
         if let Some(why) = failed {
-            if !estimate {
+            if estimate {
+                self.estimates.insert(id, Err(why));
+            } else {
                 self.results
                     .insert(id, Err(format!("the check stopped: {why}")));
             }
             self.stop();
         } else if r.got.iter().all(Option::is_some) && estimate {
-            if let Some(seconds) = self.estimate() {
-                self.estimates.insert(id, seconds);
-            }
+            let seconds = self
+                .estimate()
+                .ok_or_else(|| "a method was not timed".to_string());
+            self.estimates.insert(id, seconds);
             self.stop();
         } else if r.got.iter().all(Option::is_some) {
             let record = self.record(now_ms);

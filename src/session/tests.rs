@@ -517,7 +517,7 @@ mod slow_claim_estimates {
         ));
         checks.on_message(serial, 0, FromEngine::Probed(Ok(2.0)), &mut spawn, 0.0);
         // 2 ms a step × 5 runs × 2,400 steps over 2 engines.
-        assert_eq!(checks.estimates.get("s5-two-irreps"), Some(&12.0));
+        assert_eq!(checks.estimates.get("s5-two-irreps"), Some(&Ok(12.0)));
         assert!(!checks.busy() && checks.results.is_empty());
     }
 }

@@ -151,9 +151,10 @@ pub fn stop(id: &'static str) {
     with(id, |c, _| c.cancel_all());
 }
 
-/// Seconds `claim`'s check would take here, once timed (slow claims, after "check the lab").
-pub fn estimate(id: &'static str, claim: &str) -> Option<f64> {
-    of(id).and_then(|c| c.borrow().estimates.get(claim).copied())
+/// Seconds `claim`'s check would take here once timed, or why it could not be (slow claims,
+/// after "check the lab").
+pub fn estimate(id: &'static str, claim: &str) -> Option<Result<f64, String>> {
+    of(id).and_then(|c| c.borrow().estimates.get(claim).cloned())
 }
 
 /// Where `claim`'s card stands now.

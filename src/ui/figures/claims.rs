@@ -117,13 +117,18 @@ pub fn ClaimsPanel(claims: ReadSignal<Vec<ClaimRow>>, lab: &'static str) -> impl
                 let controls = move || match state() {
                     CardState::Idle => {
                         let again = matches!(result(), Some(Ok(_)));
-                        let label = match (slow, checks::estimate(lab, id)) {
+                        let estimate = checks::estimate(lab, id);
+                        let label = match (slow, &estimate) {
                             (false, _) => "Check".to_string(),
-                            (true, Some(s)) => format!("Check (slow: about {} here)", duration(s)),
-                            (true, None) => "Check (slow: minutes of CPU)".to_string(),
+                            (true, Some(Ok(s))) => format!("Check (slow: about {} here)", duration(*s)),
+                            (true, _) => "Check (slow: minutes of CPU)".to_string(),
+                        };
+                        let why = match estimate {
+                            Some(Err(why)) => format!("could not time it here: {why}"),
+                            _ => "run this claim's own links (its seeds) beside your session".into(),
                         };
                         view! {
-                            <button class="check-claim" title="run this claim's own links (its seeds) beside your session" on:click=move |_| checks::ask(lab, id)>{label}</button>
+                            <button class="check-claim" title=why on:click=move |_| checks::ask(lab, id)>{label}</button>
                             {again.then(|| view! { <button class="check-fresh" title="run it again on seeds never drawn for it" on:click=move |_| checks::ask_fresh(lab, id)>"Check on new seeds"</button> })}
                         }.into_any()
                     }
