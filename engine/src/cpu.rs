@@ -259,6 +259,11 @@ pub fn optimizer_step(
     t: f32,
 ) {
     let n = theta.len();
+    // Adam's bias corrections: one step number for every element, so computed once.
+    let corrections = match *kind {
+        OptimizerKind::Adam { beta1, beta2, .. } => (1.0 - pow(beta1, t), 1.0 - pow(beta2, t)),
+        OptimizerKind::Sgd { .. } => (1.0, 1.0),
+    };
     for i in 0..n {
         let r = i / per_run;
         let lr = lr[if lr.len() == 1 {
@@ -293,8 +298,8 @@ pub fn optimizer_step(
                 let v = beta2 * moments[n + i] + (1.0 - beta2) * g * g;
                 moments[i] = m;
                 moments[n + i] = v;
-                let m_hat = m / (1.0 - pow(beta1, t));
-                let v_hat = v / (1.0 - pow(beta2, t));
+                let m_hat = m / corrections.0;
+                let v_hat = v / corrections.1;
                 theta[i] -= lr * m_hat / (v_hat.sqrt() + eps);
             }
         }
