@@ -530,18 +530,8 @@ fn thread_units(methods: usize, runs: usize, threads: usize) -> Vec<Unit> {
     units
 }
 
-/// Every run of the experiment `#/<lab>?v=1&<query>` (on the GPU when a context is given, else on
-/// the CPU over `threads` threads), by method: one of a claim's experiments.
-pub fn query_runs(
-    lab: &LabDecl,
-    query: &str,
-    gpu: Option<&GpuContext>,
-    threads: usize,
-) -> Result<BTreeMap<String, Vec<RunReport>>> {
-    link_runs(lab, &format!("#/{}?v=1&{query}", lab.id), gpu, threads)
-}
-
-/// Every run of the experiment `link` (a link of `lab`), by method, as `query_runs`.
+/// Every run of the experiment `link` (a link of `lab`), by method: one of a claim's
+/// experiments. A bad link is an error.
 pub fn link_runs(
     lab: &LabDecl,
     link: &str,
@@ -555,11 +545,22 @@ pub fn link_runs(
             detail: format!("the link {link} is bad: {p}"),
         });
     }
-    let mut by_method: BTreeMap<String, Vec<RunReport>> = BTreeMap::new();
+    experiment_runs(lab, &exp, gpu, threads)
+}
+
+/// Every run of `exp`, by method: on the GPU when a context is given, else on the CPU over
+/// `threads` threads.
+pub fn experiment_runs(
+    lab: &LabDecl,
+    exp: &Experiment,
+    gpu: Option<&GpuContext>,
+    threads: usize,
+) -> Result<BTreeMap<String, Vec<RunReport>>> {
     let report = match gpu {
-        Some(ctx) => pollster::block_on(run_headless(&exp, lab, Some(ctx), None))?,
-        None => run_on_threads(&exp, lab, None, threads)?,
+        Some(ctx) => pollster::block_on(run_headless(exp, lab, Some(ctx), None))?,
+        None => run_on_threads(exp, lab, None, threads)?,
     };
+    let mut by_method: BTreeMap<String, Vec<RunReport>> = BTreeMap::new();
     for r in report.runs {
         by_method.entry(r.method.clone()).or_default().push(r);
     }

@@ -563,29 +563,6 @@ mod cli {
         ExitCode::SUCCESS
     }
 
-    /// Runs one experiment for a claim: on the GPU in turn, or on CPU threads.
-    fn runs_of(
-        lab: &methodlab::labs::LabDecl,
-        exp: &methodlab::experiment::Experiment,
-        ctx: Option<&GpuContext>,
-        threads: usize,
-    ) -> Result<std::collections::BTreeMap<String, Vec<methodlab::history::RunReport>>> {
-        let report = match ctx {
-            Some(ctx) => {
-                pollster::block_on(methodlab::runner::run_headless(exp, lab, Some(ctx), None))?
-            }
-            None => methodlab::runner::run_on_threads(exp, lab, None, threads)?,
-        };
-        let mut by_method = std::collections::BTreeMap::new();
-        for r in report.runs {
-            by_method
-                .entry(r.method.clone())
-                .or_insert_with(Vec::new)
-                .push(r);
-        }
-        Ok(by_method)
-    }
-
     /// `check '<claim id or link>'`: a claim on its own links, or every claim of a link's lab
     /// against that link's runs. One JSON verdict a line; exit 0 whatever the verdicts.
     fn check(args: &[String]) -> ExitCode {
@@ -683,13 +660,14 @@ mod cli {
             eprintln!("methodlab check: {target} is neither a claim id nor a good link (`methodlab claims` lists the ids)");
             return ExitCode::from(2);
         };
-        let runs = match runs_of(&lab, &experiment, ctx.as_ref(), threads) {
-            Ok(r) => r,
-            Err(e) => {
-                eprintln!("methodlab check: {e}");
-                return ExitCode::from(1);
-            }
-        };
+        let runs =
+            match methodlab::runner::experiment_runs(&lab, &experiment, ctx.as_ref(), threads) {
+                Ok(r) => r,
+                Err(e) => {
+                    eprintln!("methodlab check: {e}");
+                    return ExitCode::from(1);
+                }
+            };
         let Ok(registered) = methodlab::labs::lab(lab.id) else {
             return ExitCode::from(2);
         };
