@@ -264,22 +264,30 @@ pub fn optimizer_step(
         OptimizerKind::Adam { beta1, beta2, .. } => (1.0 - pow(beta1, t), 1.0 - pow(beta2, t)),
         OptimizerKind::Sgd { .. } => (1.0, 1.0),
     };
-    for i in 0..n {
-        let r = i / per_run;
+    let (first, second) = moments.split_at_mut(n.min(moments.len()));
+    // One run's slab at a time, with its learning rate and the optimizer's kind chosen outside
+    // the element loop (which then vectorises); each element's arithmetic is the definition's.
+    let slabs = theta
+        .chunks_mut(per_run.max(1))
+        .zip(grad.chunks(per_run.max(1)))
+        .enumerate();
+    for (r, (theta, grad)) in slabs {
         let lr = lr[if lr.len() == 1 {
             0
         } else {
             r.min(lr.len() - 1)
         }];
+        let at = r * per_run..r * per_run + theta.len();
         match *kind {
             OptimizerKind::Sgd {
                 momentum,
                 weight_decay,
             } => {
-                let g = grad[i] + weight_decay * theta[i];
-                let v = momentum * moments[i] + g;
-                moments[i] = v;
-                theta[i] -= lr * v;
+                for ((theta, &g), v) in theta.iter_mut().zip(grad).zip(&mut first[at]) {
+                    let g = g + weight_decay * *theta;
+                    *v = momentum * *v + g;
+                    *theta -= lr * *v;
+                }
             }
             OptimizerKind::Adam {
                 beta1,
@@ -288,19 +296,20 @@ pub fn optimizer_step(
                 weight_decay,
                 decoupled,
             } => {
-                let mut g = grad[i];
-                if decoupled {
-                    theta[i] -= lr * weight_decay * theta[i];
-                } else {
-                    g += weight_decay * theta[i];
+                let (m, v) = (&mut first[at.clone()], &mut second[at]);
+                for (((theta, &g), m), v) in theta.iter_mut().zip(grad).zip(m).zip(v) {
+                    let mut g = g;
+                    if decoupled {
+                        *theta -= lr * weight_decay * *theta;
+                    } else {
+                        g += weight_decay * *theta;
+                    }
+                    *m = beta1 * *m + (1.0 - beta1) * g;
+                    *v = beta2 * *v + (1.0 - beta2) * g * g;
+                    let m_hat = *m / corrections.0;
+                    let v_hat = *v / corrections.1;
+                    *theta -= lr * m_hat / (v_hat.sqrt() + eps);
                 }
-                let m = beta1 * moments[i] + (1.0 - beta1) * g;
-                let v = beta2 * moments[n + i] + (1.0 - beta2) * g * g;
-                moments[i] = m;
-                moments[n + i] = v;
-                let m_hat = m / corrections.0;
-                let v_hat = v / corrections.1;
-                theta[i] -= lr * m_hat / (v_hat.sqrt() + eps);
             }
         }
     }
@@ -363,6 +372,7 @@ pub fn unary(op: UnaryOp, x: f32) -> f32 {
     }
 }
 
+#[inline]
 pub fn binary(op: BinaryOp, a: f32, b: f32) -> f32 {
     match op {
         BinaryOp::Add => a + b,
@@ -399,6 +409,7 @@ pub fn binary(op: BinaryOp, a: f32, b: f32) -> f32 {
 
 /// Calls `f(out_index, [offset into each operand])` for every element of `out`, with broadcasting.
 /// Offsets are stepped incrementally axis by axis: no per-element multiply-add over the rank.
+#[inline(always)]
 fn for_each_broadcast<const N: usize>(
     out: &Shape,
     operands: [&Shape; N],
@@ -425,49 +436,63 @@ fn for_each_broadcast<const N: usize>(
 }
 
 /// `out = f(x, y)` with broadcasting, by the fastest loop the shapes allow: same shapes, a scalar
-/// operand, rows of `y` repeated along `x` (a bias), or the general strided walk.
-fn binary_loop(
-    out: &mut [f32],
-    shape: &Shape,
-    x: &[f32],
-    sx: &Shape,
-    y: &[f32],
-    sy: &Shape,
-    f: impl Fn(f32, f32) -> f32,
-) {
-    if sx == shape && sy == shape {
-        out.iter_mut()
-            .zip(x)
-            .zip(y)
-            .for_each(|((o, &p), &q)| *o = f(p, q));
-    } else if sy.numel() == 1 {
-        let q = y[0];
-        if sx == shape {
-            out.iter_mut().zip(x).for_each(|(o, &p)| *o = f(p, q));
-        } else {
-            for_each_broadcast(shape, [sx], |i, [a]| out[i] = f(x[a], q));
-        }
-    } else if sx == shape
-        && sy.rank() == shape.rank()
-        && sy.dims()[1..shape.rank() - 1].iter().all(|&d| d == 1)
-        && sy.last() == shape.last()
-    {
-        // y is [R|1, 1, …, n] against x [R, …, n]: one row of y per run, repeated.
-        let n = shape.last();
-        let per_run = shape.per_run();
-        for (r, (o_run, x_run)) in out.chunks_mut(per_run).zip(x.chunks(per_run)).enumerate() {
-            let row = &y[if sy.runs() == 1 { 0 } else { r * n }..][..n];
-            for (o_row, x_row) in o_run.chunks_mut(n).zip(x_run.chunks(n)) {
-                o_row
-                    .iter_mut()
-                    .zip(x_row)
-                    .zip(row)
-                    .for_each(|((o, &p), &q)| *o = f(p, q));
+/// operand, rows of `y` repeated along `x` (a bias), or the general strided walk. A macro, so the
+/// loops are compiled where they are written (see [`map1`]).
+macro_rules! binary_loop {
+    ($out:expr, $shape:expr, $x:expr, $sx:expr, $y:expr, $sy:expr, |$p:ident, $q:ident| $body:expr) => {{
+        let (out, shape, x, sx, y, sy): (&mut [f32], &Shape, &[f32], &Shape, &[f32], &Shape) =
+            ($out, $shape, $x, $sx, $y, $sy);
+        if sx == shape && sy == shape {
+            map2!(out, x, y, |$p, $q| $body);
+        } else if sy.numel() == 1 {
+            let $q = y[0];
+            if sx == shape {
+                map1!(out, x, |$p| $body);
+            } else {
+                for_each_broadcast(shape, [sx], |i, [a]| {
+                    let $p = x[a];
+                    out[i] = $body;
+                });
             }
+        } else if sx == shape
+            && sy.rank() == shape.rank()
+            && sy.dims()[1..shape.rank() - 1].iter().all(|&d| d == 1)
+            && sy.last() == shape.last()
+        {
+            // y is [R|1, 1, …, n] against x [R, …, n]: one row of y per run, repeated.
+            let n = shape.last();
+            let per_run = shape.per_run();
+            for (r, (o_run, x_run)) in out.chunks_mut(per_run).zip(x.chunks(per_run)).enumerate() {
+                let row = &y[if sy.runs() == 1 { 0 } else { r * n }..][..n];
+                for (o_row, x_row) in o_run.chunks_mut(n).zip(x_run.chunks(n)) {
+                    map2!(o_row, x_row, row, |$p, $q| $body);
+                }
+            }
+        } else if shape.runs() > 1
+            && [sx, sy].iter().all(|s| {
+                s.dims()[1..] == shape.dims()[1..] && (s.runs() == 1 || s.runs() == shape.runs())
+            })
+        {
+            // Each operand is per run or one slab shared by every run (data every run reads).
+            let per_run = shape.per_run();
+            let slab = |s: &Shape, r: usize| -> std::ops::Range<usize> {
+                if s.runs() == 1 {
+                    0..per_run
+                } else {
+                    r * per_run..(r + 1) * per_run
+                }
+            };
+            for (r, o) in out.chunks_mut(per_run).enumerate() {
+                let (xs, ys) = (&x[slab(sx, r)], &y[slab(sy, r)]);
+                map2!(o, xs, ys, |$p, $q| $body);
+            }
+        } else {
+            for_each_broadcast(shape, [sx, sy], |i, [a, c]| {
+                let ($p, $q) = (x[a], y[c]);
+                out[i] = $body;
+            });
         }
-    } else {
-        for_each_broadcast(shape, [sx, sy], |i, [a, c]| out[i] = f(x[a], y[c]));
-    }
+    }};
 }
 
 /// Evaluates node `id` from the current values of its inputs into a new vector.
@@ -478,7 +503,65 @@ pub fn eval(nodes: &[Node], values: &[Vec<f32>], id: usize, seed: u32) -> Result
 }
 
 /// Evaluates node `id` into `out`, reusing its allocation (`values[id]` itself is not read).
+/// On x86-64 with AVX2 the same code compiled for AVX2 runs (chosen at run time, like the
+/// products): wider vectors for the elementwise maps, the same IEEE operations element by element
+/// (no FMA), so the same bits.
 pub fn eval_into(
+    nodes: &[Node],
+    values: &[Vec<f32>],
+    id: usize,
+    seed: u32,
+    out: &mut Vec<f32>,
+) -> Result<()> {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU has AVX2, checked just above.
+            return unsafe { eval_avx2(nodes, values, id, seed, out) };
+        }
+    }
+    eval_body(nodes, values, id, seed, out)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn eval_avx2(
+    nodes: &[Node],
+    values: &[Vec<f32>],
+    id: usize,
+    seed: u32,
+    out: &mut Vec<f32>,
+) -> Result<()> {
+    eval_body(nodes, values, id, seed, out)
+}
+
+/// `out[i] = f(x[i])` as an index loop: inlined where it is written (a generic iterator
+/// adapter may be compiled apart, without the caller's target features).
+macro_rules! map1 {
+    ($out:expr, $x:expr, |$v:ident| $body:expr) => {{
+        let (out, x) = ($out, $x);
+        let x = &x[..out.len()];
+        for i in 0..out.len() {
+            let $v = x[i];
+            out[i] = $body;
+        }
+    }};
+}
+
+/// `out[i] = f(x[i], y[i])`, as [`map1`].
+macro_rules! map2 {
+    ($out:expr, $x:expr, $y:expr, |$p:ident, $q:ident| $body:expr) => {{
+        let (out, x, y) = ($out, $x, $y);
+        let (x, y) = (&x[..out.len()], &y[..out.len()]);
+        for i in 0..out.len() {
+            let ($p, $q) = (x[i], y[i]);
+            out[i] = $body;
+        }
+    }};
+}
+
+#[inline(always)]
+fn eval_body(
     nodes: &[Node],
     values: &[Vec<f32>],
     id: usize,
@@ -489,8 +572,12 @@ pub fn eval_into(
     let shape = &node.shape;
     let input = |k: usize| -> &[f32] { &values[node.inputs[k]] };
     let in_shape = |k: usize| -> &Shape { &nodes[node.inputs[k]].shape };
-    out.clear();
-    out.resize(shape.numel(), 0.0);
+    // Every op below writes each output (ScatterAddRows zeroes its own first), so a buffer of
+    // the right length from the last step is reused as it is: no memset a step.
+    if out.len() != shape.numel() {
+        out.clear();
+        out.resize(shape.numel(), 0.0);
+    }
     let out = out.as_mut_slice();
     match &node.op {
         Op::Leaf(_) => out.copy_from_slice(&values[id]),
@@ -525,11 +612,12 @@ pub fn eval_into(
                 ($($op:ident),*) => {
                     match u {
                         $(UnaryOp::$op => {
-                            let f = |v: f32| unary(UnaryOp::$op, v);
                             if same {
-                                out.iter_mut().zip(x).for_each(|(o, &v)| *o = f(v));
+                                map1!(&mut *out, x, |v| unary(UnaryOp::$op, v));
                             } else {
-                                for_each_broadcast(shape, [in_shape(0)], |i, [a]| out[i] = f(x[a]));
+                                for_each_broadcast(shape, [in_shape(0)], |i, [a]| {
+                                    out[i] = unary(UnaryOp::$op, x[a])
+                                });
                             }
                         })*
                     }
@@ -558,10 +646,9 @@ pub fn eval_into(
             macro_rules! each_binary {
                 ($($op:ident),*) => {
                     match b {
-                        $(BinaryOp::$op => {
-                            let f = |p: f32, q: f32| binary(BinaryOp::$op, p, q);
-                            binary_loop(out, shape, x, sx, y, sy, f);
-                        })*
+                        $(BinaryOp::$op => binary_loop!(
+                            out, shape, x, sx, y, sy, |p, q| binary(BinaryOp::$op, p, q)
+                        ),)*
                     }
                 };
             }
@@ -595,23 +682,32 @@ pub fn eval_into(
         Op::Reduce { op, axis } => {
             let x = input(0);
             let dims = in_shape(0).dims();
-            let outer: usize = dims[..*axis].iter().product();
             let len = dims[*axis];
             let inner: usize = dims[axis + 1..].iter().product();
-            for o in 0..outer {
-                for i in 0..inner {
-                    let mut acc = match op {
-                        ReduceOp::Sum => 0.0f32,
-                        ReduceOp::Max => f32::NEG_INFINITY,
-                    };
-                    for k in 0..len {
-                        let v = x[(o * len + k) * inner + i];
-                        acc = match op {
-                            ReduceOp::Sum => acc + v,
-                            ReduceOp::Max => binary(BinaryOp::Max, acc, v),
-                        };
+            let start = match op {
+                ReduceOp::Sum => 0.0f32,
+                ReduceOp::Max => f32::NEG_INFINITY,
+            };
+            let fold = |acc: f32, v: f32| match op {
+                ReduceOp::Sum => acc + v,
+                ReduceOp::Max => binary(BinaryOp::Max, acc, v),
+            };
+            // Each output folds its k in ascending order (the definition). Along the last axis
+            // that is one contiguous row an output; along any other, whole rows of outputs are
+            // folded with one row of the input at a time, so the loop is contiguous and
+            // vectorises, in the same order for every output.
+            if len == 0 || inner == 0 {
+                out.fill(start);
+            } else if inner == 1 {
+                for (o, row) in out.iter_mut().zip(x.chunks_exact(len.max(1))) {
+                    *o = row.iter().fold(start, |acc, &v| fold(acc, v));
+                }
+            } else {
+                for (o, block) in out.chunks_exact_mut(inner).zip(x.chunks_exact(len * inner)) {
+                    o.fill(start);
+                    for row in block.chunks_exact(inner) {
+                        o.iter_mut().zip(row).for_each(|(a, &v)| *a = fold(*a, v));
                     }
-                    out[o * inner + i] = acc;
                 }
             }
         }
@@ -660,6 +756,7 @@ pub fn eval_into(
             let (src, idx) = (input(0), input(1));
             let (ss, is) = (in_shape(0), in_shape(1));
             let (b, d) = (ss.0[1], ss.0[2]);
+            out.fill(0.0);
             for r in 0..shape.runs() {
                 let ri = if is.runs() == 1 { 0 } else { r };
                 for k in 0..b {
