@@ -30,7 +30,7 @@ mod cli {
         mean, profile_table, time_steps, windows_mean, Figure, Measurement, Workload,
     };
     use methodlab::engine::gpu::{GpuContext, GpuExec};
-    use methodlab::engine::{CpuExec, Exec, Result};
+    use methodlab::engine::{Counters, CpuExec, EngineError, Exec, Result};
     use methodlab::experiment::BackendChoice;
     use std::process::ExitCode;
     use std::time::Instant;
@@ -73,9 +73,10 @@ mod cli {
       Checks one link per line of standard input and prints one JSON line per link:
       {ok, canonical, problems}. Exits 0 however bad the links.
   methodlab bench [--backend cpu|gpu|both] [--runs 1,4,16,64] [--workload WORKLOADS]
-                  [--seconds S] [--format text|json] [--profile]
+                  [--seconds S] [--format text|json] [--profile] [--threads N]
       Trains each workload for about S seconds (default 1) per backend and run count and prints
       steps/s, dispatches per step, bytes uploaded per step and readbacks per 1000 steps.
+      --threads N (default 1) trains the CPU's runs as N slices on N threads, as run does.
       --profile also prints the GPU's time per kernel of one step, summed by kernel.";
 
     struct BenchArgs {
@@ -86,6 +87,7 @@ mod cli {
         seconds: f64,
         json: bool,
         profile: bool,
+        threads: usize,
     }
 
     fn parse_bench(args: &[String]) -> std::result::Result<BenchArgs, String> {
@@ -97,6 +99,7 @@ mod cli {
             seconds: 1.0,
             json: false,
             profile: false,
+            threads: 1,
         };
         let mut it = args.iter();
         while let Some(flag) = it.next() {
@@ -141,6 +144,13 @@ mod cli {
                     };
                 }
                 "--profile" => out.profile = true,
+                "--threads" => {
+                    let v = value()?;
+                    out.threads = match v.parse::<usize>() {
+                        Ok(n) if (1..=256).contains(&n) => n,
+                        _ => return Err(format!("--threads {v}: expected an integer in 1..=256")),
+                    };
+                }
                 "--format" => match value()?.as_str() {
                     "json" => out.json = true,
                     "text" => out.json = false,
@@ -155,9 +165,13 @@ mod cli {
     fn bench_cpu(
         w: Workload,
         runs: usize,
+        threads: usize,
         seconds: f64,
         clock: &dyn Fn() -> f64,
     ) -> Result<Figure> {
+        if threads > 1 && runs > 1 {
+            return bench_cpu_threads(w, runs, threads, seconds, clock);
+        }
         let mut exec = CpuExec::new(&w.program(runs, 1)?)?;
         let mut before = None;
         let (steps, elapsed) = time_steps(seconds, clock, &mut |n| {
@@ -187,6 +201,109 @@ mod cli {
                 last_loss,
             },
         ))
+    }
+
+    /// What a bench thread is asked to do with its slice of the runs.
+    enum Order {
+        /// Train n steps; answers with the slice's counters.
+        Steps(u32),
+        /// Train n more steps and answer with the mean loss of each of its runs.
+        Loss(u32),
+    }
+
+    /// `bench_cpu` with the runs cut into `threads` slices (`engine::slice`), each trained by a
+    /// thread of its own, as `methodlab run --threads` trains a lab's runs: a slice computes for
+    /// its runs what the whole group computes, bit for bit. Each thread builds its own executor
+    /// (the CPU's are not `Send`) and steps when told, so every slice has trained the same steps
+    /// whenever the clock is read.
+    fn bench_cpu_threads(
+        w: Workload,
+        runs: usize,
+        threads: usize,
+        seconds: f64,
+        clock: &dyn Fn() -> f64,
+    ) -> Result<Figure> {
+        use std::sync::mpsc::channel;
+        type Answer = Result<(Counters, Vec<f32>)>;
+        let ended = || EngineError::Invalid {
+            op: "bench",
+            detail: "a bench thread ended early".into(),
+        };
+        let slices = methodlab::engine::slice::even(runs, threads);
+        std::thread::scope(|scope| {
+            let mut workers = Vec::new();
+            for &(first, count) in &slices {
+                let (order_tx, order_rx) = channel::<Order>();
+                let (answer_tx, answer_rx) = channel::<Answer>();
+                scope.spawn(move || {
+                    let built = w
+                        .program(runs, 1)
+                        .and_then(|p| methodlab::engine::slice::slice(&p, first, count))
+                        .and_then(|p| CpuExec::new(&p));
+                    let mut exec = match built {
+                        Ok(e) => e,
+                        Err(e) => {
+                            let _ = answer_tx.send(Err(e));
+                            return;
+                        }
+                    };
+                    for order in order_rx {
+                        let answer = match order {
+                            Order::Steps(n) => exec.run(0, n).map(|_| (exec.counters(), vec![])),
+                            Order::Loss(n) => {
+                                exec.take_metrics(0);
+                                exec.run(0, n).map(|_| {
+                                    let losses = exec.take_metrics(0).map(|m| m.values[0].clone());
+                                    (exec.counters(), losses.unwrap_or_default())
+                                })
+                            }
+                        };
+                        if answer_tx.send(answer).is_err() {
+                            return;
+                        }
+                    }
+                });
+                workers.push((order_tx, answer_rx));
+            }
+            // Every slice's answer to one order: counters added up (steps counted once), the
+            // runs' losses in run order.
+            let ask = |order: &dyn Fn() -> Order| -> Answer {
+                for (tx, _) in &workers {
+                    tx.send(order()).map_err(|_| ended())?;
+                }
+                let mut total = Counters::default();
+                let mut losses = Vec::new();
+                for (_, rx) in &workers {
+                    let (c, l) = rx.recv().map_err(|_| ended())??;
+                    total.steps = c.steps;
+                    total.dispatches += c.dispatches;
+                    total.upload_bytes += c.upload_bytes;
+                    total.readbacks += c.readbacks;
+                    losses.extend(l);
+                }
+                Ok((total, losses))
+            };
+            let mut before = None;
+            let mut after = Counters::default();
+            let (steps, elapsed) = time_steps(seconds, clock, &mut |n| {
+                after = ask(&|| Order::Steps(n))?.0;
+                before.get_or_insert(after);
+                Ok(())
+            })?;
+            let (_, losses) = ask(&|| Order::Loss(loss_steps(steps)))?;
+            Ok(Figure::new(
+                &format!("cpu, {} threads", slices.len()),
+                w,
+                runs,
+                Measurement {
+                    steps,
+                    seconds: elapsed,
+                    before: before.unwrap_or(after),
+                    after,
+                    last_loss: mean(&losses),
+                },
+            ))
+        })
     }
 
     /// Steps whose mean loss a figure reports after its timed run: 100, or as many as the
@@ -299,7 +416,7 @@ mod cli {
             for &runs in &a.runs {
                 let mut results = Vec::new();
                 if a.cpu {
-                    results.push(bench_cpu(w, runs, a.seconds, &clock));
+                    results.push(bench_cpu(w, runs, a.threads, a.seconds, &clock));
                 }
                 if let Some(ctx) = &gpu {
                     results.push(bench_gpu(ctx, w, runs, a.seconds, &clock));
