@@ -4,7 +4,8 @@
 The step: a 2-64-64-1 tanh network, MSE, plain SGD at 0.03, a batch of 32 drawn from 250 points
 (as `methodlab bench --workload playground`). JAX runs it jitted one step a call, and 1,000 steps
 in one `lax.fori_loop`; R runs at once are `vmap`ped (R independent networks, as our run axis).
-Ours: `methodlab bench --backend cpu|gpu --workload playground --runs ...` in the same session.
+Ours: `methodlab bench --backend cpu|gpu --workload playground --runs ...` in the same session, on
+one thread and (the CPU, R > 1) with the runs cut over every core (`--threads`), as JAX uses them.
 Prints one table of run-steps per second (steps/s × R).
 
 Usage: scripts/peers.py [--device cpu|gpu] [--runs 1,16,64] [--seconds 2] [--bin target/release/methodlab]
@@ -14,6 +15,7 @@ in any virtual environment, and run this script with its python.
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import time
@@ -79,10 +81,11 @@ def jax_figures(device, runs, seconds):
     return rows
 
 
-def our_figures(binary, device, runs, seconds):
+def our_figures(binary, device, runs, seconds, threads):
     out = subprocess.run(
         [binary, "bench", "--backend", device, "--workload", "playground", "--runs",
-         ",".join(map(str, runs)), "--seconds", str(seconds), "--format", "json"],
+         ",".join(map(str, runs)), "--seconds", str(seconds), "--format", "json",
+         "--threads", str(threads)],
         check=True, capture_output=True, text=True).stdout
     figures = json.loads(out[out.index("["):] if "[" in out else out)
     return [(f"methodlab {f['backend']}", f["runs"], f["steps_per_s"] * f["runs"]) for f in figures]
@@ -96,7 +99,11 @@ def main():
     ap.add_argument("--bin", default="target/release/methodlab")
     args = ap.parse_args()
     runs = [int(r) for r in args.runs.split(",")]
-    rows = our_figures(args.bin, args.device, runs, args.seconds)
+    rows = our_figures(args.bin, args.device, runs, args.seconds, 1)
+    if args.device == "cpu" and (os.cpu_count() or 1) > 1:
+        # JAX uses every core; so do our runs, cut into one slice a core (R = 1 cannot be cut).
+        rows += [row for row in our_figures(args.bin, "cpu", runs, args.seconds, os.cpu_count())
+                 if row[1] > 1]
     try:
         rows += jax_figures(args.device, runs, args.seconds)
     except ImportError:
