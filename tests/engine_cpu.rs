@@ -335,3 +335,33 @@ fn a_diverging_run_is_flagged_and_the_others_go_on() {
         w.values
     );
 }
+
+/// `bench --threads` trains a group's runs as slices on threads: every slice reports, the
+/// figure names its threads and counts every slice's dispatches, and a bad count is refused.
+#[test]
+fn bench_cuts_the_runs_over_threads() {
+    let bench = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_methodlab"))
+            .args(["bench", "--backend", "cpu", "--workload", "playground"])
+            .args(["--seconds", "0.02", "--format", "json"])
+            .args(args)
+            .output()
+            .expect("the CLI runs")
+    };
+    let figures = |args: &[&str]| -> Vec<serde_json::Value> {
+        let out = bench(args);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice(&out.stdout).expect("bench prints JSON")
+    };
+    let one = &figures(&["--runs", "4"])[0];
+    let two = &figures(&["--runs", "4", "--threads", "2"])[0];
+    assert_eq!(one["backend"], "cpu");
+    assert_eq!(two["backend"], "cpu, 2 threads");
+    // Each slice makes the whole program's dispatches for its runs.
+    let per_step = |f: &serde_json::Value| f["dispatches_per_step"].as_f64().unwrap();
+    assert_eq!(per_step(two), 2.0 * per_step(one));
+    assert!(two["last_loss"].as_f64().unwrap().is_finite());
+    // One run cannot be cut: the single-thread figure.
+    assert_eq!(figures(&["--runs", "1", "--threads", "2"])[0]["backend"], "cpu");
+    assert!(!bench(&["--threads", "0"]).status.success());
+}
