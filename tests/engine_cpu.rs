@@ -350,7 +350,11 @@ fn bench_cuts_the_runs_over_threads() {
     };
     let figures = |args: &[&str]| -> Vec<serde_json::Value> {
         let out = bench(args);
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         serde_json::from_slice(&out.stdout).expect("bench prints JSON")
     };
     let one = &figures(&["--runs", "4"])[0];
@@ -362,6 +366,9 @@ fn bench_cuts_the_runs_over_threads() {
     assert_eq!(per_step(two), 2.0 * per_step(one));
     assert!(two["last_loss"].as_f64().unwrap().is_finite());
     // One run cannot be cut: the single-thread figure.
-    assert_eq!(figures(&["--runs", "1", "--threads", "2"])[0]["backend"], "cpu");
+    assert_eq!(
+        figures(&["--runs", "1", "--threads", "2"])[0]["backend"],
+        "cpu"
+    );
     assert!(!bench(&["--threads", "0"]).status.success());
 }
