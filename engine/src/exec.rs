@@ -260,12 +260,7 @@ impl Exec {
             Exec::Sliced(s) => {
                 let mut total = Counters::default();
                 for (.., e) in &s.parts {
-                    let c = e.counters();
-                    total.steps = c.steps;
-                    total.dispatches += c.dispatches;
-                    total.upload_bytes += c.upload_bytes;
-                    total.readbacks += c.readbacks;
-                    total.submits += c.submits;
+                    total.add_slice(e.counters());
                 }
                 total
             }

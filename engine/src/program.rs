@@ -292,6 +292,18 @@ pub struct Counters {
     pub submits: u64,
 }
 
+impl Counters {
+    /// Adds one slice's work (a program's runs cut into slices that step together): the work is
+    /// summed, the steps counted once.
+    pub fn add_slice(&mut self, c: Counters) {
+        self.steps = c.steps;
+        self.dispatches += c.dispatches;
+        self.upload_bytes += c.upload_bytes;
+        self.readbacks += c.readbacks;
+        self.submits += c.submits;
+    }
+}
+
 /// Mean of each metric over the steps since the last read, per run: `values[metric][run]`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct MetricWindow {

@@ -275,10 +275,7 @@ mod cli {
                 let mut losses = Vec::new();
                 for (_, rx) in &workers {
                     let (c, l) = rx.recv().map_err(|_| ended())??;
-                    total.steps = c.steps;
-                    total.dispatches += c.dispatches;
-                    total.upload_bytes += c.upload_bytes;
-                    total.readbacks += c.readbacks;
+                    total.add_slice(c);
                     losses.extend(l);
                 }
                 Ok((total, losses))
