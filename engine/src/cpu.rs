@@ -436,7 +436,7 @@ fn for_each_broadcast<const N: usize>(
 }
 
 /// `out = f(x, y)` with broadcasting, by the fastest loop the shapes allow: same shapes, a scalar
-/// operand, rows of `y` repeated along `x` (a bias), or the general strided walk. A macro, so the
+/// operand (either side), rows of `y` repeated along `x` (a bias), or the general strided walk. A macro, so the
 /// loops are compiled where they are written (see [`map1`]).
 macro_rules! binary_loop {
     ($out:expr, $shape:expr, $x:expr, $sx:expr, $y:expr, $sy:expr, |$p:ident, $q:ident| $body:expr) => {{
@@ -454,6 +454,10 @@ macro_rules! binary_loop {
                     out[i] = $body;
                 });
             }
+        } else if sx.numel() == 1 && sy == shape {
+            // A scalar first operand (1 − y² in tanh's derivative).
+            let $p = x[0];
+            map1!(out, y, |$q| $body);
         } else if sx == shape
             && sy.rank() == shape.rank()
             && sy.dims()[1..shape.rank() - 1].iter().all(|&d| d == 1)
