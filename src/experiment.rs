@@ -161,7 +161,7 @@ fn percent_encode(s: &str) -> String {
 }
 
 /// Decodes %XX escapes and '+' (as a space); invalid escapes stay as they are.
-fn percent_decode(s: &str) -> String {
+pub(crate) fn percent_decode(s: &str) -> String {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;

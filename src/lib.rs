@@ -14,6 +14,7 @@ pub mod history;
 pub mod labs;
 pub mod runner;
 pub mod session;
+pub mod sweep;
 #[cfg(feature = "web")]
 pub mod ui;
 pub mod views;

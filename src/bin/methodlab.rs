@@ -60,13 +60,25 @@ mod cli {
       shown yet, planned (the issue), open, or why no small lab can show it. Words search the
       titles (and labs): every word, any case.
   methodlab check '<claim id, lab/claim id, or share link>' [--seeds 1001-1005] [--backend cpu|gpu] [--threads N]
+                  [--sweep 'key=values&…' [--format json|csv]]
       Runs a claim on its own links, or a link and then every claim of its lab against it, and
       prints one JSON verdict a claim: {id, verdict, effect, per_seed, p_value, interval,
       improvement, sentence, …}. verdict is supported, not_supported, not_enough_evidence or
       not_applicable; p_value is the sign test's, interval the 95 % bootstrap interval of the
       seeds' mean effect, improvement P(A > B) over every pair of runs. --seeds runs a claim's
       links on those seeds (both ends included) in place of its own. Exits 0 whatever the
-      verdicts; 2 on a bad link or an unknown id.
+      verdicts; 2 on a bad link or an unknown id. --sweep checks the claim in every cell of a
+      grid of its settings (values as in a sweep link) and prints a verdict a cell.
+  methodlab sweep '<sweep link>' [--out FILE.jsonl] [--resume] [--shard i/n] [--steps N] [--backend cpu|gpu] [--threads N]
+      Runs a sweep: a link where settings or knobs are lists (rate=0.2,0.4) or ranges
+      (width=16..128:log:4, lr=0.001..0.1:log:5, depth=1..3, noise=0..0.4:5). Every combination
+      is a cell, an experiment of its own with the link's methods and runs (seeds). Writes a
+      header line, then one JSON line per run as each cell ends: {cell, run, values, method,
+      seed, status, final, link}; progress and time left on stderr. --shard i/n runs every n-th
+      cell from i (0 <= i < n); --resume continues FILE, skipping the cells it holds.
+  methodlab merge A.jsonl B.jsonl …
+      Combines shards' results into what the whole sweep writes (on stdout), reporting runs
+      found twice and cells missing (exit status 1 when any is missing).
   methodlab link '<share link or fragment>'
       Checks a share link: prints its canonical form, or each problem and exits with status 2.
   methodlab link -
@@ -538,6 +550,285 @@ mod cli {
         }
     }
 
+    /// `sweep '<sweep link>'`: every cell of a sweep (or of one shard of it), one JSON line a
+    /// run, written as each cell ends so an interrupted sweep keeps what it finished.
+    fn sweep(args: &[String]) -> ExitCode {
+        use methodlab::sweep::{Header, Record, Results, Shard, Sweep};
+        use std::io::Write;
+        let (mut link, mut out, mut resume, mut shard) = (None, None, false, Shard::WHOLE);
+        let (mut steps, mut gpu, mut threads) = (None, false, default_threads());
+        let mut it = args.iter();
+        while let Some(a) = it.next() {
+            let mut value = || it.next().cloned().unwrap_or_default();
+            match a.as_str() {
+                "--out" => out = Some(value()),
+                "--resume" => resume = true,
+                "--shard" => match Shard::parse(&value()) {
+                    Ok(s) => shard = s,
+                    Err(e) => return usage_error("sweep", &format!("--shard {e}")),
+                },
+                "--threads" => match value().parse::<usize>() {
+                    Ok(n) if (1..=256).contains(&n) => threads = n,
+                    _ => return usage_error("sweep", "--threads expects an integer in [1, 256]"),
+                },
+                "--steps" => match value().parse::<u32>() {
+                    Ok(n) if (1..=1_000_000).contains(&n) => steps = Some(n),
+                    _ => return usage_error("sweep", "--steps expects an integer in [1, 1000000]"),
+                },
+                "--backend" => match value().as_str() {
+                    "cpu" => gpu = false,
+                    "gpu" => gpu = true,
+                    v => {
+                        return usage_error("sweep", &format!("--backend {v}: expected cpu or gpu"))
+                    }
+                },
+                other if link.is_none() && !other.starts_with("--") => {
+                    link = Some(other.to_string())
+                }
+                other => return usage_error("sweep", &format!("unexpected argument {other}")),
+            }
+        }
+        let Some(link) = link else {
+            return usage_error("sweep", "expected a sweep link");
+        };
+        if resume && out.is_none() {
+            return usage_error("sweep", "--resume continues a file: give it with --out");
+        }
+        let labs = methodlab::labs::registry();
+        let sweep = match Sweep::parse(&link, &labs) {
+            Ok(s) => s,
+            Err(problems) => {
+                for p in &problems {
+                    eprintln!("methodlab sweep: bad link: {p}");
+                }
+                return ExitCode::from(2);
+            }
+        };
+        let header = Header::new(&sweep, steps, shard);
+        // What the file already holds (--resume): its complete cells are skipped, and a cell
+        // cut short is run again, after its lines are dropped.
+        let mut done = std::collections::BTreeSet::new();
+        let mut sink: Box<dyn Write> = match &out {
+            None => {
+                outln!("{}", header.line());
+                Box::new(std::io::stdout())
+            }
+            Some(path) => {
+                let existing = match std::fs::read_to_string(path) {
+                    Ok(text) => Some(text),
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+                    Err(e) => {
+                        eprintln!("methodlab sweep: {path}: {e}");
+                        return ExitCode::from(2);
+                    }
+                };
+                let mut text = header.line() + "\n";
+                if let Some(existing) = existing {
+                    if !resume {
+                        eprintln!("methodlab sweep: {path} exists: --resume continues it, or give another --out");
+                        return ExitCode::from(2);
+                    }
+                    let results = match Results::read(&existing, path) {
+                        Ok(r) => r,
+                        Err(e) => {
+                            eprintln!("methodlab sweep: {e}; the file is left as it is");
+                            return ExitCode::from(2);
+                        }
+                    };
+                    if results.header != header {
+                        eprintln!(
+                            "methodlab sweep: {path} holds another sweep ({}{}); the file is left as it is",
+                            results.header.sweep,
+                            results.header.shard.as_ref().map_or(String::new(), |s| format!(", shard {s}"))
+                        );
+                        return ExitCode::from(2);
+                    }
+                    done = results.complete_cells();
+                    let kept: Vec<&String> = results
+                        .records
+                        .iter()
+                        .filter(|(r, _)| done.contains(&r.cell))
+                        .map(|(_, line)| line)
+                        .collect();
+                    for line in &kept {
+                        text.push_str(line);
+                        text.push('\n');
+                    }
+                    let dropped = results.records.len() - kept.len() + usize::from(results.cut);
+                    if dropped > 0 {
+                        eprintln!("methodlab sweep: {path}: {dropped} lines of cells cut short are dropped; those cells run again");
+                    }
+                    eprintln!(
+                        "methodlab sweep: {path}: {} cells done, continuing",
+                        done.len()
+                    );
+                }
+                // Written whole, then renamed over: the file is never half old, half new.
+                let tmp = format!("{path}.tmp");
+                if let Err(e) =
+                    std::fs::write(&tmp, &text).and_then(|_| std::fs::rename(&tmp, path))
+                {
+                    eprintln!("methodlab sweep: {path}: {e}");
+                    return ExitCode::from(2);
+                }
+                match std::fs::OpenOptions::new().append(true).open(path) {
+                    Ok(f) => Box::new(f),
+                    Err(e) => {
+                        eprintln!("methodlab sweep: {path}: {e}");
+                        return ExitCode::from(2);
+                    }
+                }
+            }
+        };
+        let ctx = match gpu_context(gpu) {
+            Ok(ctx) => ctx,
+            Err(e) => return usage_error("sweep", &e),
+        };
+        let todo: Vec<usize> = (0..sweep.cells.len())
+            .filter(|&c| shard.has(c) && !done.contains(&c))
+            .collect();
+        let experiments = sweep.cells.len();
+        eprintln!(
+            "methodlab sweep: {} cells of {experiments}{} to run, {} runs each, on {}",
+            todo.len(),
+            if shard == Shard::WHOLE {
+                String::new()
+            } else {
+                format!(" (shard {shard})")
+            },
+            sweep.runs_per_cell(),
+            methodlab::runner::backend_name(ctx.as_ref())
+        );
+        let started = Instant::now();
+        for (k, &c) in todo.iter().enumerate() {
+            let (exp, lab_decl) = match read_link(&sweep.cells[c]) {
+                Some(x) => x,
+                None => return ExitCode::from(2),
+            };
+            let report = match &ctx {
+                Some(ctx) => pollster::block_on(methodlab::runner::run_headless(
+                    &exp,
+                    &lab_decl,
+                    Some(ctx),
+                    steps,
+                )),
+                None => methodlab::runner::run_on_threads(&exp, &lab_decl, steps, threads),
+            };
+            let report = match report {
+                Ok(r) => r,
+                Err(e) => {
+                    eprintln!("methodlab sweep: cell {c} ({}): {e}", sweep.cells[c]);
+                    return ExitCode::FAILURE;
+                }
+            };
+            let mut lines = String::new();
+            for r in Record::of_cell(&sweep, c, &report.runs) {
+                lines.push_str(&r.line());
+                lines.push('\n');
+            }
+            // One write a cell, flushed: what is in the file is finished.
+            if sink
+                .write_all(lines.as_bytes())
+                .and_then(|_| sink.flush())
+                .is_err()
+            {
+                // The reader has gone (`| head`), or the disk is full: stop.
+                eprintln!("methodlab sweep: could not write cell {c}; stopped");
+                return ExitCode::FAILURE;
+            }
+            let seconds = started.elapsed().as_secs_f64();
+            let runs = ((k + 1) * sweep.runs_per_cell()) as f64;
+            let left = seconds / (k + 1) as f64 * (todo.len() - k - 1) as f64;
+            eprintln!(
+                "methodlab sweep: {}/{} cells · {:.1} runs/s · {} left",
+                k + 1,
+                todo.len(),
+                runs / seconds.max(1e-9),
+                clock(left)
+            );
+        }
+        eprintln!(
+            "methodlab sweep: done in {}",
+            clock(started.elapsed().as_secs_f64())
+        );
+        ExitCode::SUCCESS
+    }
+
+    /// Seconds as m:ss (h:mm:ss past an hour).
+    fn clock(seconds: f64) -> String {
+        let s = seconds.round() as u64;
+        match s / 3600 {
+            0 => format!("{}:{:02}", s / 60, s % 60),
+            h => format!("{h}:{:02}:{:02}", s / 60 % 60, s % 60),
+        }
+    }
+
+    /// `merge A.jsonl B.jsonl …`: shards' results as the whole sweep writes them.
+    fn merge(args: &[String]) -> ExitCode {
+        use methodlab::sweep::Results;
+        if args.is_empty() {
+            return usage_error("merge", "expected results files");
+        }
+        let mut files = Vec::new();
+        for path in args {
+            if path.starts_with("--") {
+                return usage_error("merge", &format!("unexpected argument {path}"));
+            }
+            let read = std::fs::read_to_string(path)
+                .map_err(|e| format!("{path}: {e}"))
+                .and_then(|text| Results::read(&text, path));
+            match read {
+                Ok(r) => {
+                    if r.cut {
+                        eprintln!("methodlab merge: {path}: its last line is cut short (a sweep stopped while writing); left out");
+                    }
+                    files.push((path.clone(), r))
+                }
+                Err(e) => {
+                    eprintln!("methodlab merge: {e}");
+                    return ExitCode::from(2);
+                }
+            }
+        }
+        let merged = match methodlab::sweep::merge(&files) {
+            Ok(m) => m,
+            Err(e) => {
+                eprintln!("methodlab merge: {e}");
+                return ExitCode::from(2);
+            }
+        };
+        out!("{}", merged.text);
+        if merged.duplicates > 0 {
+            eprintln!(
+                "methodlab merge: {} runs were in more than one file, the same; kept once",
+                merged.duplicates
+            );
+        }
+        for c in &merged.conflicts {
+            eprintln!("methodlab merge: {c}");
+        }
+        if !merged.missing.is_empty() {
+            let shown: Vec<String> = merged
+                .missing
+                .iter()
+                .take(20)
+                .map(|c| c.to_string())
+                .collect();
+            eprintln!(
+                "methodlab merge: {} cells missing or incomplete: {}{}",
+                merged.missing.len(),
+                shown.join(", "),
+                if merged.missing.len() > 20 {
+                    ", …"
+                } else {
+                    ""
+                }
+            );
+            return ExitCode::FAILURE;
+        }
+        ExitCode::SUCCESS
+    }
+
     fn usage_error(command: &str, why: &str) -> ExitCode {
         eprintln!("methodlab {command}: {why}\n{}", usage());
         ExitCode::from(2)
@@ -682,7 +973,7 @@ mod cli {
     fn check(args: &[String]) -> ExitCode {
         use methodlab::claims::{Evidence, Verdict};
         let (mut target, mut gpu, mut threads) = (None, false, default_threads());
-        let mut seeds = None;
+        let (mut seeds, mut over, mut csv) = (None, None, false);
         let mut it = args.iter();
         while let Some(a) = it.next() {
             let mut value = || it.next().cloned().unwrap_or_default();
@@ -697,6 +988,14 @@ mod cli {
                 "--threads" => match value().parse::<usize>() {
                     Ok(n) if (1..=256).contains(&n) => threads = n,
                     _ => return usage_error("check", "--threads expects an integer in [1, 256]"),
+                },
+                "--sweep" => over = Some(value()),
+                "--format" => match value().as_str() {
+                    "json" => csv = false,
+                    "csv" => csv = true,
+                    v => {
+                        return usage_error("check", &format!("--format {v}: expected json or csv"))
+                    }
                 },
                 "--seeds" => match methodlab::claims::Seeds::parse(&value()) {
                     Ok(s) => seeds = Some(s),
@@ -735,6 +1034,9 @@ mod cli {
                 .iter()
                 .find(|l| l.id == lab_id)
                 .expect("a registered lab");
+            if let Some(spec) = over {
+                return check_sweep(lab, &claim, seeds, &spec, csv, ctx.as_ref(), threads);
+            }
             let started = std::time::Instant::now();
             let evidence = match methodlab::runner::claim_evidence(
                 lab,
@@ -763,6 +1065,12 @@ mod cli {
                 serde_json::to_string(&record).expect("a record serializes")
             );
             return ExitCode::SUCCESS;
+        }
+        if over.is_some() || csv {
+            return usage_error(
+                "check",
+                "--sweep and --format csv check a claim over a grid: give a claim id",
+            );
         }
         if seeds.is_some() {
             return usage_error(
@@ -796,6 +1104,92 @@ mod cli {
                     format!("checked on a different setting: {}", claim.link(lab.id, 0)),
                 ));
             }
+        }
+        ExitCode::SUCCESS
+    }
+
+    /// `check <claim> --sweep 'key=values&…'`: the claim's verdict in every cell of the grid,
+    /// one JSON line (or CSV row) a cell, printed as each cell ends.
+    fn check_sweep(
+        lab: &methodlab::labs::LabDecl,
+        claim: &methodlab::claims::Claim,
+        seeds: Option<methodlab::claims::Seeds>,
+        spec: &str,
+        csv: bool,
+        ctx: Option<&GpuContext>,
+        threads: usize,
+    ) -> ExitCode {
+        use methodlab::claims::Evidence;
+        let labs = methodlab::labs::registry();
+        let sweeps = match methodlab::sweep::claim_sweeps(claim, lab, seeds, spec, &labs) {
+            Ok(s) => s,
+            Err(problems) => {
+                for p in &problems {
+                    eprintln!("methodlab check: bad --sweep: {p}");
+                }
+                return ExitCode::from(2);
+            }
+        };
+        let first = &sweeps[0];
+        let keys: Vec<&str> = first.axes.iter().map(|a| a.key.as_str()).collect();
+        if csv {
+            outln!("cell,{},verdict,agree,of,p_value,effect", keys.join(","));
+        }
+        let started = Instant::now();
+        for c in 0..first.cells.len() {
+            let runs = sweeps
+                .iter()
+                .map(|s| methodlab::runner::link_runs(lab, &s.cells[c], ctx, threads))
+                .collect::<Result<Vec<_>>>();
+            let runs = match runs {
+                Ok(r) => r,
+                Err(e) => {
+                    eprintln!("methodlab check: cell {c}: {e}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            let verdict = claim.evaluate(&Evidence { runs });
+            let values = first.values(c);
+            if csv {
+                let vs: Vec<&str> = values.iter().map(|(_, v)| *v).collect();
+                outln!(
+                    "{c},{},{},{},{},{},\"{}\"",
+                    vs.join(","),
+                    serde_json::to_value(verdict.verdict)
+                        .ok()
+                        .and_then(|v| v.as_str().map(String::from))
+                        .unwrap_or_default(),
+                    verdict.agree,
+                    verdict.of,
+                    verdict.p_value.map_or(String::new(), |p| format!("{p:.4}")),
+                    verdict.effect.replace('"', "\"\"")
+                );
+            } else {
+                let values: serde_json::Map<String, serde_json::Value> = values
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), (*v).into()))
+                    .collect();
+                let mut line = serde_json::json!({
+                    "cell": c,
+                    "values": values,
+                    "links": sweeps.iter().map(|s| s.cells[c].clone()).collect::<Vec<_>>(),
+                });
+                if let (Some(obj), serde_json::Value::Object(v)) = (
+                    line.as_object_mut(),
+                    serde_json::to_value(&verdict).expect("a verdict"),
+                ) {
+                    obj.extend(v);
+                }
+                outln!("{line}");
+            }
+            let seconds = started.elapsed().as_secs_f64();
+            let left = seconds / (c + 1) as f64 * (first.cells.len() - c - 1) as f64;
+            eprintln!(
+                "methodlab check: {}/{} cells · {} left",
+                c + 1,
+                first.cells.len(),
+                clock(left)
+            );
         }
         ExitCode::SUCCESS
     }
@@ -963,6 +1357,8 @@ mod cli {
             Some("papers") => papers(&args[1..]),
             Some("check") => check(&args[1..]),
             Some("run") => run(&args[1..]),
+            Some("sweep") => sweep(&args[1..]),
+            Some("merge") => merge(&args[1..]),
             Some("labs") => {
                 outln!(
                     "{}",
