@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Every test, in the order a failure is cheapest to find: format, lints (native and the wasm web
 # app), native tests (the engine on the CPU and on a real wgpu device: lavapipe when there is no
-# GPU), the engine's conformance suite in headless Chromium's WebGPU, the release build of the
-# app, the README's serve command, and the end-to-end tests of the app in Chromium. Installs
-# missing tools first.
+# GPU), a sweep on a one-node Slurm cluster, the engine's conformance suite in headless
+# Chromium's WebGPU, the release build of the app, the README's serve command, and the
+# end-to-end tests of the app in Chromium. Installs missing tools first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh all
@@ -19,6 +19,8 @@ echo "== cargo clippy (wasm web app)"
 cargo clippy --target wasm32-unknown-unknown --features web --lib --bin methodlab-web -- -D warnings
 echo "== native tests"
 cargo test --workspace
+echo "== Slurm: a sweep as a 4-task array job on a one-node cluster, merged = unsharded"
+scripts/slurm-test.sh "${CARGO_TARGET_DIR:-target}/debug/methodlab"
 echo "== browser engine tests"
 scripts/browser-tests.sh
 echo "== app build (trunk, release, wasm-opt)"

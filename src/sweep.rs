@@ -66,6 +66,41 @@ fn problem(key: &str, value: &str, message: String) -> LinkProblem {
     }
 }
 
+/// Whether `key=value` in a link is one of a sweep's axes.
+pub fn is_axis(key: &str, value: &str) -> bool {
+    is_axis_value(value) && !FIXED.contains(&key) && key != "label"
+}
+
+/// A first grid for a setting, for the page's "add an axis": every choice, both ends and two
+/// between (on its scale), every integer where there are few.
+pub fn suggest(setting: &Setting) -> String {
+    match &setting.kind {
+        Kind::Int { min, max } if max - min < 6 => format!("{min}..{max}"),
+        Kind::Int { min, max } if *min > 0 && max / min >= 16 => format!("{min}..{max}:log:4"),
+        Kind::Int { min, max } => format!("{min}..{max}:4"),
+        Kind::Float {
+            min,
+            max,
+            log: true,
+        } if *min > 0.0 => format!("{}..{}:log:4", short_number(*min), short_number(*max)),
+        Kind::Float { min, max, .. } => {
+            format!("{}..{}:4", short_number(*min), short_number(*max))
+        }
+        Kind::Choice { options } => options
+            .iter()
+            .filter(|o| **o != "own")
+            .copied()
+            .collect::<Vec<_>>()
+            .join(","),
+        Kind::Bool => "0,1".into(),
+    }
+}
+
+/// Whether a page route (the fragment without its '#') is a sweep's: `/sweep/<lab>?…`.
+pub fn is_sweep_route(route: &str) -> bool {
+    route.trim_start_matches('/').starts_with("sweep/")
+}
+
 /// Whether a link value asks for several values: a list or a range.
 pub fn is_axis_value(value: &str) -> bool {
     value.contains(',') || value.contains("..")
@@ -73,7 +108,7 @@ pub fn is_axis_value(value: &str) -> bool {
 
 /// Splits a link into the part before its query (`#/lab`) and its `key=value` pairs, as
 /// written (not decoded: cells are rebuilt from them as text).
-fn split_link(link: &str) -> (&str, Vec<(&str, &str)>) {
+pub fn split_link(link: &str) -> (&str, Vec<(&str, &str)>) {
     let (head, query) = match link.find('?') {
         Some(i) => (&link[..i], &link[i + 1..]),
         None => (link, ""),
@@ -97,7 +132,7 @@ fn short_number(x: f64) -> String {
 }
 
 /// The declaration that reads `key` in `lab`: a setting, or a method's knob (`ewc.lambda`).
-fn declared<'a>(lab: &'a LabDecl, key: &str) -> Option<&'a Setting> {
+pub fn declared<'a>(lab: &'a LabDecl, key: &str) -> Option<&'a Setting> {
     lab.setting(key).or_else(|| {
         let (method, knob) = key.split_once('.')?;
         lab.method(method)?.knobs.iter().find(|k| k.key == knob)
@@ -208,13 +243,25 @@ impl Sweep {
     pub fn parse(link: &str, labs: &[LabDecl]) -> Result<Sweep, Vec<LinkProblem>> {
         let link = link.trim();
         let (head, pairs) = split_link(link);
+        // The page's sweep view: `#/sweep/<lab>?…`.
+        let head = match head.find("sweep/") {
+            Some(i)
+                if head[..i]
+                    .trim_start_matches('#')
+                    .trim_matches('/')
+                    .is_empty() =>
+            {
+                format!("{}{}", &head[..i], &head[i + "sweep/".len()..])
+            }
+            _ => head.to_string(),
+        };
         let mut problems = Vec::new();
         // The lab decides which keys exist: read it from the link without its axes.
         let mut base_pairs: Vec<String> = Vec::new();
         let mut axis_pairs: Vec<(String, String)> = Vec::new();
         for (k, v) in &pairs {
             let (key, value) = (decode(k), decode(v));
-            if is_axis_value(&value) && !FIXED.contains(&key.as_str()) && key != "label" {
+            if is_axis(&key, &value) {
                 if let Some(prev) = axis_pairs.iter().position(|(pk, _)| *pk == key) {
                     axis_pairs.remove(prev);
                     problems.push(problem(
@@ -335,9 +382,10 @@ impl Sweep {
         })
     }
 
-    /// The canonical sweep link: the common part's canonical link, then each axis as given.
+    /// The canonical sweep link, `#/sweep/<lab>?…`: the common part's canonical link, then each
+    /// axis as given.
     pub fn to_link(&self) -> String {
-        let mut link = self.base.clone();
+        let mut link = self.base.replacen("#/", "#/sweep/", 1);
         for a in &self.axes {
             link.push_str(&format!("&{}={}", a.key, a.spec));
         }
@@ -692,4 +740,62 @@ pub fn claim_sweeps(
             Sweep::parse(&format!("{head}?{}&{spec}", kept.join("&")), labs)
         })
         .collect()
+}
+
+/// What a results file's record says of its run, as a report: final values and status (no
+/// history: a file does not carry it).
+pub fn report_of(record: &Record) -> crate::history::RunReport {
+    crate::history::RunReport {
+        method: record.method.clone(),
+        seed: record.seed,
+        status: crate::history::RunStatus::parse(&record.status)
+            .unwrap_or(crate::history::RunStatus::Ok),
+        final_values: record.finals.clone(),
+        history: Default::default(),
+        matrices: Default::default(),
+        lists: Default::default(),
+    }
+}
+
+/// The mean of `metric` over `method`'s runs that ended well, `None` when none did.
+pub fn mean_final(runs: &[crate::history::RunReport], method: &str, metric: &str) -> Option<f32> {
+    let values: Vec<f32> = runs
+        .iter()
+        .filter(|r| r.method == method && r.status.is_ok())
+        .filter_map(|r| r.final_values.get(metric).copied())
+        .filter(|v| v.is_finite())
+        .collect();
+    (!values.is_empty()).then(|| values.iter().sum::<f32>() / values.len() as f32)
+}
+
+/// The claims whose predicate reads a sweep's cells: one link, and every method it reads on in
+/// the sweep.
+pub fn sweepable_claims(lab: &dyn crate::labs::Lab, sweep: &Sweep) -> Vec<crate::claims::Claim> {
+    lab.claims()
+        .into_iter()
+        .filter(|c| {
+            c.queries.len() == 1
+                && c.methods
+                    .iter()
+                    .all(|m| sweep.methods.iter().any(|s| s == m))
+        })
+        .collect()
+}
+
+/// A claim's verdict on one cell's runs.
+pub fn cell_verdict(
+    claim: &crate::claims::Claim,
+    runs: &[crate::history::RunReport],
+) -> crate::claims::Verdict {
+    let mut by_method: std::collections::BTreeMap<String, Vec<crate::history::RunReport>> =
+        Default::default();
+    for r in runs {
+        by_method
+            .entry(r.method.clone())
+            .or_default()
+            .push(r.clone());
+    }
+    claim.evaluate(&crate::claims::Evidence {
+        runs: vec![by_method],
+    })
 }

@@ -6,6 +6,7 @@
 //! sent.
 
 pub mod checks;
+pub mod sweeps;
 mod wire;
 
 pub use wire::{BackendStatus, Frame, FromEngine, ToEngine};

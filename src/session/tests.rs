@@ -521,3 +521,107 @@ mod slow_claim_estimates {
         assert!(!checks.busy() && checks.results.is_empty());
     }
 }
+
+mod sweeps {
+    use super::Recorder;
+    use crate::labs::registry;
+    use crate::session::sweeps::SweepRun;
+    use crate::session::{FromEngine, ToEngine};
+    use crate::sweep::{Header, Record, Results, Shard, Sweep};
+    use std::cell::RefCell;
+    use std::rc::Rc;
+
+    type Made = Rc<RefCell<Vec<(u64, usize, Recorder)>>>;
+
+    fn spawner(made: &Made) -> impl FnMut(u64, usize, ToEngine) -> Recorder + '_ {
+        move |serial, slot, first| {
+            let e = Recorder::worker();
+            crate::session::Engine::send(&e, first);
+            made.borrow_mut().push((serial, slot, e.clone()));
+            e
+        }
+    }
+
+    /// Trains what the engines were sent, as workers would, until nothing is left (or `stop`
+    /// pieces have been handed back).
+    fn work(run: &mut SweepRun<Recorder>, made: &Made, stop: usize) {
+        let mut done = Vec::new();
+        let mut handed = 0;
+        while handed < stop {
+            let next = {
+                let made = made.borrow();
+                done.resize(made.len(), 0usize);
+                // Round robin: the engine that has handed back least goes first.
+                made.iter()
+                    .enumerate()
+                    .filter_map(|(i, (serial, slot, e))| {
+                        let got = e.got.borrow();
+                        (done[i] < got.len()).then(|| (i, *serial, *slot, got[done[i]].1.clone()))
+                    })
+                    .min_by_key(|(i, ..)| done[*i])
+            };
+            let Some((i, serial, slot, msg)) = next else {
+                return;
+            };
+            done[i] += 1;
+            let ToEngine::Check {
+                link,
+                method,
+                first,
+                runs,
+            } = msg
+            else {
+                continue;
+            };
+            let reports = pollster::block_on(async {
+                let mut d = crate::runner::piece_driver(&link, &method, first, runs).await?;
+                d.train(d.total).await?;
+                Ok::<_, crate::engine::EngineError>(d.reports())
+            })
+            .map_err(|e| e.to_string());
+            run.on_message(serial, slot, FromEngine::Checked(reports), 0.0);
+            handed += 1;
+        }
+    }
+
+    #[test]
+    fn a_sweep_in_pieces_writes_the_clis_file_and_resumes_from_one() {
+        let labs = registry();
+        let link = "#/basics?v=1&runs=3&methods=plain,l2&steps=40&noise=0,0.3&layers=1,2";
+        let sweep = Sweep::parse(link, &labs).unwrap();
+        // What `methodlab sweep` writes, from the CLI's own path (a cell on threads).
+        let mut cli = Header::new(&sweep, None, Shard::WHOLE).line() + "\n";
+        for (c, cell) in sweep.cells.iter().enumerate() {
+            let (exp, _) = crate::experiment::Experiment::from_link(cell, &labs);
+            let lab = labs.iter().find(|l| l.id == exp.lab).unwrap();
+            let report = crate::runner::run_on_threads(&exp, lab, None, 2).unwrap();
+            for r in Record::of_cell(&sweep, c, &report.runs) {
+                cli.push_str(&(r.line() + "\n"));
+            }
+        }
+        let made: Made = Rc::default();
+        let mut run: SweepRun<Recorder> = SweepRun::new(sweep.clone());
+        run.start(2, &mut spawner(&made), 0.0);
+        assert_eq!(made.borrow().len(), 2, "one engine a core");
+        // Stopped part way: the finished cells stay, the rest are trained by a new start.
+        work(&mut run, &made, 5);
+        let done = run.progress(0.0).done;
+        assert!(
+            (1..4).contains(&done),
+            "{done} cells done after 5 pieces: {:?}",
+            run.failed
+        );
+        run.stop();
+        assert!(!run.is_running());
+        run.start(2, &mut spawner(&made), 0.0);
+        work(&mut run, &made, usize::MAX);
+        assert!(!run.is_running());
+        assert_eq!(run.progress(0.0).done, 4);
+        assert_eq!(run.export(), cli, "the page's sweep differs from the CLI's");
+        // A file read back draws the same cells (final values, no history).
+        let results = Results::read(&cli, "cli.jsonl").unwrap();
+        let read: SweepRun<Recorder> = SweepRun::from_results(&results, &labs).unwrap();
+        assert!(read.from_file);
+        assert_eq!(read.export(), cli);
+    }
+}

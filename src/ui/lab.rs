@@ -578,6 +578,11 @@ pub fn LabPage(
                         }
                     });
                 }>"Copy link"</button>
+                <a id="sweep-open" class="button secondary" title="this experiment over a grid of settings: a metric or a claim's verdict a cell"
+                    href={
+                        let lab = lab_for_title.clone();
+                        move || experiment.get().to_link(&lab).replacen("#/", "#/sweep/", 1)
+                    }>"Sweep"</a>
                 <button id="classroom" class="secondary" class:on=move || classroom.get() on:click=move |_| set_classroom.update(|c| *c = !*c)>"Classroom"</button>
                 <button id="present" class="secondary" class:on=move || experiment.get().present on:click={
                     let lab = lab_for_title.clone();

@@ -9,6 +9,7 @@ mod home;
 mod lab;
 mod own_data;
 mod papers;
+mod sweep;
 
 use crate::engine::gpu::GpuContext;
 use crate::experiment::{BackendChoice, Experiment};
@@ -78,6 +79,7 @@ pub fn App() -> impl IntoView {
     let (backend, set_backend) = signal(BackendStatus::Checking);
     // Made here, in the root, so it lives as long as the page: checks outlive a lab's page.
     let _ = checks::revision();
+    let _ = sweep::revision();
     let gpu: SharedGpu = Rc::new(RefCell::new(None));
     browser::expose_live_counts();
     {
@@ -117,7 +119,10 @@ pub fn App() -> impl IntoView {
         let labs = labs.clone();
         Effect::new(move |_| {
             let r = route.get();
-            if r.starts_with("/bench") || r.starts_with("/papers") || matches!(r.as_str(), "" | "/")
+            if r.starts_with("/bench")
+                || r.starts_with("/papers")
+                || crate::sweep::is_sweep_route(&r)
+                || matches!(r.as_str(), "" | "/")
             {
                 return;
             }
@@ -151,12 +156,15 @@ pub fn App() -> impl IntoView {
         })
     });
     let on_papers = Memo::new(move |_| papers_query.get().is_some());
+    // A sweep of a lab's settings: `#/sweep/<lab>?…`.
+    let route_memo = Memo::new(move |_| route.get());
+    let on_sweep = Memo::new(move |_| crate::sweep::is_sweep_route(&route.get()));
     // The front page: the site's address with no lab in it.
     let on_home = Memo::new(move |_| matches!(route.get().as_str(), "" | "/"));
     // The benchmark measures both backends itself, and the front page trains nothing: their
     // badge is the adapter's.
     Effect::new(move |_| {
-        if on_bench.get() || on_home.get() || on_papers.get() {
+        if on_bench.get() || on_home.get() || on_papers.get() || on_sweep.get() {
             set_backend.set(adapter.get());
         }
     });
@@ -186,7 +194,7 @@ pub fn App() -> impl IntoView {
                 <span class="badge" id="backend-badge" title=move || backend.get().detail() class:cpu=move || matches!(backend.get(), BackendStatus::Cpu { .. })>
                     {move || backend.get().label()}
                 </span>
-                <select id="backend-choice" aria-label="backend" title="where to train: auto times both and takes the faster" disabled=move || on_bench.get() || on_home.get() || on_papers.get()
+                <select id="backend-choice" aria-label="backend" title="where to train: auto times both and takes the faster" disabled=move || on_bench.get() || on_home.get() || on_papers.get() || on_sweep.get()
                     prop:value=move || experiment.get().backend.as_str()
                     on:change=move |ev| {
                         let Some(choice) = BackendChoice::parse(&event_target_value(&ev)) else { return };
@@ -206,6 +214,8 @@ pub fn App() -> impl IntoView {
                 view! { <home::Home /> }.into_any()
             } else if let Some(q) = papers_query.get() {
                 view! { <papers::Papers query=q /> }.into_any()
+            } else if on_sweep.get() {
+                view! { <sweep::SweepPage route=route_memo /> }.into_any()
             } else if on_bench.get() {
                 view! { <bench::BenchPage gpu=gpu_store.get_value() backend=adapter /> }.into_any()
             } else {
