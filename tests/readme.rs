@@ -1,7 +1,7 @@
 //! The README's commands work as shown: every `cargo run --release -- <command> …` line names a
 //! command the CLI knows (`<command> --help`), every share link in it parses (the one shown as
 //! bad is refused), every claim id exists, and the quick commands run: `labs` and `claims`,
-//! `run` for one step on the CPU, `bench` for a hundredth of a second on the CPU.
+//! `run` and `sweep` for one step on the CPU, `bench` for a hundredth of a second on the CPU.
 
 use std::process::Command;
 
@@ -65,6 +65,14 @@ fn every_command_the_readme_shows_works_as_shown() {
             "{line}: the usage has no {sub}"
         );
         for link in args.iter().filter(|a| a.starts_with("#/")) {
+            // A sweep's link has lists and ranges: the sweep's parser reads it.
+            if sub == "sweep" {
+                let labs = methodlab::labs::registry();
+                if let Err(problems) = methodlab::sweep::Sweep::parse(link, &labs) {
+                    panic!("{line}: {problems:?}");
+                }
+                continue;
+            }
             let out = cli(&["link", link]);
             // The README shows one bad link on purpose, with the message the CLI gives.
             if comment.contains("expected") {
@@ -98,6 +106,10 @@ fn every_command_the_readme_shows_works_as_shown() {
                 continue;
             }
             "run" => quick.extend(["--steps", "1", "--backend", "cpu"]),
+            "sweep" => {
+                quick.truncate(2);
+                quick.extend(["--steps", "1", "--threads", "2"]);
+            }
             "bench" => quick.extend(["--seconds", "0.01", "--backend", "cpu"]),
             "labs" | "claims" | "papers" => {}
             _ => continue,

@@ -700,52 +700,108 @@ mod cli {
             methodlab::runner::backend_name(ctx.as_ref())
         );
         let started = Instant::now();
-        for (k, &c) in todo.iter().enumerate() {
-            let (exp, lab_decl) = match read_link(&sweep.cells[c]) {
-                Some(x) => x,
-                None => return ExitCode::from(2),
-            };
+        let labs = methodlab::labs::registry();
+        // A cell's lines, trained on `threads` threads (or the GPU).
+        let run_cell = |c: usize, threads: usize| -> std::result::Result<String, String> {
+            let (exp, _) = methodlab::experiment::Experiment::from_link(&sweep.cells[c], &labs);
+            let lab = labs
+                .iter()
+                .find(|l| l.id == exp.lab)
+                .expect("a sweep's cell is of its lab");
             let report = match &ctx {
-                Some(ctx) => pollster::block_on(methodlab::runner::run_headless(
-                    &exp,
-                    &lab_decl,
-                    Some(ctx),
-                    steps,
-                )),
-                None => methodlab::runner::run_on_threads(&exp, &lab_decl, steps, threads),
-            };
-            let report = match report {
-                Ok(r) => r,
-                Err(e) => {
-                    eprintln!("methodlab sweep: cell {c} ({}): {e}", sweep.cells[c]);
-                    return ExitCode::FAILURE;
+                Some(ctx) => {
+                    pollster::block_on(methodlab::runner::run_headless(&exp, lab, Some(ctx), steps))
                 }
+                None => methodlab::runner::run_on_threads(&exp, lab, steps, threads),
             };
-            let mut lines = String::new();
-            for r in Record::of_cell(&sweep, c, &report.runs) {
-                lines.push_str(&r.line());
-                lines.push('\n');
-            }
-            // One write a cell, flushed: what is in the file is finished.
+            let report = report.map_err(|e| format!("cell {c} ({}): {e}", sweep.cells[c]))?;
+            Ok(Record::of_cell(&sweep, c, &report.runs)
+                .iter()
+                .map(|r| r.line() + "\n")
+                .collect())
+        };
+        // Cells written in cell order, each in one flushed write: what is in the file is
+        // finished, and the file is the same whatever ran in parallel.
+        let mut written = 0usize;
+        let mut write = |lines: &str| -> bool {
             if sink
                 .write_all(lines.as_bytes())
                 .and_then(|_| sink.flush())
                 .is_err()
             {
                 // The reader has gone (`| head`), or the disk is full: stop.
-                eprintln!("methodlab sweep: could not write cell {c}; stopped");
-                return ExitCode::FAILURE;
+                eprintln!("methodlab sweep: could not write; stopped");
+                return false;
             }
+            written += 1;
             let seconds = started.elapsed().as_secs_f64();
-            let runs = ((k + 1) * sweep.runs_per_cell()) as f64;
-            let left = seconds / (k + 1) as f64 * (todo.len() - k - 1) as f64;
+            let runs = (written * sweep.runs_per_cell()) as f64;
+            let left = seconds / written as f64 * (todo.len() - written) as f64;
             eprintln!(
-                "methodlab sweep: {}/{} cells · {:.1} runs/s · {} left",
-                k + 1,
+                "methodlab sweep: {written}/{} cells · {:.1} runs/s · {} left",
                 todo.len(),
                 runs / seconds.max(1e-9),
                 clock(left)
             );
+            true
+        };
+        // Many small cells keep every core busy as whole cells, one a thread; a few large
+        // ones share out their runs (the GPU is one queue: one cell at a time).
+        let parallel = ctx.is_none() && threads > 1 && todo.len() >= 2 * threads;
+        if !parallel {
+            for &c in &todo {
+                match run_cell(c, threads) {
+                    Ok(lines) if write(&lines) => {}
+                    Ok(_) => return ExitCode::FAILURE,
+                    Err(e) => {
+                        eprintln!("methodlab sweep: {e}");
+                        return ExitCode::FAILURE;
+                    }
+                }
+            }
+        } else {
+            let next = std::sync::atomic::AtomicUsize::new(0);
+            let stop = std::sync::atomic::AtomicBool::new(false);
+            let (tx, rx) = std::sync::mpsc::channel();
+            let failed = std::thread::scope(|scope| {
+                for _ in 0..threads {
+                    let tx = tx.clone();
+                    let (next, stop, todo, run_cell) = (&next, &stop, &todo, &run_cell);
+                    scope.spawn(move || loop {
+                        let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        if k >= todo.len() || stop.load(std::sync::atomic::Ordering::Relaxed) {
+                            return;
+                        }
+                        if tx.send((k, run_cell(todo[k], 1))).is_err() {
+                            return;
+                        }
+                    });
+                }
+                drop(tx);
+                let mut ready = std::collections::BTreeMap::new();
+                let mut due = 0;
+                for (k, result) in rx {
+                    ready.insert(k, result);
+                    while let Some(result) = ready.remove(&due) {
+                        due += 1;
+                        let ok = match result {
+                            Ok(lines) => write(&lines),
+                            Err(e) => {
+                                eprintln!("methodlab sweep: {e}");
+                                false
+                            }
+                        };
+                        if !ok {
+                            stop.store(true, std::sync::atomic::Ordering::Relaxed);
+                            return true;
+                        }
+                    }
+                }
+                false
+            });
+            if failed {
+                return ExitCode::FAILURE;
+            }
         }
         eprintln!(
             "methodlab sweep: done in {}",

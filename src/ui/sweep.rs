@@ -487,7 +487,7 @@ pub fn SweepPage(route: Memo<String>) -> impl IntoView {
                 </tbody>
             </table>
             {(!finite.is_empty() && claim.is_none()).then(|| view! { <p class="help">{format!("Lightest {lo:.3}, darkest {hi:.3}: the mean over each cell's seeds.")}</p> })}
-            {claim.as_ref().map(|c| view! { <p class="help">{format!("“{}” ({}). ✓ supported, ✗ not supported, ? not enough evidence: the seeds agreeing of those run, as `methodlab check {} --sweep` says.", c.text, c.paper.title, c.id)}</p> })}
+            {claim.as_ref().map(|c| view! { <p class="help">{format!("“{}” ({}). ✓ supported, ✗ not supported, ? not enough evidence; k/n: the seeds whose runs agree (a verdict also needs the claim's margin on the means), as `methodlab check {} --sweep` reads each cell.", c.text, c.paper.title, c.id)}</p> })}
         }.into_any()
     };
 

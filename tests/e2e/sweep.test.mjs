@@ -10,7 +10,9 @@ import { useBrowser, open, methodlab } from './lab-helpers.mjs';
 
 useBrowser();
 
-const LINK = '#/sweep/basics?v=1&runs=5&methods=plain,l2&data=xor&noise=0.3&steps=1500&l2.lambda=0.0001,0.01&layers=1,2';
+// The README's sweep: the L2 claim's own link over λ and the noise rate.
+const AXES = 'l2.lambda=0.0001..0.1:log:4&noise=0,0.15,0.3';
+const LINK = `#/sweep/basics?v=1&runs=5&methods=plain,l2&data=xor&steps=1500&${AXES}`;
 
 /// A results file's records, by (cell, run).
 const records = (text) => text.trim().split('\n').slice(1).map((l) => JSON.parse(l));
@@ -31,30 +33,40 @@ async function cells(page) {
 
 test('a sweep trains its cells in workers and saves the CLI\'s results file', async () => {
   const { page, errors } = await open(LINK, { gpu: false, downloads: true });
-  assert.equal(await page.textContent('#sweep-status'), '0/4 cells');
-  assert.equal((await cells(page)).length, 4);
+  assert.equal(await page.textContent('#sweep-status'), '0/12 cells');
+  assert.equal((await cells(page)).length, 12);
   await page.click('#sweep-play');
-  await page.waitForFunction(() => document.querySelector('#sweep-status')?.textContent.startsWith('4/4 cells')
+  await page.waitForFunction(() => document.querySelector('#sweep-status')?.textContent.startsWith('12/12 cells')
     && document.querySelector('#sweep-play')?.textContent === 'Play', null, { timeout: 120_000 });
-  // The claim that reads plain against L2 colours the cells: a tiny λ does not shrink the
-  // weights, the claim's own λ does.
+  // The claim that reads plain against L2 colours the cells, as `check --sweep` gives them.
   assert.equal(await page.$eval('#sweep-measure', (s) => s.value), 'claim:l2-small-weights');
   const grid = await cells(page);
-  assert.deepEqual(grid.map((c) => c.cls.split(' ')[1]), ['not-supported', 'not-supported', 'supported', 'supported']);
-  assert.equal(grid[2].href, '#/basics?v=1&runs=5&methods=plain,l2&data=xor&noise=0.3&layers=1&steps=1500&l2.lambda=0.01');
+  const cli = methodlab(['check', 'l2-small-weights', '--sweep', AXES, '--format', 'csv']).trim().split('\n').slice(1);
+  assert.equal(cli.length, 12);
+  const mark = { supported: '✓', not_supported: '✗', not_enough_evidence: '?' };
+  cli.forEach((row, c) => {
+    const [, , , verdict, agree, of] = row.split(',');
+    assert.equal(grid[c].text, `${mark[verdict]} ${agree}/${of}`, `cell ${c}: ${row}`);
+  });
+  // A tiny λ does not shrink the weights enough; larger ones do.
+  assert.equal(grid[0].cls.split(' ')[1], 'not-supported');
+  assert.equal(grid[11].cls.split(' ')[1], 'supported');
+  assert.equal(grid[5].href, '#/basics?v=1&runs=5&methods=plain,l2&data=xor&noise=0.3&steps=1500'); // 0.001: L2's own λ, left out
+  await page.locator('#sweep').screenshot({ path: 'test-results/screenshot-sweep.png' });
   // A metric instead: a value a cell.
   await page.selectOption('#sweep-measure', 'metric:l2:weight_sq');
   const values = (await cells(page)).map((c) => Number(c.text));
-  assert.ok(values.every((v) => v > 0), `${values}`);
+  // A strong penalty takes the weights to zero.
+  assert.ok(values.every((v) => v >= 0) && values[0] > 30 && values[11] < 0.01, `${values}`);
   await page.screenshot({ path: 'test-results/sweep.png', fullPage: true });
 
   const [d] = await Promise.all([page.waitForEvent('download'), page.click('#sweep-save')]);
   const chunks = [];
   for await (const chunk of await d.createReadStream()) chunks.push(chunk);
   const saved = Buffer.concat(chunks).toString();
-  const cli = methodlab(['sweep', LINK, '--threads', '2']);
-  assert.equal(saved.split('\n')[0], cli.split('\n')[0], 'the same header');
-  const [got, want] = [records(saved), records(cli)];
+  const file = methodlab(['sweep', LINK, '--threads', '2']);
+  assert.equal(saved.split('\n')[0], file.split('\n')[0], 'the same header');
+  const [got, want] = [records(saved), records(file)];
   assert.equal(got.length, want.length);
   got.forEach((r, i) => {
     const w = want[i];
