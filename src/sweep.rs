@@ -84,7 +84,7 @@ pub fn suggest(setting: &Setting) -> String {
             log: true,
         } if *min > 0.0 => format!("{}..{}:log:4", short_number(*min), short_number(*max)),
         Kind::Float { min, max, .. } => {
-            format!("{}..{}:4", short_number(*min), short_number(*max))
+            format!("{}..{}:5", short_number(*min), short_number(*max))
         }
         Kind::Choice { options } => options
             .iter()

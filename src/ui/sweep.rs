@@ -505,6 +505,7 @@ pub fn SweepPage(route: Memo<String>) -> impl IntoView {
                     Some(left) => format!(" · {} left", clock(left)),
                     None => " · timing the first cell".into(),
                 };
+                s += &format!(" · {} workers on the CPU", engines());
             }
             if let Some(r) = run() {
                 let r = r.borrow();
