@@ -6,13 +6,14 @@ use crate::claims::{mean_of, summary, Claim, Evidence, Finding, Outcome, Seeded,
 use crate::decl::Paper;
 
 const MERGES: &str =
-    "tasks=4&runs=5&methods=average,task_arithmetic,ties,breadcrumbs,fisher,magmax,dare";
-const ALL: [&str; 7] = [
+    "tasks=4&runs=5&methods=average,task_arithmetic,ties,breadcrumbs,fisher,regmean,magmax,dare";
+const ALL: [&str; 8] = [
     "average",
     "task_arithmetic",
     "ties",
     "breadcrumbs",
     "fisher",
+    "regmean",
     "magmax",
     "dare",
 ];
@@ -65,6 +66,22 @@ pub fn claims() -> Vec<Claim> {
             expect: Outcome::Supported,
             slow: false,
             check: |c, ev| beats(c, ev, "fisher", "average", 0.1),
+        },
+        Claim {
+            id: "regmean-beats-fisher",
+            text: "Merging each linear layer as the least-squares fit of every model's outputs \
+                   on its own inputs (RegMean, from each model's input Gram matrix) outperforms \
+                   Fisher-weighted averaging: normalised accuracy at least 0.02 above it.",
+            paper: Paper {
+                title: "Dataless Knowledge Fusion by Merging Weights of Language Models",
+                url: "https://arxiv.org/abs/2212.09849",
+            },
+            queries: &[MERGES],
+            methods: &["regmean", "fisher"],
+            seeds: 5,
+            expect: Outcome::Supported,
+            slow: false,
+            check: |c, ev| beats(c, ev, "regmean", "fisher", 0.02),
         },
         Claim {
             id: "magmax-beats-task-arithmetic",

@@ -2,7 +2,8 @@
 
 use super::model::Built;
 use super::{
-    aggregate, invalid, merge, model, Aggregator, Held, Merge, Tasks, FISHER_SAMPLES, LAMBDAS,
+    aggregate, invalid, merge, model, Aggregator, Held, Merge, Tasks, FISHER_SAMPLES, GRAM_BATCHES,
+    LAMBDAS,
 };
 use crate::data::tasks::{self as scenario, Stream};
 use crate::engine::gpu::GpuContext;
@@ -28,6 +29,8 @@ pub struct Group {
     /// Each fine-tune's backbone and the backbone Fisher, per task, per parameter.
     tuned: Vec<Vec<Vec<f32>>>,
     fishers: Vec<Vec<Vec<f32>>>,
+    /// RegMean: each fine-tune's Gram of each backbone layer's inputs, per task, per layer.
+    grams: Vec<Vec<Vec<f32>>>,
     /// Per run: the base model's and each fine-tune's accuracy on every task.
     pub base_acc: Vec<Vec<f32>>,
     pub tuned_acc: Vec<Vec<f32>>,
@@ -84,7 +87,8 @@ impl Group {
             batch: s.usize("batch"),
         };
         let multitask = matches!(merge, Merge::MultiTask(_));
-        let built = model::build(&stream, &shape, runs, exp.seed, multitask)?;
+        let regmean = matches!(merge, Merge::RegMean { .. });
+        let built = model::build(&stream, &shape, runs, exp.seed, multitask, regmean)?;
         let (base_steps, steps) = (s.u32("base_steps"), s.u32("steps"));
         let total = (super::LAB.total_steps)(exp);
         let exec = Exec::new(&built.program, gpu).await?;
@@ -101,6 +105,7 @@ impl Group {
             head0: Vec::new(),
             tuned: Vec::new(),
             fishers: Vec::new(),
+            grams: Vec::new(),
             base_acc: Vec::new(),
             tuned_acc: vec![Vec::new(); runs],
             sweep: Vec::new(),
@@ -316,6 +321,15 @@ impl Group {
                 let estimate = self.read_all(&fisher).await?;
                 self.fishers.push(estimate);
             }
+            if let Some(gram) = &self.built.gram {
+                let (grams, entry) = (gram.grams.clone(), gram.entry);
+                let zeros: Vec<Vec<f32>> =
+                    grams.iter().map(|t| vec![0.0; t.shape().numel()]).collect();
+                self.write_all(&grams, &zeros)?;
+                self.core.exec.run(entry, GRAM_BATCHES)?;
+                let estimate = self.read_all(&grams).await?;
+                self.grams.push(estimate);
+            }
             let acc = self.accuracies().await?.test;
             for (tuned, acc) in self.tuned_acc.iter_mut().zip(&acc) {
                 tuned.push(acc[task - 1]);
@@ -408,7 +422,22 @@ impl Group {
                 let fishers: Vec<&[f32]> =
                     self.fishers.iter().map(|f| &f[p][span.clone()]).collect();
                 let salt = mix64(((run_seed(self.seed, r) as u64) << 32) ^ p as u64);
-                out[span].copy_from_slice(&self.merge.apply(&refs, &fishers, salt));
+                // RegMean's weights (even parameters: weight, bias per layer) solve with the
+                // layer's Grams.
+                let merged = match self.merge {
+                    Merge::RegMean { alpha } if p % 2 == 0 && !self.grams.is_empty() => {
+                        let layer = p / 2;
+                        let n_in = (self.grams[0][layer].len() / runs).isqrt();
+                        let grams: Vec<&[f32]> = self
+                            .grams
+                            .iter()
+                            .map(|g| &g[layer][r * n_in * n_in..(r + 1) * n_in * n_in])
+                            .collect();
+                        merge::regmean(&refs, &grams, n_in, alpha)
+                    }
+                    _ => self.merge.apply(&refs, &fishers, salt),
+                };
+                out[span].copy_from_slice(&merged);
             }
             merged_tau.push(out);
         }

@@ -167,3 +167,126 @@ pub fn sign_conflict(taus: &[&[f32]]) -> f32 {
         .count();
     conflicts as f32 / n as f32
 }
+
+/// RegMean (Jin et al. 2023, "Dataless Knowledge Fusion by Merging Weights of Language
+/// Models"): a linear layer's merged weights solve the least-squares problem of matching every
+/// model's outputs on its own inputs, min_W Σₖ ‖XₖW − XₖWₖ‖², so W = (Σₖ Gₖ)⁻¹ Σₖ GₖWₖ with
+/// Gₖ = XₖᵀXₖ each model's input Gram matrix. The paper scales each Gram's off-diagonal
+/// entries by `alpha` (a shrinkage towards Fisher-like diagonal weighting) for a better
+/// conditioned solve. Written as a task vector: Σₖ Gₖθ₀ = (Σₖ Gₖ)θ₀, so τ = (Σₖ Gₖ)⁻¹ Σₖ Gₖτₖ.
+///
+/// `taus` are the weight's task vectors ([n_in, n_out], row-major), `grams` each model's Gram
+/// of the layer's inputs ([n_in, n_in]). An input no model ever sees (a unit dead on every
+/// task's data) leaves its rows unconstrained: a small ridge pulls them to the plain average.
+pub fn regmean(taus: &[&[f32]], grams: &[&[f32]], n_in: usize, alpha: f32) -> Vec<f32> {
+    let n_out = taus.first().map_or(0, |t| t.len() / n_in.max(1));
+    let (alpha, k) = (alpha as f64, taus.len().max(1) as f64);
+    let mut a = vec![0.0f64; n_in * n_in];
+    let mut b = vec![0.0f64; n_in * n_out];
+    for (tau, gram) in taus.iter().zip(grams) {
+        for i in 0..n_in {
+            for j in 0..n_in {
+                let g = gram[i * n_in + j] as f64 * if i == j { 1.0 } else { alpha };
+                if g == 0.0 {
+                    continue;
+                }
+                a[i * n_in + j] += g;
+                for o in 0..n_out {
+                    b[i * n_out + o] += g * tau[j * n_out + o] as f64;
+                }
+            }
+        }
+    }
+    // The ridge: 1e-6 of the mean diagonal (at least 1e-12), towards the average task vector.
+    let trace: f64 = (0..n_in).map(|i| a[i * n_in + i]).sum();
+    let ridge = (1e-6 * trace / n_in.max(1) as f64).max(1e-12);
+    for i in 0..n_in {
+        a[i * n_in + i] += ridge;
+        for o in 0..n_out {
+            let mean: f64 = taus.iter().map(|t| t[i * n_out + o] as f64).sum::<f64>() / k;
+            b[i * n_out + o] += ridge * mean;
+        }
+    }
+    let x = solve_spd(&mut a, &b, n_in, n_out);
+    x.into_iter().map(|v| v as f32).collect()
+}
+
+/// Solves A X = B for a symmetric positive definite A (n × n) by Cholesky, B n × m; `a` is
+/// overwritten by its factor.
+fn solve_spd(a: &mut [f64], b: &[f64], n: usize, m: usize) -> Vec<f64> {
+    for j in 0..n {
+        let mut d = a[j * n + j];
+        for p in 0..j {
+            d -= a[j * n + p] * a[j * n + p];
+        }
+        let d = d.max(1e-300).sqrt();
+        a[j * n + j] = d;
+        for i in j + 1..n {
+            let mut s = a[i * n + j];
+            for p in 0..j {
+                s -= a[i * n + p] * a[j * n + p];
+            }
+            a[i * n + j] = s / d;
+        }
+    }
+    let mut x = b.to_vec();
+    for c in 0..m {
+        // L y = b, then Lᵀ x = y, column by column.
+        for i in 0..n {
+            let mut s = x[i * m + c];
+            for p in 0..i {
+                s -= a[i * n + p] * x[p * m + c];
+            }
+            x[i * m + c] = s / a[i * n + i];
+        }
+        for i in (0..n).rev() {
+            let mut s = x[i * m + c];
+            for p in i + 1..n {
+                s -= a[p * n + i] * x[p * m + c];
+            }
+            x[i * m + c] = s / a[i * n + i];
+        }
+    }
+    x
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn regmean_solves_the_least_squares_merge() {
+        // Equal Grams: the plain average.
+        let (t1, t2) = ([1.0, 2.0, 3.0, 4.0], [3.0, 0.0, -1.0, 2.0]);
+        let g = [2.0, 0.5, 0.5, 1.0];
+        let m = regmean(&[&t1, &t2], &[&g, &g], 2, 1.0);
+        for (v, w) in m.iter().zip([2.0, 1.0, 1.0, 3.0]) {
+            assert!((v - w).abs() < 1e-4, "{m:?}");
+        }
+        // Each model sees one input only: each row is its own model's.
+        let (g1, g2) = ([1.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 1.0]);
+        let m = regmean(&[&t1, &t2], &[&g1, &g2], 2, 1.0);
+        for (v, w) in m.iter().zip([1.0, 2.0, -1.0, 2.0]) {
+            assert!((v - w).abs() < 1e-4, "{m:?}");
+        }
+        // An input nobody sees: its row is the average.
+        let m = regmean(&[&t1, &t2], &[&g1, &g1], 2, 1.0);
+        for (v, w) in m.iter().zip([2.0, 1.0, 1.0, 3.0]) {
+            assert!((v - w).abs() < 1e-3, "{m:?}");
+        }
+        // The residual of a general case: (G1 + G2) x = G1 t1 + G2 t2.
+        let (g1, g2) = ([2.0, 1.0, 1.0, 3.0], [1.0, -0.5, -0.5, 2.0]);
+        let m = regmean(&[&t1, &t2], &[&g1, &g2], 2, 1.0);
+        for o in 0..2 {
+            for i in 0..2 {
+                let lhs: f32 = (0..2)
+                    .map(|j| (g1[i * 2 + j] + g2[i * 2 + j]) * m[j * 2 + o])
+                    .sum();
+                let rhs: f32 = (0..2)
+                    .map(|j| g1[i * 2 + j] * t1[j * 2 + o] + g2[i * 2 + j] * t2[j * 2 + o])
+                    .sum();
+                assert!((lhs - rhs).abs() < 1e-3, "{lhs} vs {rhs}");
+            }
+        }
+    }
+}

@@ -28,6 +28,9 @@ pub const LAMBDAS: [f32; 16] = [
 ];
 /// Examples per Fisher estimate.
 const FISHER_SAMPLES: u32 = 200;
+/// Batches (of `model::GRAM_BATCH` examples) per RegMean Gram estimate: as many examples as
+/// the Fisher's.
+const GRAM_BATCHES: u32 = 4;
 
 /// The task streams a merge is tried on: those of the continual lab whose tasks share classes.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -128,6 +131,11 @@ pub enum Merge {
         bottom: f32,
     },
     Fisher,
+    /// Per linear layer, the least-squares merge of the models' outputs on their own inputs
+    /// (`merge::regmean`); biases averaged.
+    RegMean {
+        alpha: f32,
+    },
     MagMax,
     Dare {
         p: f32,
@@ -154,7 +162,10 @@ impl Merge {
     }
     /// Whether the merged task vector is scaled by a swept λ.
     pub fn has_lambda(&self) -> bool {
-        !matches!(self, Merge::Average | Merge::Fisher | Merge::MultiTask(_))
+        !matches!(
+            self,
+            Merge::Average | Merge::Fisher | Merge::RegMean { .. } | Merge::MultiTask(_)
+        )
     }
     /// The merged task vector of one tensor of one run.
     pub fn apply(&self, taus: &[&[f32]], fishers: &[&[f32]], salt: u64) -> Vec<f32> {
@@ -164,6 +175,9 @@ impl Merge {
             Merge::Ties { keep } => merge::ties(taus, *keep),
             Merge::Breadcrumbs { top, bottom } => merge::breadcrumbs(taus, *top, *bottom),
             Merge::Fisher => merge::fisher(taus, fishers),
+            // RegMean merges a layer's weight matrix as a whole (`Group::merge_all` calls
+            // `merge::regmean` with the Grams); what reaches here, the biases, is averaged.
+            Merge::RegMean { .. } => merge::average(taus),
             Merge::MagMax => merge::magmax(taus),
             Merge::Dare { p } => merge::dare(taus, *p, &|k, i| {
                 (mix64(salt ^ ((k as u64) << 40) ^ i as u64) >> 40) as f32 / (1u64 << 24) as f32

@@ -24,9 +24,20 @@ pub struct Built {
     pub train: usize,
     pub eval: usize,
     pub fisher_entry: usize,
+    /// RegMean's pass: each backbone layer's input Gram matrix, summed over batches.
+    pub gram: Option<Gram>,
     /// Multi-task training: every task's backbone gradient on its own batch, [R, 1, K·P] (the
     /// entry also steps each head on its task), and the direction the host writes back.
     pub multitask: Option<MultiTask>,
+}
+
+/// Examples per batch of the Gram pass.
+pub const GRAM_BATCH: usize = 50;
+
+pub struct Gram {
+    /// Per backbone layer: [R, n_in, n_in], Σ over the examples of xᵀx of its input.
+    pub grams: Vec<Tensor>,
+    pub entry: usize,
 }
 
 pub struct MultiTask {
@@ -52,6 +63,7 @@ pub fn build(
     runs: usize,
     seed: u32,
     multitask: bool,
+    gram: bool,
 ) -> Result<Built> {
     let g = Graph::new(runs, seed);
     let (d, c) = (stream.dims, stream.outputs);
@@ -265,6 +277,32 @@ pub fn build(
     } else {
         None
     };
+    // RegMean: a batch of the current task's examples a step, each layer's input Gram added up
+    // (its inputs as this model computes them: the task's own features).
+    let gram = if gram {
+        let counter = g.state("gram.counter", &[1], vec![0.0])?;
+        let mut h = x_train.gather_rows(&pick(&counter, GRAM_BATCH)?)?;
+        let mut entry = Entry::new("gram").assign(&counter, &counter.add_scalar(1.0)?);
+        let mut grams = Vec::new();
+        for (i, l) in layers.iter().enumerate() {
+            let n_in = h.dims()[2];
+            let sum = g.state(
+                &format!("gram.{i}"),
+                &[runs, n_in, n_in],
+                vec![0.0; runs * n_in * n_in],
+            )?;
+            entry = entry.assign(&sum, &sum.add(&h.matmul_t(&h, true, false)?)?);
+            grams.push(sum);
+            h = l.forward(&h)?.relu()?;
+        }
+        entries.push(entry);
+        Some(Gram {
+            grams,
+            entry: entries.len() - 1,
+        })
+    } else {
+        None
+    };
     Ok(Built {
         program: Program::new(&g, entries)?,
         backbone,
@@ -279,6 +317,7 @@ pub fn build(
         train: 0,
         eval: 1,
         fisher_entry: 2,
+        gram,
         multitask,
     })
 }

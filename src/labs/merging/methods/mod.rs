@@ -11,6 +11,7 @@ mod mt_mgda;
 mod mt_pcgrad;
 mod mt_sum;
 mod mt_upgrad;
+mod regmean;
 mod task_arithmetic;
 mod ties;
 
@@ -29,6 +30,7 @@ pub const METHODS: &[Method] = &[
     ties::METHOD,
     breadcrumbs::METHOD,
     fisher::METHOD,
+    regmean::METHOD,
     magmax::METHOD,
     dare::METHOD,
     mt_sum::METHOD,
