@@ -93,7 +93,12 @@ pub fn declaration() -> LabDecl {
             Preset {
                 id: "all",
                 title: "Every merge on the same fine-tunes",
-                query: "methods=average,task_arithmetic,ties,breadcrumbs,fisher,magmax,dare",
+                query: "methods=average,task_arithmetic,ties,breadcrumbs,fisher,regmean,magmax,dare",
+            },
+            Preset {
+                id: "regmean",
+                title: "RegMean: each layer fit to every model's outputs, against Fisher and TA",
+                query: "methods=task_arithmetic,fisher,regmean",
             },
             Preset {
                 id: "permuted",

@@ -35,6 +35,23 @@ pub fn views(shown: &Shown<Group>, exp: &Experiment) -> Views {
             });
         }
     }
+    // Merges without a λ (averaging, Fisher, RegMean) are one model each: a level beside the
+    // curves, so they are compared on the same axes.
+    for g in done
+        .iter()
+        .filter(|g| !g.merge.has_lambda() && !matches!(g.merge, Merge::MultiTask(_)))
+    {
+        let k = g.tasks();
+        let m = g.method();
+        let per_task: Vec<f32> = (1..=k)
+            .map(|j| mean(&finals(g, &format!("task_acc/{m}/{j}"))))
+            .collect();
+        let v = mean(&per_task) as f64;
+        guides.push(Guide {
+            label: format!("{m} {v:.2} (no λ)"),
+            points: vec![(0.0, v), (150.0, v)],
+        });
+    }
     let conflict = done
         .first()
         .map(|g| {
