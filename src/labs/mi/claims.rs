@@ -1,6 +1,6 @@
 //! The MI lab's claims, on Poole et al.'s staircase (d = 20, K = 64; levels at 2 and 10 nats,
-//! 4,000 steps each) with a 2×64 separable critic, over 3 seeds. The per-level statistics are
-//! over each level's second half.
+//! 4,000 steps each) with a 2×64 separable critic, over 3 seeds, and InfoNCE on one and two
+//! copies of a 2-nat problem. The per-level statistics are over each level's second half.
 
 use crate::claims::{mean_of, summary, Claim, Evidence, Finding, Outcome, Seeded, Verdict};
 use crate::decl::Paper;
@@ -86,7 +86,44 @@ pub fn claims() -> Vec<Claim> {
             slow: false,
             check: smile_clip,
         },
+        Claim {
+            id: "infonce-not-additive",
+            text: "Self-consistency fails for InfoNCE: on two independent copies of the \
+                   problem the true MI doubles (2 → 4 nats), but InfoNCE's estimate is below \
+                   1.5 × its estimate on one copy.",
+            paper: SMILE,
+            queries: &[ONE_COPY, TWO_COPIES],
+            methods: &["infonce"],
+            seeds: 3,
+            expect: Outcome::Supported,
+            slow: false,
+            check: infonce_not_additive,
+        },
     ]
+}
+
+/// One copy of the problem at 2 nats (d = 20), and two independent copies of it (d = 40, 4
+/// nats: each dimension's correlation the same), InfoNCE alone, one level of 4,000 steps.
+const ONE_COPY: &str = "steps=4000&first=2&levels=1&runs=3&methods=infonce";
+const TWO_COPIES: &str = "dim=40&steps=4000&first=4&levels=1&runs=3&methods=infonce";
+
+fn infonce_not_additive(claim: &Claim, ev: &Evidence) -> Verdict {
+    let one = ev.finals(0, "infonce", "level/0/mean");
+    let two = ev.finals(1, "infonce", "level/0/mean");
+    let (a, b) = (mean_of(&one), mean_of(&two));
+    claim.verdict(Finding {
+        per_seed: Finding::paired(&two, &one, |t, o| t / o, |t, o| t < 1.5 * o),
+        holds: b < 1.5 * a,
+        effect: format!(
+            "InfoNCE: one copy (2 nats) {}, two copies (4 nats) {}",
+            summary(&one),
+            summary(&two)
+        ),
+        sentence: format!(
+            "Doubling the MI takes InfoNCE's estimate × {:.2}, not × 2.",
+            b / a
+        ),
+    })
 }
 
 /// Each run's `level/<k>/<what>`.
