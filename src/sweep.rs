@@ -48,6 +48,8 @@ pub struct Sweep {
     /// Methods and runs (seeds) of every cell.
     pub methods: Vec<String>,
     pub runs: u32,
+    /// A claim the page reads each cell with (`claim=<id>`): it changes no run.
+    pub claim: Option<String>,
 }
 
 fn quote(s: &str) -> String {
@@ -259,9 +261,12 @@ impl Sweep {
         // The lab decides which keys exist: read it from the link without its axes.
         let mut base_pairs: Vec<String> = Vec::new();
         let mut axis_pairs: Vec<(String, String)> = Vec::new();
+        let mut claim = None;
         for (k, v) in &pairs {
             let (key, value) = (decode(k), decode(v));
-            if is_axis(&key, &value) {
+            if key == "claim" {
+                claim = Some(value);
+            } else if is_axis(&key, &value) {
                 if let Some(prev) = axis_pairs.iter().position(|(pk, _)| *pk == key) {
                     axis_pairs.remove(prev);
                     problems.push(problem(
@@ -281,6 +286,32 @@ impl Sweep {
         let Some(lab) = labs.iter().find(|l| l.id == base.lab) else {
             return Err(problems);
         };
+        // The claim the cells are read with: one of the lab's, on one link, reading methods the
+        // sweep runs.
+        if let Some(id) = &claim {
+            let found = crate::labs::lab(lab.id)
+                .ok()
+                .and_then(|l| l.claims().into_iter().find(|c| c.id == id.as_str()));
+            let why = match &found {
+                None => Some(format!("{} has no claim {}", lab.id, quote(id))),
+                Some(c) if c.queries.len() != 1 => Some(format!(
+                    "{id} compares {} links: a sweep reads a claim of one link",
+                    c.queries.len()
+                )),
+                Some(c) => c
+                    .methods
+                    .iter()
+                    .find(|m| !base.methods.iter().any(|b| b.id == **m))
+                    .map(|m| {
+                        format!(
+                            "{id} reads {m}, which this sweep does not run (add it to methods=)"
+                        )
+                    }),
+            };
+            if let Some(why) = why {
+                problems.push(problem("claim", id, why));
+            }
+        }
         let mut axes = Vec::new();
         for (key, spec) in &axis_pairs {
             let setting = declared(lab, key);
@@ -379,6 +410,7 @@ impl Sweep {
             runs: base.runs,
             axes,
             cells,
+            claim,
         })
     }
 
@@ -388,6 +420,9 @@ impl Sweep {
         let mut link = self.base.replacen("#/", "#/sweep/", 1);
         for a in &self.axes {
             link.push_str(&format!("&{}={}", a.key, a.spec));
+        }
+        if let Some(c) = &self.claim {
+            link.push_str(&format!("&claim={c}"));
         }
         link
     }

@@ -33,6 +33,17 @@ fn cells_are_every_combination_last_axis_fastest() {
     assert_eq!(s.axes[1].values, ["0", "0.2", "0.4"]);
     assert_eq!(s.axes[2].values, ["0.001", "0.01", "0.1"]);
     assert_eq!(s.cells.len(), 27);
+    // The claim the page reads the cells with rides in the link and changes no cell.
+    let with =
+        parse("#/basics?v=1&runs=5&methods=plain,l2&l2.lambda=0.001,0.01&claim=l2-small-weights")
+            .unwrap();
+    assert_eq!(with.claim.as_deref(), Some("l2-small-weights"));
+    assert!(with
+        .to_link()
+        .ends_with("&l2.lambda=0.001,0.01&claim=l2-small-weights"));
+    assert_eq!(parse(&with.to_link()).unwrap(), with);
+    let without = parse("#/basics?v=1&runs=5&methods=plain,l2&l2.lambda=0.001,0.01").unwrap();
+    assert_eq!(with.cells, without.cells);
     // No list: a sweep of one cell.
     assert_eq!(parse("#/basics?v=1&noise=0.2").unwrap().cells.len(), 1);
 }
@@ -65,6 +76,21 @@ fn bad_sweeps_name_the_key() {
         ),
         ("#/basics?v=1&points=50..2000", "points", "at most 256"),
         ("#/basics?v=1&l2.lambda=0.1,1", "l2.lambda", "not enabled"),
+        (
+            "#/basics?v=1&claim=nope",
+            "claim",
+            "basics has no claim nope",
+        ),
+        (
+            "#/basics?v=1&claim=l2-small-weights",
+            "claim",
+            "reads l2, which this sweep does not run",
+        ),
+        (
+            "#/basics?v=1&methods=plain,mixup&claim=mixup-separability",
+            "claim",
+            "compares 2 links",
+        ),
         (
             "#/basics?v=1&noise=0..0.5:100&points=50..2000:100&train=10..90:81",
             "noise",

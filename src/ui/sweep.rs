@@ -363,7 +363,16 @@ pub fn SweepPage(route: Memo<String>) -> impl IntoView {
     };
     let measure = move || {
         let all = measures();
-        let key = chosen.get();
+        // The visitor's choice, else the link's claim, else the first there is.
+        let key = match chosen.get() {
+            k if k.is_empty() => parsed
+                .get()
+                .ok()
+                .and_then(|s| s.claim)
+                .map(|c| format!("claim:{c}"))
+                .unwrap_or_default(),
+            k => k,
+        };
         all.iter()
             .find(|(m, _)| m.key() == key)
             .or(all.first())

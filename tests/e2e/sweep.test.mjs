@@ -116,3 +116,19 @@ test('a bad sweep link names the key and runs nothing; the axis editor makes a n
   assert.ok((await cells(page)).length > 2);
   assert.deepEqual(errors, []);
 });
+
+test('a claim card sweeps its claim: its own link as a sweep, read with that claim', async () => {
+  const { page, errors } = await open('#/basics', { gpu: false });
+  const card = '#claims .claim[data-claim="l2-small-weights"]';
+  await page.click(`${card} a.sweep-claim`);
+  await page.waitForSelector('#sweep-play');
+  assert.match(page.url(), /#\/sweep\/basics\?v=1&.*methods=plain,l2.*&claim=l2-small-weights$/);
+  assert.equal(await page.$eval('#sweep-measure', (s) => s.value), 'claim:l2-small-weights');
+  // A claim of two links has no sweep link.
+  assert.equal(await page.locator('#claims .claim[data-claim="mixup-separability"] a.sweep-claim').count(), 0);
+  // A claim the sweep cannot read: the key is named, nothing runs.
+  await page.goto(page.url().replace('claim=l2-small-weights', 'claim=nope'));
+  await page.waitForSelector('#sweep-problems', { state: 'visible' });
+  assert.match(await page.textContent('#sweep-problems'), /claim = "nope": basics has no claim nope/);
+  assert.deepEqual(errors, []);
+});

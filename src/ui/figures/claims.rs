@@ -105,7 +105,12 @@ pub fn ClaimsPanel(claims: ReadSignal<Vec<ClaimRow>>, lab: &'static str) -> impl
                 };
                 let own = row.state == ClaimState::Checked;
                 let detail = row.verdict.clone().filter(|_| own);
-                let slow = crate::labs::lab(lab).ok().and_then(|l| l.claims().into_iter().find(|c| c.id == id)).is_some_and(|c| c.slow);
+                let declared = crate::labs::lab(lab).ok().and_then(|l| l.claims().into_iter().find(|c| c.id == id));
+                let slow = declared.as_ref().is_some_and(|c| c.slow);
+                // A claim of one link can be swept: its link as a sweep, read with this claim.
+                let sweep = declared
+                    .filter(|c| c.queries.len() == 1)
+                    .map(|_| format!("{}&claim={id}", row.link.replacen("#/", "#/sweep/", 1)));
                 let result = move || {
                     revision.track();
                     checks::of(lab).and_then(|c| c.borrow().results.get(id).cloned())
@@ -159,6 +164,7 @@ pub fn ClaimsPanel(claims: ReadSignal<Vec<ClaimRow>>, lab: &'static str) -> impl
                         <div class="claim-head">
                             <span class="verdict">{head}</span>
                             <a class="claim-link" href=row.link.clone() title="Open the experiment this claim is checked on">"open its link"</a>
+                            {sweep.map(|href| view! { <a class="sweep-claim" href=href title="Does it hold at other settings? This claim over a grid of them">"sweep it"</a> })}
                             <span class="check-controls">{controls}</span>
                         </div>
                         <p class="claim-text">{row.text}</p>
