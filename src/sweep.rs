@@ -68,6 +68,15 @@ fn problem(key: &str, value: &str, message: String) -> LinkProblem {
     }
 }
 
+/// Seconds as m:ss (h:mm:ss past an hour), for time left.
+pub fn clock(seconds: f64) -> String {
+    let s = seconds.max(0.0).round() as u64;
+    match s / 3600 {
+        0 => format!("{}:{:02}", s / 60, s % 60),
+        h => format!("{h}:{:02}:{:02}", s / 60 % 60, s % 60),
+    }
+}
+
 /// Whether `key=value` in a link is one of a sweep's axes.
 pub fn is_axis(key: &str, value: &str) -> bool {
     is_axis_value(value) && !FIXED.contains(&key) && key != "label"

@@ -32,6 +32,7 @@ mod cli {
     use methodlab::engine::gpu::{GpuContext, GpuExec};
     use methodlab::engine::{Counters, CpuExec, EngineError, Exec, Result};
     use methodlab::experiment::BackendChoice;
+    use methodlab::sweep::clock;
     use std::process::ExitCode;
     use std::time::Instant;
 
@@ -808,15 +809,6 @@ mod cli {
             clock(started.elapsed().as_secs_f64())
         );
         ExitCode::SUCCESS
-    }
-
-    /// Seconds as m:ss (h:mm:ss past an hour).
-    fn clock(seconds: f64) -> String {
-        let s = seconds.round() as u64;
-        match s / 3600 {
-            0 => format!("{}:{:02}", s / 60, s % 60),
-            h => format!("{h}:{:02}:{:02}", s / 60 % 60, s % 60),
-        }
     }
 
     /// `merge A.jsonl B.jsonl …`: shards' results as the whole sweep writes them.

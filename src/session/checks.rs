@@ -89,11 +89,8 @@ pub fn pieces(
         if let Some(p) = problems.first() {
             return Err(format!("the link {link} is bad: {p}"));
         }
-        let per = exp.runs.div_ceil(engines.max(1) as u32).max(1);
         for m in &exp.methods {
-            let mut first = 0;
-            while first < exp.runs {
-                let runs = per.min(exp.runs - first);
+            for (first, runs) in slices(exp.runs, engines) {
                 out.push(Piece {
                     query,
                     link: link.clone(),
@@ -101,11 +98,19 @@ pub fn pieces(
                     first,
                     runs,
                 });
-                first += runs;
             }
         }
     }
     Ok(out)
+}
+
+/// A method's `runs` runs cut for `engines` engines: (first, count) slices of ⌈runs / engines⌉,
+/// the last one shorter. A check's pieces and a sweep's are cut alike.
+pub fn slices(runs: u32, engines: usize) -> impl Iterator<Item = (u32, u32)> {
+    let per = runs.div_ceil(engines.max(1) as u32).max(1);
+    (0..runs)
+        .step_by(per as usize)
+        .map(move |first| (first, per.min(runs - first)))
 }
 
 /// The check in progress.

@@ -4,7 +4,7 @@
 //! writes for it, bit for bit. Plain Rust, tested natively with engines that only record what
 //! they are sent; `ui/sweep.rs` makes the engines and draws the cells.
 
-use super::checks::Spawn;
+use super::checks::{slices, Spawn};
 use super::{Engine, FromEngine, ToEngine};
 use crate::history::RunReport;
 use crate::sweep::{report_of, Header, Record, Results, Shard, Sweep};
@@ -21,24 +21,30 @@ pub struct Piece {
 /// Every piece of the cells not done yet, in cell order: each method's runs cut into up to
 /// `engines` slices, so a sweep of one cell still keeps every engine busy.
 pub fn pieces(sweep: &Sweep, done: &[bool], engines: usize) -> Vec<Piece> {
-    let per = sweep.runs.div_ceil(engines.max(1) as u32).max(1);
     let mut out = Vec::new();
     for cell in (0..sweep.cells.len()).filter(|&c| !done[c]) {
         for method in &sweep.methods {
-            let mut first = 0;
-            while first < sweep.runs {
-                let runs = per.min(sweep.runs - first);
+            for (first, runs) in slices(sweep.runs, engines) {
                 out.push(Piece {
                     cell,
                     method: method.clone(),
                     first,
                     runs,
                 });
-                first += runs;
             }
         }
     }
     out
+}
+
+/// What an engine is sent to train piece `p` of `sweep`.
+fn message(sweep: &Sweep, p: &Piece) -> ToEngine {
+    ToEngine::Check {
+        link: sweep.cells[p.cell].clone(),
+        method: p.method.clone(),
+        first: p.first,
+        runs: p.runs,
+    }
 }
 
 /// Where a sweep stands, for its progress bar.
@@ -146,22 +152,13 @@ impl<E: Engine> SweepRun<E> {
             done_here: 0,
         };
         for slot in 0..engines.max(1).min(running.pieces.len()) {
-            let msg = self.message(&running.pieces[slot]);
+            let msg = message(&self.sweep, &running.pieces[slot]);
             running
                 .engines
                 .push((spawn(running.serial, slot, msg), Some(slot)));
             running.next += 1;
         }
         self.running = Some(running);
-    }
-
-    fn message(&self, p: &Piece) -> ToEngine {
-        ToEngine::Check {
-            link: self.sweep.cells[p.cell].clone(),
-            method: p.method.clone(),
-            first: p.first,
-            runs: p.runs,
-        }
     }
 
     /// Stops training; the cells done stay.
@@ -178,8 +175,7 @@ impl<E: Engine> SweepRun<E> {
 
     /// An engine's message (`serial` and `slot` as given to `spawn`): a finished piece starts the
     /// next on that engine, and completes its cell when it was the cell's last.
-    pub fn on_message(&mut self, serial: u64, slot: usize, msg: FromEngine, now_ms: f64) {
-        let _ = now_ms;
+    pub fn on_message(&mut self, serial: u64, slot: usize, msg: FromEngine) {
         let Some(r) = self.running.as_mut().filter(|r| r.serial == serial) else {
             return;
         };
@@ -198,14 +194,9 @@ impl<E: Engine> SweepRun<E> {
         r.got[piece] = Some(reports);
         r.engines[slot].1 = None;
         if r.next < r.pieces.len() {
-            let p = r.pieces[r.next].clone();
-            let msg = ToEngine::Check {
-                link: self.sweep.cells[p.cell].clone(),
-                method: p.method,
-                first: p.first,
-                runs: p.runs,
-            };
-            r.engines[slot].0.send(msg);
+            r.engines[slot]
+                .0
+                .send(message(&self.sweep, &r.pieces[r.next]));
             r.engines[slot].1 = Some(r.next);
             r.next += 1;
         }

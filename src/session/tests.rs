@@ -312,9 +312,9 @@ mod claim_checks {
     use std::rc::Rc;
 
     /// Engines made so far: (job serial, slot, the engine).
-    type Made = Rc<RefCell<Vec<(u64, usize, Recorder)>>>;
+    pub(super) type Made = Rc<RefCell<Vec<(u64, usize, Recorder)>>>;
 
-    fn spawner(made: &Made) -> impl FnMut(u64, usize, ToEngine) -> Recorder + '_ {
+    pub(super) fn spawner(made: &Made) -> impl FnMut(u64, usize, ToEngine) -> Recorder + '_ {
         move |serial, slot, first| {
             let e = Recorder::worker();
             crate::session::Engine::send(&e, first);
@@ -340,24 +340,33 @@ mod claim_checks {
                 return;
             };
             done[i] += 1;
-            let ToEngine::Check {
-                link,
-                method,
-                first,
-                runs,
-            } = msg
-            else {
+            let Some(reply) = train(msg) else {
                 continue;
             };
-            let reports = pollster::block_on(async {
-                let mut d = crate::runner::piece_driver(&link, &method, first, runs).await?;
-                d.train(d.total).await?;
-                Ok::<_, crate::engine::EngineError>(d.reports())
-            })
-            .map_err(|e| e.to_string());
             let mut spawn = spawner(made);
-            checks.on_message(serial, slot, FromEngine::Checked(reports), &mut spawn, 0.0);
+            checks.on_message(serial, slot, reply, &mut spawn, 0.0);
         }
+    }
+
+    /// What a worker answers a piece with (`ToEngine::Check`): its runs trained, as
+    /// `runner::piece_driver` trains them. `None` for any other message.
+    pub(super) fn train(msg: ToEngine) -> Option<FromEngine> {
+        let ToEngine::Check {
+            link,
+            method,
+            first,
+            runs,
+        } = msg
+        else {
+            return None;
+        };
+        let reports = pollster::block_on(async {
+            let mut d = crate::runner::piece_driver(&link, &method, first, runs).await?;
+            d.train(d.total).await?;
+            Ok::<_, crate::engine::EngineError>(d.reports())
+        })
+        .map_err(|e| e.to_string());
+        Some(FromEngine::Checked(reports))
     }
 
     #[test]
@@ -523,24 +532,12 @@ mod slow_claim_estimates {
 }
 
 mod sweeps {
+    use super::claim_checks::{spawner, train, Made};
     use super::Recorder;
     use crate::labs::registry;
     use crate::session::sweeps::SweepRun;
-    use crate::session::{FromEngine, ToEngine};
     use crate::sweep::{Header, Record, Results, Shard, Sweep};
-    use std::cell::RefCell;
     use std::rc::Rc;
-
-    type Made = Rc<RefCell<Vec<(u64, usize, Recorder)>>>;
-
-    fn spawner(made: &Made) -> impl FnMut(u64, usize, ToEngine) -> Recorder + '_ {
-        move |serial, slot, first| {
-            let e = Recorder::worker();
-            crate::session::Engine::send(&e, first);
-            made.borrow_mut().push((serial, slot, e.clone()));
-            e
-        }
-    }
 
     /// Trains what the engines were sent, as workers would, until nothing is left (or `stop`
     /// pieces have been handed back).
@@ -564,23 +561,10 @@ mod sweeps {
                 return;
             };
             done[i] += 1;
-            let ToEngine::Check {
-                link,
-                method,
-                first,
-                runs,
-            } = msg
-            else {
-                continue;
-            };
-            let reports = pollster::block_on(async {
-                let mut d = crate::runner::piece_driver(&link, &method, first, runs).await?;
-                d.train(d.total).await?;
-                Ok::<_, crate::engine::EngineError>(d.reports())
-            })
-            .map_err(|e| e.to_string());
-            run.on_message(serial, slot, FromEngine::Checked(reports), 0.0);
-            handed += 1;
+            if let Some(reply) = train(msg) {
+                run.on_message(serial, slot, reply);
+                handed += 1;
+            }
         }
     }
 

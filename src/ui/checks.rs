@@ -51,8 +51,9 @@ fn bump() {
     let _ = r.try_update(|n| *n += 1);
 }
 
-/// Engines a check trains on: one a core, up to four (the session's own keep theirs).
-fn engines() -> usize {
+/// Engines a check (or a sweep) trains on: one a core, up to four (the session's own keep
+/// theirs).
+pub(super) fn engines() -> usize {
     web_sys::window()
         .map(|w| w.navigator().hardware_concurrency())
         .unwrap_or(1.0)

@@ -5,6 +5,7 @@
 //! training anything; the page saves the same file.
 
 use super::browser::{download, now_ms, set_fragment};
+use super::checks::engines;
 use super::engine::EngineHandle;
 use crate::claims::{Claim, Outcome};
 use crate::decl::LabDecl;
@@ -12,8 +13,8 @@ use crate::labs::{lab as registered, registry};
 use crate::session::sweeps::SweepRun;
 use crate::session::{FromEngine, ToEngine};
 use crate::sweep::{
-    cell_verdict, declared, is_axis, mean_final, split_link, suggest, sweepable_claims, Results,
-    Sweep,
+    cell_verdict, clock, declared, is_axis, mean_final, split_link, suggest, sweepable_claims,
+    Results, Sweep,
 };
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -39,14 +40,6 @@ pub fn revision() -> RwSignal<u64> {
 
 fn bump() {
     let _ = revision().try_update(|n| *n += 1);
-}
-
-/// Engines a sweep trains on: one a core, up to four.
-fn engines() -> usize {
-    web_sys::window()
-        .map(|w| w.navigator().hardware_concurrency())
-        .unwrap_or(1.0)
-        .clamp(1.0, 4.0) as usize
 }
 
 /// The run of `sweep`, made the one on show: a kept one when it is the same sweep, else a new
@@ -98,7 +91,7 @@ fn on_message(serial: u64, slot: usize, msg: FromEngine) {
     };
     let retired = {
         let mut r = run.borrow_mut();
-        r.on_message(serial, slot, msg, now_ms());
+        r.on_message(serial, slot, msg);
         r.take_retired()
     };
     if !retired.is_empty() {
@@ -143,12 +136,6 @@ fn open_file(file: web_sys::File, report: impl Fn(String) + 'static) {
             Err(e) => report(e),
         }
     });
-}
-
-/// Seconds as m:ss.
-fn clock(seconds: f64) -> String {
-    let s = seconds.max(0.0).round() as u64;
-    format!("{}:{:02}", s / 60, s % 60)
 }
 
 /// What the grid's cells show.
