@@ -31,14 +31,38 @@ fn context() -> Option<GpuContext> {
 fn every_op_matches_the_cpu() {
     let _shared = shared();
     let Some(ctx) = context() else { return };
-    eprintln!("adapter: {}", ctx.adapter);
+    every_op_matches_the_cpu_on(&ctx);
+}
+
+/// The conformance suite on the step kernel: every op run by the interpreter in one dispatch,
+/// a workgroup per run.
+#[test]
+fn every_op_matches_the_cpu_on_the_step_kernel() {
+    let _shared = shared();
+    let Some(ctx) = context() else { return };
+    every_op_matches_the_cpu_on(&ctx.with_step(true));
+}
+
+fn every_op_matches_the_cpu_on(ctx: &GpuContext) {
+    eprintln!("adapter: {}", ctx.describe());
     let mut failures = Vec::new();
+    let mut stepped = 0;
     for case in cases() {
         let built = build(&case).unwrap();
         let mut cpu = CpuExec::new(&built.program).unwrap();
         cpu.run(0, 1).unwrap();
-        let mut gpu = pollster::block_on(GpuExec::new(&ctx, &built.program))
+        let mut gpu = pollster::block_on(GpuExec::new(ctx, &built.program))
             .unwrap_or_else(|e| panic!("{}: {e}", case.name));
+        // Only a case that mixes runs (a parameter shared by every run, a sum over runs) may
+        // take the per-op path, and it says so.
+        let mixes_runs = gpu.path().ends_with("across runs") || gpu.path().contains("shared by");
+        if ctx.step
+            && gpu.path() != "step kernel"
+            && !(built.program.graph.runs() > 1 && mixes_runs)
+        {
+            failures.push(format!("{}: {}", case.name, gpu.path()));
+        }
+        stepped += (gpu.path() == "step kernel") as usize;
         gpu.run(0, 1).unwrap();
         for (what, t) in std::iter::once(("output", &built.output))
             .chain(built.grads.iter().map(|g| ("gradient", g)))
@@ -58,6 +82,9 @@ fn every_op_matches_the_cpu() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+    if ctx.step {
+        eprintln!("{stepped} of {} cases on the step kernel", cases().len());
+    }
 }
 
 #[test]

@@ -145,12 +145,43 @@ fn cpu_reports() -> &'static Vec<(String, Vec<RunReport>)> {
     })
 }
 
+/// `run_headless` on `ctx`, and the path each method's run group took (`Exec::path`).
+async fn run_with_paths(
+    exp: &Experiment,
+    ctx: &GpuContext,
+) -> methodlab::engine::Result<(Vec<RunReport>, Vec<String>)> {
+    let mut driver = Driver::start(exp, None)?;
+    let (mut runs, mut paths) = (Vec::new(), Vec::new());
+    for method in &exp.methods {
+        driver.add(&method.id, Some(ctx)).await?;
+        driver.train(driver.total).await?;
+        runs.extend(driver.reports());
+        paths.extend(driver.groups.iter().map(|g| g.exec().path()));
+        driver.groups.clear();
+        driver.slices.clear();
+    }
+    Ok((runs, paths))
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum GpuPath {
+    Fused,
+    Unfused,
+    StepKernel,
+}
+
 /// Every method of every lab on one GPU path: it trains to its own result (no two methods
 /// alike), and ends where the CPU does, within `AGREEMENT`.
-fn gpu_path_agrees_with_the_cpu(fused: bool) {
-    let path = if fused { "gpu fused" } else { "gpu unfused" };
+fn gpu_path_agrees_with_the_cpu(which: GpuPath) {
+    let path = match which {
+        GpuPath::Fused => "gpu fused",
+        GpuPath::Unfused => "gpu unfused",
+        GpuPath::StepKernel => "gpu step kernel",
+    };
     let ctx = match pollster::block_on(GpuContext::new()) {
-        Ok(ctx) => ctx.with_fusion(fused),
+        Ok(ctx) => ctx
+            .with_fusion(which == GpuPath::Fused)
+            .with_step(which == GpuPath::StepKernel),
         Err(e) if std::env::var("METHODLAB_SKIP_GPU").is_ok() => {
             eprintln!("skipping GPU test: {e}");
             return;
@@ -162,10 +193,17 @@ fn gpu_path_agrees_with_the_cpu(fused: bool) {
     let mut i = 0;
     for lab in registry() {
         let mut worst = 0.0f32;
+        let (mut stepped, mut groups) = (0, 0);
         for (link, exp) in every_method_at_smoke(&lab, 2) {
-            let runs = pollster::block_on(run_headless(&exp, &lab, Some(&ctx), None))
-                .unwrap_or_else(|e| panic!("{link} on {path}: {e}"))
-                .runs;
+            let (runs, paths) = pollster::block_on(run_with_paths(&exp, &ctx))
+                .unwrap_or_else(|e| panic!("{link} on {path}: {e}"));
+            groups += paths.len();
+            stepped += paths.iter().filter(|p| *p == "step kernel").count();
+            if which == GpuPath::StepKernel {
+                for p in paths.iter().filter(|p| *p != "step kernel") {
+                    eprintln!("  {link}: {p}");
+                }
+            }
             let (cpu_link, want) = &cpu[i];
             i += 1;
             assert_eq!(cpu_link, &link);
@@ -174,19 +212,31 @@ fn gpu_path_agrees_with_the_cpu(fused: bool) {
             worst = worst.max(err);
             failures.extend(failed);
         }
-        eprintln!("{path}: {} agrees with the cpu within {worst:.2e}", lab.id);
+        eprintln!(
+            "{path}: {} agrees with the cpu within {worst:.2e} ({stepped} of {groups} run groups on the step kernel)",
+            lab.id
+        );
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
 #[test]
 fn every_method_of_every_lab_agrees_with_the_cpu_on_the_gpu_fused() {
-    gpu_path_agrees_with_the_cpu(true);
+    gpu_path_agrees_with_the_cpu(GpuPath::Fused);
 }
 
 #[test]
 fn every_method_of_every_lab_agrees_with_the_cpu_on_the_gpu_unfused() {
-    gpu_path_agrees_with_the_cpu(false);
+    gpu_path_agrees_with_the_cpu(GpuPath::Unfused);
+}
+
+/// Opt-in while the step kernel is: it fails on the meta lab's few-shot accuracy at the smoke
+/// setting, where the CPU's logits are exactly 0 (every class tied, so every class counts as
+/// predicted) and the step kernel's are ±2e-9 (one class wins). `cargo test --test labs -- --ignored`.
+#[test]
+#[ignore = "fails on meta's tied few-shot logits (docs/benchmarks.md, session 25)"]
+fn every_method_of_every_lab_agrees_with_the_cpu_on_the_step_kernel() {
+    gpu_path_agrees_with_the_cpu(GpuPath::StepKernel);
 }
 
 #[test]

@@ -17,6 +17,8 @@ pub enum EngineError {
     Gpu(String),
     /// A buffer of the program is larger than the device binds: fewer runs at once may fit.
     TooLarge(String),
+    /// The step kernel cannot run this program (why): the GPU backend builds the per-op path.
+    Fallback(String),
     /// The GPU device was lost; everything on it is gone.
     DeviceLost(String),
 }
@@ -31,6 +33,7 @@ impl fmt::Display for EngineError {
             }
             EngineError::NoGpu(why) => write!(f, "no WebGPU device: {why}"),
             EngineError::Gpu(why) | EngineError::TooLarge(why) => write!(f, "GPU error: {why}"),
+            EngineError::Fallback(why) => write!(f, "the step kernel cannot run this: {why}"),
             EngineError::DeviceLost(why) => write!(f, "GPU device lost: {why}"),
         }
     }

@@ -245,6 +245,15 @@ impl Exec {
             Exec::Sliced(s) => &s.program,
         }
     }
+    /// How the program runs: "cpu", or the GPU executor's path (`GpuExec::path`: the step
+    /// kernel, or per op and why).
+    pub fn path(&self) -> String {
+        match self {
+            Exec::Cpu(_) => "cpu".to_string(),
+            Exec::Gpu(e) => e.path().to_string(),
+            Exec::Sliced(s) => s.parts.first().map_or(String::new(), |(.., e)| e.path()),
+        }
+    }
     pub fn is_gpu(&self) -> bool {
         match self {
             Exec::Cpu(_) => false,

@@ -893,15 +893,13 @@ mod cli {
     /// The GPU when asked for and there is one, fused as `METHODLAB_FUSION` says (else as the
     /// adapter's default); otherwise the CPU, saying why. A bad `METHODLAB_FUSION` is an error.
     fn gpu_context(wanted: bool) -> std::result::Result<Option<GpuContext>, String> {
-        let fusion = methodlab::device::fusion_from_env()?;
+        methodlab::device::fusion_from_env()?;
+        methodlab::device::step_from_env()?;
         if !wanted {
             return Ok(None);
         }
         match pollster::block_on(GpuContext::new()) {
-            Ok(ctx) => Ok(Some(match fusion {
-                Some(on) => ctx.with_fusion(on),
-                None => ctx,
-            })),
+            Ok(ctx) => Ok(Some(methodlab::device::with_fusion_from_env(ctx, None)?)),
             Err(e) => {
                 eprintln!("methodlab: {e}; running on the CPU");
                 Ok(None)

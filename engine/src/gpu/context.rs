@@ -90,6 +90,9 @@ pub struct GpuContext {
     /// to build on lavapipe fused, 1.2 s unfused; SwiftShader's steps/s did not change). Tests and
     /// the benchmark turn it on everywhere; the CLI's `METHODLAB_FUSION=on|off` chooses.
     pub fuse: bool,
+    /// Whether programs run on the step kernel (`shaders/step.wgsl`: many steps of an entry in
+    /// one dispatch) where they fit; the per-op path otherwise, and `GpuExec::path` says why.
+    pub step: bool,
     /// The pipelines compiled so far, by (kernel, op code of a specialized one): each is compiled
     /// when a program first records it, so a context costs its shader modules only (the page's
     /// adapter check made one with every kernel compiled: 300 ms on SwiftShader before the badge
@@ -173,6 +176,7 @@ impl GpuContext {
             adapter,
             software,
             fuse: !software,
+            step: false,
             pipelines: Arc::new(Mutex::new(HashMap::new())),
             modules: Arc::new(modules),
             fused: Arc::new(Mutex::new(HashMap::new())),
@@ -217,11 +221,23 @@ impl GpuContext {
         self
     }
 
+    /// This context with the step kernel on or off (see `step`).
+    pub fn with_step(mut self, on: bool) -> GpuContext {
+        self.step = on;
+        self
+    }
+
     /// What the page's badge and the CLI's reports name: the adapter, whether it is a software
     /// one (SwiftShader and lavapipe pose as GPUs), and whether kernels are fused.
     pub fn describe(&self) -> String {
         let kind = if self.software { "software, " } else { "" };
-        let fused = if self.fuse { "fused" } else { "unfused" };
+        let fused = if self.step {
+            "step kernel"
+        } else if self.fuse {
+            "fused"
+        } else {
+            "unfused"
+        };
         format!("{} [{kind}{fused}]", self.adapter)
     }
 

@@ -43,6 +43,19 @@ struct Pending {
     pipeline: Option<wgpu::ComputePipeline>,
 }
 
+/// A queued dispatch as the step kernel's table holds it.
+pub(super) struct Record {
+    pub kernel: &'static str,
+    /// The op code of a specialized kernel, else 0.
+    pub op: u32,
+    /// Its parameter block, as words.
+    pub params: Vec<u32>,
+    /// Storage bindings: (slot, logical buffer).
+    pub bindings: Vec<(u32, usize)>,
+    /// A generated (fused) kernel, which the step kernel cannot run.
+    pub generated: bool,
+}
+
 /// Builds kernel parameters and bind groups while an executor is compiled.
 pub(super) struct Builder<'a> {
     ctx: &'a GpuContext,
@@ -58,6 +71,13 @@ impl<'a> Builder<'a> {
             buffers: Buffers::new(&ctx.device),
             params_bytes: Vec::new(),
             pending: Vec::new(),
+        }
+    }
+    /// A builder whose storage is one arena (the step kernel's).
+    pub fn arena(ctx: &'a GpuContext) -> Builder<'a> {
+        Builder {
+            buffers: Buffers::arena(&ctx.device),
+            ..Builder::new(ctx)
         }
     }
     pub fn storage(&mut self, label: &str, elements: usize) -> usize {
@@ -119,13 +139,33 @@ impl<'a> Builder<'a> {
     pub fn context(&self) -> &GpuContext {
         self.ctx
     }
+    /// The queued dispatches as the step kernel reads them (no pipeline, no bind group), in the
+    /// order they were queued, and the buffers, sealed.
+    pub fn into_records(mut self) -> (Vec<Record>, Buffers) {
+        self.buffers.seal(&self.ctx.queue);
+        let records = self
+            .pending
+            .iter()
+            .map(|p| Record {
+                kernel: p.kernel,
+                op: p.op.unwrap_or(0),
+                params: bytemuck::pod_collect_to_vec(
+                    &self.params_bytes[p.offset as usize..(p.offset + p.size) as usize],
+                ),
+                bindings: p.bindings.clone(),
+                generated: p.pipeline.is_some(),
+            })
+            .collect();
+        (records, self.buffers)
+    }
     /// Creates the parameter buffer and every bind group; returns the dispatches in the order
     /// they were queued, and the buffers.
     pub fn finish(mut self) -> (Vec<Dispatch>, Buffers) {
         use wgpu::BufferUsages as U;
-        let index = self.buffers.create(
+        self.buffers.seal(&self.ctx.queue);
+        let index = self.buffers.device_buffer(
             "kernel parameters",
-            self.params_bytes.len().div_ceil(4),
+            (self.params_bytes.len().div_ceil(4).max(4) * 4) as u64,
             U::STORAGE | U::COPY_DST,
         );
         let params_buffer = &self.buffers.list[index];
@@ -151,7 +191,7 @@ impl<'a> Builder<'a> {
                 for (slot, buffer) in p.bindings {
                     entries.push(wgpu::BindGroupEntry {
                         binding: slot,
-                        resource: self.buffers.list[buffer].as_entire_binding(),
+                        resource: self.buffers.slot(buffer).0.as_entire_binding(),
                     });
                 }
                 let bind_group = self

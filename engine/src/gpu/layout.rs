@@ -4,7 +4,6 @@
 //! optimizer's gradients one arena; every other computed node has its own buffer, and reshape
 //! and detach are views of their input.
 
-use super::context::GpuContext;
 use crate::error::{invalid, Result};
 use crate::graph::Node;
 use crate::op::{LeafKind, Op, UnaryOp};
@@ -22,14 +21,35 @@ pub(super) struct View {
     pub offset: u32,
 }
 
-/// An executor's device buffers, in the order they were made, and their total size.
+/// Where a logical buffer lives: a device buffer (an index into `Buffers::list`) and a byte
+/// offset in it. Without an arena every logical buffer is a device buffer of its own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct Slot {
+    pub buffer: usize,
+    pub base: u64,
+    pub size: u64,
+}
+
+/// Slots in an arena before `seal` makes its device buffer.
+const UNSEALED: usize = usize::MAX;
+
+/// An executor's buffers, in the order they were made, and their total size. Everything else
+/// names a logical buffer (a `Slot`); in arena mode (the step kernel's, which binds one buffer)
+/// every storage buffer is a range of a single device buffer.
 pub(super) struct Buffers {
     device: wgpu::Device,
+    /// Device buffers.
     pub list: Vec<wgpu::Buffer>,
+    /// Logical buffers: what `create` and `storage` return indices into.
+    pub slots: Vec<Slot>,
     pub bytes: u64,
     /// The first buffer past what the device binds or makes, with its label and size: nothing
     /// is made for it, and building fails with a message before any work is queued.
     pub too_large: Option<(String, u64)>,
+    /// Arena mode: bytes reserved so far.
+    arena: Option<u64>,
+    /// Initial contents, written by `seal` once the device buffers exist.
+    writes: Vec<(usize, Vec<u8>)>,
 }
 
 impl Buffers {
@@ -37,8 +57,18 @@ impl Buffers {
         Buffers {
             device: device.clone(),
             list: Vec::new(),
+            slots: Vec::new(),
             bytes: 0,
             too_large: None,
+            arena: None,
+            writes: Vec::new(),
+        }
+    }
+    /// Buffers whose storage is one arena, made by `seal`.
+    pub fn arena(device: &wgpu::Device) -> Buffers {
+        Buffers {
+            arena: Some(0),
+            ..Buffers::new(device)
         }
     }
     /// The largest buffer the device makes and binds, in bytes.
@@ -49,26 +79,78 @@ impl Buffers {
             .min(limits.max_buffer_size)
     }
     /// Makes a buffer of `elements` f32 (at least 4); returns its index. Every buffer is bound
-    /// whole, so one larger than the device binds is recorded in `too_large` and made tiny.
+    /// whole, so one larger than the device binds is recorded in `too_large` and made tiny. In
+    /// arena mode a storage buffer is a range of the arena, 256-byte aligned.
     pub fn create(&mut self, label: &str, elements: usize, usage: wgpu::BufferUsages) -> usize {
         let mut size = (elements.max(4) * 4) as u64;
+        if let Some(used) = self.arena.as_mut() {
+            let base = *used;
+            *used = (base + size).next_multiple_of(256);
+            self.slots.push(Slot {
+                buffer: UNSEALED,
+                base,
+                size,
+            });
+            return self.slots.len() - 1;
+        }
         if size > self.most() {
             self.too_large.get_or_insert((label.to_string(), size));
             size = 16;
         }
-        let buffer = self.device.create_buffer(&wgpu::BufferDescriptor {
-            label: Some(label),
+        let buffer = self.device_buffer(label, size, usage);
+        self.slots.push(Slot {
+            buffer,
+            base: 0,
             size,
-            usage,
-            mapped_at_creation: false,
         });
-        self.bytes += size;
-        self.list.push(buffer);
-        self.list.len() - 1
+        self.slots.len() - 1
     }
     pub fn storage(&mut self, label: &str, elements: usize) -> usize {
         use wgpu::BufferUsages as U;
         self.create(label, elements, U::STORAGE | U::COPY_SRC | U::COPY_DST)
+    }
+    /// A device buffer of `bytes` outside any arena; returns its index in `list`.
+    pub fn device_buffer(&mut self, label: &str, bytes: u64, usage: wgpu::BufferUsages) -> usize {
+        let buffer = self.device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some(label),
+            size: bytes,
+            usage,
+            mapped_at_creation: false,
+        });
+        self.bytes += bytes;
+        self.list.push(buffer);
+        self.list.len() - 1
+    }
+    /// Queues `data` as buffer `index`'s initial contents (written by `seal`).
+    pub fn write_initial(&mut self, index: usize, data: &[f32]) {
+        self.writes
+            .push((index, bytemuck::cast_slice(data).to_vec()));
+    }
+    /// Makes the arena's device buffer (arena mode), then writes every initial content.
+    pub fn seal(&mut self, queue: &wgpu::Queue) {
+        if let Some(used) = self.arena.take() {
+            let size = used.max(16);
+            if size > self.most() {
+                self.too_large.get_or_insert(("arena".to_string(), size));
+                return;
+            }
+            use wgpu::BufferUsages as U;
+            let buffer = self.device_buffer("arena", size, U::STORAGE | U::COPY_SRC | U::COPY_DST);
+            for s in self.slots.iter_mut().filter(|s| s.buffer == UNSEALED) {
+                s.buffer = buffer;
+            }
+        }
+        for (index, bytes) in self.writes.drain(..) {
+            if !bytes.is_empty() {
+                let s = self.slots[index];
+                queue.write_buffer(&self.list[s.buffer], s.base, &bytes);
+            }
+        }
+    }
+    /// The device buffer of logical buffer `index`, its byte offset there and its size.
+    pub fn slot(&self, index: usize) -> (&wgpu::Buffer, u64, u64) {
+        let s = self.slots[index];
+        (&self.list[s.buffer], s.base, s.size)
     }
 }
 
@@ -95,17 +177,11 @@ pub(super) struct Layout {
 }
 
 impl Layout {
-    /// Makes the leaf buffers (uploading their initial values), the gradient arenas and a buffer
+    /// Makes the leaf buffers (their initial values queued for `Buffers::seal`), the gradient arenas and a buffer
     /// for every computed node that is not a view, in that order.
-    pub fn new(
-        ctx: &GpuContext,
-        buffers: &mut Buffers,
-        program: &Program,
-        plan: &Plan,
-        nodes: &[Node],
-    ) -> Layout {
+    pub fn new(buffers: &mut Buffers, program: &Program, plan: &Plan, nodes: &[Node]) -> Layout {
         let mut views: Vec<Option<View>> = vec![None; nodes.len()];
-        let (leaves, params) = place_leaves(ctx, buffers, nodes, &mut views);
+        let (leaves, params) = place_leaves(buffers, nodes, &mut views);
         let (grads, grad_slot) = grad_arenas(buffers, program);
         let is_dispatch = place_computed(buffers, plan, nodes, &mut views, &grads, grad_slot);
         Layout {
@@ -130,7 +206,6 @@ impl Layout {
 
 /// Leaves: inputs and states in one buffer, parameters in another. Returns (leaves, params).
 fn place_leaves(
-    ctx: &GpuContext,
     buffers: &mut Buffers,
     nodes: &[Node],
     views: &mut [Option<View>],
@@ -152,10 +227,8 @@ fn place_leaves(
     }
     let leaves = buffers.storage("leaves", leaf_data.len());
     let params = buffers.storage("params", param_data.len());
-    ctx.queue
-        .write_buffer(&buffers.list[leaves], 0, bytemuck::cast_slice(&leaf_data));
-    ctx.queue
-        .write_buffer(&buffers.list[params], 0, bytemuck::cast_slice(&param_data));
+    buffers.write_initial(leaves, &leaf_data);
+    buffers.write_initial(params, &param_data);
     for (i, n) in nodes.iter().enumerate() {
         if let Op::Leaf(kind) = n.op {
             if let Some(v) = views[i].as_mut() {

@@ -31,6 +31,7 @@ mod random;
 mod readback;
 mod reduce;
 mod softmax;
+mod step;
 #[cfg(test)]
 mod tests;
 
@@ -44,7 +45,7 @@ use super::program::{open_window, Snapshot};
 use super::program::{Counters, Program};
 use dispatch::{Builder, Dispatch, Operands, Work};
 use fusion::Fusion;
-use layout::{Layout, View};
+use layout::{Buffers, Layout, View};
 use readback::{MetricReadback, Oneshot};
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
@@ -71,12 +72,17 @@ pub struct GpuExec {
     program: Program,
     nodes: Vec<Node>,
     views: Vec<Option<View>>,
-    buffers: Vec<wgpu::Buffer>,
+    buffers: Buffers,
     buffer_bytes: u64,
     leaves: usize,
     params: usize,
     prologue: Vec<Work>,
     entries: Vec<EntryExec>,
+    /// The step kernel, when this program runs on it (then `prologue` and every entry's `work`
+    /// are empty).
+    step: Option<step::StepExec>,
+    /// How the program runs, and why not on the step kernel where it could have (`path`).
+    path: String,
     counters: Counters,
     runs: usize,
     step_host: u64,
@@ -158,13 +164,41 @@ impl GpuExec {
     }
 
     fn build(ctx: &GpuContext, program: &Program) -> Result<GpuExec> {
+        if !ctx.step {
+            return Self::build_with(ctx, program, false);
+        }
+        let plan = Plan::new(program)?;
+        let nodes = program.graph.with_nodes(|n| n.to_vec());
+        if let Err(why) = step::fits(program, &plan, &nodes) {
+            let mut exec = Self::build_with(ctx, program, false)?;
+            exec.path = format!("per op: {why}");
+            return Ok(exec);
+        }
+        match Self::build_with(ctx, program, true) {
+            Err(EngineError::Fallback(why)) => {
+                let mut exec = Self::build_with(ctx, program, false)?;
+                exec.path = format!("per op: {why}");
+                Ok(exec)
+            }
+            built => built,
+        }
+    }
+
+    /// Builds for the per-op path, or for the step kernel (`step`), which may refuse with
+    /// `EngineError::Fallback` (a kernel it lacks, an arena larger than the device binds).
+    fn build_with(ctx: &GpuContext, program: &Program, step: bool) -> Result<GpuExec> {
         let plan = Plan::new(program)?;
         let nodes = program.graph.with_nodes(|n| n.to_vec());
         let runs = program.graph.runs();
         let seed = program.graph.seed();
-        let mut b = Builder::new(ctx);
-        let mut layout = Layout::new(ctx, &mut b.buffers, program, &plan, &nodes);
-        let fusion = Fusion::plan(program, &plan, &nodes, &layout, ctx.fuse)?;
+        let mut b = if step {
+            Builder::arena(ctx)
+        } else {
+            Builder::new(ctx)
+        };
+        let fuse = ctx.fuse && !step;
+        let mut layout = Layout::new(&mut b.buffers, program, &plan, &nodes);
+        let fusion = Fusion::plan(program, &plan, &nodes, &layout, fuse)?;
         let ops = |ids: &[usize], b: &mut Builder| -> Result<Vec<usize>> {
             ids.iter()
                 .filter(|&&id| layout.is_dispatch[id] && !fusion.inlined[id] && !fusion.moved[id])
@@ -207,7 +241,7 @@ impl GpuExec {
 
         let prologue_pending = ops(&plan.prologue, &mut b)?;
         // Per entry: ops, gradient copies, optimizer, metrics, assignments, step.
-        let step = layout.view(&nodes, program.step.id)?;
+        let step_view = layout.view(&nodes, program.step.id)?;
         let mut entry_pending = Vec::new();
         let mut metric_sums = Vec::new();
         let mut moments: Vec<Option<Moments>> = Vec::new();
@@ -216,7 +250,7 @@ impl GpuExec {
             let mut entry_moments = None;
             if let Some(u) = &e.update {
                 let (update, buffers) =
-                    optim::encode(&mut b, &nodes, &layout, k, &e.name, u, step)?;
+                    optim::encode(&mut b, &nodes, &layout, k, &e.name, u, step_view)?;
                 list.extend(update);
                 let arena = layout.grads[k].as_ref().expect("an update has an arena");
                 entry_moments = Some(Moments {
@@ -228,7 +262,7 @@ impl GpuExec {
             moments.push(entry_moments);
             // Metrics are read before the assignments write states, the step is bumped last;
             // when the metrics need no state, their sums and the bump are one dispatch.
-            let tail = fusion::tail(&mut b, &nodes, &layout, e, runs, step, ctx.fuse)?;
+            let tail = fusion::tail(&mut b, &nodes, &layout, e, runs, step_view, fuse)?;
             if let Some((sums, tail)) = tail {
                 list.extend(elementwise::assigns(&mut b, &nodes, &layout, &e.assigns)?);
                 list.push(tail);
@@ -239,7 +273,7 @@ impl GpuExec {
                 metric_sums.push(sums);
                 list.extend(elementwise::assigns(&mut b, &nodes, &layout, &e.assigns)?);
                 if e.advances_step {
-                    list.push(elementwise::bump(&mut b, step, layout.leaves));
+                    list.push(elementwise::bump(&mut b, step_view, layout.leaves));
                 }
             }
             entry_pending.push(list);
@@ -265,17 +299,71 @@ impl GpuExec {
                 mib(most)
             )));
         }
-        let (dispatches, buffers) = b.finish();
+        let mut step_exec = None;
+        let (mut prologue_work, mut entry_work) = (Vec::new(), Vec::new());
+        let buffers = if step {
+            let step_runs = b.storage("step per run", runs);
+            let init = nodes[program.step.id]
+                .init
+                .as_ref()
+                .and_then(|v| v.first().copied())
+                .unwrap_or(0.0);
+            b.buffers.write_initial(step_runs, &vec![init; runs]);
+            let (records, mut buffers) = b.into_records();
+            if let Some((_, bytes)) = &buffers.too_large {
+                let mib = |b: u64| b as f64 / (1 << 20) as f64;
+                return Err(EngineError::Fallback(format!(
+                    "the step kernel's arena is {:.0} MiB and this GPU binds at most {:.0} MiB",
+                    mib(*bytes),
+                    mib(buffers.most())
+                )));
+            }
+            let (words, starts) = step::table(&records, &buffers).map_err(EngineError::Fallback)?;
+            let work = step::entry_work(&words, &starts, &entry_pending, runs);
+            if let Some((k, w)) = work
+                .iter()
+                .enumerate()
+                .find(|(_, &w)| w > step::MAX_DISPATCH_WORK)
+            {
+                return Err(EngineError::Fallback(format!(
+                    "a run's step of {} is {:.1} M operations, more than one workgroup should \
+                     take in a dispatch ({:.0} M): the per-op path spreads it over the device",
+                    program.entries[k].name,
+                    *w as f64 / 1e6,
+                    step::MAX_DISPATCH_WORK as f64 / 1e6
+                )));
+            }
+            let at = |slot: usize| (buffers.slots[slot].base / 4) as u32;
+            let step_at = (at(layout.leaves) + step_view.offset, at(step_runs));
+            step_exec = Some(step::StepExec::new(
+                ctx,
+                &mut buffers,
+                &words,
+                &starts,
+                &prologue_pending,
+                &entry_pending,
+                runs,
+                step_at,
+            ));
+            entry_work.resize_with(entry_pending.len(), Vec::new);
+            buffers
+        } else {
+            let (dispatches, buffers) = b.finish();
+            let mut slots: Vec<Option<Dispatch>> = dispatches.into_iter().map(Some).collect();
+            let mut take =
+                |i: usize| Work::Dispatch(slots[i].take().expect("each dispatch is used once"));
+            prologue_work = prologue_pending.into_iter().map(&mut take).collect();
+            entry_work = entry_pending
+                .into_iter()
+                .map(|list| list.into_iter().map(&mut take).collect())
+                .collect();
+            buffers
+        };
         let mut buffer_bytes = buffers.bytes;
-        let mut slots: Vec<Option<Dispatch>> = dispatches.into_iter().map(Some).collect();
-        let mut take =
-            |i: usize| Work::Dispatch(slots[i].take().expect("each dispatch is used once"));
-        let prologue: Vec<Work> = prologue_pending.into_iter().map(&mut take).collect();
-        let entries: Vec<EntryExec> = entry_pending
+        let entries: Vec<EntryExec> = entry_work
             .into_iter()
             .enumerate()
-            .map(|(k, list)| {
-                let work: Vec<Work> = list.into_iter().map(&mut take).collect();
+            .map(|(k, work): (usize, Vec<Work>)| {
                 let metrics = program.entries[k].metrics.len();
                 let readback = MetricReadback::new(&ctx.device, metrics, runs, metric_sums[k]);
                 buffer_bytes += (readback.staging_buffers() * metrics * runs * 4) as u64;
@@ -287,17 +375,24 @@ impl GpuExec {
                 }
             })
             .collect();
+        let path = match (&step_exec, step) {
+            (Some(_), _) => "step kernel".to_string(),
+            _ if ctx.fuse => "per op, fused".to_string(),
+            _ => "per op".to_string(),
+        };
         let mut exec = GpuExec {
             ctx: ctx.clone(),
             program: program.clone(),
             nodes,
             views: layout.views,
-            buffers: buffers.list,
+            buffers,
             buffer_bytes,
             leaves: layout.leaves,
             params: layout.params,
-            prologue,
+            prologue: prologue_work,
             entries,
+            step: step_exec,
+            path,
             counters: Counters::default(),
             runs,
             step_host: 0,
@@ -310,7 +405,7 @@ impl GpuExec {
         Ok(exec)
     }
     fn run_prologue(&mut self) {
-        if self.prologue.is_empty() {
+        if self.prologue.is_empty() && self.step.as_ref().is_none_or(|s| s.prologue.is_empty()) {
             return;
         }
         let mut encoder = self
@@ -330,6 +425,13 @@ impl GpuExec {
                 pass.set_bind_group(0, &d.bind_group, &[]);
                 pass.dispatch_workgroups(d.groups.0, d.groups.1, d.groups.2);
             }
+            if let Some(s) = &self.step {
+                pass.set_pipeline(s.pipeline());
+                for (bind_group, groups) in &s.prologue {
+                    pass.set_bind_group(0, bind_group, &[]);
+                    pass.dispatch_workgroups(groups.0, groups.1, groups.2);
+                }
+            }
         }
         self.ctx.queue.submit([encoder.finish()]);
     }
@@ -343,9 +445,15 @@ impl GpuExec {
     pub fn counters(&self) -> Counters {
         self.counters
     }
-    /// Dispatches one step of `entry` issues (the same for every R).
+    /// Dispatches one step of `entry` issues on the per-op path (the same for every R); the
+    /// step kernel issues one per `steps_per_submit` steps, and 0 is returned.
     pub fn dispatches_per_step(&self, entry: usize) -> usize {
         self.entries[entry].dispatches
+    }
+    /// How this program runs: "step kernel", "per op" or "per op, fused", and why not on the
+    /// step kernel where it was asked for and could not be.
+    pub fn path(&self) -> &str {
+        &self.path
     }
     /// Buffers and bytes this executor holds on the device.
     pub fn live_buffers(&self) -> (usize, u64) {
@@ -354,7 +462,7 @@ impl GpuExec {
             .iter()
             .map(|e| e.readback.staging_buffers())
             .sum();
-        (self.buffers.len() + staging, self.buffer_bytes)
+        (self.buffers.list.len() + staging, self.buffer_bytes)
     }
 
     /// Runs `entry` `steps` times: encodes `steps_per_submit` steps per submission and copies the
@@ -366,8 +474,9 @@ impl GpuExec {
         self.ctx.check()?;
         let advances = self.program.entries[entry].advances_step;
         let mut left = steps;
+        let most = self.step.as_ref().map_or(u32::MAX, |s| s.max_steps[entry]);
         while left > 0 {
-            let chunk = left.min(self.steps_per_submit.max(1));
+            let chunk = left.min(self.steps_per_submit.max(1)).min(most);
             left -= chunk;
             let mut encoder =
                 self.ctx
@@ -375,9 +484,22 @@ impl GpuExec {
                     .create_command_encoder(&wgpu::CommandEncoderDescriptor {
                         label: Some("steps"),
                     });
-            let mut in_pass = 0;
             let mut readbacks = Vec::new();
-            {
+            if let Some(s) = &mut self.step {
+                let groups = s.groups();
+                let (pipeline, bind_group, fresh) = s.steps(&self.ctx, entry, chunk);
+                if fresh {
+                    self.counters.upload_bytes += step::CONTROL_BYTES;
+                }
+                let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
+                    label: Some("steps"),
+                    timestamp_writes: None,
+                });
+                pass.set_pipeline(pipeline);
+                pass.set_bind_group(0, bind_group, &[]);
+                pass.dispatch_workgroups(groups.0, groups.1, groups.2);
+                self.counters.dispatches += 1;
+            } else {
                 let e = &self.entries[entry];
                 let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
                     label: Some("steps"),
@@ -390,11 +512,9 @@ impl GpuExec {
                         pass.set_bind_group(0, &d.bind_group, &[]);
                         pass.dispatch_workgroups(d.groups.0, d.groups.1, d.groups.2);
                     }
-                    in_pass += 1;
                 }
+                self.counters.dispatches += chunk as u64 * e.dispatches as u64;
             }
-            let _ = in_pass;
-            self.counters.dispatches += chunk as u64 * self.entries[entry].dispatches as u64;
             self.counters.steps += chunk as u64;
             if advances {
                 self.step_host += chunk as u64;
@@ -443,6 +563,29 @@ impl GpuExec {
             .ok_or_else(|| invalid("profile", format!("no entry {entry}")))?;
         let reps = reps.max(1);
         let mut out = Vec::new();
+        if let Some(s) = &mut self.step {
+            // One dispatch runs `reps` steps: the row is a step's share of it.
+            let groups = s.groups();
+            let (pipeline, bind_group, _) = s.steps(&self.ctx, entry, reps);
+            let mut encoder = self
+                .ctx
+                .device
+                .create_command_encoder(&wgpu::CommandEncoderDescriptor::default());
+            {
+                let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor::default());
+                pass.set_pipeline(pipeline);
+                pass.set_bind_group(0, bind_group, &[]);
+                pass.dispatch_workgroups(groups.0, groups.1, groups.2);
+            }
+            let commands = encoder.finish();
+            self.finish().await?;
+            let t0 = clock_ms();
+            self.ctx.queue.submit([commands]);
+            self.finish().await?;
+            let ms = (clock_ms() - t0) / reps as f64;
+            out.push(("step_kernel", groups.0 * groups.1 * groups.2, ms));
+            return Ok(out);
+        }
         for w in &e.work {
             let Work::Dispatch(d) = w;
             let encode = |n: u32| {
@@ -502,13 +645,10 @@ impl GpuExec {
         if let Some(k) = self.entries.iter().position(|e| e.readback.open()) {
             return Err(open_window(&self.program, k));
         }
-        let whole = |b: &wgpu::Buffer| (b.size() / 4) as usize;
-        let leaves_buf = self
-            .read_buffer(self.leaves, 0, whole(&self.buffers[self.leaves]))
-            .await?;
-        let params_buf = self
-            .read_buffer(self.params, 0, whole(&self.buffers[self.params]))
-            .await?;
+        let whole = |b: usize| (self.buffers.slot(b).2 / 4) as usize;
+        let (leaves_len, params_len) = (whole(self.leaves), whole(self.params));
+        let leaves_buf = self.read_buffer(self.leaves, 0, leaves_len).await?;
+        let params_buf = self.read_buffer(self.params, 0, params_len).await?;
         let mut leaves = Vec::new();
         for (id, n) in self.nodes.iter().enumerate() {
             if !matches!(n.op, Op::Leaf(_)) {
@@ -560,14 +700,19 @@ impl GpuExec {
         snapshot.check(&self.program)?;
         for (id, v) in &snapshot.leaves {
             let at = self.views[*id].ok_or_else(|| invalid("restore", "leaf has no storage"))?;
+            let (buffer, base, _) = self.buffers.slot(at.buffer);
             self.ctx.queue.write_buffer(
-                &self.buffers[at.buffer],
-                at.offset as u64 * 4,
+                buffer,
+                base + at.offset as u64 * 4,
                 bytemuck::cast_slice(v),
             );
             self.counters.upload_bytes += 4 * v.len() as u64;
             if *id == self.program.step.id {
                 self.step_host = v[0] as u64;
+                if let Some(s) = &self.step {
+                    s.set_step(&self.ctx.queue, v[0]);
+                    self.counters.upload_bytes += 4 * self.runs as u64;
+                }
             }
         }
         for (k, per_param) in snapshot.moments.iter().enumerate() {
@@ -581,9 +726,10 @@ impl GpuExec {
                     let n = p.shape().numel();
                     slot[at..at + n].copy_from_slice(&v[s * n..(s + 1) * n]);
                 }
+                let (buffer, base, _) = self.buffers.slot(buffer);
                 self.ctx
                     .queue
-                    .write_buffer(&self.buffers[buffer], 0, bytemuck::cast_slice(&slot));
+                    .write_buffer(buffer, base, bytemuck::cast_slice(&slot));
                 self.counters.upload_bytes += 4 * slot.len() as u64;
             }
         }
@@ -602,12 +748,17 @@ impl GpuExec {
         }
         let v = self.views[t.id].ok_or_else(|| invalid("write", "leaf has no storage"))?;
         assert!(v.buffer == self.leaves || v.buffer == self.params);
+        let (buffer, base, _) = self.buffers.slot(v.buffer);
         self.ctx.queue.write_buffer(
-            &self.buffers[v.buffer],
-            v.offset as u64 * 4,
+            buffer,
+            base + v.offset as u64 * 4,
             bytemuck::cast_slice(data),
         );
         self.counters.upload_bytes += 4 * data.len() as u64;
+        if let (Some(s), true) = (&self.step, t.id == self.program.step.id) {
+            s.set_step(&self.ctx.queue, data[0]);
+            self.counters.upload_bytes += 4 * self.runs as u64;
+        }
         self.run_prologue();
         self.ctx.check()
     }

@@ -3,6 +3,7 @@
 //! Metric sums are copied to a ring of staging buffers every `readback_every` steps and mapped
 //! without waiting.
 
+use super::layout::Buffers;
 use super::GpuExec;
 use crate::error::{invalid, EngineError, Result};
 use crate::graph::Tensor;
@@ -87,7 +88,7 @@ impl MetricReadback {
         steps: u64,
         every: u64,
         encoder: &mut wgpu::CommandEncoder,
-        buffers: &[wgpu::Buffer],
+        buffers: &Buffers,
         runs: usize,
         step: u64,
     ) -> Option<usize> {
@@ -105,20 +106,20 @@ impl MetricReadback {
     fn encode_readback(
         &mut self,
         encoder: &mut wgpu::CommandEncoder,
-        buffers: &[wgpu::Buffer],
+        buffers: &Buffers,
         runs: usize,
         step: u64,
     ) -> Option<usize> {
-        let sums = &buffers[self.sums?];
+        let (sums, base, size) = buffers.slot(self.sums?);
         let slot = self.ring.iter().position(|s| !s.busy)?;
         encoder.copy_buffer_to_buffer(
             sums,
-            0,
+            base,
             &self.ring[slot].buffer,
             0,
             (self.count * runs * 4) as u64,
         );
-        encoder.clear_buffer(sums, 0, None);
+        encoder.clear_buffer(sums, base, Some(size));
         self.ring[slot].busy = true;
         self.pending.push_back((slot, step, self.steps_in_window));
         self.steps_in_window = 0;
@@ -288,13 +289,8 @@ impl GpuExec {
             .create_command_encoder(&wgpu::CommandEncoderDescriptor {
                 label: Some("read"),
             });
-        encoder.copy_buffer_to_buffer(
-            &self.buffers[buffer],
-            offset * 4,
-            &staging,
-            0,
-            (n * 4) as u64,
-        );
+        let (from, base, _) = self.buffers.slot(buffer);
+        encoder.copy_buffer_to_buffer(from, base + offset * 4, &staging, 0, (n * 4) as u64);
         self.ctx.queue.submit([encoder.finish()]);
         let state = Arc::new(Mutex::new((None, None::<Waker>)));
         let sink = state.clone();

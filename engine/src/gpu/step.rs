@@ -1,0 +1,355 @@
+//! The step kernel (`shaders/step.wgsl`): many training steps of an entry in one dispatch, a
+//! workgroup per run, every tensor in one arena buffer.
+//!
+//! The program is encoded exactly as for the per-op path (the same encoders, unfused), but the
+//! queued dispatches become records of a table the one precompiled kernel walks: no pipeline or
+//! bind group per op, and one dispatch for `steps` steps. `fits` says whether a program can run
+//! this way: a workgroup sees only its own run, so every op a step computes must keep the run axis
+//! first and never mix runs.
+
+use super::context::GpuContext;
+use super::dispatch::Record;
+use super::layout::Buffers;
+use crate::graph::Node;
+use crate::op::Op;
+use crate::plan::Plan;
+use crate::program::Program;
+use std::collections::HashMap;
+
+/// The interpreter, compiled once per context (after `common.wgsl` and `maps.wgsl`).
+static SOURCE: &str = include_str!("../../../shaders/step.wgsl");
+const ENTRY: &str = "step_kernel";
+
+/// Words before a record's parameters: its length, kind, op code and five binding bases.
+const HEADER: usize = 8;
+
+/// A record's kind: the `K_` constants of step.wgsl.
+fn kind(kernel: &str) -> Option<u32> {
+    Some(match kernel {
+        "unary_f32" => 0,
+        "clamp_f32" => 1,
+        "binary_f32" => 2,
+        "select_f32" => 3,
+        "concat_f32" => 4,
+        "fill_f32" => 5,
+        "accumulate_f32" => 6,
+        "bump_f32" => 7,
+        "matmul_f32" => 8,
+        "reduce_f32" => 9,
+        "softmax_f32" => 10,
+        "gather_rows_f32" => 11,
+        "scatter_add_rows_f32" => 12,
+        "random_f32" => 13,
+        "optimizer_step" => 14,
+        _ => return None,
+    })
+}
+
+/// Why a workgroup per run cannot execute `program`'s entries, if it cannot: an op that a step
+/// computes (or a state it writes, or a parameter it updates) without the run axis first, or a
+/// reduction or transpose over the run axis. One run always fits.
+pub(super) fn fits(program: &Program, plan: &Plan, nodes: &[Node]) -> Result<(), String> {
+    let runs = program.graph.runs();
+    if runs == 1 {
+        return Ok(());
+    }
+    let leads = |n: &Node| n.shape.0.first() == Some(&runs);
+    let label = |id: usize| {
+        let n = &nodes[id];
+        if n.label.is_empty() {
+            format!("{} {id}", n.op.name())
+        } else {
+            n.label.clone()
+        }
+    };
+    for (k, e) in program.entries.iter().enumerate() {
+        for &id in &plan.entries[k].ops {
+            let n = &nodes[id];
+            let across = match n.op {
+                Op::Reduce { axis, .. } => axis == 0,
+                Op::Transpose => n.shape.0.len() < 3,
+                _ => false,
+            };
+            if !leads(n) || across {
+                return Err(format!(
+                    "{}'s step computes {} ({:?}) across runs",
+                    e.name,
+                    label(id),
+                    n.shape.0
+                ));
+            }
+        }
+        for (state, _) in &e.assigns {
+            if !leads(&nodes[state.id]) {
+                return Err(format!(
+                    "{} writes {}, shared by every run",
+                    e.name,
+                    label(state.id)
+                ));
+            }
+        }
+        if let Some(u) = &e.update {
+            if let Some(p) = u.params.iter().find(|p| !leads(&nodes[p.id])) {
+                return Err(format!(
+                    "{} updates {}, shared by every run",
+                    e.name,
+                    label(p.id)
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The records of every dispatch, as step.wgsl reads them; the word each starts at.
+pub(super) fn table(records: &[Record], buffers: &Buffers) -> Result<(Vec<u32>, Vec<u32>), String> {
+    let mut words = Vec::new();
+    let mut starts = Vec::with_capacity(records.len());
+    for r in records {
+        let kind = kind(r.kernel)
+            .filter(|_| !r.generated)
+            .ok_or_else(|| format!("the step kernel has no {}", r.kernel))?;
+        starts.push(words.len() as u32);
+        let mut bases = [0u32; 5];
+        for &(slot, buffer) in &r.bindings {
+            bases[slot as usize - 1] = (buffers.slots[buffer].base / 4) as u32;
+        }
+        words.push((HEADER + r.params.len()) as u32);
+        words.push(kind);
+        words.push(r.op);
+        words.extend_from_slice(&bases);
+        words.extend_from_slice(&r.params);
+    }
+    Ok((words, starts))
+}
+
+/// Bytes of a `Control`, uploaded once for each (entry, steps a dispatch) first run.
+pub(super) const CONTROL_BYTES: u64 = std::mem::size_of::<Control>() as u64;
+
+/// `struct Control` of step.wgsl.
+#[repr(C)]
+#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
+struct Control {
+    start: u32,
+    ops: u32,
+    steps: u32,
+    spread: u32,
+    runs: u32,
+    step_at: u32,
+    step_runs: u32,
+    _pad: u32,
+}
+
+/// An executor's step kernel: its pipeline, table and arena, the prologue's dispatches, and a
+/// bind group per (entry, steps a dispatch) met so far.
+pub(super) struct StepExec {
+    pipeline: wgpu::ComputePipeline,
+    table: wgpu::Buffer,
+    arena: wgpu::Buffer,
+    /// The prologue: a bind group and workgroups per op, each spread over the whole device.
+    pub prologue: Vec<(wgpu::BindGroup, (u32, u32, u32))>,
+    /// Per entry, its first record's word and its record count.
+    entries: Vec<(u32, u32)>,
+    controls: HashMap<(usize, u32), wgpu::BindGroup>,
+    /// Per entry, the most steps one dispatch may run (see `MAX_DISPATCH_WORK`).
+    pub max_steps: Vec<u32>,
+    runs: u32,
+    /// The shared step counter and each run's copy, in arena elements.
+    pub step_at: u32,
+    pub step_runs: u32,
+}
+
+impl StepExec {
+    /// `table` and `starts` from [`table`]; `prologue` and `entries` index the records.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        ctx: &GpuContext,
+        buffers: &mut Buffers,
+        words: &[u32],
+        starts: &[u32],
+        prologue: &[usize],
+        entries: &[Vec<usize>],
+        runs: usize,
+        step: (u32, u32),
+    ) -> StepExec {
+        use wgpu::BufferUsages as U;
+        let index = buffers.device_buffer(
+            "step table",
+            (words.len().max(4) * 4) as u64,
+            U::STORAGE | U::COPY_DST,
+        );
+        let table = buffers.list[index].clone();
+        ctx.queue
+            .write_buffer(&table, 0, bytemuck::cast_slice(words));
+        let arena = buffers.list[buffers.slots[0].buffer].clone();
+        let pipeline = ctx.fused_pipeline(SOURCE, ENTRY);
+        let mut exec = StepExec {
+            pipeline,
+            table,
+            arena,
+            prologue: Vec::new(),
+            entries: entries
+                .iter()
+                .map(|list| {
+                    let first = list.first().map_or(0, |&i| starts[i]);
+                    (first, list.len() as u32)
+                })
+                .collect(),
+            controls: HashMap::new(),
+            max_steps: entry_work(words, starts, entries, runs)
+                .iter()
+                .map(|&w| (MAX_DISPATCH_WORK / w.max(1)).clamp(1, u32::MAX as u64) as u32)
+                .collect(),
+            runs: runs as u32,
+            step_at: step.0,
+            step_runs: step.1,
+        };
+        for &i in prologue {
+            let control = exec.control(starts[i], 1, 1, true);
+            let bind_group = exec.bind_group(ctx, control);
+            // Enough workgroups for a wide op; each loops over what is left.
+            let groups = (
+                records_items_hint(words, starts[i])
+                    .div_ceil(64)
+                    .clamp(1, 1024),
+                1,
+                1,
+            );
+            exec.prologue.push((bind_group, groups));
+        }
+        exec
+    }
+
+    fn control(&self, start: u32, ops: u32, steps: u32, spread: bool) -> Control {
+        Control {
+            start,
+            ops,
+            steps,
+            spread: spread as u32,
+            runs: self.runs,
+            step_at: self.step_at,
+            step_runs: self.step_runs,
+            _pad: 0,
+        }
+    }
+
+    fn bind_group(&self, ctx: &GpuContext, control: Control) -> wgpu::BindGroup {
+        use wgpu::util::DeviceExt;
+        let buffer = ctx
+            .device
+            .create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                label: Some("step control"),
+                contents: bytemuck::bytes_of(&control),
+                usage: wgpu::BufferUsages::STORAGE,
+            });
+        ctx.device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some("step kernel"),
+            layout: &self.pipeline.get_bind_group_layout(0),
+            entries: &[
+                wgpu::BindGroupEntry {
+                    binding: 0,
+                    resource: buffer.as_entire_binding(),
+                },
+                wgpu::BindGroupEntry {
+                    binding: 1,
+                    resource: self.table.as_entire_binding(),
+                },
+                wgpu::BindGroupEntry {
+                    binding: 2,
+                    resource: self.arena.as_entire_binding(),
+                },
+            ],
+        })
+    }
+
+    /// Sets every run's copy of the step counter (after the host wrote the shared one).
+    pub fn set_step(&self, queue: &wgpu::Queue, value: f32) {
+        let values = vec![value; self.runs as usize];
+        queue.write_buffer(
+            &self.arena,
+            self.step_runs as u64 * 4,
+            bytemuck::cast_slice(&values),
+        );
+    }
+
+    pub fn pipeline(&self) -> &wgpu::ComputePipeline {
+        &self.pipeline
+    }
+
+    /// The bind group that runs `steps` steps of `entry`, made on first use (32 bytes uploaded).
+    /// Returns the pipeline, it, and whether it was new.
+    pub fn steps(
+        &mut self,
+        ctx: &GpuContext,
+        entry: usize,
+        steps: u32,
+    ) -> (&wgpu::ComputePipeline, &wgpu::BindGroup, bool) {
+        let fresh = !self.controls.contains_key(&(entry, steps));
+        if fresh {
+            let (start, ops) = self.entries[entry];
+            let bind_group = self.bind_group(ctx, self.control(start, ops, steps, false));
+            self.controls.insert((entry, steps), bind_group);
+        }
+        (&self.pipeline, &self.controls[&(entry, steps)], fresh)
+    }
+
+    /// Workgroups for a dispatch over every run.
+    pub fn groups(&self) -> (u32, u32, u32) {
+        let x = self.runs.min(65_535);
+        (x, self.runs.div_ceil(x), 1)
+    }
+}
+
+/// Work one dispatch of the step kernel may hold, in multiply-adds and element operations of a
+/// run: one workgroup does all of a run's, so a long dispatch is one slow workgroup, and drivers
+/// and browsers end dispatches that run too long (lavapipe cut a 120 ms one short, silently). The
+/// Playground step is about 0.5 M; 4 M took about 20 ms a run on lavapipe.
+pub(super) const MAX_DISPATCH_WORK: u64 = 4_000_000;
+
+/// A run's share of the work of the record at `start` (multiply-adds for products, element
+/// operations for the rest).
+fn run_work(words: &[u32], start: u32, runs: u64) -> u64 {
+    let at = start as usize;
+    let p = |k: usize| words[at + HEADER + k] as u64;
+    let per_run = |n: u64| n.div_ceil(runs);
+    match words[at + 1] {
+        8 => p(0) * p(1) * p(2),
+        9 => per_run(p(0) * p(2)) * p(1),
+        10 => per_run(p(0)) * p(1) * 3,
+        11 | 13 => per_run(p(0)),
+        12 => per_run(p(0)) * p(3),
+        14 => (0..p(1) as usize).map(|s| p(16 + 4 * s + 1)).sum(),
+        7 => 1,
+        _ => per_run(p(20)),
+    }
+}
+
+/// A run's work in one step of each entry (see `MAX_DISPATCH_WORK`).
+pub(super) fn entry_work(
+    words: &[u32],
+    starts: &[u32],
+    entries: &[Vec<usize>],
+    runs: usize,
+) -> Vec<u64> {
+    entries
+        .iter()
+        .map(|list| {
+            list.iter()
+                .map(|&i| run_work(words, starts[i], runs as u64))
+                .sum()
+        })
+        .collect()
+}
+
+/// A rough element count of a record, for the prologue's workgroups (the kernel loops over
+/// whatever the workgroups do not cover).
+fn records_items_hint(words: &[u32], start: u32) -> u32 {
+    let at = start as usize;
+    let params = &words[at + HEADER..];
+    match words[at + 1] {
+        8 => params[3] * params[0].div_ceil(4) * params[1].div_ceil(4),
+        9 => params[0] * params[2],
+        10..=13 => params[0],
+        _ => params.get(20).copied().unwrap_or(1),
+    }
+}
