@@ -41,6 +41,13 @@ echo '```'
 "$bin" bench --backend gpu --workload mlp64 --runs 1,64,256,1024 --seconds 1 2>&1
 echo '```'
 echo
+echo "## The step kernel (METHODLAB_STEP=on: many steps in one dispatch, a workgroup per run)"
+echo
+echo '```'
+METHODLAB_STEP=on "$bin" bench --backend gpu --workload playground --runs 1,16,256,1024 --seconds 1 2>&1
+METHODLAB_STEP=on "$bin" bench --backend gpu --workload mlp2 --runs 1,64,1024 --seconds 1 2>&1
+echo '```'
+echo
 echo "## GPU time per kernel, Playground step, R = 1 and 1,024"
 echo
 echo '```'
@@ -49,17 +56,18 @@ echo '```'
 echo
 echo "## Each lab's default link, --steps $steps, wall time in seconds"
 echo
-echo "| lab | CPU ($(nproc) threads) | GPU | GPU fused off |"
-echo "|---|---|---|---|"
+echo "| lab | CPU ($(nproc) threads) | GPU | GPU fused off | GPU step kernel |"
+echo "|---|---|---|---|---|"
 labs=$("$bin" labs | python3 -c 'import json, sys; print(" ".join(l["id"] for l in json.load(sys.stdin)))' 2>/dev/null \
   || echo basics continual mi merging groups vae meta labels ssl)
 for lab in $labs; do
   row="| $lab"
-  for how in cpu gpu gpu-unfused; do
-    backend="${how%-unfused}"
+  for how in cpu gpu gpu-unfused gpu-step; do
+    backend="${how%-*}"
     fusion=on; [ "$how" = gpu-unfused ] && fusion=off
+    step=off; [ "$how" = gpu-step ] && step=on
     t0=$(now)
-    if METHODLAB_FUSION=$fusion "$bin" run "#/$lab?v=1" --steps "$steps" --backend "$backend" >/dev/null 2>"/tmp/gpu-figures-$lab-$how.err"; then
+    if METHODLAB_FUSION=$fusion METHODLAB_STEP=$step "$bin" run "#/$lab?v=1" --steps "$steps" --backend "$backend" >/dev/null 2>"/tmp/gpu-figures-$lab-$how.err"; then
       row="$row | $(secs "$t0" "$(now)")"
     else
       row="$row | failed: $(tail -c 120 "/tmp/gpu-figures-$lab-$how.err" | tr '\n|' '  ')"
