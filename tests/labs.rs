@@ -230,11 +230,7 @@ fn every_method_of_every_lab_agrees_with_the_cpu_on_the_gpu_unfused() {
     gpu_path_agrees_with_the_cpu(GpuPath::Unfused);
 }
 
-/// Opt-in while the step kernel is: it fails on the meta lab's few-shot accuracy at the smoke
-/// setting, where the CPU's logits are exactly 0 (every class tied, so every class counts as
-/// predicted) and the step kernel's are ±2e-9 (one class wins). `cargo test --test labs -- --ignored`.
 #[test]
-#[ignore = "fails on meta's tied few-shot logits (docs/benchmarks.md, session 25)"]
 fn every_method_of_every_lab_agrees_with_the_cpu_on_the_step_kernel() {
     gpu_path_agrees_with_the_cpu(GpuPath::StepKernel);
 }

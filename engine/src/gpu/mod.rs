@@ -318,8 +318,14 @@ impl GpuExec {
                     mib(buffers.most())
                 )));
             }
-            let (words, starts) = step::table(&records, &buffers).map_err(EngineError::Fallback)?;
-            let work = step::entry_work(&words, &starts, &entry_pending, runs);
+            let lists: Vec<&[usize]> = std::iter::once(&prologue_pending)
+                .chain(&entry_pending)
+                .map(Vec::as_slice)
+                .collect();
+            let (words, mut starts) =
+                step::table(&records, &buffers, &lists).map_err(EngineError::Fallback)?;
+            let prologue_starts = starts.remove(0);
+            let work = step::entry_work(&words, &starts, runs);
             if let Some((k, w)) = work
                 .iter()
                 .enumerate()
@@ -339,9 +345,8 @@ impl GpuExec {
                 ctx,
                 &mut buffers,
                 &words,
+                &prologue_starts,
                 &starts,
-                &prologue_pending,
-                &entry_pending,
                 runs,
                 step_at,
             ));
@@ -487,18 +492,18 @@ impl GpuExec {
             let mut readbacks = Vec::new();
             if let Some(s) = &mut self.step {
                 let groups = s.groups();
-                let (pipeline, bind_group, fresh) = s.steps(&self.ctx, entry, chunk);
-                if fresh {
-                    self.counters.upload_bytes += step::CONTROL_BYTES;
-                }
+                let (pipeline, pieces, uploaded) = s.steps(&self.ctx, entry, chunk);
+                self.counters.upload_bytes += uploaded;
                 let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
                     label: Some("steps"),
                     timestamp_writes: None,
                 });
                 pass.set_pipeline(pipeline);
-                pass.set_bind_group(0, bind_group, &[]);
-                pass.dispatch_workgroups(groups.0, groups.1, groups.2);
-                self.counters.dispatches += 1;
+                for bind_group in pieces {
+                    pass.set_bind_group(0, bind_group, &[]);
+                    pass.dispatch_workgroups(groups.0, groups.1, groups.2);
+                }
+                self.counters.dispatches += pieces.len() as u64;
             } else {
                 let e = &self.entries[entry];
                 let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
@@ -566,7 +571,8 @@ impl GpuExec {
         if let Some(s) = &mut self.step {
             // One dispatch runs `reps` steps: the row is a step's share of it.
             let groups = s.groups();
-            let (pipeline, bind_group, _) = s.steps(&self.ctx, entry, reps);
+            let reps = reps.min(s.max_steps[entry]);
+            let (pipeline, pieces, _) = s.steps(&self.ctx, entry, reps);
             let mut encoder = self
                 .ctx
                 .device
@@ -574,8 +580,10 @@ impl GpuExec {
             {
                 let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor::default());
                 pass.set_pipeline(pipeline);
-                pass.set_bind_group(0, bind_group, &[]);
-                pass.dispatch_workgroups(groups.0, groups.1, groups.2);
+                for bind_group in pieces {
+                    pass.set_bind_group(0, bind_group, &[]);
+                    pass.dispatch_workgroups(groups.0, groups.1, groups.2);
+                }
             }
             let commands = encoder.finish();
             self.finish().await?;

@@ -101,15 +101,31 @@ pub(super) fn fits(program: &Program, plan: &Plan, nodes: &[Node]) -> Result<(),
     Ok(())
 }
 
-/// The records of every dispatch, as step.wgsl reads them; the word each starts at.
-pub(super) fn table(records: &[Record], buffers: &Buffers) -> Result<(Vec<u32>, Vec<u32>), String> {
+/// The table step.wgsl reads: the records of each list of dispatches (indices into `records`),
+/// one list after another, so an entry's records follow each other in its order; per list, the
+/// word each of its records starts at.
+pub(super) fn table(
+    records: &[Record],
+    buffers: &Buffers,
+    lists: &[&[usize]],
+) -> Result<(Vec<u32>, Vec<Vec<u32>>), String> {
     let mut words = Vec::new();
-    let mut starts = Vec::with_capacity(records.len());
-    for r in records {
+    let mut starts = vec![Vec::new(); lists.len()];
+    for (list, starts) in lists.iter().zip(&mut starts) {
+        for &i in *list {
+            starts.push(words.len() as u32);
+            record(&mut words, &records[i], buffers)?;
+        }
+    }
+    Ok((words, starts))
+}
+
+/// Appends record `r` to `words`.
+fn record(words: &mut Vec<u32>, r: &Record, buffers: &Buffers) -> Result<(), String> {
+    {
         let kind = kind(r.kernel)
             .filter(|_| !r.generated)
             .ok_or_else(|| format!("the step kernel has no {}", r.kernel))?;
-        starts.push(words.len() as u32);
         let mut bases = [0u32; 5];
         for &(slot, buffer) in &r.bindings {
             bases[slot as usize - 1] = (buffers.slots[buffer].base / 4) as u32;
@@ -120,7 +136,7 @@ pub(super) fn table(records: &[Record], buffers: &Buffers) -> Result<(Vec<u32>, 
         words.extend_from_slice(&bases);
         words.extend_from_slice(&r.params);
     }
-    Ok((words, starts))
+    Ok(())
 }
 
 /// Bytes of a `Control`, uploaded once for each (entry, steps a dispatch) first run.
@@ -148,9 +164,10 @@ pub(super) struct StepExec {
     arena: wgpu::Buffer,
     /// The prologue: a bind group and workgroups per op, each spread over the whole device.
     pub prologue: Vec<(wgpu::BindGroup, (u32, u32, u32))>,
-    /// Per entry, its first record's word and its record count.
-    entries: Vec<(u32, u32)>,
-    controls: HashMap<(usize, u32), wgpu::BindGroup>,
+    /// Per entry, its pieces: each a first record's word and a record count (see
+    /// `MAX_RECORDS`).
+    entries: Vec<Vec<(u32, u32)>>,
+    controls: HashMap<(usize, u32), Vec<wgpu::BindGroup>>,
     /// Per entry, the most steps one dispatch may run (see `MAX_DISPATCH_WORK`).
     pub max_steps: Vec<u32>,
     runs: u32,
@@ -160,15 +177,13 @@ pub(super) struct StepExec {
 }
 
 impl StepExec {
-    /// `table` and `starts` from [`table`]; `prologue` and `entries` index the records.
-    #[allow(clippy::too_many_arguments)]
+    /// `words` from [`table`], with the starts of the prologue's records and of each entry's.
     pub fn new(
         ctx: &GpuContext,
         buffers: &mut Buffers,
         words: &[u32],
-        starts: &[u32],
-        prologue: &[usize],
-        entries: &[Vec<usize>],
+        prologue: &[u32],
+        entries: &[Vec<u32>],
         runs: usize,
         step: (u32, u32),
     ) -> StepExec {
@@ -190,28 +205,32 @@ impl StepExec {
             prologue: Vec::new(),
             entries: entries
                 .iter()
-                .map(|list| {
-                    let first = list.first().map_or(0, |&i| starts[i]);
-                    (first, list.len() as u32)
+                .map(|starts| {
+                    starts
+                        .chunks(MAX_RECORDS)
+                        .map(|piece| (piece[0], piece.len() as u32))
+                        .collect()
                 })
                 .collect(),
             controls: HashMap::new(),
-            max_steps: entry_work(words, starts, entries, runs)
+            max_steps: entry_work(words, entries, runs)
                 .iter()
-                .map(|&w| (MAX_DISPATCH_WORK / w.max(1)).clamp(1, u32::MAX as u64) as u32)
+                .zip(entries)
+                .map(|(&w, starts)| match starts.len() > MAX_RECORDS {
+                    true => 1,
+                    false => (MAX_DISPATCH_WORK / w.max(1)).clamp(1, u32::MAX as u64) as u32,
+                })
                 .collect(),
             runs: runs as u32,
             step_at: step.0,
             step_runs: step.1,
         };
-        for &i in prologue {
-            let control = exec.control(starts[i], 1, 1, true);
+        for &start in prologue {
+            let control = exec.control(start, 1, 1, true);
             let bind_group = exec.bind_group(ctx, control);
             // Enough workgroups for a wide op; each loops over what is left.
             let groups = (
-                records_items_hint(words, starts[i])
-                    .div_ceil(64)
-                    .clamp(1, 1024),
+                records_items_hint(words, start).div_ceil(64).clamp(1, 1024),
                 1,
                 1,
             );
@@ -276,21 +295,26 @@ impl StepExec {
         &self.pipeline
     }
 
-    /// The bind group that runs `steps` steps of `entry`, made on first use (32 bytes uploaded).
-    /// Returns the pipeline, it, and whether it was new.
+    /// The bind groups that run `steps` steps of `entry` (one dispatch each, in order: one, unless
+    /// the entry is cut in pieces, which run one step at a time), made on first use (32 bytes
+    /// uploaded each). Returns the pipeline, them, and the bytes uploaded.
     pub fn steps(
         &mut self,
         ctx: &GpuContext,
         entry: usize,
         steps: u32,
-    ) -> (&wgpu::ComputePipeline, &wgpu::BindGroup, bool) {
-        let fresh = !self.controls.contains_key(&(entry, steps));
-        if fresh {
-            let (start, ops) = self.entries[entry];
-            let bind_group = self.bind_group(ctx, self.control(start, ops, steps, false));
-            self.controls.insert((entry, steps), bind_group);
+    ) -> (&wgpu::ComputePipeline, &[wgpu::BindGroup], u64) {
+        let mut uploaded = 0;
+        if !self.controls.contains_key(&(entry, steps)) {
+            let pieces = self.entries[entry].clone();
+            let groups = pieces
+                .iter()
+                .map(|&(start, ops)| self.bind_group(ctx, self.control(start, ops, steps, false)))
+                .collect();
+            uploaded = CONTROL_BYTES * pieces.len() as u64;
+            self.controls.insert((entry, steps), groups);
         }
-        (&self.pipeline, &self.controls[&(entry, steps)], fresh)
+        (&self.pipeline, &self.controls[&(entry, steps)], uploaded)
     }
 
     /// Workgroups for a dispatch over every run.
@@ -299,6 +323,12 @@ impl StepExec {
         (x, self.runs.div_ceil(x), 1)
     }
 }
+
+/// Records one dispatch may hold: an entry with more runs one step at a time, in pieces of at
+/// most this many. lavapipe silently stopped a dispatch of MAML's 2,000-odd adaptation records
+/// part way (the records after it never ran; 1,600 a dispatch ran whole), so long programs are
+/// cut well short of that.
+const MAX_RECORDS: usize = 256;
 
 /// Work one dispatch of the step kernel may hold, in multiply-adds and element operations of a
 /// run: one workgroup does all of a run's, so a long dispatch is one slow workgroup, and drivers
@@ -325,17 +355,13 @@ fn run_work(words: &[u32], start: u32, runs: u64) -> u64 {
 }
 
 /// A run's work in one step of each entry (see `MAX_DISPATCH_WORK`).
-pub(super) fn entry_work(
-    words: &[u32],
-    starts: &[u32],
-    entries: &[Vec<usize>],
-    runs: usize,
-) -> Vec<u64> {
+pub(super) fn entry_work(words: &[u32], entries: &[Vec<u32>], runs: usize) -> Vec<u64> {
     entries
         .iter()
-        .map(|list| {
-            list.iter()
-                .map(|&i| run_work(words, starts[i], runs as u64))
+        .map(|starts| {
+            starts
+                .iter()
+                .map(|&s| run_work(words, s, runs as u64))
                 .sum()
         })
         .collect()
