@@ -139,6 +139,16 @@ impl<'a> Builder<'a> {
     pub fn context(&self) -> &GpuContext {
         self.ctx
     }
+    /// The kernel of queued dispatch `i`.
+    pub fn kernel(&self, i: usize) -> &'static str {
+        self.pending[i].kernel
+    }
+    /// Sets word `word` of queued dispatch `i`'s parameters (the step kernel's layout changes a
+    /// few after encoding: see `step::promote`).
+    pub fn patch(&mut self, i: usize, word: usize, value: u32) {
+        let at = self.pending[i].offset as usize + 4 * word;
+        self.params_bytes[at..at + 4].copy_from_slice(&value.to_le_bytes());
+    }
     /// The queued dispatches as the step kernel reads them (no pipeline, no bind group), in the
     /// order they were queued, and the buffers, sealed.
     pub fn into_records(mut self) -> (Vec<Record>, Buffers) {

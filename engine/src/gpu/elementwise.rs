@@ -203,9 +203,10 @@ pub(super) fn encode(b: &mut Builder, o: &Operands) -> Result<usize> {
             )
         }
         Op::Slice { start, .. } => {
-            // A copy whose operand strides are the input's own, offset by `start`.
+            // A copy whose operand strides are the input's own, offset by `start` (none along
+            // the run axis for an input every run shares).
             let a = o.input(0)?;
-            let s = contiguous_strides(o.in_shape(0));
+            let s = shared_runs(contiguous_strides(o.in_shape(0)), o.in_shape(0));
             let p = Params::new(
                 &n.shape,
                 [s, zero, zero],
@@ -224,7 +225,7 @@ pub(super) fn encode(b: &mut Builder, o: &Operands) -> Result<usize> {
         Op::Transpose => {
             // A copy reading the input with its last two strides swapped.
             let a = o.input(0)?;
-            let mut s = contiguous_strides(o.in_shape(0));
+            let mut s = shared_runs(contiguous_strides(o.in_shape(0)), o.in_shape(0));
             s.swap(2, 3);
             let p = Params::new(
                 &n.shape,
@@ -248,6 +249,15 @@ pub(super) fn encode(b: &mut Builder, o: &Operands) -> Result<usize> {
             ))
         }
     })
+}
+
+/// `strides` with none along the run axis when `shape` is shared by every run (run axis 1): the
+/// step kernel gives a slice or transpose of a shared tensor a copy per run.
+fn shared_runs(mut strides: [u32; 4], shape: &Shape) -> [u32; 4] {
+    if shape.runs() == 1 {
+        strides[0] = 0;
+    }
+    strides
 }
 
 /// Queues a copy of `shape`'s elements from `from` to `to`: one dispatch, or two through a

@@ -167,13 +167,6 @@ impl GpuExec {
         if !ctx.step {
             return Self::build_with(ctx, program, false);
         }
-        let plan = Plan::new(program)?;
-        let nodes = program.graph.with_nodes(|n| n.to_vec());
-        if let Err(why) = step::fits(program, &plan, &nodes) {
-            let mut exec = Self::build_with(ctx, program, false)?;
-            exec.path = format!("per op: {why}");
-            return Ok(exec);
-        }
         match Self::build_with(ctx, program, true) {
             Err(EngineError::Fallback(why)) => {
                 let mut exec = Self::build_with(ctx, program, false)?;
@@ -188,7 +181,16 @@ impl GpuExec {
     /// `EngineError::Fallback` (a kernel it lacks, an arena larger than the device binds).
     fn build_with(ctx: &GpuContext, program: &Program, step: bool) -> Result<GpuExec> {
         let plan = Plan::new(program)?;
-        let nodes = program.graph.with_nodes(|n| n.to_vec());
+        let program_nodes = program.graph.with_nodes(|n| n.to_vec());
+        // The step kernel's layout gives nodes a step shares between runs a copy per run.
+        let (nodes, copied) = if step {
+            let (nodes, copied) =
+                step::promote(program, &plan, &program_nodes).map_err(EngineError::Fallback)?;
+            step::fits(program, &plan, &nodes).map_err(EngineError::Fallback)?;
+            (nodes, copied)
+        } else {
+            (program_nodes.clone(), vec![false; program_nodes.len()])
+        };
         let runs = program.graph.runs();
         let seed = program.graph.seed();
         let mut b = if step {
@@ -232,7 +234,13 @@ impl GpuExec {
                                 };
                                 fusion::encode(b, &nodes, &layout, seed, id, &g, Some(input))
                             }
-                            None => encode_op(b, &nodes, &layout, seed, id),
+                            None => {
+                                let i = encode_op(b, &nodes, &layout, seed, id)?;
+                                if copied[id] && matches!(nodes[id].op, Op::Random { .. }) {
+                                    b.patch(i, step::SHARED_DRAW_WORD, 1);
+                                }
+                                Ok(i)
+                            }
                         },
                     },
                 )
@@ -251,6 +259,13 @@ impl GpuExec {
             if let Some(u) = &e.update {
                 let (update, buffers) =
                     optim::encode(&mut b, &nodes, &layout, k, &e.name, u, step_view)?;
+                if copied[u.lr.id] {
+                    for &i in &update {
+                        if b.kernel(i) == "optimizer_step" {
+                            b.patch(i, step::LR_LEN_WORD, runs as u32);
+                        }
+                    }
+                }
                 list.extend(update);
                 let arena = layout.grads[k].as_ref().expect("an update has an arena");
                 entry_moments = Some(Moments {
@@ -388,7 +403,7 @@ impl GpuExec {
         let mut exec = GpuExec {
             ctx: ctx.clone(),
             program: program.clone(),
-            nodes,
+            nodes: program_nodes,
             views: layout.views,
             buffers,
             buffer_bytes,

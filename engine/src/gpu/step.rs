@@ -11,7 +11,7 @@ use super::context::GpuContext;
 use super::dispatch::Record;
 use super::layout::Buffers;
 use crate::graph::Node;
-use crate::op::Op;
+use crate::op::{Op, UnaryOp};
 use crate::plan::Plan;
 use crate::program::Program;
 use std::collections::HashMap;
@@ -70,7 +70,7 @@ pub(super) fn fits(program: &Program, plan: &Plan, nodes: &[Node]) -> Result<(),
                 Op::Transpose => n.shape.0.len() < 3,
                 _ => false,
             };
-            if !leads(n) || across {
+            if (!leads(n) && !is_view(nodes, id)) || across {
                 return Err(format!(
                     "{}'s step computes {} ({:?}) across runs",
                     e.name,
@@ -100,6 +100,69 @@ pub(super) fn fits(program: &Program, plan: &Plan, nodes: &[Node]) -> Result<(),
     }
     Ok(())
 }
+
+/// Nodes a step computes that every run shares (run axis 1 in a program of R > 1 runs: a
+/// schedule from the step counter, an evaluation's shared noise) get a copy per run: their shape
+/// becomes R along the run axis, so each workgroup computes its own copy and no run reads what
+/// another writes. Every op broadcasts a shared operand already, so each copy holds the shared
+/// values; a shared draw keeps drawing run 0's numbers (`SHARED_DRAW_WORD`), and a shared
+/// learning rate is read per run (`LR_LEN_WORD`). Returns the nodes as the step kernel lays them
+/// out, and which were given copies; or why a shared node cannot be copied so.
+pub(super) fn promote(
+    program: &Program,
+    plan: &Plan,
+    nodes: &[Node],
+) -> Result<(Vec<Node>, Vec<bool>), String> {
+    let runs = program.graph.runs();
+    let mut out = nodes.to_vec();
+    let mut copied = vec![false; nodes.len()];
+    if runs == 1 {
+        return Ok((out, copied));
+    }
+    for &id in plan.entries.iter().flat_map(|e| e.ops.iter()) {
+        let n = &nodes[id];
+        if n.shape.0.first() != Some(&1) || copied[id] {
+            continue;
+        }
+        // A view of a node the step does not compute (a state, a constant) stays shared: it is
+        // only read. A view of a copied node is a view of the copies.
+        if is_view(nodes, id) && !copied[n.inputs[0]] {
+            continue;
+        }
+        // These read their input's layout, not the output's broadcast of it.
+        let by_input = matches!(
+            n.op,
+            Op::Reduce { .. } | Op::Softmax(_) | Op::Concat | Op::ScatterAddRows { .. }
+        );
+        if let Some(&i) = n
+            .inputs
+            .iter()
+            .find(|&&i| by_input && out[i].shape.0.first() != Some(&runs))
+        {
+            return Err(format!(
+                "{} {id} reads {:?}, shared by every run, in its own layout",
+                n.op.name(),
+                nodes[i].shape.0
+            ));
+        }
+        copied[id] = true;
+        out[id].shape.0[0] = runs;
+    }
+    Ok((out, copied))
+}
+
+/// Whether node `id` is stored as a view of its input (see `layout::place_computed`).
+fn is_view(nodes: &[Node], id: usize) -> bool {
+    let n = &nodes[id];
+    matches!(n.op, Op::Reshape | Op::Unary(UnaryOp::Detach))
+        || (n.op == Op::Unary(UnaryOp::Identity) && nodes[n.inputs[0]].shape == n.shape)
+}
+
+/// Word of random.wgsl's Params the step kernel reads as "every run draws run 0's numbers"
+/// (`_pad0`, 0 on the per-op path).
+pub(super) const SHARED_DRAW_WORD: usize = 7;
+/// Word of optim.wgsl's Params holding how many learning rates there are (1 or R).
+pub(super) const LR_LEN_WORD: usize = 3;
 
 /// The table step.wgsl reads: the records of each list of dispatches (indices into `records`),
 /// one list after another, so an entry's records follow each other in its order; per list, the
