@@ -245,6 +245,17 @@ pub struct Measurement {
 }
 
 impl Figure {
+    /// Dispatches per step as people read them: a whole number, or "1/N" when one dispatch runs
+    /// N steps (the step kernel).
+    pub fn dispatches(&self) -> String {
+        let d = self.dispatches_per_step;
+        if d >= 1.0 || d <= 0.0 {
+            format!("{d:.0}")
+        } else {
+            format!("1/{:.0}", 1.0 / d)
+        }
+    }
+
     pub fn new(backend: &str, workload: Workload, runs: usize, m: Measurement) -> Figure {
         let measured = (m.after.steps - m.before.steps).max(1) as f64;
         Figure {

@@ -565,3 +565,43 @@ fn a_program_past_the_binding_limit_runs_in_slices_or_says_why() {
         "{err}"
     );
 }
+
+/// A step longer than one dispatch may loop (lavapipe ends an invocation's loops after 65,535
+/// iterations in all, silently): 200 elementwise ops over 64 K values a run, 1,024 iterations a
+/// thread each, on the step kernel in pieces, ends where the CPU does; so do 6,000 tiny ones.
+#[test]
+fn a_step_past_the_loop_limit_runs_in_pieces_on_the_step_kernel() {
+    let _shared = shared();
+    let Some(ctx) = context() else { return };
+    let ctx = ctx.with_step(true);
+    let runs = 2;
+    let g = Graph::new(runs, 7);
+    let n = 256;
+    let x = g
+        .param(
+            "x",
+            &[runs, n, n],
+            (0..runs * n * n).map(|i| (i % 97) as f32 / 97.0).collect(),
+        )
+        .unwrap();
+    let mut y = x.clone();
+    for _ in 0..100 {
+        y = y.tanh().unwrap().add(&x).unwrap();
+    }
+    let total = y.sum(2).unwrap();
+    let p = Program::new(&g, vec![Entry::new("long").output(&total)]).unwrap();
+    let mut cpu = CpuExec::new(&p).unwrap();
+    let mut gpu = pollster::block_on(GpuExec::new(&ctx, &p)).unwrap();
+    assert_eq!(gpu.path(), "step kernel");
+    cpu.run(0, 1).unwrap();
+    gpu.run(0, 1).unwrap();
+    let (want, got) = (
+        cpu.read(&total).unwrap(),
+        pollster::block_on(gpu.read(&total)).unwrap(),
+    );
+    assert!(max_rel_err(&got, &want) < 1e-4, "gpu {got:?} cpu {want:?}");
+    assert!(
+        gpu.counters().dispatches > 1,
+        "one dispatch could not hold it"
+    );
+}

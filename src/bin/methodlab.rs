@@ -441,16 +441,16 @@ mod cli {
                         Ok(f) => {
                             if !a.json {
                                 outln!(
-                                "{:<64} {:<38} {:>5} {:>10.1} {:>11.1} {:>11.1} {:>11.2} {:>9.4}",
-                                truncate(&f.backend, 64),
-                                f.workload,
-                                f.runs,
-                                f.steps_per_s,
-                                f.dispatches_per_step,
-                                f.upload_bytes_per_step,
-                                f.readbacks_per_1000,
-                                f.last_loss
-                            );
+                                    "{:<64} {:<38} {:>5} {:>10.1} {:>11} {:>11.1} {:>11.2} {:>9.4}",
+                                    truncate(&f.backend, 64),
+                                    f.workload,
+                                    f.runs,
+                                    f.steps_per_s,
+                                    f.dispatches(),
+                                    f.upload_bytes_per_step,
+                                    f.readbacks_per_1000,
+                                    f.last_loss
+                                );
                             }
                             figures.push(f);
                         }

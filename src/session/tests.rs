@@ -77,6 +77,7 @@ fn session(exp: &Experiment, lab: &LabDecl, cores: usize) -> (Session<Recorder>,
                 gpu: false,
                 adapter: String::new(),
                 fusion: None,
+                step: None,
             };
             r.send(start.clone());
             (r.clone(), start, (methods, runs))

@@ -25,6 +25,9 @@ pub enum ToEngine {
         /// Kernel fusion forced on or off (the page's `?fusion=on|off`); `None`: the
         /// adapter's default (on for hardware adapters).
         fusion: Option<bool>,
+        /// The step kernel forced on or off (the page's `?step=on|off`); `None`: off.
+        #[serde(default)]
+        step: Option<bool>,
     },
     Play,
     Pause,

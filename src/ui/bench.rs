@@ -52,11 +52,14 @@ async fn bench_cpu(w: Workload, runs: usize) -> Result<Figure, EngineError> {
 }
 
 /// The page's WebGPU context, or why there is none. Fused on every adapter, as `methodlab bench`
-/// is (the lab pages fuse only on hardware ones); `#/bench?nofusion` measures without.
+/// is (the lab pages fuse only on hardware ones); `#/bench?nofusion` measures without, and
+/// `#/bench?step` on the step kernel.
 fn device(gpu: &SharedGpu) -> Result<crate::engine::gpu::GpuContext, EngineError> {
+    let flags = fragment();
+    let flag = |f: &str| flags.split(['?', '&']).any(|k| k == f);
     gpu.borrow()
         .clone()
-        .map(|ctx| ctx.with_fusion(!fragment().contains("nofusion")))
+        .map(|ctx| ctx.with_fusion(!flag("nofusion")).with_step(flag("step")))
         .ok_or_else(|| EngineError::NoGpu("no WebGPU device".into()))
 }
 
@@ -222,17 +225,17 @@ pub fn BenchPage(gpu: SharedGpu, backend: ReadSignal<BackendStatus>) -> impl Int
                     </tr>
                 </thead>
                 <tbody>
-                    {move || rows.get().into_iter().map(|f| view! {
+                    {move || rows.get().into_iter().map(|f| { let dispatches = f.dispatches(); view! {
                         <tr>
                             <td>{f.backend}</td>
                             <td>{f.runs}</td>
                             <td>{format!("{:.0}", f.steps_per_s)}</td>
-                            <td>{format!("{:.0}", f.dispatches_per_step)}</td>
+                            <td>{dispatches}</td>
                             <td>{format!("{:.0}", f.upload_bytes_per_step)}</td>
                             <td>{format!("{:.1}", f.readbacks_per_1000)}</td>
                             <td>{format!("{:.4}", f.last_loss)}</td>
                         </tr>
-                    }).collect_view()}
+                    }}).collect_view()}
                 </tbody>
             </table>
             <pre id="bench-json">{move || json.get()}</pre>

@@ -93,13 +93,23 @@ pub async fn before<T>(
 /// Kernel fusion as the page's address asks (`?fusion=on` or `off` before the '#', so the share
 /// link is untouched): the path a hardware GPU takes, forced on a software adapter by the tests.
 pub fn fusion_override() -> Option<bool> {
+    switch_override("fusion")
+}
+
+/// `?step=on` or `?step=off` in the page's address: the step kernel (many training steps in one
+/// dispatch) on or off, wherever a program fits it.
+pub fn step_override() -> Option<bool> {
+    switch_override("step")
+}
+
+fn switch_override(name: &str) -> Option<bool> {
     let search = web_sys::window()?.location().search().ok()?;
     search
         .trim_start_matches('?')
         .split('&')
-        .find_map(|pair| match pair {
-            "fusion=on" => Some(true),
-            "fusion=off" => Some(false),
+        .find_map(|pair| match pair.split_once('=') {
+            Some((key, "on")) if key == name => Some(true),
+            Some((key, "off")) if key == name => Some(false),
             _ => None,
         })
 }

@@ -77,6 +77,7 @@ struct State {
     /// The page found an adapter: the engine may make a device.
     gpu_allowed: bool,
     fusion: Option<bool>,
+    step: Option<bool>,
     /// The page's adapter check, in words.
     adapter: String,
     /// This engine's device, made on first need; `Err` says why there is none.
@@ -120,6 +121,7 @@ impl Engine {
                 announced: BTreeSet::new(),
                 gpu_allowed: false,
                 fusion: None,
+                step: None,
                 adapter: String::new(),
                 ctx: None,
                 driver: None,
@@ -169,6 +171,7 @@ impl Engine {
                 gpu,
                 adapter,
                 fusion,
+                step,
             } => {
                 let (exp, _) = Experiment::from_link(&link, &registry());
                 st.exp = Some(exp);
@@ -177,6 +180,7 @@ impl Engine {
                 st.runs = runs;
                 st.gpu_allowed = gpu;
                 st.fusion = fusion;
+                st.step = step;
                 st.adapter = adapter;
                 drop(st);
                 self.spawn(Drive::Prepare);
@@ -408,14 +412,15 @@ impl Engine {
             return None;
         }
         if self.state.borrow().ctx.is_none() {
-            let fusion = self.state.borrow().fusion;
+            let (fusion, step) = (self.state.borrow().fusion, self.state.borrow().step);
             let made = GpuContext::new()
                 .await
                 .map(|ctx| {
-                    Rc::new(match fusion {
+                    let ctx = match fusion {
                         Some(on) => ctx.with_fusion(on),
                         None => ctx,
-                    })
+                    };
+                    Rc::new(ctx.with_step(step == Some(true)))
                 })
                 .map_err(|e| e.to_string());
             self.state.borrow_mut().ctx = Some(made);

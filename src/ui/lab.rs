@@ -354,6 +354,7 @@ pub fn LabPage(
                             gpu: gpu.borrow().is_some(),
                             adapter: adapter.get_untracked().detail(),
                             fusion: super::browser::fusion_override(),
+                            step: super::browser::step_override(),
                         };
                         let handler = on_message(mine, slot);
                         let handle = EngineHandle::spawn(start.clone(), handler.clone());

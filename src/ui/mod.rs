@@ -91,6 +91,7 @@ pub fn App() -> impl IntoView {
                         Some(on) => ctx.with_fusion(on),
                         None => ctx,
                     };
+                    let ctx = ctx.with_step(browser::step_override() == Some(true));
                     browser::expose_device_loss(&ctx);
                     let status = BackendStatus::webgpu(&ctx, None);
                     *gpu.borrow_mut() = Some(ctx);

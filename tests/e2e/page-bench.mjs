@@ -1,7 +1,8 @@
 // The page-level engine benchmark: opens dist/ in Debian's Chromium (WebGPU on SwiftShader when
 // there is no GPU), runs #/bench?auto, prints the figures as JSON and saves a screenshot.
-// Figures, not assertions. Usage: node tests/e2e/page-bench.mjs [dist] [profile] [nofusion]
-// (WebGPU fuses kernels on every adapter here, as `methodlab bench` does; `nofusion` turns it off.)
+// Figures, not assertions. Usage: node tests/e2e/page-bench.mjs [dist] [profile] [nofusion] [step]
+// (WebGPU fuses kernels on every adapter here, as `methodlab bench` does; `nofusion` turns it off,
+// `step` runs WebGPU on the step kernel: many steps in one dispatch.)
 import { chromium } from 'playwright-core';
 import { mkdir } from 'node:fs/promises';
 import { serveDist, chromiumFlags } from './serve-dist.mjs';
@@ -11,7 +12,8 @@ const server = await serveDist(dist);
 // `profile` as a second argument also times each WebGPU kernel alone (printed to stderr).
 const profile = process.argv.slice(3).includes('profile');
 const nofusion = process.argv.slice(3).includes('nofusion');
-const url = `http://127.0.0.1:${server.address().port}/#/bench?auto${profile ? '&profile' : ''}${nofusion ? '&nofusion' : ''}`;
+const step = process.argv.slice(3).includes('step');
+const url = `http://127.0.0.1:${server.address().port}/#/bench?auto${profile ? '&profile' : ''}${nofusion ? '&nofusion' : ''}${step ? '&step' : ''}`;
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: chromiumFlags });
 try {
   const page = await browser.newPage({ viewport: { width: 1200, height: 700 } });

@@ -340,31 +340,20 @@ impl GpuExec {
             let (words, mut starts) =
                 step::table(&records, &buffers, &lists).map_err(EngineError::Fallback)?;
             let prologue_starts = starts.remove(0);
-            let work = step::entry_work(&words, &starts, runs);
-            if let Some((k, w)) = work
-                .iter()
-                .enumerate()
-                .find(|(_, &w)| w > step::MAX_DISPATCH_WORK)
-            {
-                return Err(EngineError::Fallback(format!(
-                    "a run's step of {} is {:.1} M operations, more than one workgroup should \
-                     take in a dispatch ({:.0} M): the per-op path spreads it over the device",
-                    program.entries[k].name,
-                    *w as f64 / 1e6,
-                    step::MAX_DISPATCH_WORK as f64 / 1e6
-                )));
-            }
             let at = |slot: usize| (buffers.slots[slot].base / 4) as u32;
             let step_at = (at(layout.leaves) + step_view.offset, at(step_runs));
-            step_exec = Some(step::StepExec::new(
-                ctx,
-                &mut buffers,
-                &words,
-                &prologue_starts,
-                &starts,
-                runs,
-                step_at,
-            ));
+            step_exec = Some(
+                step::StepExec::new(
+                    ctx,
+                    &mut buffers,
+                    &words,
+                    &prologue_starts,
+                    &starts,
+                    runs,
+                    step_at,
+                )
+                .map_err(EngineError::Fallback)?,
+            );
             entry_work.resize_with(entry_pending.len(), Vec::new);
             buffers
         } else {

@@ -227,11 +227,10 @@ pub(super) struct StepExec {
     arena: wgpu::Buffer,
     /// The prologue: a bind group and workgroups per op, each spread over the whole device.
     pub prologue: Vec<(wgpu::BindGroup, (u32, u32, u32))>,
-    /// Per entry, its pieces: each a first record's word and a record count (see
-    /// `MAX_RECORDS`).
+    /// Per entry, its pieces: each a first record's word and a record count (see `pieces`).
     entries: Vec<Vec<(u32, u32)>>,
     controls: HashMap<(usize, u32), Vec<wgpu::BindGroup>>,
-    /// Per entry, the most steps one dispatch may run (see `MAX_DISPATCH_WORK`).
+    /// Per entry, the most steps one dispatch may run (see `LOOP_BUDGET`).
     pub max_steps: Vec<u32>,
     runs: u32,
     /// The shared step counter and each run's copy, in arena elements.
@@ -241,6 +240,7 @@ pub(super) struct StepExec {
 
 impl StepExec {
     /// `words` from [`table`], with the starts of the prologue's records and of each entry's.
+    /// Err (why) when an op is too long for one dispatch.
     pub fn new(
         ctx: &GpuContext,
         buffers: &mut Buffers,
@@ -249,7 +249,15 @@ impl StepExec {
         entries: &[Vec<u32>],
         runs: usize,
         step: (u32, u32),
-    ) -> StepExec {
+    ) -> Result<StepExec, String> {
+        let cut: Vec<(Vec<(u32, u32)>, u64)> = entries
+            .iter()
+            .map(|starts| pieces(words, starts, runs as u64))
+            .collect::<Result<_, _>>()?;
+        eprintln!(
+            "DEBUG pieces {:?}",
+            cut.iter().map(|(p, t)| (p.len(), *t)).collect::<Vec<_>>()
+        );
         use wgpu::BufferUsages as U;
         let index = buffers.device_buffer(
             "step table",
@@ -266,24 +274,17 @@ impl StepExec {
             table,
             arena,
             prologue: Vec::new(),
-            entries: entries
+            // One piece runs as many steps as the budget holds (the step loop counts too); an
+            // entry cut in pieces runs a step at a time.
+            max_steps: cut
                 .iter()
-                .map(|starts| {
-                    starts
-                        .chunks(MAX_RECORDS)
-                        .map(|piece| (piece[0], piece.len() as u32))
-                        .collect()
+                .map(|(p, per_step)| match p.len() {
+                    0 | 1 => (LOOP_BUDGET / (per_step + 1)).clamp(1, u32::MAX as u64) as u32,
+                    _ => 1,
                 })
                 .collect(),
+            entries: cut.into_iter().map(|(p, _)| p).collect(),
             controls: HashMap::new(),
-            max_steps: entry_work(words, entries, runs)
-                .iter()
-                .zip(entries)
-                .map(|(&w, starts)| match starts.len() > MAX_RECORDS {
-                    true => 1,
-                    false => (MAX_DISPATCH_WORK / w.max(1)).clamp(1, u32::MAX as u64) as u32,
-                })
-                .collect(),
             runs: runs as u32,
             step_at: step.0,
             step_runs: step.1,
@@ -293,13 +294,15 @@ impl StepExec {
             let bind_group = exec.bind_group(ctx, control);
             // Enough workgroups for a wide op; each loops over what is left.
             let groups = (
-                records_items_hint(words, start).div_ceil(64).clamp(1, 1024),
+                records_items_hint(words, start)
+                    .div_ceil(64)
+                    .clamp(1, 65_535),
                 1,
                 1,
             );
             exec.prologue.push((bind_group, groups));
         }
-        exec
+        Ok(exec)
     }
 
     fn control(&self, start: u32, ops: u32, steps: u32, spread: bool) -> Control {
@@ -387,47 +390,78 @@ impl StepExec {
     }
 }
 
-/// Records one dispatch may hold: an entry with more runs one step at a time, in pieces of at
-/// most this many. lavapipe silently stopped a dispatch of MAML's 2,000-odd adaptation records
-/// part way (the records after it never ran; 1,600 a dispatch ran whole), so long programs are
-/// cut well short of that.
-const MAX_RECORDS: usize = 256;
+/// Loop iterations one invocation may run in a dispatch. lavapipe (llvmpipe) ends every loop of
+/// an invocation once all its loops together have iterated 65,535 times ("shared between every
+/// loop in a shader", Mesa's `LP_MAX_TGSI_LOOP_ITERATIONS`): silently, the rest of the dispatch
+/// undone (MAML's adaptation read a few-shot accuracy of 0, the MI critic's gradients 0). So a
+/// dispatch is sized to stay well inside that, on every adapter.
+pub(super) const LOOP_BUDGET: u64 = 32_000;
 
-/// Work one dispatch of the step kernel may hold, in multiply-adds and element operations of a
-/// run: one workgroup does all of a run's, so a long dispatch is one slow workgroup, and drivers
-/// and browsers end dispatches that run too long (lavapipe cut a 120 ms one short, silently). The
-/// Playground step is about 0.5 M; 4 M took about 20 ms a run on lavapipe.
-pub(super) const MAX_DISPATCH_WORK: u64 = 4_000_000;
+/// Threads of step.wgsl's workgroup.
+const WORKGROUP: u64 = 64;
 
-/// A run's share of the work of the record at `start` (multiply-adds for products, element
-/// operations for the rest).
-fn run_work(words: &[u32], start: u32, runs: u64) -> u64 {
+/// Loop iterations one invocation runs for the record at `start` in a dispatch a workgroup per
+/// run: step.wgsl's loops, each counted as llvmpipe counts them (a loop of k iterations tests
+/// its condition k + 1 times), and what its compiler makes loops of besides (a `switch` among
+/// them), measured: a chain of tiny elementwise records stopped short between 2,000 and 3,000
+/// records a dispatch, about 25 iterations each, where the loops written count 3.
+fn record_iterations(words: &[u32], start: u32, runs: u64) -> u64 {
+    const PER_RECORD: u64 = 24;
+    const PER_ITEM: u64 = 4;
     let at = start as usize;
     let p = |k: usize| words[at + HEADER + k] as u64;
-    let per_run = |n: u64| n.div_ceil(runs);
-    match words[at + 1] {
-        8 => p(0) * p(1) * p(2),
-        9 => per_run(p(0) * p(2)) * p(1),
-        10 => per_run(p(0)) * p(1) * 3,
-        11 | 13 => per_run(p(0)),
-        12 => per_run(p(0)) * p(3),
-        14 => (0..p(1) as usize).map(|s| p(16 + 4 * s + 1)).sum(),
-        7 => 1,
-        _ => per_run(p(20)),
-    }
+    let mine = |n: u64| n.div_ceil(runs).div_ceil(WORKGROUP);
+    // A loop over `items` items of `inner` iterations each.
+    let over = |items: u64, inner: u64| items * (inner + 1 + PER_ITEM) + 1;
+    PER_RECORD
+        + match words[at + 1] {
+            // Tiles a run, each k multiply-adds (and the loop's end) and a 4 x 4 store.
+            8 => over(
+                (p(0).div_ceil(4) * p(1).div_ceil(4)).div_ceil(WORKGROUP),
+                p(2) + 26,
+            ),
+            9 => over(mine(p(0) * p(2)), p(1) + 1),
+            10 => over(mine(p(0)), 3 * (p(1) + 1)),
+            12 => over(mine(p(0)), p(3) + 1),
+            11 | 13 => over(mine(p(0)), 0),
+            14 => {
+                (0..p(1) as usize)
+                    .map(|s| over(p(16 + 4 * s + 1).div_ceil(WORKGROUP), 0) + 1)
+                    .sum::<u64>()
+                    + 1
+            }
+            7 => 0,
+            _ => over(mine(p(20)), 0),
+        }
 }
 
-/// A run's work in one step of each entry (see `MAX_DISPATCH_WORK`).
-pub(super) fn entry_work(words: &[u32], entries: &[Vec<u32>], runs: usize) -> Vec<u64> {
-    entries
-        .iter()
-        .map(|starts| {
-            starts
-                .iter()
-                .map(|&s| run_work(words, s, runs as u64))
-                .sum()
-        })
-        .collect()
+/// An entry's records cut into dispatches within `LOOP_BUDGET`: (first record's word, records)
+/// each, and the loop iterations of one step of the whole entry. Err when one record alone is
+/// past the budget.
+fn pieces(words: &[u32], starts: &[u32], runs: u64) -> Result<(Vec<(u32, u32)>, u64), String> {
+    let mut pieces: Vec<(u32, u32)> = Vec::new();
+    let (mut used, mut total) = (0u64, 0u64);
+    for &start in starts {
+        let n = record_iterations(words, start, runs);
+        if n + 1 > LOOP_BUDGET {
+            return Err(format!(
+                "one op needs {n} loop iterations a thread, more than a dispatch may run \
+                 ({LOOP_BUDGET})"
+            ));
+        }
+        total += n;
+        match pieces.last_mut() {
+            Some(last) if used + n < LOOP_BUDGET => {
+                last.1 += 1;
+                used += n;
+            }
+            _ => {
+                pieces.push((start, 1));
+                used = n;
+            }
+        }
+    }
+    Ok((pieces, total))
 }
 
 /// A rough element count of a record, for the prologue's workgroups (the kernel loops over
