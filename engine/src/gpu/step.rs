@@ -254,10 +254,6 @@ impl StepExec {
             .iter()
             .map(|starts| pieces(words, starts, runs as u64))
             .collect::<Result<_, _>>()?;
-        eprintln!(
-            "DEBUG pieces {:?}",
-            cut.iter().map(|(p, t)| (p.len(), *t)).collect::<Vec<_>>()
-        );
         use wgpu::BufferUsages as U;
         let index = buffers.device_buffer(
             "step table",
