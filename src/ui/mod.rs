@@ -33,7 +33,8 @@ impl BackendStatus {
 
 /// The adapter in a few words for the badge: its name where the browser gives it, "software"
 /// for a fallback or software one (SwiftShader and lavapipe pose as GPUs), and whether this
-/// context fuses kernels (the path a hardware GPU takes) or not.
+/// context runs the step kernel (`?step=on`), fuses kernels (the path a hardware GPU takes) or
+/// neither.
 pub fn adapter_tag(ctx: &GpuContext) -> String {
     let name = browser::adapter_name(ctx);
     let mut parts: Vec<&str> = Vec::new();
@@ -43,7 +44,13 @@ pub fn adapter_tag(ctx: &GpuContext) -> String {
     if ctx.software {
         parts.push("software");
     }
-    parts.push(if ctx.fuse { "fused" } else { "unfused" });
+    parts.push(if ctx.step {
+        "step kernel"
+    } else if ctx.fuse {
+        "fused"
+    } else {
+        "unfused"
+    });
     parts.join(", ")
 }
 

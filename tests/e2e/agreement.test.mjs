@@ -11,9 +11,9 @@ useBrowser();
 /// tests/labs.rs's AGREEMENT: relative to max(1, |CPU value|).
 const TOLERANCE = 1e-3;
 
-/// Opens `link` with fusion forced on, plays it to its end and exports its reports.
-async function train(link, backend, badge) {
-  const { page, errors } = await open(`?fusion=on#${link}&backend=${backend}`, { downloads: true });
+/// Opens `link` with fusion forced on (or `search`), plays it to its end and exports its reports.
+async function train(link, backend, badge, search = '?fusion=on') {
+  const { page, errors } = await open(`${search}#${link}&backend=${backend}`, { downloads: true });
   const said = await page.textContent('#backend-badge');
   assert.match(said, badge, `badge says ${said}`);
   await page.click('#play');
@@ -25,15 +25,22 @@ async function train(link, backend, badge) {
   return report;
 }
 
-for (const [lab, query] of [
+const LINKS = [
   ['basics', 'points=50&steps=20&methods=plain,adam,l2'],
   ['continual', 'tasks=3&steps=10&width=8&methods=naive,ewc,online_ewc'],
   ['ssl', 'dim=4&width=8&batch=8&steps=4&methods=simclr,byol,simsiam'],
-]) {
-  test(`${lab}: WebGPU with fusion on ends where the CPU does`, async () => {
+];
+
+// Each lab on the fused kernels, and on the step kernel (`?step=on`: many training steps in
+// one dispatch, an interpreter Chromium's compiler must accept as well as naga does).
+for (const [path, search, badge] of [
+  ['fusion on', '?fusion=on', /^WebGPU \(.*\bfused\)/],
+  ['the step kernel', '?step=on', /^WebGPU \(.*\bstep kernel\)/],
+]) for (const [lab, query] of LINKS) {
+  test(`${lab}: WebGPU with ${path} ends where the CPU does`, async () => {
     const link = `#/${lab}?v=1&runs=2&${query}`;
     const cpu = await train(link, 'cpu', /^CPU/);
-    const gpu = await train(link, 'gpu', /^WebGPU \(.*\bfused\)/);
+    const gpu = await train(link, 'gpu', badge, search);
     assert.match(gpu.backend, /gpu/i, `the GPU page trained on ${gpu.backend}`);
     assert.equal(gpu.runs.length, cpu.runs.length);
     const off = [];

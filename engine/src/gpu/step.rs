@@ -250,9 +250,13 @@ impl StepExec {
         runs: usize,
         step: (u32, u32),
     ) -> Result<StepExec, String> {
+        let budget = match ctx.software {
+            true => LOOP_BUDGET,
+            false => HARDWARE_LOOP_BUDGET,
+        };
         let cut: Vec<(Vec<(u32, u32)>, u64)> = entries
             .iter()
-            .map(|starts| pieces(words, starts, runs as u64))
+            .map(|starts| pieces(words, starts, runs as u64, budget))
             .collect::<Result<_, _>>()?;
         use wgpu::BufferUsages as U;
         let index = buffers.device_buffer(
@@ -275,7 +279,7 @@ impl StepExec {
             max_steps: cut
                 .iter()
                 .map(|(p, per_step)| match p.len() {
-                    0 | 1 => (LOOP_BUDGET / (per_step + 1)).clamp(1, u32::MAX as u64) as u32,
+                    0 | 1 => (budget / (per_step + 1)).clamp(1, u32::MAX as u64) as u32,
                     _ => 1,
                 })
                 .collect(),
@@ -390,8 +394,10 @@ impl StepExec {
 /// an invocation once all its loops together have iterated 65,535 times ("shared between every
 /// loop in a shader", Mesa's `LP_MAX_TGSI_LOOP_ITERATIONS`): silently, the rest of the dispatch
 /// undone (MAML's adaptation read a few-shot accuracy of 0, the MI critic's gradients 0). So a
-/// dispatch is sized to stay well inside that, on every adapter.
+/// dispatch is sized to stay well inside that on software adapters. Hardware GPUs have no such
+/// limit, only a watchdog for dispatches of seconds: `HARDWARE_LOOP_BUDGET`.
 pub(super) const LOOP_BUDGET: u64 = 32_000;
+pub(super) const HARDWARE_LOOP_BUDGET: u64 = 16 * LOOP_BUDGET;
 
 /// Threads of step.wgsl's workgroup.
 const WORKGROUP: u64 = 64;
@@ -434,20 +440,25 @@ fn record_iterations(words: &[u32], start: u32, runs: u64) -> u64 {
 /// An entry's records cut into dispatches within `LOOP_BUDGET`: (first record's word, records)
 /// each, and the loop iterations of one step of the whole entry. Err when one record alone is
 /// past the budget.
-fn pieces(words: &[u32], starts: &[u32], runs: u64) -> Result<(Vec<(u32, u32)>, u64), String> {
+fn pieces(
+    words: &[u32],
+    starts: &[u32],
+    runs: u64,
+    budget: u64,
+) -> Result<(Vec<(u32, u32)>, u64), String> {
     let mut pieces: Vec<(u32, u32)> = Vec::new();
     let (mut used, mut total) = (0u64, 0u64);
     for &start in starts {
         let n = record_iterations(words, start, runs);
-        if n + 1 > LOOP_BUDGET {
+        if n + 1 > budget {
             return Err(format!(
                 "one op needs {n} loop iterations a thread, more than a dispatch may run \
-                 ({LOOP_BUDGET})"
+                 ({budget})"
             ));
         }
         total += n;
         match pieces.last_mut() {
-            Some(last) if used + n < LOOP_BUDGET => {
+            Some(last) if used + n < budget => {
                 last.1 += 1;
                 used += n;
             }
