@@ -334,7 +334,8 @@ fn scatter_add_rows(rec: u32, lo: u32, hi: u32, stride: u32) {
 
 // ---- random.wgsl, its generator line for line. Params: n 0, per_run 1, seed 2, stream 3, dist 4,
 // counter_off 5, out_off 6, shared 7 (a draw the program shares between runs, computed in each
-// run's copy: every run draws run 0's numbers), p0 8, p1 9.
+// run's copy: every run draws run 0's numbers), p0 8, p1 9, counter_stride 10 (the counter's
+// step between runs: 1 where the step kernel gave a shared counter a copy per run).
 
 fn pcg_hash(v: u32) -> u32 {
     let state = v * 747796405u + 2891336453u;
@@ -357,12 +358,14 @@ fn random(rec: u32, lo: u32, hi: u32, stride: u32) {
     let per_run = pu(rec, 1u);
     let stream = pu(rec, 3u);
     let normal = pu(rec, 4u) != 0u;
-    let count = u32(ld(base(rec, 1u) + pu(rec, 5u)));
+    let counter = base(rec, 1u) + pu(rec, 5u);
+    let counter_stride = pu(rec, 10u);
     let out = base(rec, 4u) + pu(rec, 6u);
     let one_draw = pu(rec, 7u) != 0u;
     let p0 = pf(rec, 8u);
     let p1 = pf(rec, 9u);
     for (var i = lo; i < hi; i = i + stride) {
+        let count = u32(ld(counter + (i / per_run) * counter_stride));
         let run = select(i / per_run, 0u, one_draw);
         let j = i % per_run;
         let seed = pu(rec, 2u) + run;

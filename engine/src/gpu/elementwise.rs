@@ -307,7 +307,8 @@ pub(super) fn metrics(
     for (m, (_, t)) in e.metrics.iter().enumerate() {
         let v = layout.view(nodes, t.id)?;
         let out_shape = Shape::new(&[runs]);
-        let st = t.shape().broadcast_strides(&out_shape);
+        // The node's shape, not the tensor's: the step kernel may keep a copy per run.
+        let st = nodes[t.id].shape.broadcast_strides(&out_shape);
         let p = Params::new(
             &out_shape,
             [st, [0; 4], [0; 4]],
@@ -339,15 +340,17 @@ pub(super) fn assigns(
     let mut staged = Vec::new();
     for (state, value) in assigns {
         let (from, to) = (layout.view(nodes, value.id)?, layout.view(nodes, state.id)?);
+        // The node's shape, not the tensor's: the step kernel may keep a copy per run.
+        let shape = nodes[value.id].shape.clone();
         if from.buffer == to.buffer || [layout.leaves, layout.params].contains(&from.buffer) {
             let scratch = View {
-                buffer: b.storage("assign scratch", value.shape().numel()),
+                buffer: b.storage("assign scratch", shape.numel()),
                 offset: 0,
             };
-            list.extend(copy(b, from, scratch, &value.shape()));
-            staged.push((scratch, to, value.shape()));
+            list.extend(copy(b, from, scratch, &shape));
+            staged.push((scratch, to, shape));
         } else {
-            staged.push((from, to, value.shape()));
+            staged.push((from, to, shape));
         }
     }
     for (from, to, shape) in staged {

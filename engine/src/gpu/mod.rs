@@ -83,6 +83,9 @@ pub struct GpuExec {
     step: Option<step::StepExec>,
     /// How the program runs, and why not on the step kernel where it could have (`path`).
     path: String,
+    /// Nodes the step kernel keeps a copy of per run (`step::promote`): a leaf among them is
+    /// written R times, read from run 0's copy.
+    copied: Vec<bool>,
     counters: Counters,
     runs: usize,
     step_host: u64,
@@ -236,8 +239,13 @@ impl GpuExec {
                             }
                             None => {
                                 let i = encode_op(b, &nodes, &layout, seed, id)?;
-                                if copied[id] && matches!(nodes[id].op, Op::Random { .. }) {
-                                    b.patch(i, step::SHARED_DRAW_WORD, 1);
+                                if matches!(nodes[id].op, Op::Random { .. }) {
+                                    if copied[id] {
+                                        b.patch(i, step::SHARED_DRAW_WORD, 1);
+                                    }
+                                    if copied[nodes[id].inputs[0]] {
+                                        b.patch(i, step::COUNTER_STRIDE_WORD, 1);
+                                    }
                                 }
                                 Ok(i)
                             }
@@ -402,6 +410,7 @@ impl GpuExec {
             entries,
             step: step_exec,
             path,
+            copied,
             counters: Counters::default(),
             runs,
             step_host: 0,
@@ -713,10 +722,11 @@ impl GpuExec {
         for (id, v) in &snapshot.leaves {
             let at = self.views[*id].ok_or_else(|| invalid("restore", "leaf has no storage"))?;
             let (buffer, base, _) = self.buffers.slot(at.buffer);
+            let v = self.copies(*id, v);
             self.ctx.queue.write_buffer(
                 buffer,
                 base + at.offset as u64 * 4,
-                bytemuck::cast_slice(v),
+                bytemuck::cast_slice(&v),
             );
             self.counters.upload_bytes += 4 * v.len() as u64;
             if *id == self.program.step.id {
@@ -749,6 +759,16 @@ impl GpuExec {
         self.ctx.check()
     }
 
+    /// `values` of leaf `id` as its storage holds them: once per run where the step kernel keeps
+    /// a copy per run.
+    fn copies<'a>(&self, id: usize, values: &'a [f32]) -> std::borrow::Cow<'a, [f32]> {
+        if self.copied.get(id).copied().unwrap_or(false) {
+            std::borrow::Cow::Owned(values.repeat(self.runs))
+        } else {
+            std::borrow::Cow::Borrowed(values)
+        }
+    }
+
     /// Overwrites a leaf (new data, merged weights) and recomputes what depends only on inputs.
     pub fn write(&mut self, t: &Tensor, data: &[f32]) -> Result<()> {
         let node = &self.nodes[t.id];
@@ -761,6 +781,7 @@ impl GpuExec {
         let v = self.views[t.id].ok_or_else(|| invalid("write", "leaf has no storage"))?;
         assert!(v.buffer == self.leaves || v.buffer == self.params);
         let (buffer, base, _) = self.buffers.slot(v.buffer);
+        let data = &self.copies(t.id, data);
         self.ctx.queue.write_buffer(
             buffer,
             base + v.offset as u64 * 4,

@@ -119,6 +119,23 @@ pub(super) fn promote(
     if runs == 1 {
         return Ok((out, copied));
     }
+    // A state every run shares that a step writes (a counter of draws) becomes a copy per run:
+    // each run writes its own, with the same values (what a run writes into a shared state can
+    // only come from shared values).
+    for e in &program.entries {
+        for (state, _) in &e.assigns {
+            let n = &nodes[state.id];
+            if n.shape.0.first() != Some(&1) || copied[state.id] || state.id == program.step.id {
+                continue;
+            }
+            copied[state.id] = true;
+            out[state.id].shape.0[0] = runs;
+            if let Some(init) = &n.init {
+                let all: Vec<f32> = (0..runs).flat_map(|_| init.iter().copied()).collect();
+                out[state.id].init = Some(std::rc::Rc::new(all));
+            }
+        }
+    }
     for &id in plan.entries.iter().flat_map(|e| e.ops.iter()) {
         let n = &nodes[id];
         if n.shape.0.first() != Some(&1) || copied[id] {
@@ -161,6 +178,9 @@ fn is_view(nodes: &[Node], id: usize) -> bool {
 /// Word of random.wgsl's Params the step kernel reads as "every run draws run 0's numbers"
 /// (`_pad0`, 0 on the per-op path).
 pub(super) const SHARED_DRAW_WORD: usize = 7;
+/// Word of random.wgsl's Params (`_pad1`) the step kernel reads as the counter's step between
+/// runs: 1 when the counter is a state given a copy per run, 0 (shared) on the per-op path.
+pub(super) const COUNTER_STRIDE_WORD: usize = 10;
 /// Word of optim.wgsl's Params holding how many learning rates there are (1 or R).
 pub(super) const LR_LEN_WORD: usize = 3;
 
