@@ -358,8 +358,14 @@ mod cli {
             1 => String::new(),
             n => format!(" in {n} run slices"),
         };
+        // Where the step kernel was asked for and the program could not take it, why.
+        let path = exec.path();
+        let fell_back = match ctx.step && path != "step kernel" {
+            true => format!(" ({path})"),
+            false => String::new(),
+        };
         Ok(Figure::new(
-            &format!("gpu{slices}: {}", ctx.describe()),
+            &format!("gpu{slices}: {}{fell_back}", ctx.describe()),
             w,
             runs,
             m,
