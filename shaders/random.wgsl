@@ -1,4 +1,5 @@
-// The counter-based generator of src/engine/rng.rs, line for line: CPU and GPU draw the same bits.
+// Draws of the counter-based generator (common.wgsl's `uniform01`, engine/src/rng.rs line for
+// line): CPU and GPU draw the same bits.
 
 struct Params {
     n: u32,
@@ -28,23 +29,6 @@ struct Params {
 // that read the draws here, as in matmul.wgsl).
 fn epilogue(at: u32, v: f32) -> f32 { return v; }
 // FUSED EPILOGUE END
-
-fn pcg_hash(v: u32) -> u32 {
-    let state = v * 747796405u + 2891336453u;
-    let word = ((state >> ((state >> 28u) + 4u)) ^ state) * 277803737u;
-    return (word >> 22u) ^ word;
-}
-
-fn bits(seed: u32, stream: u32, count: u32, index: u32) -> u32 {
-    var h = pcg_hash(seed);
-    h = pcg_hash(h ^ stream);
-    h = pcg_hash(h ^ count);
-    return pcg_hash(h ^ index);
-}
-
-fn uniform01(seed: u32, stream: u32, count: u32, index: u32) -> f32 {
-    return f32(bits(seed, stream, count, index) >> 8u) * (1.0 / 16777216.0);
-}
 
 @compute @workgroup_size(64)
 fn random_f32(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {

@@ -332,27 +332,10 @@ fn scatter_add_rows(rec: u32, lo: u32, hi: u32, stride: u32) {
     }
 }
 
-// ---- random.wgsl, its generator line for line. Params: n 0, per_run 1, seed 2, stream 3, dist 4,
+// ---- random.wgsl, with common.wgsl's generator. Params: n 0, per_run 1, seed 2, stream 3, dist 4,
 // counter_off 5, out_off 6, shared 7 (a draw the program shares between runs, computed in each
 // run's copy: every run draws run 0's numbers), p0 8, p1 9, counter_stride 10 (the counter's
 // step between runs: 1 where the step kernel gave a shared counter a copy per run).
-
-fn pcg_hash(v: u32) -> u32 {
-    let state = v * 747796405u + 2891336453u;
-    let word = ((state >> ((state >> 28u) + 4u)) ^ state) * 277803737u;
-    return (word >> 22u) ^ word;
-}
-
-fn bits(seed: u32, stream: u32, count: u32, index: u32) -> u32 {
-    var h = pcg_hash(seed);
-    h = pcg_hash(h ^ stream);
-    h = pcg_hash(h ^ count);
-    return pcg_hash(h ^ index);
-}
-
-fn uniform01(seed: u32, stream: u32, count: u32, index: u32) -> f32 {
-    return f32(bits(seed, stream, count, index) >> 8u) * (1.0 / 16777216.0);
-}
 
 fn random(rec: u32, lo: u32, hi: u32, stride: u32) {
     let per_run = pu(rec, 1u);

@@ -17,7 +17,7 @@ use crate::program::Program;
 use std::collections::HashMap;
 
 /// The interpreter, compiled once per context (after `common.wgsl` and `maps.wgsl`).
-static SOURCE: &str = include_str!("../../../shaders/step.wgsl");
+pub(super) static SOURCE: &str = include_str!("../../../shaders/step.wgsl");
 const ENTRY: &str = "step_kernel";
 
 /// Words before a record's parameters: its length, kind, op code and five binding bases.
@@ -228,15 +228,15 @@ pub(super) const CONTROL_BYTES: u64 = std::mem::size_of::<Control>() as u64;
 /// `struct Control` of step.wgsl.
 #[repr(C)]
 #[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
-struct Control {
-    start: u32,
-    ops: u32,
-    steps: u32,
-    spread: u32,
-    runs: u32,
-    step_at: u32,
-    step_runs: u32,
-    _pad: u32,
+pub(super) struct Control {
+    pub start: u32,
+    pub ops: u32,
+    pub steps: u32,
+    pub spread: u32,
+    pub runs: u32,
+    pub step_at: u32,
+    pub step_runs: u32,
+    pub _pad: u32,
 }
 
 /// An executor's step kernel: its pipeline, table and arena, the prologue's dispatches, and a

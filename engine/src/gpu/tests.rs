@@ -71,11 +71,15 @@ struct WgslParams {
 
 /// Parses the `struct Params { ... }` of a shader's source and lays it out.
 fn wgsl_params(src: &str) -> WgslParams {
-    let start = src
-        .find("struct Params {")
-        .expect("the shader declares struct Params");
-    let body = &src[start + "struct Params {".len()..];
-    let body = &body[..body.find('}').expect("struct Params ends")];
+    wgsl_struct(src, "Params")
+}
+
+/// Parses the `struct <name> { ... }` of a shader's source and lays it out.
+fn wgsl_struct(src: &str, name: &str) -> WgslParams {
+    let open = format!("struct {name} {{");
+    let start = src.find(&open).expect("the shader declares the struct");
+    let body = &src[start + open.len()..];
+    let body = &body[..body.find('}').expect("the struct ends")];
     let body: String = body
         .lines()
         .map(|l| l.split("//").next().unwrap())
@@ -205,6 +209,16 @@ fn params_mirror_wgsl() {
             "{family}: size_of::<Params>() vs the WGSL struct"
         );
     }
+}
+
+/// The step kernel's `Control` has step.wgsl's fields, at the same offsets, and its size.
+#[test]
+fn step_control_mirrors_wgsl() {
+    use super::step::{Control, SOURCE};
+    let wgsl = wgsl_struct(SOURCE, "Control");
+    let fields = offsets!(Control: start, ops, steps, spread, runs, step_at, step_runs, _pad);
+    assert_eq!(fields, wgsl.fields);
+    assert_eq!(size_of::<Control>(), wgsl.size);
 }
 
 #[test]
